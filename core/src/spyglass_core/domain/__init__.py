@@ -1,0 +1,1 @@
+"""Domain model: msgspec Structs and the pure rules that act on them."""

@@ -1,0 +1,155 @@
+"""Traces, observations and scores: the shapes the analytics store keeps.
+
+These mirror the ClickHouse tables (one row version per write, the newest
+``event_ts`` wins). The tracing plugin fills them from ingestion events; the rules
+that merge an update into a stored row belong next to these types when it lands.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import msgspec
+
+__all__ = (
+    "DEFAULT_ENVIRONMENT",
+    "Observation",
+    "ObservationLevel",
+    "ObservationType",
+    "Score",
+    "ScoreDataType",
+    "ScoreSource",
+    "Trace",
+)
+
+DEFAULT_ENVIRONMENT = "default"
+
+
+class ObservationType(enum.Enum):
+    """Kinds of observation Langfuse and OpenTelemetry GenAI instrumentation send."""
+
+    SPAN = "SPAN"
+    GENERATION = "GENERATION"
+    EVENT = "EVENT"
+    AGENT = "AGENT"
+    TOOL = "TOOL"
+    CHAIN = "CHAIN"
+    RETRIEVER = "RETRIEVER"
+    EVALUATOR = "EVALUATOR"
+    EMBEDDING = "EMBEDDING"
+    GUARDRAIL = "GUARDRAIL"
+
+
+class ObservationLevel(enum.Enum):
+    """Severity of an observation."""
+
+    DEBUG = "DEBUG"
+    DEFAULT = "DEFAULT"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class ScoreDataType(enum.Enum):
+    """How a score's value is to be read."""
+
+    NUMERIC = "NUMERIC"
+    BOOLEAN = "BOOLEAN"
+    CATEGORICAL = "CATEGORICAL"
+    TEXT = "TEXT"
+    CORRECTION = "CORRECTION"
+
+
+class ScoreSource(enum.Enum):
+    """Who produced a score."""
+
+    API = "API"
+    EVAL = "EVAL"
+    ANNOTATION = "ANNOTATION"
+
+
+class Trace(msgspec.Struct, kw_only=True):
+    """One request through an LLM application; the root that observations hang from."""
+
+    id: str
+    project_id: str
+    timestamp: datetime
+    name: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
+    release: str | None = None
+    version: str | None = None
+    environment: str = DEFAULT_ENVIRONMENT
+    public: bool = False
+    bookmarked: bool = False
+    tags: list[str] = []
+    metadata: dict[str, str] = {}
+    input: str | None = None
+    output: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    event_ts: datetime | None = None
+    is_deleted: bool = False
+
+
+class Observation(msgspec.Struct, kw_only=True):
+    """A span, generation, event, tool call … inside a trace."""
+
+    id: str
+    trace_id: str
+    project_id: str
+    type: ObservationType
+    start_time: datetime
+    end_time: datetime | None = None
+    name: str | None = None
+    parent_observation_id: str | None = None
+    environment: str = DEFAULT_ENVIRONMENT
+    level: ObservationLevel = ObservationLevel.DEFAULT
+    status_message: str | None = None
+    version: str | None = None
+    metadata: dict[str, str] = {}
+    input: str | None = None
+    output: str | None = None
+    provided_model_name: str | None = None
+    internal_model_id: str | None = None
+    model_parameters: str | None = None
+    provided_usage_details: dict[str, int] = {}
+    usage_details: dict[str, int] = {}
+    provided_cost_details: dict[str, float] = {}
+    cost_details: dict[str, float] = {}
+    total_cost: float | None = None
+    completion_start_time: datetime | None = None
+    prompt_id: str | None = None
+    prompt_name: str | None = None
+    prompt_version: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    event_ts: datetime | None = None
+    is_deleted: bool = False
+
+
+class Score(msgspec.Struct, kw_only=True):
+    """A judgement about a trace, an observation, a session or a dataset run."""
+
+    id: str
+    project_id: str
+    timestamp: datetime
+    name: str
+    value: float
+    data_type: ScoreDataType = ScoreDataType.NUMERIC
+    source: ScoreSource = ScoreSource.API
+    environment: str = DEFAULT_ENVIRONMENT
+    trace_id: str | None = None
+    observation_id: str | None = None
+    session_id: str | None = None
+    dataset_run_id: str | None = None
+    string_value: str | None = None
+    comment: str | None = None
+    metadata: dict[str, str] = {}
+    author_user_id: str | None = None
+    config_id: str | None = None
+    queue_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    event_ts: datetime | None = None
+    is_deleted: bool = False

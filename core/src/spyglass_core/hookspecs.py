@@ -1,0 +1,196 @@
+"""Plugin API: markers, contribution types and hook specifications.
+
+Hooks are called with keyword arguments only, and an implementation may accept any
+subset of them. Registration hooks describe and never do I/O; only ``startup`` and
+``shutdown`` may return awaitables. Every hook has a ``docs/plugin_hooks.md`` section
+headed by its signature and a ``test_hook_<name>`` test; ``tests/architecture``
+enforces both.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+import pluggy
+
+from spyglass_core.domain.events import DomainEvent
+from spyglass_core.ports.evaluator import Evaluator
+from spyglass_core.ports.llm import LLMClient
+
+if TYPE_CHECKING:  # annotations only: core never imports frameworks at run time
+    import click
+
+__all__ = (
+    "PROJECT_NAME",
+    "ApiSurface",
+    "EvaluatorSpec",
+    "EventHandler",
+    "PluginConfig",
+    "TaskSpec",
+    "hookimpl",
+    "hookspec",
+)
+
+PROJECT_NAME = "spyglass"
+"""Marker name and the entry-point group plugins register under (``spyglass.plugins``)."""
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+"""Marker to decorate hook implementations with: ``@hookimpl def register_routes(...)``."""
+
+
+class ApiSurface(enum.Enum):
+    """Where routes are mounted: ``/api/public`` (API keys) or ``/api/internal``."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+class TaskSpec(msgspec.Struct, frozen=True):
+    """A background task: ``name`` is ``"<plugin>.<verb_noun>"`` and unique across plugins.
+
+    ``func`` is an async function; its dependencies come through dishka's ``FromDishka``.
+    """
+
+    name: str
+    func: Callable[..., Awaitable[Any]]
+
+
+class EvaluatorSpec(msgspec.Struct, frozen=True):
+    """An evaluator kind; ``name`` is the stable id persisted with its results."""
+
+    name: str
+    factory: Callable[..., Evaluator]
+    description: str = ""
+
+
+class PluginConfig(msgspec.Struct, frozen=True):
+    """Per-plugin settings, from ``SPYGLASS_PLUGIN_<NAME>_<KEY>`` environment variables."""
+
+    sections: dict[str, dict[str, str]] = {}
+
+    def for_plugin(self, name: str) -> Mapping[str, str]:
+        """The settings of plugin ``name`` (empty when none were given)."""
+        return self.sections.get(name, {})
+
+
+EventHandler = Callable[[DomainEvent, Any], Awaitable[None]]
+"""An async handler of a domain event; the second argument is a request-scoped container."""
+
+
+# -- Registration: once per process, before serving. Describe; never do I/O. ----------
+
+
+@hookspec
+def register_routes(surface: ApiSurface, config: PluginConfig) -> Sequence[Any] | None:
+    """Litestar route handlers, controllers or routers for one API surface.
+
+    Args:
+        surface: ``PUBLIC`` routes are mounted under ``/api/public`` behind API-key
+            auth; ``INTERNAL`` routes under ``/api/internal``.
+        config: settings for plugins.
+
+    Returns:
+        Handlers to mount, or None. Two plugins claiming the same method and path
+        fail start-up with ``StartupError``.
+    """
+
+
+@hookspec
+def register_tasks(config: PluginConfig) -> Sequence[TaskSpec] | None:
+    """Background tasks the worker runs and the API enqueues through ``TaskQueue``.
+
+    Args:
+        config: settings for plugins.
+
+    Returns:
+        Task specs, or None. A name registered twice fails start-up with ``StartupError``.
+    """
+
+
+@hookspec
+def register_providers(config: PluginConfig) -> Sequence[Any] | None:
+    """dishka ``Provider`` objects for this plugin's services (never for core ports).
+
+    Args:
+        config: settings for plugins.
+
+    Returns:
+        Providers added to every container the process builds (API and worker), or None.
+    """
+
+
+@hookspec
+def register_evaluators(config: PluginConfig) -> Sequence[EvaluatorSpec] | None:
+    """Evaluator kinds that evaluation rules can refer to by name.
+
+    Args:
+        config: settings for plugins.
+
+    Returns:
+        Evaluator specs, or None. A duplicate name fails start-up with ``StartupError``.
+    """
+
+
+@hookspec
+def register_event_handlers() -> Mapping[type[DomainEvent], Sequence[EventHandler]] | None:
+    """Async handlers of core domain events: how features react without imports.
+
+    Returns:
+        A mapping from event type to handlers, or None.
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add subcommands to the ``spyglass`` command line.
+
+    Args:
+        cli: the root click group; call ``cli.command()`` or ``cli.add_command()``.
+    """
+
+
+# -- Lifecycle --------------------------------------------------------------------------
+
+
+@hookspec
+def startup(container: Any) -> Awaitable[None] | None:
+    """Runs once the container is built, before the first request or task.
+
+    Args:
+        container: the dishka ``AsyncContainer`` of the process.
+
+    Returns:
+        None, or an awaitable the host awaits (warm caches, check a schema).
+    """
+
+
+@hookspec
+def shutdown(container: Any) -> Awaitable[None] | None:
+    """Runs before the container closes. Must not raise.
+
+    Args:
+        container: the dishka ``AsyncContainer`` of the process.
+
+    Returns:
+        None, or an awaitable the host awaits.
+    """
+
+
+# -- Single answer ----------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def resolve_llm_client(model: str, config: PluginConfig) -> LLMClient | None:
+    """A client that can serve ``model``, or None. Stops at first non-None result.
+
+    Args:
+        model: the model name an evaluator asks for, e.g. ``gpt-4o``.
+        config: settings for plugins.
+
+    Returns:
+        An ``LLMClient``, or None to let the next plugin answer.
+    """

@@ -1,0 +1,1 @@
+"""Ports: the protocols adapters implement. One module per port, contract in its docstring."""

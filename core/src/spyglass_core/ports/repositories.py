@@ -1,0 +1,94 @@
+"""Repositories of transactional storage: organizations, projects, API keys, users.
+
+Contract shared by every repository here:
+
+- Repositories are reached only through a ``UnitOfWork``; what they write becomes
+  visible to other units of work on ``commit()`` and is discarded on rollback.
+- ``get_*`` returns ``None`` for a missing row; it never raises ``NotFound``.
+- ``add`` raises ``Conflict`` when a unique field (id, a project's name within its
+  organization, a public key, a secret hash, an email) is taken.
+- Lists are ordered by creation time, then id, so pages are stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from spyglass_core.domain.api_keys import ApiKey
+from spyglass_core.domain.projects import Organization, Project, User
+
+__all__ = (
+    "ApiKeyRepository",
+    "OrganizationRepository",
+    "ProjectRepository",
+    "UserRepository",
+)
+
+
+class OrganizationRepository(Protocol):
+    """Organizations by id."""
+
+    async def add(self, organization: Organization) -> None:
+        """Store a new organization. Raises: Conflict when the id is taken."""
+
+    async def get(self, organization_id: str) -> Organization | None:
+        """The organization with this id, or None."""
+
+    async def list(self) -> Sequence[Organization]:
+        """Every organization."""
+
+
+class ProjectRepository(Protocol):
+    """Projects by id; names are unique within an organization."""
+
+    async def add(self, project: Project) -> None:
+        """Store a new project. Raises: Conflict when the id or the name is taken."""
+
+    async def get(self, project_id: str) -> Project | None:
+        """The project with this id, or None."""
+
+    async def get_by_name(self, organization_id: str, name: str) -> Project | None:
+        """The project with this name in this organization, or None."""
+
+    async def list(self, organization_id: str | None = None) -> Sequence[Project]:
+        """Every project, or those of one organization."""
+
+
+class ApiKeyRepository(Protocol):
+    """API keys; looked up by the fast hash of their secret on every request."""
+
+    async def add(self, key: ApiKey) -> None:
+        """Store a new key. Raises: Conflict when the id, public key or hash is taken."""
+
+    async def get(self, key_id: str) -> ApiKey | None:
+        """The key with this id, or None."""
+
+    async def get_by_fast_hash(self, fast_hashed_secret: str) -> ApiKey | None:
+        """The key whose secret hashes to this value, or None."""
+
+    async def get_by_public_key(self, public_key: str) -> ApiKey | None:
+        """The key with this public key, or None."""
+
+    async def list(self, project_id: str) -> Sequence[ApiKey]:
+        """The keys of one project."""
+
+    async def delete(self, key_id: str) -> bool:
+        """Remove a key; True if it existed. Removing a missing key is a no-op."""
+
+    async def touch(self, key_id: str, used_at: datetime) -> None:
+        """Record that a key was used. A missing key is a no-op."""
+
+
+class UserRepository(Protocol):
+    """People who sign in to the UI; emails are unique."""
+
+    async def add(self, user: User) -> None:
+        """Store a new user. Raises: Conflict when the id or email is taken."""
+
+    async def get(self, user_id: str) -> User | None:
+        """The user with this id, or None."""
+
+    async def get_by_email(self, email: str) -> User | None:
+        """The user with this email (compared case-insensitively), or None."""

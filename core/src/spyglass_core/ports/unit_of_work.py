@@ -1,0 +1,62 @@
+"""Unit of work: one transaction over transactional storage.
+
+Contract:
+
+- ``async with uow:`` opens a transaction; the repositories are valid only inside it.
+- Nothing is visible to other units of work until ``await uow.commit()``. Leaving the
+  block without committing rolls back, so a commit is always explicit.
+- An exception inside the block rolls back and propagates unchanged.
+- A unit of work is used for one block only; ask the factory for a new one.
+- Driver errors are translated: an unreachable database raises ``StorageUnavailable``,
+  a unique violation ``Conflict``.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol
+
+from spyglass_core.ports.repositories import (
+    ApiKeyRepository,
+    OrganizationRepository,
+    ProjectRepository,
+    UserRepository,
+)
+
+__all__ = ("UnitOfWork", "UnitOfWorkFactory")
+
+
+class UnitOfWork(Protocol):
+    """A transaction and the repositories that work inside it."""
+
+    organizations: OrganizationRepository
+    projects: ProjectRepository
+    api_keys: ApiKeyRepository
+    users: UserRepository
+
+    async def __aenter__(self) -> UnitOfWork:
+        """Begin the transaction."""
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed and release the connection."""
+
+    async def commit(self) -> None:
+        """Make every write of this unit of work durable and visible."""
+
+    async def rollback(self) -> None:
+        """Discard every write since the last commit."""
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes a fresh unit of work; services hold this, never a unit of work itself."""
+
+    def __call__(self) -> UnitOfWork:
+        """A new, not yet entered, unit of work."""
+
+    async def ping(self) -> None:
+        """Check that storage answers. Raises: StorageUnavailable."""

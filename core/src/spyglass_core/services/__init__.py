@@ -1,0 +1,1 @@
+"""Application services: use cases that take ports and never construct them."""
