@@ -1,0 +1,76 @@
+"""``BlobStore`` over any obstore store; ``from_url`` picks the store from a URL."""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from typing import Any
+
+import obstore
+from obstore.store import LocalStore, from_url
+
+from spyglass_adapters.blob_keys import check_key
+from spyglass_core.domain.errors import InvalidInput, NotFound, StorageUnavailable
+from spyglass_core.ports.blob_store import BlobStore
+
+__all__ = ("ObstoreBlobStore",)
+
+
+class ObstoreBlobStore(BlobStore):
+    """Blobs in an obstore store (``LocalStore``, ``S3Store``…).
+
+    ``LocalStore`` writes to a temporary file and renames it into place, so a reader
+    never sees half an object and a killed process leaves no torn file behind.
+    """
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> ObstoreBlobStore:
+        """``file:///abs/dir`` (created if missing) or ``s3://bucket/prefix`` with options."""
+        if url.startswith("file://"):
+            directory = Path(url.removeprefix("file://"))
+            directory.mkdir(parents=True, exist_ok=True)
+            return cls(LocalStore(str(directory)))
+        if "://" not in url:
+            raise InvalidInput(f"Blob store URL needs a scheme (file:// or s3://): {url!r}")
+        return cls(from_url(url, **options))
+
+    async def put(self, key: str, data: bytes) -> None:
+        try:
+            await obstore.put_async(self._store, check_key(key), data)
+        except OSError as error:
+            raise StorageUnavailable(f"Could not write blob '{key}'", details=str(error)) from error
+
+    async def get(self, key: str) -> bytes:
+        try:
+            result = await obstore.get_async(self._store, check_key(key))
+            return bytes(await result.bytes_async())
+        except FileNotFoundError:
+            raise NotFound(f"Blob '{key}' not found") from None
+        except OSError as error:
+            raise StorageUnavailable(f"Could not read blob '{key}'", details=str(error)) from error
+
+    async def list(self, prefix: str = "") -> list[str]:
+        # obstore matches whole path segments, so list the enclosing folder and filter.
+        folder = posixpath.dirname(prefix) or None
+        keys: list[str] = []
+        try:
+            async for batch in obstore.list(self._store, prefix=folder):
+                keys.extend(meta["path"] for meta in batch if meta["path"].startswith(prefix))
+        except FileNotFoundError:
+            return []
+        except OSError as error:
+            raise StorageUnavailable("Could not list blobs", details=str(error)) from error
+        return sorted(keys)
+
+    async def delete(self, key: str) -> None:
+        try:
+            await obstore.delete_async(self._store, check_key(key))
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise StorageUnavailable(
+                f"Could not delete blob '{key}'", details=str(error)
+            ) from error

@@ -1,0 +1,153 @@
+"""Versioned ClickHouse migrations: the ``migrations/*.sql`` files of this package.
+
+Each file is applied once per database, in filename order, and recorded in
+``{database}.schema_migrations``. Files may hold several statements separated by
+``;``; ``{database}`` in a file is replaced by the (validated) database name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+__all__ = (
+    "ClickHouseMigrator",
+    "Migration",
+    "apply_migrations",
+    "split_statements",
+    "validate_database",
+)
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PLACEHOLDER = "{database}"
+
+
+def validate_database(database: str) -> str:
+    """Return ``database`` when it is a plain identifier.
+
+    Raises:
+        ValueError: The name could smuggle SQL into a statement.
+    """
+    if not _IDENTIFIER.fullmatch(database):
+        raise ValueError(f"invalid ClickHouse database name: {database!r}")
+    return database
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One migration file: its version (the file stem) and its SQL text."""
+
+    version: str
+    sql: str
+
+    def statements(self, database: str) -> list[str]:
+        """The file's statements, with ``{database}`` substituted."""
+        return split_statements(self.sql.replace(_PLACEHOLDER, validate_database(database)))
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split SQL on ``;`` outside quotes and comments; drop empty statements."""
+    statements: list[str] = []
+    current: list[str] = []
+    has_code = False
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch == "-" and sql.startswith("--", i):
+            end = sql.find("\n", i)
+            end = n if end == -1 else end
+            current.append(sql[i:end])
+            i = end
+            continue
+        if ch == "/" and sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            end = n if end == -1 else end + 2
+            current.append(sql[i:end])
+            i = end
+            continue
+        if ch in "'\"`":
+            j = i + 1
+            while j < n and sql[j] != ch:
+                j += 2 if sql[j] == "\\" else 1
+            current.append(sql[i : j + 1])
+            has_code = True
+            i = j + 1
+            continue
+        if ch == ";":
+            if has_code:
+                statements.append("".join(current).strip())
+            current, has_code = [], False
+        else:
+            current.append(ch)
+            has_code = has_code or not ch.isspace()
+        i += 1
+    if has_code:
+        statements.append("".join(current).strip())
+    return statements
+
+
+def _bundled_migrations() -> list[Migration]:
+    folder = resources.files(__package__ or "spyglass_adapters.clickhouse") / "migrations"
+    found = [
+        Migration(version=entry.name.removesuffix(".sql"), sql=entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.is_file() and entry.name.endswith(".sql")
+    ]
+    return sorted(found, key=lambda migration: migration.version)
+
+
+class ClickHouseMigrator:
+    """Applies the bundled migrations to one database through a sync clickhouse-connect client.
+
+    Args:
+        client: A clickhouse-connect client (``Client``); only ``command`` and ``query`` are used.
+        database: The database to create and migrate.
+        migrations: Override the bundled files (tests); sorted by version.
+    """
+
+    def __init__(
+        self, client: Any, database: str, migrations: list[Migration] | None = None
+    ) -> None:
+        self._client = client
+        self._database = validate_database(database)
+        self._migrations = sorted(
+            migrations if migrations is not None else _bundled_migrations(),
+            key=lambda migration: migration.version,
+        )
+
+    def applied(self) -> set[str]:
+        """Versions already recorded in ``schema_migrations``."""
+        result = self._client.query(f"SELECT version FROM {self._database}.schema_migrations")
+        return {row[0] for row in result.result_rows}
+
+    def apply(self) -> list[str]:
+        """Create the database if needed and apply pending migrations, returning their versions."""
+        db = self._database
+        self._client.command(f"CREATE DATABASE IF NOT EXISTS {db}")
+        self._client.command(
+            f"CREATE TABLE IF NOT EXISTS {db}.schema_migrations "
+            "(version String, applied_at DateTime64(3)) ENGINE = MergeTree ORDER BY version"
+        )
+        done = self.applied()
+        applied_now: list[str] = []
+        for migration in self._migrations:
+            if migration.version in done:
+                continue
+            for statement in migration.statements(db):
+                self._client.command(statement)
+            # Recorded only after every statement succeeded, so a failed file is retried.
+            self._client.insert(
+                f"{db}.schema_migrations",
+                [[migration.version, datetime.now(UTC)]],
+                column_names=["version", "applied_at"],
+            )
+            applied_now.append(migration.version)
+        return applied_now
+
+
+def apply_migrations(client: Any, database: str) -> list[str]:
+    """Apply the bundled migrations to ``database``; return the versions applied by this call."""
+    return ClickHouseMigrator(client, database).apply()

@@ -1,0 +1,73 @@
+"""Table definitions (SQLAlchemy Core, no ORM): the single source for Alembic and queries."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = ("api_keys", "metadata", "organizations", "projects", "users")
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+_TS = sa.DateTime(timezone=True)
+
+organizations = sa.Table(
+    "organizations",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("metadata", sa.JSON, nullable=False),
+    sa.Column("created_at", _TS, nullable=False),
+)
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column(
+        "organization_id",
+        sa.String(255),
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("metadata", sa.JSON, nullable=False),
+    sa.Column("retention_days", sa.Integer, nullable=True),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.UniqueConstraint("organization_id", "name", name="uq_projects_organization_id_name"),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column(
+        "project_id",
+        sa.String(255),
+        sa.ForeignKey("projects.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("public_key", sa.String(255), nullable=False, unique=True),
+    sa.Column("fast_hashed_secret", sa.String(128), nullable=False, unique=True),
+    sa.Column("display_secret", sa.String(64), nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("last_used_at", _TS, nullable=True),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("email_normalized", sa.String(320), nullable=False, unique=True),
+    sa.Column("name", sa.String(255), nullable=True),
+    sa.Column("created_at", _TS, nullable=False),
+)
