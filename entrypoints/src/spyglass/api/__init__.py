@@ -1,0 +1,1 @@
+"""The HTTP surface: error mapping, authentication and the built-in routes."""

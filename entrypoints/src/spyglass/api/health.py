@@ -1,0 +1,41 @@
+"""``GET /api/public/health``: liveness, and storage readiness on request."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from dishka.integrations.litestar import FromDishka
+from litestar import Response, get
+from litestar.params import Parameter
+
+from spyglass import __version__
+from spyglass.api.auth import EXCLUDE_FROM_AUTH
+from spyglass_core.domain.errors import StorageUnavailable
+from spyglass_core.ports.analytics import AnalyticsStore
+from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+
+__all__ = ("health",)
+
+_PING_TIMEOUT_SECONDS = 5.0
+
+
+@get("/health", opt={EXCLUDE_FROM_AUTH: True}, sync_to_thread=False)
+async def health(
+    uow_factory: FromDishka[UnitOfWorkFactory],
+    analytics: FromDishka[AnalyticsStore],
+    fail_if_database_unavailable: Annotated[
+        bool, Parameter(query="failIfDatabaseUnavailable")
+    ] = False,
+) -> Response[dict[str, Any]]:
+    """``{status: "OK", version}``; 503 when asked to check storage and it is down."""
+    if fail_if_database_unavailable:
+        try:
+            async with asyncio.timeout(_PING_TIMEOUT_SECONDS):
+                await uow_factory.ping()
+                await analytics.ping()
+        except (StorageUnavailable, TimeoutError):
+            return Response(
+                {"status": "Database not available", "version": __version__}, status_code=503
+            )
+    return Response({"status": "OK", "version": __version__})

@@ -1,0 +1,195 @@
+"""The ``spyglass`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any, TypeVar
+
+import click
+
+from spyglass import __version__
+from spyglass.runtime import migrate_sql, plugin_manager_for
+from spyglass.settings import Settings, SettingsError, ensure_salt, load_settings
+from spyglass_core.domain.errors import DomainError
+from spyglass_core.services.projects import ProjectAdmin
+
+__all__ = ("cli", "main")
+
+T = TypeVar("T")
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(coro)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+
+
+@contextlib.asynccontextmanager
+async def _admin(settings: Settings) -> AsyncIterator[ProjectAdmin]:
+    # Only the transactional store is opened: the CLI can run beside a live server.
+    from spyglass.di import make_container
+
+    settings = ensure_salt(settings)
+    if settings.migrate_on_start:
+        await migrate_sql(settings)
+    container = make_container(settings, plugin_manager_for(settings))
+    try:
+        yield await container.get(ProjectAdmin)
+    finally:
+        await container.close()
+
+
+@click.group()
+@click.version_option(__version__, prog_name="spyglass")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Spyglass: LLM tracing, prompts, datasets and evaluations, Langfuse-compatible."""
+
+
+@cli.command()
+@click.option(
+    "--host", default=None, help="Interface to bind (default SPYGLASS_HOST or 127.0.0.1)."
+)
+@click.option("--port", type=int, default=None, help="Port (default SPYGLASS_PORT or 3000).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the API with an in-process worker (embedded defaults need no services)."""
+    from spyglass.server import serve as run_server
+
+    settings = _settings(ctx)
+    with contextlib.suppress(KeyboardInterrupt):
+        _run(run_server(settings, host or settings.host, port or settings.port))
+
+
+@cli.command()
+@click.pass_context
+def worker(ctx: click.Context) -> None:
+    """Run background tasks from the shared queue (scale-out mode)."""
+    from spyglass.server import work
+
+    with contextlib.suppress(KeyboardInterrupt):
+        _run(work(_settings(ctx)))
+
+
+@cli.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Apply SQL and analytics schema migrations."""
+    from spyglass_adapters.clickhouse import ClickHouseAnalyticsStore
+
+    settings = ensure_salt(_settings(ctx))
+
+    async def run() -> None:
+        await migrate_sql(settings)
+        store = await ClickHouseAnalyticsStore.open(
+            settings.clickhouse_dsn, settings.analytics_database, migrate=True
+        )
+        await store.close()
+
+    _run(run())
+    click.echo("Migrations applied.")
+
+
+@cli.group()
+def projects() -> None:
+    """Create and list projects."""
+
+
+@projects.command("create")
+@click.argument("name")
+@click.option("--organization", "organization_name", default="Default Organization")
+@click.option("--id", "project_id", default=None, help="Choose the project id.")
+@click.pass_context
+def projects_create(
+    ctx: click.Context, name: str, organization_name: str, project_id: str | None
+) -> None:
+    """Create a project (and its organization when new)."""
+
+    async def run() -> None:
+        async with _admin(_settings(ctx)) as admin:
+            project = await admin.create_project(
+                name, organization_name=organization_name, project_id=project_id
+            )
+        click.echo(f"{project.id}\t{project.name}")
+
+    _run(run())
+
+
+@projects.command("list")
+@click.pass_context
+def projects_list(ctx: click.Context) -> None:
+    """List projects: id, name, organization."""
+
+    async def run() -> None:
+        async with _admin(_settings(ctx)) as admin:
+            for project, org in await admin.list_projects():
+                click.echo(f"{project.id}\t{project.name}\t{org.name}")
+
+    _run(run())
+
+
+@cli.group()
+def keys() -> None:
+    """Create, list and revoke API keys."""
+
+
+@keys.command("create")
+@click.argument("project_id")
+@click.option("--note", default=None)
+@click.pass_context
+def keys_create(ctx: click.Context, project_id: str, note: str | None) -> None:
+    """Issue a key pair for a project; the secret is printed once."""
+
+    async def run() -> None:
+        async with _admin(_settings(ctx)) as admin:
+            key, pair = await admin.create_api_key(project_id, note=note)
+        click.echo(f"id={key.id}\npublic_key={pair.public_key}\nsecret_key={pair.secret_key}")
+
+    _run(run())
+
+
+@keys.command("list")
+@click.argument("project_id")
+@click.pass_context
+def keys_list(ctx: click.Context, project_id: str) -> None:
+    """List a project's keys: id, public key, masked secret, note."""
+
+    async def run() -> None:
+        async with _admin(_settings(ctx)) as admin:
+            for key in await admin.list_api_keys(project_id):
+                click.echo(f"{key.id}\t{key.public_key}\t{key.display_secret}\t{key.note or ''}")
+
+    _run(run())
+
+
+@keys.command("revoke")
+@click.argument("key")
+@click.pass_context
+def keys_revoke(ctx: click.Context, key: str) -> None:
+    """Revoke a key by id or public key."""
+
+    async def run() -> None:
+        async with _admin(_settings(ctx)) as admin:
+            revoked = await admin.revoke_api_key(key)
+        click.echo(f"Revoked {revoked.public_key}")
+
+    _run(run())
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point: parse settings once, let plugins add commands, run."""
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        raise SystemExit(f"Error: {error}") from error
+    pm = plugin_manager_for(settings)
+    pm.hook.register_commands(cli=cli)
+    return cli.main(args=argv, obj=settings, prog_name="spyglass")

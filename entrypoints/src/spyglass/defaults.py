@@ -1,0 +1,25 @@
+"""The built-in plugin: health, projects and the plugin listing.
+
+Built exactly like a feature plugin, so the host treats its own routes the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from spyglass_core.hookspecs import ApiSurface, hookimpl
+
+__all__ = ("register_routes",)
+
+
+@hookimpl
+def register_routes(surface: ApiSurface) -> Sequence[Any]:
+    """Health and projects on the public API; the plugin list on the internal one."""
+    from spyglass.api.health import health
+    from spyglass.api.internal import list_plugins
+    from spyglass.api.projects import list_projects
+
+    if surface is ApiSurface.PUBLIC:
+        return [health, list_projects]
+    return [list_plugins]

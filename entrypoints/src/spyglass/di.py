@@ -1,0 +1,148 @@
+"""The composition root: the only place that chooses adapters.
+
+``make_container`` builds one dishka container per process from the settings, the
+core providers below and every plugin's ``register_providers``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import pluggy
+from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
+from litestar import Request
+
+from spyglass.settings import Settings
+from spyglass_adapters.blobs import ObstoreBlobStore
+from spyglass_adapters.cache import InProcessCache
+from spyglass_adapters.clickhouse import ClickHouseAnalyticsStore
+from spyglass_adapters.clock import SystemClock
+from spyglass_adapters.queue import TaskiqTaskQueue, in_process_broker, redis_broker
+from spyglass_adapters.sql import SqlUnitOfWorkFactory, create_engine
+from spyglass_core.domain.api_keys import Principal
+from spyglass_core.domain.errors import AuthenticationFailed
+from spyglass_core.hookspecs import PluginConfig
+from spyglass_core.ports.analytics import AnalyticsStore
+from spyglass_core.ports.blob_store import BlobStore
+from spyglass_core.ports.cache import Cache
+from spyglass_core.ports.clock import Clock
+from spyglass_core.ports.task_queue import TaskQueue
+from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_core.services.authentication import ApiKeyAuthenticator
+from spyglass_core.services.projects import ProjectAdmin
+
+__all__ = ("CoreProvider", "RequestProvider", "make_container", "plugin_providers")
+
+
+class CoreProvider(Provider):
+    """Adapters for every core port, chosen from the settings, plus the core services."""
+
+    scope = Scope.APP
+
+    settings = from_context(provides=Settings)
+    plugin_manager = from_context(provides=pluggy.PluginManager)
+
+    @provide
+    def plugin_config(self, settings: Settings) -> PluginConfig:
+        return settings.plugin_config
+
+    @provide
+    def clock(self) -> Clock:
+        return SystemClock()
+
+    @provide
+    async def unit_of_work_factory(self, settings: Settings) -> AsyncIterator[UnitOfWorkFactory]:
+        engine = create_engine(settings.sql_url)
+        yield SqlUnitOfWorkFactory(engine)
+        await engine.dispose()
+
+    @provide
+    async def analytics(self, settings: Settings) -> AsyncIterator[AnalyticsStore]:
+        store = await ClickHouseAnalyticsStore.open(
+            settings.clickhouse_dsn, settings.analytics_database, migrate=settings.migrate_on_start
+        )
+        yield store
+        await store.close()
+
+    @provide
+    def blob_store(self, settings: Settings) -> BlobStore:
+        return ObstoreBlobStore.from_url(settings.blob_store_url)
+
+    @provide
+    async def cache(self, settings: Settings, clock: Clock) -> AsyncIterator[Cache]:
+        if not settings.cache_url:
+            yield InProcessCache(clock)
+            return
+        from spyglass_adapters.cache.redis_cache import RedisCache
+
+        cache = RedisCache.from_url(settings.cache_url)
+        yield cache
+        await cache.close()
+
+    @provide
+    def task_queue(self, settings: Settings) -> TaskiqTaskQueue:
+        broker, depth = (
+            redis_broker(settings.queue_url) if settings.queue_url else in_process_broker()
+        )
+        return TaskiqTaskQueue(broker, depth)
+
+    @provide
+    def task_queue_port(self, queue: TaskiqTaskQueue) -> TaskQueue:
+        return queue
+
+    @provide
+    def authenticator(
+        self, settings: Settings, uow: UnitOfWorkFactory, cache: Cache, clock: Clock
+    ) -> ApiKeyAuthenticator:
+        return ApiKeyAuthenticator(
+            uow, cache, clock, salt=settings.salt, ttl_seconds=settings.auth_cache_ttl_seconds
+        )
+
+    @provide
+    def project_admin(
+        self,
+        settings: Settings,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        authenticator: ApiKeyAuthenticator,
+    ) -> ProjectAdmin:
+        return ProjectAdmin(uow, clock, authenticator, salt=settings.salt)
+
+
+class RequestProvider(Provider):
+    """What a request knows: the principal its credentials resolved to."""
+
+    request = from_context(provides=Request, scope=Scope.REQUEST)
+
+    @provide(scope=Scope.REQUEST)
+    def principal(self, request: Request[Any, Any, Any]) -> Principal:
+        principal = request.scope.get("auth")
+        if not isinstance(principal, Principal):
+            raise AuthenticationFailed("This route needs an API key")
+        return principal
+
+
+def plugin_providers(pm: pluggy.PluginManager, config: PluginConfig) -> list[Provider]:
+    """Every plugin's providers, flattened."""
+    results: Iterable[Any] = pm.hook.register_providers(config=config)
+    return list(itertools.chain.from_iterable(r for r in results if r))
+
+
+def make_container(
+    settings: Settings, pm: pluggy.PluginManager, *, core: Provider | None = None
+) -> AsyncContainer:
+    """The process's container.
+
+    Args:
+        settings: parsed settings (with a salt, see ``ensure_salt``).
+        pm: the plugin manager; its providers are added after the core ones.
+        core: the provider of the core ports; tests pass one built on memory adapters.
+    """
+    return make_async_container(
+        core or CoreProvider(),
+        RequestProvider(),
+        *plugin_providers(pm, settings.plugin_config),
+        context={Settings: settings, pluggy.PluginManager: pm},
+    )

@@ -1,0 +1,91 @@
+"""Assembling a process: settings → plugins → migrations → container → bootstrap."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import msgspec
+import pluggy
+from dishka import AsyncContainer
+from dishka.integrations.taskiq import setup_dishka as setup_taskiq_dishka
+
+from spyglass.di import make_container
+from spyglass.plugins import collect_evaluators, collect_tasks, make_plugin_manager
+from spyglass.settings import Settings, ensure_salt
+from spyglass_adapters.queue import TaskiqTaskQueue
+from spyglass_adapters.sql import create_engine, upgrade
+from spyglass_core.services.projects import BootstrapRequest, BootstrapResult, ProjectAdmin
+
+__all__ = ("Runtime", "bootstrap_request", "migrate_sql", "open_runtime", "plugin_manager_for")
+
+logger = logging.getLogger("spyglass")
+
+
+class Runtime(msgspec.Struct, frozen=True, kw_only=True):
+    """What a running process holds: its settings, plugins, container and task queue."""
+
+    settings: Settings
+    pm: pluggy.PluginManager
+    container: AsyncContainer
+    queue: TaskiqTaskQueue
+
+
+def plugin_manager_for(settings: Settings) -> pluggy.PluginManager:
+    """The plugin manager these settings ask for."""
+    return make_plugin_manager(disabled=settings.disable_plugins, trace=settings.trace_plugins)
+
+
+async def migrate_sql(settings: Settings) -> None:
+    """Bring the transactional schema to the newest revision."""
+    engine = create_engine(settings.sql_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+def bootstrap_request(settings: Settings) -> BootstrapRequest:
+    """The ``SPYGLASS_INIT_*`` variables as a bootstrap request."""
+    return BootstrapRequest(
+        organization_id=settings.init_org_id or None,
+        organization_name=settings.init_org_name or None,
+        project_id=settings.init_project_id or None,
+        project_name=settings.init_project_name or None,
+        public_key=settings.init_project_public_key or None,
+        secret_key=settings.init_project_secret_key or None,
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(
+    settings: Settings, *, migrate: bool | None = None
+) -> AsyncIterator[Runtime]:
+    """Build the process; close the container (engines, chDB, caches) on exit.
+
+    Args:
+        settings: parsed settings; a salt is added from the data directory if missing.
+        migrate: apply SQL migrations first; by default only in embedded mode.
+    """
+    settings = ensure_salt(settings)
+    settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+    pm = plugin_manager_for(settings)
+    if settings.migrate_on_start if migrate is None else migrate:
+        await migrate_sql(settings)
+    container = make_container(settings, pm)
+    try:
+        queue = await container.get(TaskiqTaskQueue)
+        tasks = collect_tasks(pm, settings.plugin_config)
+        collect_evaluators(pm, settings.plugin_config)  # fail fast on duplicate names
+        queue.register({spec.name: spec.func for spec in tasks})
+        setup_taskiq_dishka(container, queue.broker)
+        yield Runtime(settings=settings, pm=pm, container=container, queue=queue)
+    finally:
+        await container.close()
+
+
+async def run_bootstrap(runtime: Runtime) -> BootstrapResult:
+    """Apply ``SPYGLASS_INIT_*``; on a first start with none, make a default project."""
+    admin = await runtime.container.get(ProjectAdmin)
+    return await admin.bootstrap(bootstrap_request(runtime.settings))

@@ -1,0 +1,144 @@
+"""Settings: every ``SPYGLASS_*`` environment variable, parsed once into a typed object."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from spyglass_core.hookspecs import PluginConfig
+
+__all__ = ("ENV_PREFIX", "Settings", "SettingsError", "load_settings")
+
+ENV_PREFIX = "SPYGLASS_"
+_PLUGIN_PREFIX = f"{ENV_PREFIX}PLUGIN_"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value Spyglass cannot use."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Process configuration. Each field ``x`` is read from ``SPYGLASS_X``.
+
+    Empty storage URLs mean the embedded defaults under ``data_dir``: a SQLite file,
+    a chDB directory and a local blob directory.
+    """
+
+    data_dir: Path = Path("~/.spyglass")
+    host: str = "127.0.0.1"
+    port: int = 3000
+    database_url: str = ""
+    analytics_url: str = ""
+    analytics_database: str = "spyglass"
+    blob_url: str = ""
+    queue_url: str = ""
+    cache_url: str = ""
+    auto_migrate: bool | None = None
+    salt: str = ""
+    auth_cache_ttl_seconds: float = 60.0
+    disable_plugins: tuple[str, ...] = ()
+    trace_plugins: bool = False
+    log_level: str = "info"
+    init_org_id: str = ""
+    init_org_name: str = ""
+    init_project_id: str = ""
+    init_project_name: str = ""
+    init_project_public_key: str = ""
+    init_project_secret_key: str = ""
+    plugin_config: PluginConfig = PluginConfig()
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        """``data_dir`` with ``~`` expanded, absolute."""
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def sql_url(self) -> str:
+        """The SQLAlchemy URL, defaulting to a SQLite file in the data directory."""
+        return self.database_url or f"sqlite+aiosqlite:///{self.resolved_data_dir / 'spyglass.db'}"
+
+    @property
+    def clickhouse_dsn(self) -> str:
+        """The clickhouse-connect DSN, defaulting to embedded chDB in the data directory."""
+        return self.analytics_url or f"chdb://{self.resolved_data_dir / 'chdb'}"
+
+    @property
+    def blob_store_url(self) -> str:
+        """The blob store URL, defaulting to a local directory in the data directory."""
+        return self.blob_url or f"file://{self.resolved_data_dir / 'blobs'}"
+
+    @property
+    def embedded(self) -> bool:
+        """True when the transactional store is the embedded SQLite file."""
+        return self.sql_url.startswith("sqlite")
+
+    @property
+    def migrate_on_start(self) -> bool:
+        """Apply migrations at ``serve``: by default only in embedded mode."""
+        return self.embedded if self.auto_migrate is None else self.auto_migrate
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Parse ``SPYGLASS_*`` variables (``os.environ`` by default).
+
+    Raises:
+        SettingsError: a value has the wrong type, naming the variable and the value.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for field in msgspec.structs.fields(Settings):
+        raw = env.get(ENV_PREFIX + field.name.upper())
+        if raw is None or field.name == "plugin_config":
+            continue
+        values[field.name] = _parse(field.name, field.type, raw)
+    values["plugin_config"] = _plugin_config(env)
+    return Settings(**values)
+
+
+def ensure_salt(settings: Settings) -> Settings:
+    """Settings with a salt: ``SPYGLASS_SALT``, else one kept in the data directory.
+
+    The salt keys the hash of every API secret, so it must never change once keys exist;
+    embedded mode therefore writes it once to ``<data_dir>/salt`` and reads it back.
+    """
+    if settings.salt:
+        return settings
+    path = settings.resolved_data_dir / "salt"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return msgspec.structs.replace(settings, salt=path.read_text().strip())
+
+
+def _parse(name: str, annotation: Any, raw: str) -> Any:
+    variable = ENV_PREFIX + name.upper()
+    if name == "disable_plugins":
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if annotation in (bool, bool | None):
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        if lowered == "" and annotation == bool | None:
+            return None
+        raise SettingsError(f"{variable} must be true or false, not {raw!r}")
+    try:
+        return msgspec.convert(raw, annotation, strict=False)
+    except msgspec.ValidationError as error:
+        raise SettingsError(f"{variable}={raw!r} is invalid: {error}") from None
+
+
+def _plugin_config(env: Mapping[str, str]) -> PluginConfig:
+    sections: dict[str, dict[str, str]] = {}
+    for key, value in env.items():
+        if key.startswith(_PLUGIN_PREFIX) and "_" in key[len(_PLUGIN_PREFIX) :]:
+            plugin, _, option = key[len(_PLUGIN_PREFIX) :].lower().partition("_")
+            sections.setdefault(plugin, {})[option] = value
+    return PluginConfig(sections=sections)
