@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 from dishka import AsyncContainer
@@ -41,7 +41,7 @@ def collect_routes(
     handlers: list[Any] = []
     for impl in reversed(pm.hook.register_routes.get_hookimpls()):  # registration order
         kwargs = {"surface": surface, "config": config}
-        result: Sequence[Any] | None = impl.function(*[kwargs[n] for n in impl.argnames])
+        result = cast("Sequence[Any] | None", impl.function(*[kwargs[n] for n in impl.argnames]))
         if not result:
             continue
         for method, path in _routes_of(result):
@@ -72,7 +72,7 @@ def create_app(
 
     The container is built by the caller (``spyglass.di``) so tests can choose adapters.
     """
-    auth = DefineMiddleware(ApiKeyAuthMiddleware, exclude_opt_key=EXCLUDE_FROM_AUTH)
+    auth = DefineMiddleware(ApiKeyAuthMiddleware, exclude_from_auth_key=EXCLUDE_FROM_AUTH)
     public = DishkaRouter(
         path=PUBLIC_PREFIX,
         route_handlers=collect_routes(pm, ApiSurface.PUBLIC, config),

@@ -117,7 +117,7 @@ class RequestProvider(Provider):
     request = from_context(provides=Request, scope=Scope.REQUEST)
 
     @provide(scope=Scope.REQUEST)
-    def principal(self, request: Request[Any, Any, Any]) -> Principal:
+    def principal(self, request: Request) -> Principal:  # type: ignore[type-arg]
         principal = request.scope.get("auth")
         if not isinstance(principal, Principal):
             raise AuthenticationFailed("This route needs an API key")

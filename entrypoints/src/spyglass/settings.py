@@ -29,7 +29,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     a chDB directory and a local blob directory.
     """
 
-    data_dir: Path = Path("~/.spyglass")
+    data_dir: str = "~/.spyglass"
     host: str = "127.0.0.1"
     port: int = 3000
     database_url: str = ""
@@ -55,7 +55,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def resolved_data_dir(self) -> Path:
         """``data_dir`` with ``~`` expanded, absolute."""
-        return self.data_dir.expanduser().resolve()
+        return Path(self.data_dir).expanduser().resolve()
 
     @property
     def sql_url(self) -> str:

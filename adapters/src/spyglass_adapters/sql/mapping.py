@@ -19,6 +19,7 @@ __all__ = (
     "project_values",
     "user_from_row",
     "user_values",
+    "utc_value",
 )
 
 
@@ -27,6 +28,17 @@ def _utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
+
+
+def utc_value(value: datetime | None) -> datetime | None:
+    """A datetime as written: aware values converted to UTC.
+
+    SQLite stores the wall time without its offset, so a non-UTC value would come back
+    as a different instant (and sort wrongly); converting on the way in prevents that.
+    """
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC)
 
 
 def _required_utc(value: datetime) -> datetime:
@@ -47,7 +59,12 @@ def organization_from_row(row: sa.Row[Any]) -> Organization:
 
 def organization_values(org: Organization) -> dict[str, Any]:
     """Column values of an organization."""
-    return {"id": org.id, "name": org.name, "metadata": org.metadata, "created_at": org.created_at}
+    return {
+        "id": org.id,
+        "name": org.name,
+        "metadata": org.metadata,
+        "created_at": utc_value(org.created_at),
+    }
 
 
 def project_from_row(row: sa.Row[Any]) -> Project:
@@ -70,7 +87,7 @@ def project_values(project: Project) -> dict[str, Any]:
         "name": project.name,
         "metadata": project.metadata,
         "retention_days": project.retention_days,
-        "created_at": project.created_at,
+        "created_at": utc_value(project.created_at),
     }
 
 
@@ -97,8 +114,8 @@ def api_key_values(key: ApiKey) -> dict[str, Any]:
         "fast_hashed_secret": key.fast_hashed_secret,
         "display_secret": key.display_secret,
         "note": key.note,
-        "created_at": key.created_at,
-        "last_used_at": key.last_used_at,
+        "created_at": utc_value(key.created_at),
+        "last_used_at": utc_value(key.last_used_at),
     }
 
 
@@ -114,5 +131,5 @@ def user_values(user: User) -> dict[str, Any]:
         "email": user.email,
         "email_normalized": user.email.casefold(),
         "name": user.name,
-        "created_at": user.created_at,
+        "created_at": utc_value(user.created_at),
     }

@@ -118,7 +118,9 @@ class SqlApiKeys(_Repository, ApiKeyRepository):
 
     async def touch(self, key_id: str, used_at: datetime) -> None:
         await self._write(
-            api_keys.update().where(api_keys.c.id == key_id).values(last_used_at=used_at)
+            api_keys.update()
+            .where(api_keys.c.id == key_id)
+            .values(last_used_at=mapping.utc_value(used_at))
         )
 
 

@@ -20,7 +20,7 @@ __all__ = ("health",)
 _PING_TIMEOUT_SECONDS = 5.0
 
 
-@get("/health", opt={EXCLUDE_FROM_AUTH: True}, sync_to_thread=False)
+@get("/health", opt={EXCLUDE_FROM_AUTH: True})
 async def health(
     uow_factory: FromDishka[UnitOfWorkFactory],
     analytics: FromDishka[AnalyticsStore],

@@ -11,7 +11,7 @@ from spyglass.plugins import PluginInfo, plugin_infos
 __all__ = ("list_plugins",)
 
 
-@get("/plugins", sync_to_thread=False)
+@get("/plugins")
 async def list_plugins(pm: FromDishka[pluggy.PluginManager]) -> list[PluginInfo]:
     """Every loaded plugin, like datasette's ``/-/plugins.json``."""
     return plugin_infos(pm)

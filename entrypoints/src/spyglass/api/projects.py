@@ -37,7 +37,7 @@ class ProjectPage(msgspec.Struct, frozen=True):
     data: list[ProjectResponse]
 
 
-@get("/projects", sync_to_thread=False)
+@get("/projects")
 async def list_projects(
     principal: FromDishka[Principal], admin: FromDishka[ProjectAdmin]
 ) -> ProjectPage:
