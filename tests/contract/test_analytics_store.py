@@ -36,11 +36,6 @@ T0 = datetime(2024, 3, 31, 22, 30, 1, 123000, tzinfo=UTC)
 PLUS2 = timezone(timedelta(hours=2))
 
 
-@pytest.fixture(scope="session")
-def analytics_chdb_dsn(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"chdb://{tmp_path_factory.mktemp('analytics-chdb').resolve()}"
-
-
 def _drop_database(dsn: str, database: str) -> None:
     client = clickhouse_connect.get_client(dsn=dsn)
     try:
@@ -51,18 +46,18 @@ def _drop_database(dsn: str, database: str) -> None:
 
 @pytest.fixture(params=["memory", "chdb"])
 async def analytics_store(
-    request: pytest.FixtureRequest, analytics_chdb_dsn: str
+    request: pytest.FixtureRequest, chdb_dsn: str
 ) -> AsyncIterator[AnalyticsStore]:
     if request.param == "memory":
         yield MemoryAnalyticsStore()
         return
     database = f"test_{uuid.uuid4().hex}"
-    store = await ClickHouseAnalyticsStore.open(analytics_chdb_dsn, database)
+    store = await ClickHouseAnalyticsStore.open(chdb_dsn, database)
     try:
         yield store
     finally:
         await store.close()
-        await asyncio.to_thread(_drop_database, analytics_chdb_dsn, database)
+        await asyncio.to_thread(_drop_database, chdb_dsn, database)
 
 
 def full_trace(**changes: object) -> Trace:
@@ -356,11 +351,11 @@ async def test_ping(analytics_store: AnalyticsStore) -> None:
     await analytics_store.ping()
 
 
-async def test_migrations_are_idempotent(analytics_chdb_dsn: str) -> None:
+async def test_migrations_are_idempotent(chdb_dsn: str) -> None:
     database = f"test_{uuid.uuid4().hex}"
 
     def migrate_twice() -> tuple[list[str], list[str]]:
-        client = clickhouse_connect.get_client(dsn=analytics_chdb_dsn)
+        client = clickhouse_connect.get_client(dsn=chdb_dsn)
         try:
             return apply_migrations(client, database), apply_migrations(client, database)
         finally:
@@ -370,16 +365,16 @@ async def test_migrations_are_idempotent(analytics_chdb_dsn: str) -> None:
         first, second = await asyncio.to_thread(migrate_twice)
         assert first == ["0001_traces", "0002_observations", "0003_scores"]
         assert second == []
-        store = await ClickHouseAnalyticsStore.open(analytics_chdb_dsn, database)
+        store = await ClickHouseAnalyticsStore.open(chdb_dsn, database)
         await store.ping()
         await store.close()
     finally:
-        await asyncio.to_thread(_drop_database, analytics_chdb_dsn, database)
+        await asyncio.to_thread(_drop_database, chdb_dsn, database)
 
 
-async def test_invalid_database_name_is_rejected(analytics_chdb_dsn: str) -> None:
+async def test_invalid_database_name_is_rejected(chdb_dsn: str) -> None:
     with pytest.raises(ValueError):
-        await ClickHouseAnalyticsStore.open(analytics_chdb_dsn, "x; DROP DATABASE y")
+        await ClickHouseAnalyticsStore.open(chdb_dsn, "x; DROP DATABASE y")
 
 
 def test_split_statements_respects_quotes_and_comments() -> None:

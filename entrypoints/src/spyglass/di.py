@@ -14,6 +14,7 @@ import pluggy
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from litestar import Request
 
+from spyglass.events import HookEventPublisher, collect_event_handlers
 from spyglass.settings import Settings
 from spyglass_adapters.blobs import ObstoreBlobStore
 from spyglass_adapters.cache import InProcessCache
@@ -28,6 +29,7 @@ from spyglass_core.ports.analytics import AnalyticsStore
 from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.cache import Cache
 from spyglass_core.ports.clock import Clock
+from spyglass_core.ports.event_publisher import EventPublisher
 from spyglass_core.ports.task_queue import TaskQueue
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_core.services.authentication import ApiKeyAuthenticator
@@ -101,14 +103,21 @@ class CoreProvider(Provider):
         )
 
     @provide
+    def event_publisher(
+        self, pm: pluggy.PluginManager, container: AsyncContainer
+    ) -> EventPublisher:
+        return HookEventPublisher(collect_event_handlers(pm), container)
+
+    @provide
     def project_admin(
         self,
         settings: Settings,
         uow: UnitOfWorkFactory,
         clock: Clock,
         authenticator: ApiKeyAuthenticator,
+        events: EventPublisher,
     ) -> ProjectAdmin:
-        return ProjectAdmin(uow, clock, authenticator, salt=settings.salt)
+        return ProjectAdmin(uow, clock, authenticator, events, salt=settings.salt)
 
 
 class RequestProvider(Provider):

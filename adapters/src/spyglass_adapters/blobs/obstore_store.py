@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import obstore
+from obstore.exceptions import BaseError as ObstoreError
 from obstore.store import LocalStore, from_url
 
 from spyglass_adapters.blob_keys import check_key
@@ -70,7 +71,20 @@ class ObstoreBlobStore(BlobStore):
             await obstore.delete_async(self._store, check_key(key))
         except FileNotFoundError:
             pass
-        except OSError as error:
+        except (OSError, ObstoreError) as error:
+            # A key that names no object (on LocalStore, e.g. a folder holding other keys)
+            # makes the store fail instead of doing nothing; deleting it must be a no-op.
+            if not await self._exists(key):
+                return
             raise StorageUnavailable(
                 f"Could not delete blob '{key}'", details=str(error)
             ) from error
+
+    async def _exists(self, key: str) -> bool:
+        try:
+            await obstore.head_async(self._store, key)
+        except FileNotFoundError:
+            return False
+        except (OSError, ObstoreError):
+            return True
+        return True

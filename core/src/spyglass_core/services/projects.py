@@ -16,9 +16,11 @@ from spyglass_core.domain.api_keys import (
     validate_key_pair,
 )
 from spyglass_core.domain.errors import Conflict, InvalidInput, NotFound
+from spyglass_core.domain.events import ProjectCreated
 from spyglass_core.domain.ids import new_id
 from spyglass_core.domain.projects import Organization, Project, validate_name
 from spyglass_core.ports.clock import Clock
+from spyglass_core.ports.event_publisher import EventPublisher
 from spyglass_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from spyglass_core.services.authentication import ApiKeyAuthenticator
 
@@ -59,12 +61,14 @@ class ProjectAdmin:
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         authenticator: ApiKeyAuthenticator,
+        events: EventPublisher,
         *,
         salt: str,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._authenticator = authenticator
+        self._events = events
         self._salt = salt
 
     async def create_project(
@@ -96,6 +100,7 @@ class ProjectAdmin:
             )
             await uow.projects.add(project)
             await uow.commit()
+        await self._project_created(project)
         return project
 
     async def list_projects(self) -> Sequence[tuple[Project, Organization]]:
@@ -191,6 +196,7 @@ class ProjectAdmin:
 
     async def _ensure_project(self, request: BootstrapRequest) -> Project:
         name = validate_name("Project", request.project_name or DEFAULT_PROJECT_NAME)
+        created = False
         async with self._uow_factory() as uow:
             org = await self._ensure_organization(
                 uow, request.organization_id, request.organization_name or DEFAULT_ORGANIZATION_NAME
@@ -208,10 +214,22 @@ class ProjectAdmin:
                     created_at=self._clock.now(),
                 )
                 await uow.projects.add(project)
+                created = True
             elif project.organization_id != org.id:
                 raise Conflict(f"Project '{project.id}' belongs to another organization")
             await uow.commit()
+        if created:
+            await self._project_created(project)
         return project
+
+    async def _project_created(self, project: Project) -> None:
+        await self._events.publish(
+            ProjectCreated(
+                occurred_at=self._clock.now(),
+                project_id=project.id,
+                organization_id=project.organization_id,
+            )
+        )
 
     async def _ensure_key(self, project_id: str, pair: KeyPair) -> None:
         async with self._uow_factory() as uow:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Response, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from spyglass import __version__
 from spyglass.api.auth import EXCLUDE_FROM_AUTH
@@ -25,7 +25,7 @@ async def health(
     uow_factory: FromDishka[UnitOfWorkFactory],
     analytics: FromDishka[AnalyticsStore],
     fail_if_database_unavailable: Annotated[
-        bool, Parameter(query="failIfDatabaseUnavailable")
+        bool, QueryParameter(name="failIfDatabaseUnavailable")
     ] = False,
 ) -> Response[dict[str, Any]]:
     """``{status: "OK", version}``; 503 when asked to check storage and it is down."""

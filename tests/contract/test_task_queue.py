@@ -1,0 +1,168 @@
+"""Contract of ``TaskQueue``: the memory queue, taskiq in-process and taskiq on Redis streams.
+
+Each variant is driven through ``QueueUnderTest.drain``: the memory queue runs its
+pending messages, the in-process broker already runs them as asyncio tasks, and the
+Redis variant starts a receiver on first drain (so messages wait in the stream until
+then), then each waits until the expected effect is observed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import redis.asyncio as redis
+import taskiq.api
+from taskiq import AsyncBroker
+
+from spyglass_adapters.memory.task_queue import MemoryTaskQueue
+from spyglass_adapters.queue import TaskiqTaskQueue, in_process_broker, redis_broker
+from spyglass_core.domain.errors import InvalidInput, NotFound
+from spyglass_core.ports.task_queue import TaskQueue
+
+TIMEOUT = 5.0
+
+
+async def eventually(condition: Callable[[], Any], *, timeout: float = TIMEOUT) -> None:
+    """Poll ``condition`` (sync or async) until it is truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.01)
+
+
+@dataclass
+class QueueUnderTest:
+    kind: str
+    queue: TaskQueue
+    calls: list[dict[str, Any]]
+    broker: AsyncBroker | None = None
+    receiver: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    async def drain(self, until: Callable[[], bool]) -> None:
+        """Let queued tasks run until ``until()`` holds."""
+        if isinstance(self.queue, MemoryTaskQueue):
+            await self.queue.run_pending()
+            assert until(), "the memory queue ran its messages without the expected effect"
+            return
+        if self.kind == "redis" and self.receiver is None:
+            assert self.broker is not None
+            self.receiver = asyncio.create_task(taskiq.api.run_receiver_task(self.broker))
+        await eventually(until)
+
+
+@pytest.fixture(params=["memory", "inprocess", "redis"])
+async def subject(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[QueueUnderTest]:
+    calls: list[dict[str, Any]] = []
+
+    async def record_call(**payload: Any) -> None:
+        calls.append(payload)
+
+    tasks = {"contract.record_call": record_call}
+
+    if request.param == "memory":
+        yield QueueUnderTest("memory", MemoryTaskQueue(tasks), calls)
+        return
+
+    queue_name = f"spyglass-ct-{uuid.uuid4().hex}"
+    if request.param == "inprocess":
+        broker, depth = in_process_broker()
+    else:
+        broker, depth = redis_broker(redis_url, queue_name=queue_name)
+    queue = TaskiqTaskQueue(broker, depth)
+    queue.register(tasks)
+    await broker.startup()
+    subject = QueueUnderTest(request.param, queue, calls, broker)
+    try:
+        yield subject
+    finally:
+        if subject.receiver is not None:
+            subject.receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await subject.receiver
+        await broker.shutdown()
+        if request.param == "redis":
+            client = redis.Redis.from_url(redis_url)
+            await client.delete(queue_name)
+            await client.aclose()
+
+
+async def test_enqueue_runs_the_task_with_its_payload(subject: QueueUnderTest) -> None:
+    payload = {"trace_id": "t-1", "count": 3, "ratio": 0.5, "tags": ["a", "b"], "extra": None}
+    await subject.queue.enqueue("contract.record_call", payload)
+    await subject.drain(lambda: len(subject.calls) >= 1)
+    assert subject.calls[0] == payload
+
+
+async def test_every_message_runs(subject: QueueUnderTest) -> None:
+    payloads = [{"n": i, "project_id": f"p-{i % 2}"} for i in range(6)]
+    for payload in payloads:
+        await subject.queue.enqueue("contract.record_call", payload)
+    await subject.drain(lambda: len(subject.calls) >= len(payloads))
+    # At least once: every payload ran; a redelivery could only add duplicates.
+    assert sorted(subject.calls, key=lambda c: c["n"])[: len(payloads)] == payloads
+    assert {c["n"] for c in subject.calls} == set(range(6))
+
+
+async def test_the_payload_is_copied_at_enqueue(subject: QueueUnderTest) -> None:
+    payload: dict[str, Any] = {"items": [1]}
+    await subject.queue.enqueue("contract.record_call", payload)
+    payload["items"].append(2)
+    await subject.drain(lambda: len(subject.calls) >= 1)
+    assert subject.calls[0] == {"items": [1]}
+
+
+async def test_unknown_task_name_raises_not_found(subject: QueueUnderTest) -> None:
+    with pytest.raises(NotFound):
+        await subject.queue.enqueue("contract.no_such_task", {"a": 1})
+    assert await subject.queue.depth() == 0
+    assert subject.calls == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"value": object()}, {"nested": {"fn": lambda: None}}],
+    ids=["object", "nested-function"],
+)
+async def test_payload_that_cannot_be_encoded_raises_invalid_input(
+    subject: QueueUnderTest, payload: dict[str, Any]
+) -> None:
+    with pytest.raises(InvalidInput):
+        await subject.queue.enqueue("contract.record_call", payload)
+    assert await subject.queue.depth() == 0
+    # The queue still works afterwards.
+    await subject.queue.enqueue("contract.record_call", {"ok": True})
+    await subject.drain(lambda: len(subject.calls) >= 1)
+    assert subject.calls == [{"ok": True}]
+
+
+async def test_depth_counts_unfinished_messages_and_returns_to_zero(
+    subject: QueueUnderTest,
+) -> None:
+    assert await subject.queue.depth() == 0
+    for i in range(3):
+        await subject.queue.enqueue("contract.record_call", {"n": i})
+    if subject.kind in ("memory", "redis"):
+        # Nothing consumes these until drained.
+        assert await subject.queue.depth() == 3
+    else:
+        assert 0 <= await subject.queue.depth() <= 3
+    await subject.drain(lambda: len(subject.calls) >= 3)
+
+    async def depth_is_zero() -> bool:
+        return await subject.queue.depth() == 0
+
+    await eventually(depth_is_zero)
+    assert await subject.queue.depth() == 0

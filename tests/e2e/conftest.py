@@ -1,0 +1,265 @@
+"""End-to-end fixtures: a real ``spyglass serve`` process and the real Langfuse SDK.
+
+The SDK lives in its own virtualenv (``<repo>/.e2e-venvs/langfuse5``) so it never enters
+the project's environment; tests run SDK snippets there as separate processes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LANGFUSE_VENV = REPO_ROOT / ".e2e-venvs" / "langfuse5"
+LANGFUSE_REQUIREMENT = "langfuse>=5,<6"
+SPYGLASS_BIN = Path(sys.executable).parent / "spyglass"
+
+STARTUP_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 15.0
+
+_KEY_LINE = re.compile(r"^\s*(LANGFUSE_(?:PUBLIC_KEY|SECRET_KEY|BASE_URL))=(\S+)\s*$", re.MULTILINE)
+
+
+# --------------------------------------------------------------------------- SDK venv
+
+
+def _venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _has_langfuse(python: Path) -> bool:
+    if not python.exists():
+        return False
+    check = subprocess.run(
+        [str(python), "-c", "import langfuse"], capture_output=True, text=True, timeout=120
+    )
+    return check.returncode == 0
+
+
+@pytest.fixture(scope="session")
+def langfuse_python() -> Path:
+    """The python of a virtualenv with the real ``langfuse`` v5 SDK (built once, reused)."""
+    python = _venv_python(LANGFUSE_VENV)
+    if _has_langfuse(python):
+        return python
+    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
+    env.pop("VIRTUAL_ENV", None)
+    steps = [
+        ["uv", "venv", "--clear", "--python", sys.executable, str(LANGFUSE_VENV)],
+        ["uv", "pip", "install", "--python", str(python), LANGFUSE_REQUIREMENT],
+    ]
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, env=env, timeout=600)
+        if done.returncode != 0:
+            pytest.fail(
+                f"building the Langfuse SDK venv failed: {' '.join(step)}\n"
+                f"{done.stdout}\n{done.stderr}"
+            )
+    if not _has_langfuse(python):
+        pytest.fail(f"langfuse is not importable from {python} after installing it")
+    return python
+
+
+def _clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The current environment without SPYGLASS_* / LANGFUSE_* leaking in, plus ``extra``."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SPYGLASS_", "LANGFUSE_", "OTEL_"))
+    }
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def run_sdk(
+    python: Path,
+    code: str,
+    env: Mapping[str, str] | None = None,
+    *,
+    timeout: float = 60.0,
+) -> subprocess.CompletedProcess[str]:
+    """Run a Python snippet in the SDK venv, in its own process (one public key each)."""
+    return subprocess.run(
+        [str(python), "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=_clean_env(env),
+        timeout=timeout,
+        cwd=tempfile.gettempdir(),
+    )
+
+
+# --------------------------------------------------------------------------- server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class SpyglassServer:
+    """A ``spyglass serve`` subprocess on a free port with its own data directory."""
+
+    data_dir: Path
+    log_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+    printed_keys: dict[str, str] | None = None
+    starts: int = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def process_env(self) -> dict[str, str]:
+        return _clean_env({**self.env, "SPYGLASS_DATA_DIR": str(self.data_dir)})
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def start(self) -> SpyglassServer:
+        """Start (or restart) the process and wait until health answers."""
+        assert self.process is None, "already running"
+        self.starts += 1
+        self.port = free_port()
+        self.log_path = self.log_dir / f"spyglass-{self.starts}-{self.port}.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [str(SPYGLASS_BIN), "serve", "--port", str(self.port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self.process_env,
+                cwd=str(self.data_dir),
+            )
+        self._wait_healthy()
+        self.printed_keys = self._parse_keys()
+        return self
+
+    def _wait_healthy(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        url = f"{self.base_url}/api/public/health"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                code = self.process.returncode
+                self.process = None
+                pytest.fail(f"spyglass serve exited with {code} during start-up:\n{self.log()}")
+            try:
+                if httpx.get(url, timeout=2.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        pytest.fail(f"spyglass serve not healthy after {STARTUP_TIMEOUT_SECONDS}s:\n{self.log()}")
+
+    def _parse_keys(self) -> dict[str, str] | None:
+        keys = dict(_KEY_LINE.findall(self.log()))
+        if not keys:
+            return None
+        assert {"LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY"} <= keys.keys(), self.log()
+        return keys
+
+    def stop(self) -> int | None:
+        """SIGTERM, then SIGKILL after a grace period; returns the exit code."""
+        process, self.process = self.process, None
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        return process.returncode
+
+    def restart(self) -> SpyglassServer:
+        self.stop()
+        return self.start()
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run ``spyglass ARGS`` against the same data directory and settings."""
+        done = subprocess.run(
+            [str(SPYGLASS_BIN), *args],
+            capture_output=True,
+            text=True,
+            env=self.process_env,
+            cwd=str(self.data_dir),
+            timeout=120,
+        )
+        if check and done.returncode != 0:
+            pytest.fail(
+                f"spyglass {' '.join(args)} failed ({done.returncode}):\n"
+                f"{done.stdout}\n{done.stderr}"
+            )
+        return done
+
+    def sdk_env(self, public_key: str, secret_key: str) -> dict[str, str]:
+        """Environment for an SDK process pointed at this server."""
+        return {
+            "LANGFUSE_PUBLIC_KEY": public_key,
+            "LANGFUSE_SECRET_KEY": secret_key,
+            "LANGFUSE_BASE_URL": self.base_url,
+        }
+
+
+class ServerFactory:
+    """Starts servers with chosen env / data dirs and stops them all at teardown."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self._tmp_path = tmp_path
+        self._servers: list[SpyglassServer] = []
+
+    def __call__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        data_dir: Path | None = None,
+        start: bool = True,
+    ) -> SpyglassServer:
+        index = len(self._servers)
+        if data_dir is None:
+            data_dir = self._tmp_path / f"data-{index}"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        log_dir = self._tmp_path / f"logs-{index}"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        server = SpyglassServer(data_dir=data_dir, log_dir=log_dir, env=dict(env or {}))
+        self._servers.append(server)
+        return server.start() if start else server
+
+    def stop_all(self) -> None:
+        for server in reversed(self._servers):
+            server.stop()
+
+
+@pytest.fixture
+def spyglass_server(tmp_path: Path) -> Iterator[ServerFactory]:
+    """A factory: ``spyglass_server(env={...}, data_dir=...)`` starts a server process."""
+    if not SPYGLASS_BIN.exists():
+        pytest.fail(f"the spyglass console script is missing: {SPYGLASS_BIN}")
+    factory = ServerFactory(tmp_path)
+    try:
+        yield factory
+    finally:
+        factory.stop_all()
