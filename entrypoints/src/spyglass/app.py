@@ -39,7 +39,7 @@ def collect_routes(
     """
     claimed: dict[tuple[str, str], str] = {}
     handlers: list[Any] = []
-    for impl in reversed(pm.hook.register_routes.get_hookimpls()):  # registration order
+    for impl in pm.hook.register_routes.get_hookimpls():  # in registration order
         kwargs = {"surface": surface, "config": config}
         result = cast("Sequence[Any] | None", impl.function(*[kwargs[n] for n in impl.argnames]))
         if not result:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
 import msgspec
 import pluggy
@@ -60,17 +60,20 @@ def bootstrap_request(settings: Settings) -> BootstrapRequest:
 
 @contextlib.asynccontextmanager
 async def open_runtime(
-    settings: Settings, *, migrate: bool | None = None
+    settings: Settings, *, migrate: bool | None = None, plugins: Iterable[object] = ()
 ) -> AsyncIterator[Runtime]:
     """Build the process; close the container (engines, chDB, caches) on exit.
 
     Args:
         settings: parsed settings; a salt is added from the data directory if missing.
         migrate: apply SQL migrations first; by default only in embedded mode.
+        plugins: extra plugin objects to register (tests, embedding applications).
     """
     settings = ensure_salt(settings)
     settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
     pm = plugin_manager_for(settings)
+    for plugin in plugins:
+        pm.register(plugin)
     if settings.migrate_on_start if migrate is None else migrate:
         await migrate_sql(settings)
     container = make_container(settings, pm)
