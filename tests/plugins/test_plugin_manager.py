@@ -162,6 +162,7 @@ def test_duplicate_routes_fail_startup_naming_both_plugins() -> None:
 def test_same_path_on_other_surface_is_not_a_duplicate() -> None:
     pm = make_plugin_manager(load_entrypoints=False)
     pm.register(_route_plugin(), name="first")
-    assert len(collect_routes(pm, ApiSurface.PUBLIC, PluginConfig())) == 1
+    public = collect_routes(pm, ApiSurface.PUBLIC, PluginConfig())
+    assert [handler.handler_name for handler in public] == ["health", "list_projects", "things"]
     internal = collect_routes(pm, ApiSurface.INTERNAL, PluginConfig())
     assert [handler.handler_name for handler in internal] == ["list_plugins"]
