@@ -1,0 +1,66 @@
+"""Settings are parsed once from SPYGLASS_* variables, with a clear error for a bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spyglass.settings import Settings, SettingsError, ensure_salt, load_settings
+
+
+def test_defaults_are_embedded_under_the_data_dir(tmp_path: Path) -> None:
+    settings = load_settings({"SPYGLASS_DATA_DIR": str(tmp_path)})
+    assert settings.port == 3000
+    assert settings.embedded
+    assert settings.migrate_on_start
+    assert settings.sql_url == f"sqlite+aiosqlite:///{tmp_path}/spyglass.db"
+    assert settings.clickhouse_dsn == f"chdb://{tmp_path}/chdb"
+    assert settings.blob_store_url == f"file://{tmp_path}/blobs"
+
+
+def test_typed_values_are_converted() -> None:
+    settings = load_settings(
+        {
+            "SPYGLASS_PORT": "8080",
+            "SPYGLASS_TRACE_PLUGINS": "yes",
+            "SPYGLASS_DISABLE_PLUGINS": "spyglass_prompts, spyglass_evals,",
+            "SPYGLASS_AUTH_CACHE_TTL_SECONDS": "2.5",
+            "SPYGLASS_DATABASE_URL": "postgresql+asyncpg://u@h/db",
+            "UNRELATED": "x",
+        }
+    )
+    assert settings.port == 8080
+    assert settings.trace_plugins is True
+    assert settings.disable_plugins == ("spyglass_prompts", "spyglass_evals")
+    assert settings.auth_cache_ttl_seconds == 2.5
+    assert not settings.embedded
+    assert not settings.migrate_on_start
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SPYGLASS_PORT", "eighty"),
+        ("SPYGLASS_TRACE_PLUGINS", "maybe"),
+        ("SPYGLASS_AUTO_MIGRATE", "2"),
+    ],
+)
+def test_a_bad_value_names_the_variable(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=variable) as caught:
+        load_settings({variable: value})
+    assert repr(value) in str(caught.value)
+
+
+def test_plugin_sections_come_from_prefixed_variables() -> None:
+    settings = load_settings({"SPYGLASS_PLUGIN_PROMPTS_CACHE_TTL": "30"})
+    assert settings.plugin_config.for_plugin("prompts") == {"cache_ttl": "30"}
+    assert settings.plugin_config.for_plugin("other") == {}
+
+
+def test_salt_is_created_once_and_kept(tmp_path: Path) -> None:
+    settings = Settings(data_dir=str(tmp_path))
+    first = ensure_salt(settings).salt
+    second = ensure_salt(settings).salt
+    assert first == second and len(first) == 64
+    assert ensure_salt(Settings(data_dir=str(tmp_path), salt="given")).salt == "given"
