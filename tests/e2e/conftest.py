@@ -253,13 +253,37 @@ class ServerFactory:
             server.stop()
 
 
-@pytest.fixture
-def spyglass_server(tmp_path: Path) -> Iterator[ServerFactory]:
-    """A factory: ``spyglass_server(env={...}, data_dir=...)`` starts a server process."""
+def _factory(base: Path) -> Iterator[ServerFactory]:
     if not SPYGLASS_BIN.exists():
         pytest.fail(f"the spyglass console script is missing: {SPYGLASS_BIN}")
-    factory = ServerFactory(tmp_path)
+    factory = ServerFactory(base)
     try:
         yield factory
     finally:
         factory.stop_all()
+
+
+@pytest.fixture
+def spyglass_server(tmp_path: Path) -> Iterator[ServerFactory]:
+    """A factory: ``spyglass_server(env={...}, data_dir=...)`` starts a server process.
+
+    Every server it started is stopped when the test ends.
+    """
+    yield from _factory(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_spyglass_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ServerFactory]:
+    """Like ``spyglass_server``, for servers that several tests of a module only read."""
+    yield from _factory(tmp_path_factory.mktemp("spyglass"))
+
+
+@pytest.fixture(scope="module")
+def fresh_server(module_spyglass_server: ServerFactory) -> SpyglassServer:
+    """One server per module on a new data directory with no ``SPYGLASS_INIT_*`` variables.
+
+    Tests using it must not change its state (no restarts, no new projects or keys).
+    """
+    return module_spyglass_server()

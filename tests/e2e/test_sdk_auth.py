@@ -82,9 +82,9 @@ def project_lines(server: SpyglassServer) -> list[list[str]]:
 
 
 def test_first_start_prints_keys_that_the_sdk_accepts(
-    langfuse_python: Path, spyglass_server: ServerFactory
+    langfuse_python: Path, fresh_server: SpyglassServer
 ) -> None:
-    server = spyglass_server()
+    server = fresh_server
     keys = server.printed_keys
     assert keys is not None, f"no keys printed on first start:\n{server.log()}"
     public_key, secret_key = keys["LANGFUSE_PUBLIC_KEY"], keys["LANGFUSE_SECRET_KEY"]
@@ -132,7 +132,8 @@ def test_restart_prints_no_new_keys_and_old_keys_keep_working(
     assert "LANGFUSE_SECRET_KEY" not in server.log()
     assert "Spyglass listening on" in server.log()
 
-    assert sdk_ok(langfuse_python, server, keys["LANGFUSE_PUBLIC_KEY"], keys["LANGFUSE_SECRET_KEY"])
+    public_key, secret_key = keys["LANGFUSE_PUBLIC_KEY"], keys["LANGFUSE_SECRET_KEY"]
+    assert sdk_ok(langfuse_python, server, public_key, secret_key) == "True"
     again = get_projects(server, keys["LANGFUSE_PUBLIC_KEY"], keys["LANGFUSE_SECRET_KEY"])
     assert again.status_code == 200
     assert again.json()["data"] == first_project
@@ -229,9 +230,8 @@ def test_projects_are_isolated_and_revoked_keys_stop_working(
     assert still.json()["data"][0]["id"] == first_project["id"]
 
 
-def test_health_needs_no_auth(spyglass_server: ServerFactory) -> None:
-    server = spyglass_server()
-    url = f"{server.base_url}/api/public/health"
+def test_health_needs_no_auth(fresh_server: SpyglassServer) -> None:
+    url = f"{fresh_server.base_url}/api/public/health"
 
     plain = httpx.get(url, timeout=10)
     assert plain.status_code == 200

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from spyglass import __version__
-from spyglass.runtime import migrate_sql, plugin_manager_for
+from spyglass.plugins import plugin_manager_for
 from spyglass.settings import Settings, SettingsError, ensure_salt, load_settings
 from spyglass_core.domain.errors import DomainError
-from spyglass_core.services.projects import ProjectAdmin
+
+if TYPE_CHECKING:
+    from spyglass_core.services.projects import ProjectAdmin
 
 __all__ = ("cli", "main")
 
@@ -36,6 +38,8 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 async def _admin(settings: Settings) -> AsyncIterator[ProjectAdmin]:
     # Only the transactional store is opened: the CLI can run beside a live server.
     from spyglass.di import make_container
+    from spyglass.runtime import migrate_sql
+    from spyglass_core.services.projects import ProjectAdmin
 
     settings = ensure_salt(settings)
     if settings.migrate_on_start:
@@ -83,6 +87,7 @@ def worker(ctx: click.Context) -> None:
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
     """Apply SQL and analytics schema migrations."""
+    from spyglass.runtime import migrate_sql
     from spyglass_adapters.clickhouse import ClickHouseAnalyticsStore
 
     settings = ensure_salt(_settings(ctx))

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 import pluggy
 
+from spyglass.settings import Settings
 from spyglass_core import hookspecs
 from spyglass_core.hookspecs import PROJECT_NAME, EvaluatorSpec, TaskSpec
 
@@ -24,6 +25,7 @@ __all__ = (
     "collect_tasks",
     "make_plugin_manager",
     "plugin_infos",
+    "plugin_manager_for",
 )
 
 ENTRY_POINT_GROUP = f"{PROJECT_NAME}.plugins"
@@ -84,6 +86,11 @@ def make_plugin_manager(
             lambda outcome, name, impls, kwargs: logger.warning("hook %s done", name),
         )
     return pm
+
+
+def plugin_manager_for(settings: Settings) -> pluggy.PluginManager:
+    """The plugin manager ``SPYGLASS_DISABLE_PLUGINS`` and ``SPYGLASS_TRACE_PLUGINS`` ask for."""
+    return make_plugin_manager(disabled=settings.disable_plugins, trace=settings.trace_plugins)
 
 
 def plugin_infos(pm: pluggy.PluginManager) -> list[PluginInfo]:

@@ -12,13 +12,13 @@ from dishka import AsyncContainer
 from dishka.integrations.taskiq import setup_dishka as setup_taskiq_dishka
 
 from spyglass.di import make_container
-from spyglass.plugins import collect_evaluators, collect_tasks, make_plugin_manager
+from spyglass.plugins import collect_evaluators, collect_tasks, plugin_manager_for
 from spyglass.settings import Settings, ensure_salt
 from spyglass_adapters.queue import TaskiqTaskQueue
 from spyglass_adapters.sql import create_engine, upgrade
 from spyglass_core.services.projects import BootstrapRequest, BootstrapResult, ProjectAdmin
 
-__all__ = ("Runtime", "bootstrap_request", "migrate_sql", "open_runtime", "plugin_manager_for")
+__all__ = ("Runtime", "bootstrap_request", "migrate_sql", "open_runtime")
 
 logger = logging.getLogger("spyglass")
 
@@ -30,11 +30,6 @@ class Runtime(msgspec.Struct, frozen=True, kw_only=True):
     pm: pluggy.PluginManager
     container: AsyncContainer
     queue: TaskiqTaskQueue
-
-
-def plugin_manager_for(settings: Settings) -> pluggy.PluginManager:
-    """The plugin manager these settings ask for."""
-    return make_plugin_manager(disabled=settings.disable_plugins, trace=settings.trace_plugins)
 
 
 async def migrate_sql(settings: Settings) -> None:
