@@ -24,9 +24,7 @@ class CacheUnderTest:
 
 
 @pytest.fixture(params=["inprocess", "redis"])
-async def subject(
-    request: pytest.FixtureRequest, redis_url: str
-) -> AsyncIterator[CacheUnderTest]:
+async def subject(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[CacheUnderTest]:
     if request.param == "inprocess":
         clock = FixedClock()
 

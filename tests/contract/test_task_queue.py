@@ -29,9 +29,9 @@ from spyglass_core.ports.task_queue import TaskQueue
 TIMEOUT = 5.0
 
 
-async def eventually(condition: Callable[[], Any], *, timeout: float = TIMEOUT) -> None:
-    """Poll ``condition`` (sync or async) until it is truthy; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
+async def eventually(condition: Callable[[], Any], *, within: float = TIMEOUT) -> None:
+    """Poll ``condition`` (sync or async) until it is truthy; fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
     while True:
         result = condition()
         if asyncio.iscoroutine(result):
@@ -39,7 +39,7 @@ async def eventually(condition: Callable[[], Any], *, timeout: float = TIMEOUT) 
         if result:
             return
         if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout} s")
+            pytest.fail(f"condition not met within {within} s")
         await asyncio.sleep(0.01)
 
 

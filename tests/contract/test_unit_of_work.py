@@ -6,6 +6,7 @@ PostgreSQL (a throwaway database, emptied before each test).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -58,9 +59,7 @@ async def postgres_uow_factory(postgres_engine: AsyncEngine) -> SqlUnitOfWorkFac
     return SqlUnitOfWorkFactory(postgres_engine)
 
 
-@pytest.fixture(
-    params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def uow_factory(request: pytest.FixtureRequest) -> UnitOfWorkFactory:
     return request.getfixturevalue(f"{request.param}_uow_factory")
 
@@ -74,7 +73,9 @@ def sql_uow_factory(request: pytest.FixtureRequest) -> SqlUnitOfWorkFactory:
 
 
 def make_org(org_id: str = "org-a", *, at: datetime = T0, **fields) -> Organization:
-    return Organization(id=org_id, name=fields.pop("name", f"Org {org_id}"), created_at=at, **fields)
+    return Organization(
+        id=org_id, name=fields.pop("name", f"Org {org_id}"), created_at=at, **fields
+    )
 
 
 def make_project(
@@ -204,11 +205,40 @@ async def test_commit_makes_writes_visible_to_a_new_unit_of_work(
 ) -> None:
     async with uow_factory() as writer:
         await writer.organizations.add(make_org())
-        async with uow_factory() as reader:
-            assert await reader.organizations.get("org-a") is None
         await writer.commit()
     async with uow_factory() as reader:
         assert await reader.organizations.get("org-a") == make_org()
+
+
+async def test_uncommitted_writes_are_invisible_to_a_concurrent_unit_of_work(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    # The reader runs in its own task: on SQLite it waits for the writer's lock (units of
+    # work are serialized there), elsewhere it reads at once; either way it never sees
+    # the write that is then rolled back.
+    async def read() -> Organization | None:
+        async with uow_factory() as reader:
+            return await reader.organizations.get("org-a")
+
+    async with uow_factory() as writer:
+        await writer.organizations.add(make_org())
+        reader_task = asyncio.create_task(read())
+        await asyncio.sleep(0.2)
+    assert await reader_task is None
+
+
+async def test_concurrent_read_then_write_units_of_work_all_succeed(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    async def add(index: int) -> None:
+        async with uow_factory() as uow:
+            await uow.organizations.list()  # read first, then write: the racy shape
+            await uow.organizations.add(make_org(f"org-{index}"))
+            await uow.commit()
+
+    await asyncio.gather(*(add(i) for i in range(20)))
+    async with uow_factory() as uow:
+        assert len(await uow.organizations.list()) == 20
 
 
 async def test_leaving_the_block_without_commit_rolls_back(

@@ -41,7 +41,7 @@ class ObstoreBlobStore(BlobStore):
     async def put(self, key: str, data: bytes) -> None:
         try:
             await obstore.put_async(self._store, check_key(key), data)
-        except OSError as error:
+        except (OSError, ObstoreError) as error:
             raise StorageUnavailable(f"Could not write blob '{key}'", details=str(error)) from error
 
     async def get(self, key: str) -> bytes:
@@ -50,7 +50,7 @@ class ObstoreBlobStore(BlobStore):
             return bytes(await result.bytes_async())
         except FileNotFoundError:
             raise NotFound(f"Blob '{key}' not found") from None
-        except OSError as error:
+        except (OSError, ObstoreError) as error:
             raise StorageUnavailable(f"Could not read blob '{key}'", details=str(error)) from error
 
     async def list(self, prefix: str = "") -> list[str]:
@@ -62,7 +62,7 @@ class ObstoreBlobStore(BlobStore):
                 keys.extend(meta["path"] for meta in batch if meta["path"].startswith(prefix))
         except FileNotFoundError:
             return []
-        except OSError as error:
+        except (OSError, ObstoreError) as error:
             raise StorageUnavailable("Could not list blobs", details=str(error)) from error
         return sorted(keys)
 

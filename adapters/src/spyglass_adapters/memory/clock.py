@@ -13,7 +13,10 @@ class FixedClock(Clock):
     """Starts at ``start`` and advances only through ``advance``."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 1, 1, tzinfo=UTC)
+        start = start or datetime(2026, 1, 1, tzinfo=UTC)
+        if start.tzinfo is None:
+            raise ValueError("FixedClock needs a timezone-aware start")
+        self._now = start.astimezone(UTC)  # the Clock contract: now() is UTC
         self._monotonic = 0.0
 
     def now(self) -> datetime:

@@ -6,7 +6,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import msgspec
-from taskiq import AsyncBroker, InMemoryBroker, TaskiqMessage, TaskiqMiddleware, TaskiqResult
+from taskiq import (
+    AsyncBroker,
+    InMemoryBroker,
+    TaskiqEvents,
+    TaskiqMessage,
+    TaskiqMiddleware,
+    TaskiqResult,
+    TaskiqState,
+)
 
 from spyglass_core.domain.errors import InvalidInput, NotFound, StorageUnavailable
 from spyglass_core.ports.task_queue import TaskQueue
@@ -57,6 +65,13 @@ def redis_broker(url: str, *, queue_name: str = "spyglass") -> tuple[AsyncBroker
         idle_timeout=60_000,
     )
     client = redis.Redis.from_url(url, socket_connect_timeout=2)
+
+    async def close_client(_state: TaskiqState) -> None:
+        await client.aclose()
+
+    # The depth probe's client is ours, not the broker's: release it with the broker.
+    for event in (TaskiqEvents.CLIENT_SHUTDOWN, TaskiqEvents.WORKER_SHUTDOWN):
+        broker.add_event_handler(event, close_client)
 
     async def depth() -> int:
         try:

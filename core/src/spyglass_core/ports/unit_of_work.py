@@ -7,6 +7,9 @@ Contract:
   block without committing rolls back, so a commit is always explicit.
 - An exception inside the block rolls back and propagates unchanged.
 - A unit of work is used for one block only; ask the factory for a new one.
+- Do not open a unit of work inside another in the same task: on SQLite, units of work
+  are serialized (the write lock is taken at the start, so a read-then-write never fails
+  half way), and the inner one would wait for the outer one forever.
 - Driver errors are translated: an unreachable database raises ``StorageUnavailable``,
   a unique violation ``Conflict``.
 """
