@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from spyglass_adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
 from spyglass_adapters.sql import SqlUnitOfWorkFactory, create_engine, upgrade
 from spyglass_adapters.sql.migrate import alembic_config
 from spyglass_core.domain.api_keys import ApiKey
@@ -25,48 +22,6 @@ from spyglass_core.domain.projects import Organization, Project, User
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 
 T0 = datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
-TABLES = ("api_keys", "projects", "users", "organizations")
-
-
-# --- fixtures ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def memory_uow_factory() -> MemoryUnitOfWorkFactory:
-    return MemoryUnitOfWorkFactory()
-
-
-@pytest.fixture
-async def sqlite_uow_factory(tmp_path) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'spyglass.db'}")
-    await upgrade(engine)
-    yield SqlUnitOfWorkFactory(engine)
-    await engine.dispose()
-
-
-@pytest.fixture(scope="module")
-async def postgres_engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(postgres_url)
-    await upgrade(engine)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def postgres_uow_factory(postgres_engine: AsyncEngine) -> SqlUnitOfWorkFactory:
-    async with postgres_engine.begin() as conn:
-        await conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
-    return SqlUnitOfWorkFactory(postgres_engine)
-
-
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def uow_factory(request: pytest.FixtureRequest) -> UnitOfWorkFactory:
-    return request.getfixturevalue(f"{request.param}_uow_factory")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def sql_uow_factory(request: pytest.FixtureRequest) -> SqlUnitOfWorkFactory:
-    return request.getfixturevalue(f"{request.param}_uow_factory")
 
 
 # --- builders ---------------------------------------------------------------------------

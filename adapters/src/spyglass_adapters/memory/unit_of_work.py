@@ -10,9 +10,11 @@ from typing import TypeVar
 
 import msgspec
 
+from spyglass_adapters.memory.prompts import MemoryPrompts
 from spyglass_core.domain.api_keys import ApiKey
 from spyglass_core.domain.errors import Conflict
 from spyglass_core.domain.projects import Organization, Project, User
+from spyglass_core.domain.prompts import Prompt, PromptReference
 from spyglass_core.ports.repositories import (
     ApiKeyRepository,
     OrganizationRepository,
@@ -32,6 +34,25 @@ class MemoryDatabase:
         self.projects: dict[str, Project] = {}
         self.api_keys: dict[str, ApiKey] = {}
         self.users: dict[str, User] = {}
+        # Prompt versions by id; labels by (project, name, label) -> prompt id; tags by
+        # (project, name); dependencies by parent prompt id. Every value is immutable.
+        self.prompts: dict[str, Prompt] = {}
+        self.prompt_labels: dict[tuple[str, str, str], str] = {}
+        self.prompt_tags: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.prompt_dependencies: dict[str, tuple[PromptReference, ...]] = {}
+
+
+# The dicts a unit of work copies on enter and publishes on commit.
+_TABLES = (
+    "organizations",
+    "projects",
+    "api_keys",
+    "users",
+    "prompts",
+    "prompt_labels",
+    "prompt_tags",
+    "prompt_dependencies",
+)
 
 
 _Row = TypeVar("_Row", Organization, Project, ApiKey)
@@ -154,12 +175,13 @@ class MemoryUnitOfWork(UnitOfWork):
 
     def _reset(self) -> None:
         self._work = copy.copy(self._committed_db)
-        for name in ("organizations", "projects", "api_keys", "users"):
+        for name in _TABLES:
             setattr(self._work, name, dict(getattr(self._committed_db, name)))
         self.organizations = _Organizations(self._work)
         self.projects = _Projects(self._work)
         self.api_keys = _ApiKeys(self._work)
         self.users = _Users(self._work)
+        self.prompts = MemoryPrompts(self._work)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         self._reset()
@@ -174,7 +196,7 @@ class MemoryUnitOfWork(UnitOfWork):
         await self.rollback()
 
     async def commit(self) -> None:
-        for name in ("organizations", "projects", "api_keys", "users"):
+        for name in _TABLES:
             setattr(self._committed_db, name, dict(getattr(self._work, name)))
         self.committed = True
 

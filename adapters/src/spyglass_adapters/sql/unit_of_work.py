@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from spyglass_adapters.sql.errors import translate_errors
+from spyglass_adapters.sql.prompts import SqlPrompts
 from spyglass_adapters.sql.repositories import SqlApiKeys, SqlOrganizations, SqlProjects, SqlUsers
 from spyglass_core.domain.errors import StorageUnavailable
 from spyglass_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -30,6 +31,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.projects = SqlProjects(self._conn)
         self.api_keys = SqlApiKeys(self._conn)
         self.users = SqlUsers(self._conn)
+        self.prompts = SqlPrompts(self._conn)
         return self
 
     async def __aexit__(

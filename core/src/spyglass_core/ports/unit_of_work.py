@@ -23,6 +23,7 @@ from spyglass_core.ports.repositories import (
     ApiKeyRepository,
     OrganizationRepository,
     ProjectRepository,
+    PromptRepository,
     UserRepository,
 )
 
@@ -36,6 +37,7 @@ class UnitOfWork(Protocol):
     projects: ProjectRepository
     api_keys: ApiKeyRepository
     users: UserRepository
+    prompts: PromptRepository
 
     async def __aenter__(self) -> UnitOfWork:
         """Begin the transaction."""

@@ -1,0 +1,29 @@
+"""Spyglass prompts: versioned, labelled, composable prompts that the SDKs fetch from cache.
+
+Configuration: ``SPYGLASS_PLUGIN_PROMPTS_CACHE_TTL_SECONDS`` (default 3600).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from spyglass_core.hookspecs import ApiSurface, hookimpl
+
+__all__ = ("register_providers", "register_routes")
+
+
+@hookimpl
+def register_routes(surface: ApiSurface) -> Sequence[Any]:
+    """The Langfuse prompt routes on the public API."""
+    from spyglass_prompts.api import ROUTES
+
+    return ROUTES if surface is ApiSurface.PUBLIC else []
+
+
+@hookimpl
+def register_providers() -> Sequence[Any]:
+    """``PromptService``."""
+    from spyglass_prompts.provider import PromptsProvider
+
+    return [PromptsProvider()]
