@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Request, Response, delete, get, patch, post
-from litestar.params import QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from spyglass_core.domain.api_keys import Principal
@@ -54,7 +54,7 @@ def _etag_response(request: Request[Any, Any, Any], body: bytes, etag: str) -> R
 
 @post("/v2/prompts", status_code=HTTP_201_CREATED)
 async def create_prompt(
-    data: CreatePromptRequest,
+    data: JSONBody[CreatePromptRequest],
     principal: FromDishka[Principal],
     service: FromDishka[PromptService],
 ) -> PromptResponse:
@@ -68,8 +68,8 @@ async def get_prompt(
     principal: FromDishka[Principal],
     service: FromDishka[PromptService],
     version: Annotated[int | None, QueryParameter(ge=1)] = None,
-    label: str | None = None,
-    resolve: bool = True,
+    label: FromQuery[str | None] = None,
+    resolve: FromQuery[bool] = True,
 ) -> Response[bytes]:
     """Fetch one version by ``version`` or ``label`` (``production`` by default)."""
     name = unquote(_name_from_raw_path(request))
@@ -81,7 +81,7 @@ async def get_prompt(
 @patch("/v2/prompts/{rest:path}")
 async def update_prompt_version(
     request: Request[Any, Any, Any],
-    data: PromptVersionUpdate,
+    data: JSONBody[PromptVersionUpdate],
     principal: FromDishka[Principal],
     service: FromDishka[PromptService],
 ) -> PromptResponse:
@@ -101,7 +101,7 @@ async def delete_prompt(
     principal: FromDishka[Principal],
     service: FromDishka[PromptService],
     version: Annotated[int | None, QueryParameter(ge=1)] = None,
-    label: str | None = None,
+    label: FromQuery[str | None] = None,
 ) -> None:
     """Delete every version, or the one with ``version`` or ``label``."""
     name = unquote(_name_from_raw_path(request))
@@ -112,9 +112,9 @@ async def delete_prompt(
 async def list_prompts(
     principal: FromDishka[Principal],
     service: FromDishka[PromptService],
-    name: str | None = None,
-    label: str | None = None,
-    tag: str | None = None,
+    name: FromQuery[str | None] = None,
+    label: FromQuery[str | None] = None,
+    tag: FromQuery[str | None] = None,
     page: Annotated[int, QueryParameter(ge=1)] = 1,
     limit: Annotated[int, QueryParameter(ge=1, le=_MAX_LIMIT)] = 10,
     from_updated_at: Annotated[datetime | None, QueryParameter(name="fromUpdatedAt")] = None,
@@ -155,7 +155,7 @@ async def get_prompt_v1(
     request: Request[Any, Any, Any],
     principal: FromDishka[Principal],
     service: FromDishka[PromptService],
-    name: str,
+    name: FromQuery[str],
     version: Annotated[int | None, QueryParameter(ge=1)] = None,
 ) -> Response[bytes]:
     """Legacy fetch: ``?name=&version=``, the ``production`` version when no version."""
@@ -165,7 +165,7 @@ async def get_prompt_v1(
 
 @post("/prompts", status_code=HTTP_201_CREATED)
 async def create_prompt_v1(
-    data: CreatePromptV1Request,
+    data: JSONBody[CreatePromptV1Request],
     principal: FromDishka[Principal],
     service: FromDishka[PromptService],
 ) -> PromptResponse:
