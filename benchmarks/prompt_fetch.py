@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 
 PUBLIC, SECRET = "pk-lf-bench", "sk-lf-bench"
+Result = tuple[list[float], int]
 AUTH = "Basic " + base64.b64encode(f"{PUBLIC}:{SECRET}".encode()).decode()
 
 
@@ -75,11 +76,15 @@ async def _worker(url: str, stop_at: float, latencies: list[float]) -> int:
     return errors
 
 
-def _client_process(url: str, seconds: float, concurrency: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _client_process(
+    url: str, seconds: float, concurrency: int, queue: multiprocessing.Queue[Result]
+) -> None:
     async def run() -> tuple[list[float], int]:
         latencies: list[float] = []
         stop_at = time.perf_counter() + seconds
-        errors = await asyncio.gather(*(_worker(url, stop_at, latencies) for _ in range(concurrency)))
+        errors = await asyncio.gather(
+            *(_worker(url, stop_at, latencies) for _ in range(concurrency))
+        )
         return latencies, sum(errors)
 
     queue.put(asyncio.run(run()))
@@ -88,7 +93,9 @@ def _client_process(url: str, seconds: float, concurrency: int, queue: multiproc
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--concurrency", type=int, default=32, help="connections per client process")
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="connections per client process"
+    )
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     args = parser.parse_args()
 
@@ -109,7 +116,7 @@ def main() -> None:
             for _ in range(50):  # warm the cache and the connection path
                 httpx.get(url, headers=headers).raise_for_status()
 
-            queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+            queue: multiprocessing.Queue[Result] = multiprocessing.Queue()
             clients = [
                 multiprocessing.Process(
                     target=_client_process, args=(url, args.seconds, args.concurrency, queue)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 import uvicorn
@@ -49,6 +50,10 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         server = uvicorn.Server(config)
         await runtime.queue.broker.startup()
         receiver = _start_receiver(runtime)
+        # Everything built so far lives as long as the process: move it out of the
+        # collector's reach so full collections stop pausing request handling.
+        gc.collect()
+        gc.freeze()
         try:
             print(f"Spyglass listening on http://{host}:{port}", flush=True)
             await server.serve()
