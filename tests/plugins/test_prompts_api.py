@@ -287,3 +287,15 @@ async def test_legacy_v1_routes(app: EmbeddedApp) -> None:
         "/api/public/prompts", params={"name": "legacy"}, auth=app.auth()
     )
     assert fetched.json()["isActive"] is True
+
+
+async def test_malformed_and_oversized_bodies_are_clear_4xx(app: EmbeddedApp) -> None:
+    headers = {"Content-Type": "application/json"}
+    malformed = await app.client.post(V2, content=b"{not json", headers=headers, auth=app.auth())
+    assert malformed.status_code == 400
+    assert "JSON is malformed" in malformed.json()["message"]
+    assert malformed.json()["error"] == "InvalidRequestError"
+    huge = b'{"name": "big", "prompt": "' + b"x" * 5_000_000 + b'"}'
+    oversized = await app.client.post(V2, content=huge, headers=headers, auth=app.auth())
+    assert oversized.status_code == 413
+    assert set(oversized.json()) == {"message", "error"}

@@ -7,6 +7,8 @@ from typing import Any
 
 import msgspec
 
+from spyglass_core.domain.errors import InvalidInput
+
 __all__ = ("MAX_NAME_LENGTH", "Organization", "Project", "User", "validate_name")
 
 MAX_NAME_LENGTH = 200
@@ -43,8 +45,6 @@ class User(msgspec.Struct, frozen=True, kw_only=True):
 
 def validate_name(kind: str, name: str) -> str:
     """Return ``name`` stripped, or raise ``InvalidInput`` when it is empty or too long."""
-    from spyglass_core.domain.errors import InvalidInput
-
     cleaned = name.strip()
     if not cleaned:
         raise InvalidInput(f"{kind} name must not be empty")
