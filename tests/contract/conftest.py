@@ -8,20 +8,16 @@ throwaway database, migrated once per module and emptied before each test).
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from spyglass_adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
 from spyglass_adapters.sql import SqlUnitOfWorkFactory, create_engine, upgrade
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 
-POSTGRES_DSN = os.environ.get(
-    "SPYGLASS_TEST_POSTGRES_DSN", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
 REDIS_URL = os.environ.get("SPYGLASS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 # Every table of the SQL schema, emptied before each PostgreSQL test.
 TABLES = (
@@ -37,18 +33,9 @@ TABLES = (
 
 
 @pytest.fixture(scope="session")
-async def postgres_url() -> AsyncIterator[str]:
-    """URL of a fresh, empty database ``spyglass_ct_<hex>``; dropped when the session ends."""
-    name = f"spyglass_ct_{uuid.uuid4().hex[:16]}"
-    admin = create_async_engine(POSTGRES_DSN, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        yield sa.make_url(POSTGRES_DSN).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+async def postgres_url(postgres_database: Callable[[], Awaitable[str]]) -> str:
+    """URL of a fresh, empty database shared by this session's contract suites."""
+    return await postgres_database()
 
 
 @pytest.fixture(scope="session")

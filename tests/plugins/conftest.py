@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import msgspec
 import pytest
 from dishka import AsyncContainer
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from spyglass.app import create_app
 from spyglass.di import make_container
@@ -28,7 +28,7 @@ class EmbeddedApp(msgspec.Struct, kw_only=True):
     """A running app, its container and a ready project with a key pair."""
 
     app: Litestar
-    client: AsyncTestClient[Litestar]
+    client: httpx.AsyncClient
     container: AsyncContainer
     project: Project
     keys: KeyPair
@@ -69,10 +69,23 @@ async def embedded_app(
         project = await admin.create_project("Test Project")
         _, keys = await admin.create_api_key(project.id)
         app = create_app(pm, container, settings.plugin_config)
-        async with AsyncTestClient(app) as client:
-            yield EmbeddedApp(
-                app=app, client=client, container=container, project=project, keys=keys
-            )
+        # The app runs on this test's event loop, as under uvicorn: asyncpg connections are
+        # bound to the loop that opened them (Litestar's test client would use another).
+        # Its start-up and shutdown handlers are run directly: Litestar's lifespan context
+        # uses a cancel scope, which cannot span a fixture's setup and teardown tasks.
+        for handler in app.on_startup:
+            await handler()  # type: ignore[misc]
+        transport = httpx.ASGITransport(app=app)
+        try:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://testserver"
+            ) as client:
+                yield EmbeddedApp(
+                    app=app, client=client, container=container, project=project, keys=keys
+                )
+        finally:
+            for handler in app.on_shutdown:
+                await handler()  # type: ignore[misc]
     finally:
         await container.close()
 
