@@ -44,7 +44,9 @@ class CachedPrompt(msgspec.Struct, frozen=True):
     etag: str
 
 
-_cached_decoder = msgspec.json.Decoder(CachedPrompt)
+# MessagePack keeps the body as raw bytes; JSON would base64 it on every cache hit.
+_cached_encoder = msgspec.msgpack.Encoder()
+_cached_decoder = msgspec.msgpack.Decoder(CachedPrompt)
 
 
 class PromptService:
@@ -148,8 +150,7 @@ class PromptService:
             NotFound: nothing matches.
             Conflict: a stored reference no longer resolves.
         """
-        if version is not None and label is not None:
-            raise InvalidInput("Cannot specify both version and label")
+        _check_one_selector(version, label)
         epoch = await self._epoch(project_id)
         selector = f"v{version}" if version is not None else f"l{label or DEFAULT_LABEL}"
         key = f"prompts:{project_id}:{epoch}:{selector}:{name}"
@@ -159,15 +160,14 @@ class PromptService:
         rendered = await self._render(
             project_id, name, version=version, label=label, resolve_refs=True
         )
-        await self._cache_set(key, _encoder.encode(rendered), self._ttl)
+        await self._cache_set(key, _cached_encoder.encode(rendered), self._ttl)
         return rendered
 
     async def fetch_unresolved(
         self, project_id: str, name: str, *, version: int | None, label: str | None
     ) -> CachedPrompt:
         """The prompt as stored, references not inlined; never cached (``resolve=false``)."""
-        if version is not None and label is not None:
-            raise InvalidInput("Cannot specify both version and label")
+        _check_one_selector(version, label)
         return await self._render(
             project_id, name, version=version, label=label, resolve_refs=False
         )
@@ -240,8 +240,7 @@ class PromptService:
         self, uow: UnitOfWork, project_id: str, name: str, version: int | None, label: str | None
     ) -> list[int]:
         if version is not None or label is not None:
-            if version is not None and label is not None:
-                raise InvalidInput("Cannot specify both version and label")
+            _check_one_selector(version, label)
             found = await uow.prompts.get(project_id, name, version=version, label=label)
             if found is None:
                 raise NotFound(_not_found(name, version, label))
@@ -352,6 +351,11 @@ def _validate_content(prompt_type: PromptType, content: Any) -> Any:
             raise InvalidInput("A text prompt must be a string")
         return content
     return validate_chat_messages(content)
+
+
+def _check_one_selector(version: int | None, label: str | None) -> None:
+    if version is not None and label is not None:
+        raise InvalidInput("Cannot specify both version and label")
 
 
 def _not_found(name: str, version: int | None, label: str | None) -> str:
