@@ -21,9 +21,13 @@ from typing import Protocol
 
 from spyglass_core.ports.repositories import (
     ApiKeyRepository,
+    IngestionBatchRepository,
+    MediaRepository,
+    ModelRepository,
     OrganizationRepository,
     ProjectRepository,
     PromptRepository,
+    ScoreConfigRepository,
     UserRepository,
 )
 
@@ -38,6 +42,10 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     users: UserRepository
     prompts: PromptRepository
+    models: ModelRepository
+    score_configs: ScoreConfigRepository
+    ingestion_batches: IngestionBatchRepository
+    media: MediaRepository
 
     async def __aenter__(self) -> UnitOfWork:
         """Begin the transaction."""

@@ -1,0 +1,1 @@
+"""Spyglass tracing: ingestion (batch API, OTLP, scores), cost, and the read API."""
