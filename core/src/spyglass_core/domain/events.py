@@ -6,7 +6,7 @@ from datetime import datetime
 
 import msgspec
 
-__all__ = ("DomainEvent", "ProjectCreated")
+__all__ = ("DomainEvent", "ProjectCreated", "TracesIngested")
 
 
 class DomainEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -20,3 +20,13 @@ class ProjectCreated(DomainEvent, frozen=True, kw_only=True):
 
     project_id: str
     organization_id: str
+
+
+class TracesIngested(DomainEvent, frozen=True, kw_only=True):
+    """New versions of these traces (or of their observations or scores) are queryable.
+
+    Raised by the ingestion worker after it wrote a batch; online evaluation listens.
+    """
+
+    project_id: str
+    trace_ids: tuple[str, ...]

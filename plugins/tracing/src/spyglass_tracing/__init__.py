@@ -1,1 +1,56 @@
-"""Spyglass tracing: ingestion (batch API, OTLP, scores), cost, and the read API."""
+"""Spyglass tracing: durable ingestion (batch API, OTLP, scores), cost, and the read API.
+
+Configuration: ``SPYGLASS_PLUGIN_TRACING_<KEY>``, see ``spyglass_tracing.options``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from spyglass_core.hookspecs import ApiSurface, TaskSpec, hookimpl
+
+__all__ = ("register_providers", "register_routes", "register_tasks", "shutdown", "startup")
+
+
+@hookimpl
+def register_routes(surface: ApiSurface) -> Sequence[Any]:
+    """Ingestion and read routes on the public API."""
+    if surface is not ApiSurface.PUBLIC:
+        return []
+    from spyglass_tracing.api import ROUTES
+
+    return ROUTES
+
+
+@hookimpl
+def register_tasks() -> Sequence[TaskSpec]:
+    """``tracing.process_batch``: apply one stored batch."""
+    from spyglass_tracing.intake import PROCESS_BATCH_TASK
+    from spyglass_tracing.tasks import process_batch
+
+    return [TaskSpec(name=PROCESS_BATCH_TASK, func=process_batch)]
+
+
+@hookimpl
+def register_providers() -> Sequence[Any]:
+    """Intake, processor, sweep, price book and read services."""
+    from spyglass_tracing.provider import TracingProvider
+
+    return [TracingProvider()]
+
+
+@hookimpl
+def startup(container: Any) -> Any:
+    """Seed the default price table, re-enqueue pending batches, start the sweep."""
+    from spyglass_tracing.lifecycle import start
+
+    return start(container)
+
+
+@hookimpl
+def shutdown(container: Any) -> Any:
+    """Stop the periodic sweep."""
+    from spyglass_tracing.lifecycle import stop
+
+    return stop(container)

@@ -1,0 +1,321 @@
+"""Ingestion routes: the batch API, OTLP/HTTP, scores and the legacy single-object routes.
+
+Each handler validates, hands accepted events to ``BatchIntake`` (which stores them
+durably and enqueues them) and only then answers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from dishka.integrations.litestar import FromDishka
+from litestar import Request, Response, patch, post
+from litestar.status_codes import HTTP_200_OK, HTTP_207_MULTI_STATUS
+
+from spyglass_core.domain.api_keys import AccessLevel, Principal
+from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.domain.ingestion import EntityEvent, ObservationBody, ScoreBody, TraceBody
+from spyglass_core.domain.otel import spans_to_events
+from spyglass_core.ports.clock import Clock
+from spyglass_tracing.envelopes import (
+    EventError,
+    InvalidEvent,
+    ValidatedEvents,
+    decode_batch,
+    normalize_score,
+    observation_event,
+    validate_batch,
+)
+from spyglass_tracing.intake import Attribution, BatchIntake
+from spyglass_tracing.otlp import decode_body, decompress
+from spyglass_tracing.score_rules import ScoreConfigChecker
+
+__all__ = ("INGEST_ROUTES",)
+
+SCORES_ACCESS = {"allow_scores_access": True}
+"""Route option: a Bearer public key (scores-only access) may call the route."""
+
+OTLP_MAX_BODY_BYTES = 32 * 1024 * 1024
+"""Compressed OTLP bodies up to 32 MiB; the batch API keeps Langfuse's 4.5 MB."""
+
+
+def _header(request: Request[Any, Any, Any], name: str) -> str | None:
+    # SDK v2 spells these with underscores, v5 with hyphens.
+    return request.headers.get(name) or request.headers.get(name.replace("-", "_"))
+
+
+def _attribution(request: Request[Any, Any, Any]) -> Attribution:
+    return Attribution(
+        sdk_name=_header(request, "x-langfuse-sdk-name"),
+        sdk_version=_header(request, "x-langfuse-sdk-version"),
+        public_key=_header(request, "x-langfuse-public-key"),
+    )
+
+
+def _json(body: bytes, type_: Any = Any) -> Any:
+    try:
+        return msgspec.json.decode(body, type=type_)
+    except msgspec.ValidationError as error:
+        raise InvalidInput("Invalid request data", details=str(error)) from None
+    except msgspec.DecodeError as error:
+        raise InvalidInput("Invalid request data", details=f"Malformed JSON: {error}") from None
+
+
+@post("/ingestion", status_code=HTTP_207_MULTI_STATUS, opt=SCORES_ACCESS)
+async def ingest_batch(
+    request: Request[Any, Any, Any],
+    principal: FromDishka[Principal],
+    intake: FromDishka[BatchIntake],
+    checker: FromDishka[ScoreConfigChecker],
+    clock: FromDishka[Clock],
+) -> Response[dict[str, Any]]:
+    """Langfuse's batch API: each event validated alone; 207 with successes and errors."""
+    try:
+        raw_events = decode_batch(await request.body())
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        raise InvalidInput("Invalid request data", details=str(error)) from None
+    await intake.check_capacity()
+    result = validate_batch(
+        raw_events, scores_only=principal.access_level is AccessLevel.SCORES, now=clock.now
+    )
+    events = await _checked_scores(principal.project_id, result.events, result, checker)
+    await intake.accept(
+        principal.project_id,
+        events,
+        source="ingestion",
+        attribution=_attribution(request),
+        dedupe=True,
+    )
+    failed = {error.id for error in result.errors}
+    return Response(
+        {
+            "successes": [
+                {"id": event_id, "status": 201}
+                for event_id in result.success_ids
+                if event_id not in failed
+            ],
+            "errors": [msgspec.to_builtins(error) for error in result.errors],
+        },
+        status_code=HTTP_207_MULTI_STATUS,
+    )
+
+
+async def _checked_scores(
+    project_id: str,
+    events: list[EntityEvent],
+    result: ValidatedEvents,
+    checker: ScoreConfigChecker,
+) -> list[EntityEvent]:
+    """Events minus the scores their config rejects; those become 400 entries of ``result``."""
+    scores = [(event, event.score) for event in events if event.score is not None]
+    if not scores:
+        return events
+    problems = await checker.problems(project_id, [score for _, score in scores])
+    rejected = set()
+    for (event, _), problem in zip(scores, problems, strict=True):
+        if problem is not None:
+            rejected.add(event.id)
+            result.errors.append(
+                EventError(
+                    id=event.id, status=400, message="Invalid request data", error=problem
+                )
+            )
+    return [event for event in events if event.id not in rejected]
+
+
+@post(
+    "/otel/v1/traces",
+    status_code=HTTP_200_OK,
+    request_max_body_size=OTLP_MAX_BODY_BYTES,
+)
+async def ingest_otlp(
+    request: Request[Any, Any, Any],
+    principal: FromDishka[Principal],
+    intake: FromDishka[BatchIntake],
+) -> Response[Any]:
+    """OTLP/HTTP trace export (protobuf or JSON, optionally gzip); 200 with partial success."""
+    content_type = request.headers.get("content-type", "")
+    if "protobuf" not in content_type and "json" not in content_type:
+        raise InvalidInput("Invalid content type", details="Invalid content type")
+    raw = decompress(await request.body(), request.headers.get("content-encoding", ""))
+    spans = decode_body(raw, content_type)
+    await intake.check_capacity()
+    events, rejections = spans_to_events(spans)
+    await intake.accept(
+        principal.project_id, events, source="otel", attribution=_attribution(request)
+    )
+    return _otlp_response(content_type, len(rejections), "; ".join(rejections[:20]))
+
+
+def _otlp_response(content_type: str, rejected: int, message: str) -> Response[Any]:
+    if "protobuf" in content_type:
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+            ExportTraceServiceResponse,
+        )
+
+        reply = ExportTraceServiceResponse()
+        if rejected:
+            reply.partial_success.rejected_spans = rejected
+            reply.partial_success.error_message = message
+        return Response(
+            reply.SerializeToString(), media_type="application/x-protobuf", status_code=200
+        )
+    body: dict[str, Any] = {}
+    if rejected:
+        body["partialSuccess"] = {"rejectedSpans": rejected, "errorMessage": message}
+    return Response(body, status_code=200)
+
+
+@post("/scores", status_code=HTTP_200_OK, opt=SCORES_ACCESS)
+async def create_scores(
+    request: Request[Any, Any, Any],
+    principal: FromDishka[Principal],
+    intake: FromDishka[BatchIntake],
+    checker: FromDishka[ScoreConfigChecker],
+    clock: FromDishka[Clock],
+) -> Response[Any]:
+    """One score (a JSON object → ``{id}``) or the v5 SDK's array (→ 202 Accepted)."""
+    document = _json(await request.body())
+    if isinstance(document, list):
+        return await _create_score_list(request, document, principal, intake, checker, clock)
+    body = _score_body(document, allow_eval=False)
+    problem = (await checker.problems(principal.project_id, [body]))[0]
+    if problem:
+        raise InvalidInput("Invalid request data", details=problem)
+    await intake.accept(
+        principal.project_id,
+        [_score_event(body, clock.now())],
+        source="scores",
+        attribution=_attribution(request),
+    )
+    return Response({"id": body.id}, status_code=HTTP_200_OK)
+
+
+async def _create_score_list(
+    request: Request[Any, Any, Any],
+    items: list[Any],
+    principal: Principal,
+    intake: BatchIntake,
+    checker: ScoreConfigChecker,
+    clock: Clock,
+) -> Response[Any]:
+    bodies: list[ScoreBody] = []
+    errors: list[dict[str, str]] = []
+    for item in items:
+        try:
+            bodies.append(_score_body(item, allow_eval=True))
+        except InvalidInput as error:
+            errors.append({"message": f"{error.message}: {error.details}"})
+    problems = await checker.problems(principal.project_id, bodies)
+    accepted = [body for body, problem in zip(bodies, problems, strict=True) if not problem]
+    errors.extend({"message": problem} for problem in problems if problem)
+    now = clock.now()
+    await intake.accept(
+        principal.project_id,
+        [_score_event(body, now) for body in accepted],
+        source="scores",
+        attribution=_attribution(request),
+    )
+    if errors:
+        return Response(
+            {"accepted": len(accepted), "rejected": len(errors), "errors": errors},
+            status_code=HTTP_207_MULTI_STATUS,
+        )
+    return Response({"message": "Accepted"}, status_code=202)
+
+
+def _score_body(document: Any, *, allow_eval: bool) -> ScoreBody:
+    try:
+        body = msgspec.convert(document, ScoreBody)
+        return normalize_score(body, allow_eval=allow_eval)
+    except msgspec.ValidationError as error:
+        raise InvalidInput("Invalid request data", details=str(error)) from None
+    except InvalidEvent as error:
+        raise InvalidInput("Invalid request data", details=error.message) from None
+
+
+def _score_event(body: ScoreBody, now: datetime) -> EntityEvent:
+    timestamp = body.timestamp if isinstance(body.timestamp, datetime) else now
+    return EntityEvent(
+        id=uuid.uuid4().hex, type="score-create", timestamp=timestamp, score=body
+    )
+
+
+# -- legacy single-object routes ---------------------------------------------------------
+
+
+async def _accept_one(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    intake: BatchIntake,
+    event: EntityEvent,
+) -> dict[str, str]:
+    await intake.accept(
+        principal.project_id, [event], source="legacy", attribution=_attribution(request)
+    )
+    return {"id": event.entity_id}
+
+
+def _observation(
+    body: bytes, kind: str, now: datetime, *, generation: bool = False
+) -> EntityEvent:
+    document = _json(body)
+    if generation and isinstance(document, dict):
+        # The legacy generations routes call input and output "prompt" and "completion".
+        if "prompt" in document and "input" not in document:
+            document["input"] = document.pop("prompt")
+        if "completion" in document and "output" not in document:
+            document["output"] = document.pop("completion")
+    try:
+        observation = msgspec.convert(document, ObservationBody)
+        return observation_event(uuid.uuid4().hex, kind, now, observation)
+    except msgspec.ValidationError as error:
+        raise InvalidInput("Invalid request data", details=str(error)) from None
+    except InvalidEvent as error:
+        raise InvalidInput("Invalid request data", details=error.message) from None
+
+
+@post("/traces", status_code=HTTP_200_OK)
+async def create_trace(
+    request: Request[Any, Any, Any],
+    principal: FromDishka[Principal],
+    intake: FromDishka[BatchIntake],
+    clock: FromDishka[Clock],
+) -> dict[str, str]:
+    """Legacy: one ``trace-create``."""
+    trace = _json(await request.body(), TraceBody)
+    if not isinstance(trace.id, str):
+        trace.id = str(uuid.uuid4())
+    event = EntityEvent(
+        id=uuid.uuid4().hex, type="trace-create", timestamp=clock.now(), trace=trace
+    )
+    return await _accept_one(request, principal, intake, event)
+
+
+def _legacy_observation_route(path: str, kind: str, method: Any, generation: bool) -> Any:
+    async def handler(
+        request: Request[Any, Any, Any],
+        principal: FromDishka[Principal],
+        intake: FromDishka[BatchIntake],
+        clock: FromDishka[Clock],
+    ) -> dict[str, str]:
+        event = _observation(await request.body(), kind, clock.now(), generation=generation)
+        return await _accept_one(request, principal, intake, event)
+
+    handler.__name__ = f"legacy_{kind.replace('-', '_')}"
+    handler.__doc__ = f"Legacy: one ``{kind}`` event."
+    return method(path, status_code=HTTP_200_OK, name=handler.__name__)(handler)
+
+
+LEGACY_ROUTES = [
+    _legacy_observation_route("/spans", "span-create", post, False),
+    _legacy_observation_route("/spans", "span-update", patch, False),
+    _legacy_observation_route("/generations", "generation-create", post, True),
+    _legacy_observation_route("/generations", "generation-update", patch, True),
+    _legacy_observation_route("/events", "event-create", post, False),
+]
+
+INGEST_ROUTES = [ingest_batch, ingest_otlp, create_scores, create_trace, *LEGACY_ROUTES]

@@ -1,0 +1,149 @@
+"""The accepting half of ingestion: store a batch durably, record it, enqueue it.
+
+Nothing is acknowledged before the batch is in the blob store and recorded as pending,
+so a crash after the answer loses nothing: the worker, or the sweep after a restart,
+finds every pending batch again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+
+import msgspec
+
+from spyglass_core.domain.errors import DomainError, RateLimited
+from spyglass_core.domain.ingestion import BatchRecord, EntityEvent, IngestionBatch
+from spyglass_core.ports.blob_store import BlobStore
+from spyglass_core.ports.clock import Clock
+from spyglass_core.ports.task_queue import TaskQueue
+from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_tracing.options import TracingOptions
+
+__all__ = ("PROCESS_BATCH_TASK", "Attribution", "BatchIntake", "batch_blob_key")
+
+PROCESS_BATCH_TASK = "tracing.process_batch"
+
+logger = logging.getLogger(__name__)
+_encoder = msgspec.msgpack.Encoder()
+
+
+class Attribution(msgspec.Struct, frozen=True, kw_only=True):
+    """Who sent a batch, from the ``x-langfuse-*`` headers (either spelling)."""
+
+    sdk_name: str | None = None
+    sdk_version: str | None = None
+    public_key: str | None = None
+
+
+def batch_blob_key(project_id: str, batch_id: str, received_at_path: str) -> str:
+    """Where a batch lives: ``ingestion/<project>/<yyyy/mm/dd/hh>/<batch id>.msgpack``."""
+    return f"ingestion/{project_id}/{received_at_path}/{batch_id}.msgpack"
+
+
+class BatchIntake:
+    """Accepts validated events for one project.
+
+    Args:
+        uow: transactional storage, where pending batches and seen event ids are recorded.
+        blobs: where batches are written before anything is acknowledged.
+        queue: where the worker is told about a batch.
+        clock: the time source.
+        options: the queue bound and ``Retry-After``.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        blobs: BlobStore,
+        queue: TaskQueue,
+        clock: Clock,
+        options: TracingOptions,
+    ) -> None:
+        self._uow = uow
+        self._blobs = blobs
+        self._queue = queue
+        self._clock = clock
+        self._options = options
+
+    async def check_capacity(self) -> None:
+        """Refuse new work while the queue is past its bound.
+
+        Raises:
+            RateLimited: the worker is behind; the caller should retry later.
+        """
+        if await self._queue.depth() >= self._options.queue_bound:
+            raise RateLimited(
+                "Ingestion queue is full, retry later",
+                retry_after=self._options.retry_after_seconds,
+            )
+
+    async def accept(
+        self,
+        project_id: str,
+        events: Sequence[EntityEvent],
+        *,
+        source: str,
+        attribution: Attribution,
+        dedupe: bool = False,
+    ) -> None:
+        """Store ``events`` as one batch and hand it to the worker.
+
+        Args:
+            dedupe: drop events whose envelope id an earlier batch carried (the batch
+                API, whose SDKs resend whole batches); OTLP spans are idempotent anyway.
+
+        Raises:
+            RateLimited: the queue is past its bound; nothing was stored.
+            StorageUnavailable: the blob store or the database failed; nothing was
+                acknowledged, so the caller may retry.
+        """
+        await self.check_capacity()
+        if dedupe and events:
+            async with self._uow() as uow:
+                seen = await uow.ingestion_batches.seen_event_ids(
+                    project_id, [event.id for event in events]
+                )
+            events = [event for event in events if event.id not in seen]
+        if not events:
+            return
+        now = self._clock.now()
+        batch = IngestionBatch(
+            id=uuid.uuid4().hex,
+            project_id=project_id,
+            source=source,
+            received_at=now,
+            events=list(events),
+            sdk_name=attribution.sdk_name,
+            sdk_version=attribution.sdk_version,
+            public_key=attribution.public_key,
+        )
+        key = batch_blob_key(project_id, batch.id, now.strftime("%Y/%m/%d/%H"))
+        await self._blobs.put(key, _encoder.encode(batch))
+        record = BatchRecord(
+            id=batch.id,
+            project_id=project_id,
+            blob_key=key,
+            source=source,
+            received_at=now,
+            event_count=len(batch.events),
+        )
+        async with self._uow() as uow:
+            await uow.ingestion_batches.add(
+                record, [event.id for event in batch.events] if dedupe else []
+            )
+            await uow.commit()
+        await self.enqueue(batch.id)
+
+    async def enqueue(self, batch_id: str) -> None:
+        """Tell the worker about a recorded batch.
+
+        A failure is logged, not raised: the batch is durable and recorded as pending,
+        so the periodic sweep enqueues it again.
+        """
+        try:
+            await self._queue.enqueue(PROCESS_BATCH_TASK, {"batch_id": batch_id})
+        except DomainError as error:
+            logger.warning("batch %s stored but not enqueued (%s); the sweep retries", batch_id,
+                           error.message)

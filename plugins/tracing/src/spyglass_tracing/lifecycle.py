@@ -1,0 +1,35 @@
+"""Start-up and shutdown of the tracing plugin."""
+
+from __future__ import annotations
+
+import logging
+
+from dishka import AsyncContainer
+
+from spyglass_core.domain.cost import default_models
+from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_tracing.prices import PriceBook
+from spyglass_tracing.recovery import PendingSweep
+
+__all__ = ("start", "stop")
+
+logger = logging.getLogger(__name__)
+
+
+async def start(container: AsyncContainer) -> None:
+    """Seed the managed models, enqueue what a crash left pending, start the sweep."""
+    uow_factory = await container.get(UnitOfWorkFactory)
+    async with uow_factory() as uow:
+        await uow.models.replace_managed(default_models())
+        await uow.commit()
+    (await container.get(PriceBook)).invalidate()
+    sweep = await container.get(PendingSweep)
+    count = await sweep.run_once()
+    if count:
+        logger.warning("re-enqueued %d batches left pending by an earlier run", count)
+    sweep.start()
+
+
+async def stop(container: AsyncContainer) -> None:
+    """Stop the sweep."""
+    await (await container.get(PendingSweep)).stop()

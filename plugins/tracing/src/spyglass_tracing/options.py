@@ -1,0 +1,50 @@
+"""The plugin's settings, from ``SPYGLASS_PLUGIN_TRACING_<KEY>`` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+
+import msgspec
+
+from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.hookspecs import PluginConfig
+
+__all__ = ("PLUGIN_NAME", "TracingOptions", "tracing_options")
+
+PLUGIN_NAME = "tracing"
+
+
+class TracingOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """Tuning of ingestion.
+
+    Attributes:
+        queue_bound: batches waiting for the worker beyond which ingestion answers 429
+            with ``Retry-After`` instead of accepting more (``QUEUE_BOUND``).
+        retry_after_seconds: the ``Retry-After`` of those answers.
+        sweep_interval_seconds: how often pending batches older than
+            ``stale_after_seconds`` are enqueued again (lost messages, failed runs).
+        model_cache_seconds: how long the worker reuses a project's price table.
+        media_signing_key: signs media download URLs; set the same value on every
+            replica (a random key per process otherwise).
+    """
+
+    queue_bound: int = 2000
+    retry_after_seconds: int = 1
+    sweep_interval_seconds: float = 30.0
+    stale_after_seconds: float = 60.0
+    model_cache_seconds: float = 30.0
+    media_signing_key: str = ""
+
+
+def tracing_options(config: PluginConfig) -> TracingOptions:
+    """Parse the plugin's section of the settings.
+
+    Raises:
+        InvalidInput: a value has the wrong type.
+    """
+    raw = dict(config.for_plugin(PLUGIN_NAME))
+    raw.setdefault("media_signing_key", secrets.token_hex(32))
+    try:
+        return msgspec.convert(raw, TracingOptions, strict=False)
+    except msgspec.ValidationError as error:
+        raise InvalidInput(f"Bad SPYGLASS_PLUGIN_TRACING_* setting: {error}") from None

@@ -1,0 +1,236 @@
+"""The worker half of ingestion: fold stored batches into the analytics tables.
+
+Batches that arrive while one is being applied wait, and the next holder of the lock
+applies all of them together (group commit): one read and one insert per table for many
+requests, which is what keeps the embedded engine ahead of a steady stream of spans.
+Applying is serialized within a process because merging reads the stored row and
+writes a new version of it; two concurrent merges of one row would lose an update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+import msgspec
+
+from spyglass_core.domain.cost import normalize_usage
+from spyglass_core.domain.events import TracesIngested
+from spyglass_core.domain.ingestion import EntityEvent, EntityKind, IngestionBatch, TraceBody
+from spyglass_core.domain.merge import (
+    apply_observation_events,
+    apply_score_events,
+    apply_trace_events,
+)
+from spyglass_core.domain.tracing import Observation, Score, Trace
+from spyglass_core.ports.analytics import AnalyticsStore
+from spyglass_core.ports.blob_store import BlobStore
+from spyglass_core.ports.clock import Clock
+from spyglass_core.ports.event_publisher import EventPublisher
+from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_tracing.prices import PriceBook, with_cost
+
+__all__ = ("BatchProcessor",)
+
+logger = logging.getLogger(__name__)
+_decoder = msgspec.msgpack.Decoder(IngestionBatch)
+
+MAX_GROUP_BATCHES = 64
+"""Batches applied together at most, bounding the memory of one group."""
+
+
+class _Waiting(msgspec.Struct):
+    batch_id: str
+    done: asyncio.Future[None]
+
+
+class _Rows(msgspec.Struct):
+    traces: list[Trace]
+    observations: list[Observation]
+    scores: list[Score]
+    trace_ids: dict[str, set[str]]
+
+
+class BatchProcessor:
+    """Applies stored batches to the analytics store, idempotently.
+
+    Args:
+        uow: where batch records are read and marked done.
+        blobs: where the batches are.
+        analytics: the traces, observations and scores tables.
+        prices: the price table used to cost generations.
+        clock: the time source.
+        events: tells other plugins which traces changed.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        blobs: BlobStore,
+        analytics: AnalyticsStore,
+        prices: PriceBook,
+        clock: Clock,
+        events: EventPublisher,
+    ) -> None:
+        self._uow = uow
+        self._blobs = blobs
+        self._analytics = analytics
+        self._prices = prices
+        self._clock = clock
+        self._events = events
+        self._lock = asyncio.Lock()
+        self._waiting: list[_Waiting] = []
+        self._last_event_ts: datetime | None = None
+
+    async def process(self, batch_id: str) -> None:
+        """Apply one batch (perhaps together with others waiting); a done batch is skipped.
+
+        Raises:
+            DomainError: storage failed; the batch stays pending and is retried later.
+        """
+        waiting = _Waiting(batch_id, asyncio.get_running_loop().create_future())
+        self._waiting.append(waiting)
+        async with self._lock:
+            if not waiting.done.done():
+                group = self._waiting[:MAX_GROUP_BATCHES]
+                del self._waiting[: len(group)]
+                await self._apply_group(group)
+        await waiting.done
+
+    async def _apply_group(self, group: list[_Waiting]) -> None:
+        try:
+            await self._apply_ids([item.batch_id for item in group])
+        except Exception as error:
+            if len(group) == 1:
+                group[0].done.set_exception(error)
+                return
+            # One bad batch must not hold back the others: retry them one by one.
+            for item in group:
+                try:
+                    await self._apply_ids([item.batch_id])
+                except Exception as single_error:
+                    item.done.set_exception(single_error)
+                else:
+                    item.done.set_result(None)
+            return
+        for item in group:
+            item.done.set_result(None)
+
+    async def _apply_ids(self, batch_ids: Sequence[str]) -> None:
+        async with self._uow() as uow:
+            records = [await uow.ingestion_batches.get(batch_id) for batch_id in batch_ids]
+        pending = [record for record in records if record and record.processed_at is None]
+        if not pending:
+            return
+        blobs = await asyncio.gather(*(self._blobs.get(record.blob_key) for record in pending))
+        batches = [_decoder.decode(blob) for blob in blobs]
+        changed = await self.apply(batches)
+        async with self._uow() as uow:
+            now = self._clock.now()
+            for record in pending:
+                await uow.ingestion_batches.mark_done(record.id, now)
+            await uow.commit()
+        for project_id, trace_ids in changed.items():
+            await self._events.publish(
+                TracesIngested(
+                    occurred_at=self._clock.now(),
+                    project_id=project_id,
+                    trace_ids=tuple(sorted(trace_ids)),
+                )
+            )
+
+    async def apply(self, batches: Sequence[IngestionBatch]) -> dict[str, set[str]]:
+        """Merge the batches' events into stored rows and write one version of each.
+
+        Returns:
+            The ids of the traces touched, by project.
+        """
+        by_project: dict[str, list[EntityEvent]] = defaultdict(list)
+        for batch in batches:
+            by_project[batch.project_id].extend(batch.events)
+        rows = _Rows(traces=[], observations=[], scores=[], trace_ids={})
+        for project_id, events in by_project.items():
+            await self._merge_project(project_id, events, rows)
+        event_ts = self._next_event_ts()
+        await self._analytics.upsert_observations(
+            [msgspec.structs.replace(row, event_ts=event_ts) for row in rows.observations]
+        )
+        await self._analytics.upsert_scores(
+            [msgspec.structs.replace(row, event_ts=event_ts) for row in rows.scores]
+        )
+        await self._analytics.upsert_traces(
+            [msgspec.structs.replace(row, event_ts=event_ts) for row in rows.traces]
+        )
+        return rows.trace_ids
+
+    async def _merge_project(
+        self, project_id: str, events: Iterable[EntityEvent], rows: _Rows
+    ) -> None:
+        grouped: dict[EntityKind, dict[str, list[EntityEvent]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        for event in events:
+            grouped[event.kind][event.entity_id].append(event)
+        now = self._clock.now()
+        observation_events = grouped[EntityKind.OBSERVATION]
+        if observation_events:
+            stored = await self._analytics.get_observations(project_id, list(observation_events))
+            stored_by_id = {row.id: row for row in stored}
+            models = await self._prices.models(project_id)
+            for observation_id, items in observation_events.items():
+                merged = apply_observation_events(
+                    stored_by_id.get(observation_id), items, project_id, now, normalize_usage
+                )
+                rows.observations.append(with_cost(merged, models))
+                if merged.trace_id == merged.id and observation_id not in stored_by_id:
+                    # Pre-v2 SDKs sent observations without a trace: give them their own.
+                    _add_wrapper_trace(grouped[EntityKind.TRACE], merged)
+        trace_events = grouped[EntityKind.TRACE]
+        if trace_events:
+            stored_traces = await self._analytics.get_traces(project_id, list(trace_events))
+            stored_trace_by_id = {row.id: row for row in stored_traces}
+            for trace_id, items in trace_events.items():
+                rows.traces.append(
+                    apply_trace_events(stored_trace_by_id.get(trace_id), items, project_id, now)
+                )
+        score_events = grouped[EntityKind.SCORE]
+        if score_events:
+            stored_scores = await self._analytics.get_scores(project_id, list(score_events))
+            stored_score_by_id = {row.id: row for row in stored_scores}
+            for score_id, items in score_events.items():
+                rows.scores.append(
+                    apply_score_events(stored_score_by_id.get(score_id), items, project_id, now)
+                )
+        touched = rows.trace_ids.setdefault(project_id, set())
+        touched.update(trace_events)
+        touched.update(row.trace_id for row in rows.observations if row.project_id == project_id)
+        touched.update(
+            row.trace_id for row in rows.scores if row.project_id == project_id and row.trace_id
+        )
+
+    def _next_event_ts(self) -> datetime:
+        # Versions of one row are told apart by event_ts at millisecond precision: make
+        # every write of this process strictly later than the one before.
+        now = self._clock.now()
+        if self._last_event_ts is not None and now <= self._last_event_ts:
+            now = self._last_event_ts + timedelta(milliseconds=1)
+        self._last_event_ts = now
+        return now
+
+
+def _add_wrapper_trace(trace_events: dict[str, list[EntityEvent]], observation: Observation) -> None:
+    if observation.id in trace_events:
+        return
+    trace_events[observation.id].append(
+        EntityEvent(
+            id=f"wrapper-{observation.id}",
+            type="trace-create",
+            timestamp=observation.start_time,
+            trace=TraceBody(id=observation.id, name=observation.name,
+                            timestamp=observation.start_time),
+        )
+    )
+

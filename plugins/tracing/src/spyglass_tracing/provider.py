@@ -1,0 +1,75 @@
+"""The plugin's dishka provider: ingestion, processing and read services on core ports."""
+
+from __future__ import annotations
+
+from dishka import Provider, Scope, provide
+
+from spyglass_core.hookspecs import PluginConfig
+from spyglass_core.ports.analytics import AnalyticsStore
+from spyglass_core.ports.blob_store import BlobStore
+from spyglass_core.ports.clock import Clock
+from spyglass_core.ports.event_publisher import EventPublisher
+from spyglass_core.ports.task_queue import TaskQueue
+from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_tracing.intake import BatchIntake
+from spyglass_tracing.options import TracingOptions, tracing_options
+from spyglass_tracing.prices import PriceBook
+from spyglass_tracing.processing import BatchProcessor
+from spyglass_tracing.recovery import PendingSweep
+from spyglass_tracing.score_rules import ScoreConfigChecker
+
+__all__ = ("TracingProvider",)
+
+
+class TracingProvider(Provider):
+    """APP-scoped: one processor (and its lock) per process."""
+
+    scope = Scope.APP
+
+    @provide
+    def options(self, config: PluginConfig) -> TracingOptions:
+        return tracing_options(config)
+
+    @provide
+    def price_book(
+        self, uow: UnitOfWorkFactory, clock: Clock, options: TracingOptions
+    ) -> PriceBook:
+        return PriceBook(uow, clock, options.model_cache_seconds)
+
+    @provide
+    def intake(
+        self,
+        uow: UnitOfWorkFactory,
+        blobs: BlobStore,
+        queue: TaskQueue,
+        clock: Clock,
+        options: TracingOptions,
+    ) -> BatchIntake:
+        return BatchIntake(uow, blobs, queue, clock, options)
+
+    @provide
+    def processor(
+        self,
+        uow: UnitOfWorkFactory,
+        blobs: BlobStore,
+        analytics: AnalyticsStore,
+        prices: PriceBook,
+        clock: Clock,
+        events: EventPublisher,
+    ) -> BatchProcessor:
+        return BatchProcessor(uow, blobs, analytics, prices, clock, events)
+
+    @provide
+    def sweep(
+        self,
+        uow: UnitOfWorkFactory,
+        intake: BatchIntake,
+        queue: TaskQueue,
+        clock: Clock,
+        options: TracingOptions,
+    ) -> PendingSweep:
+        return PendingSweep(uow, intake, queue, clock, options)
+
+    @provide
+    def score_checker(self, uow: UnitOfWorkFactory) -> ScoreConfigChecker:
+        return ScoreConfigChecker(uow)

@@ -1,0 +1,90 @@
+"""Finding batches that were accepted but never applied, and enqueueing them again.
+
+At start-up every pending batch is enqueued (a crash or a restart left them). While
+running, a periodic sweep enqueues batches pending for longer than a threshold when the
+queue is idle: their message was lost, or their run failed and is due another try.
+Enqueueing a batch twice is harmless; the worker skips batches already done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from spyglass_core.domain.errors import DomainError
+from spyglass_core.ports.clock import Clock
+from spyglass_core.ports.task_queue import TaskQueue
+from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_tracing.intake import BatchIntake
+from spyglass_tracing.options import TracingOptions
+
+__all__ = ("PendingSweep",)
+
+logger = logging.getLogger(__name__)
+
+
+class PendingSweep:
+    """Re-enqueues pending batches, once or periodically."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        intake: BatchIntake,
+        queue: TaskQueue,
+        clock: Clock,
+        options: TracingOptions,
+    ) -> None:
+        self._uow = uow
+        self._intake = intake
+        self._queue = queue
+        self._clock = clock
+        self._options = options
+        self._task: asyncio.Task[None] | None = None
+
+    async def run_once(self, *, older_than_seconds: float | None = None) -> int:
+        """Enqueue pending batches (only those older than the threshold); return how many."""
+        received_before = None
+        if older_than_seconds is not None:
+            received_before = self._clock.now() - timedelta(seconds=older_than_seconds)
+        enqueued = 0
+        while True:
+            async with self._uow() as uow:
+                pending = await uow.ingestion_batches.pending(
+                    received_before=received_before, limit=1000
+                )
+            for record in pending:
+                await self._intake.enqueue(record.id)
+            enqueued += len(pending)
+            if len(pending) < 1000 or older_than_seconds is not None:
+                return enqueued
+            # A full page at start-up: the oldest ones are queued, wait for them to clear.
+            while await self._queue.depth() > 0:
+                await asyncio.sleep(0.2)
+
+    def start(self) -> None:
+        """Begin the periodic sweep in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="tracing-pending-sweep")
+
+    async def stop(self) -> None:
+        """End the periodic sweep."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._options.sweep_interval_seconds)
+            try:
+                if await self._queue.depth() == 0:
+                    count = await self.run_once(
+                        older_than_seconds=self._options.stale_after_seconds
+                    )
+                    if count:
+                        logger.warning("re-enqueued %d stale pending batches", count)
+            except DomainError as error:
+                logger.warning("pending sweep failed: %s", error.message)
