@@ -17,7 +17,7 @@ from litestar import Litestar
 from spyglass.app import create_app
 from spyglass.di import make_container
 from spyglass.plugins import make_plugin_manager
-from spyglass.runtime import migrate_sql
+from spyglass.runtime import attach_tasks, migrate_sql
 from spyglass.settings import Settings
 from spyglass_core.domain.api_keys import KeyPair
 from spyglass_core.domain.projects import Project
@@ -64,6 +64,8 @@ async def embedded_app(
         pm.register(plugin)
     await migrate_sql(settings)
     container = make_container(settings, pm)
+    queue = await attach_tasks(pm, settings, container)
+    await queue.broker.startup()
     try:
         admin = await container.get(ProjectAdmin)
         project = await admin.create_project("Test Project")
@@ -87,6 +89,7 @@ async def embedded_app(
             for handler in app.on_shutdown:
                 await handler()  # type: ignore[misc]
     finally:
+        await queue.broker.shutdown()
         await container.close()
 
 

@@ -20,7 +20,13 @@ from spyglass.lifecycle import run_shutdown_hooks, run_startup_hooks
 from spyglass.plugins import StartupError
 from spyglass_core.hookspecs import ApiSurface, PluginConfig
 
-__all__ = ("INTERNAL_PREFIX", "PUBLIC_PREFIX", "collect_routes", "create_app")
+__all__ = (
+    "INTERNAL_PREFIX",
+    "PUBLIC_PREFIX",
+    "collapse_leading_slashes",
+    "collect_routes",
+    "create_app",
+)
 
 PUBLIC_PREFIX = "/api/public"
 INTERNAL_PREFIX = "/api/internal"
@@ -103,3 +109,19 @@ def create_app(
     )
     setup_dishka(container, app)
     return app
+
+
+def collapse_leading_slashes(app: Any) -> Any:
+    """Wrap an ASGI app so ``//api/public/…`` is routed like ``/api/public/…``.
+
+    The Langfuse v5 SDK builds its OTLP endpoint as ``f"{base_url}/{path}"``, so a base
+    URL with a trailing slash sends ``POST //api/public/otel/v1/traces``.
+    """
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if scope["type"] in ("http", "websocket") and path.startswith("//"):
+            scope = dict(scope, path="/" + path.lstrip("/"))
+        await app(scope, receive, send)
+
+    return wrapped

@@ -18,7 +18,7 @@ from spyglass_adapters.queue import TaskiqTaskQueue
 from spyglass_adapters.sql import create_engine, upgrade
 from spyglass_core.services.projects import BootstrapRequest, BootstrapResult, ProjectAdmin
 
-__all__ = ("Runtime", "bootstrap_request", "migrate_sql", "open_runtime")
+__all__ = ("Runtime", "attach_tasks", "bootstrap_request", "migrate_sql", "open_runtime")
 
 logger = logging.getLogger("spyglass")
 
@@ -73,14 +73,22 @@ async def open_runtime(
         await migrate_sql(settings)
     container = make_container(settings, pm)
     try:
-        queue = await container.get(TaskiqTaskQueue)
-        tasks = collect_tasks(pm, settings.plugin_config)
-        collect_evaluators(pm, settings.plugin_config)  # fail fast on duplicate names
-        queue.register({spec.name: spec.func for spec in tasks})
-        setup_taskiq_dishka(container, queue.broker)
+        queue = await attach_tasks(pm, settings, container)
         yield Runtime(settings=settings, pm=pm, container=container, queue=queue)
     finally:
         await container.close()
+
+
+async def attach_tasks(
+    pm: pluggy.PluginManager, settings: Settings, container: AsyncContainer
+) -> TaskiqTaskQueue:
+    """Register every plugin's tasks on the container's queue, with dishka injection."""
+    queue = await container.get(TaskiqTaskQueue)
+    tasks = collect_tasks(pm, settings.plugin_config)
+    collect_evaluators(pm, settings.plugin_config)  # fail fast on duplicate names
+    queue.register({spec.name: spec.func for spec in tasks})
+    setup_taskiq_dishka(container, queue.broker)
+    return queue
 
 
 async def run_bootstrap(runtime: Runtime) -> BootstrapResult:

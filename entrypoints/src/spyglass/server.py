@@ -9,7 +9,7 @@ import logging
 import uvicorn
 from taskiq.api import run_receiver_task
 
-from spyglass.app import create_app
+from spyglass.app import collapse_leading_slashes, create_app
 from spyglass.runtime import Runtime, open_runtime, run_bootstrap
 from spyglass.settings import Settings
 from spyglass_core.domain.api_keys import KeyPair
@@ -45,7 +45,11 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             print(format_new_keys(result.project, result.new_keys, f"http://{shown_host}:{port}"))
         app = create_app(runtime.pm, runtime.container, runtime.settings.plugin_config)
         config = uvicorn.Config(
-            app, host=host, port=port, log_level=settings.log_level, lifespan="on"
+            collapse_leading_slashes(app),
+            host=host,
+            port=port,
+            log_level=settings.log_level,
+            lifespan="on",
         )
         server = uvicorn.Server(config)
         await runtime.queue.broker.startup()

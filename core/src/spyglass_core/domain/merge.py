@@ -311,7 +311,7 @@ def score_value_fields(
         except ValueError:
             raise ValueError(f"unknown dataType '{data_type}'") from None
     if kind is ScoreDataType.NUMERIC:
-        if isinstance(value, str) or isinstance(value, bool):
+        if isinstance(value, str | bool):
             raise ValueError("a NUMERIC score needs a number value")
         return kind, float(value), None
     if kind is ScoreDataType.BOOLEAN:

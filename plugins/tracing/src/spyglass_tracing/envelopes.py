@@ -150,8 +150,9 @@ def validate_batch(
         except InvalidEvent as invalid:
             message = "Authentication error" if invalid.status == 401 else "Invalid request data"
             result.errors.append(
-                EventError(id=envelope.id, status=invalid.status, message=message,
-                           error=invalid.message)
+                EventError(
+                    id=envelope.id, status=invalid.status, message=message, error=invalid.message
+                )
             )
             continue
         result.success_ids.append(envelope.id)
@@ -262,4 +263,3 @@ def _decode(raw: msgspec.Raw, kind: type[Any]) -> Any:
         return msgspec.json.decode(raw, type=kind)
     except (msgspec.DecodeError, msgspec.ValidationError) as error:
         raise InvalidEvent(str(error)) from None
-

@@ -145,5 +145,6 @@ class BatchIntake:
         try:
             await self._queue.enqueue(PROCESS_BATCH_TASK, {"batch_id": batch_id})
         except DomainError as error:
-            logger.warning("batch %s stored but not enqueued (%s); the sweep retries", batch_id,
-                           error.message)
+            logger.warning(
+                "batch %s stored but not enqueued (%s); the sweep retries", batch_id, error.message
+            )

@@ -55,15 +55,15 @@ def with_cost(observation: Observation, models: Sequence[Model]) -> Observation:
     model = None
     if observation.provided_model_name:
         model = match_model(
-            models, observation.provided_model_name, observation.project_id,
+            models,
+            observation.provided_model_name,
+            observation.project_id,
             at=observation.start_time,
         )
     usage = observation.usage_details
     provided = observation.provided_cost_details
     if not provided and (model is None or not usage):
-        return msgspec.structs.replace(
-            observation, internal_model_id=model.id if model else None
-        )
+        return msgspec.structs.replace(observation, internal_model_id=model.id if model else None)
     tier = None
     if not provided and model is not None:
         tier = select_tier(model, usage, observation.model_parameters, observation.metadata)

@@ -221,7 +221,9 @@ class BatchProcessor:
         return now
 
 
-def _add_wrapper_trace(trace_events: dict[str, list[EntityEvent]], observation: Observation) -> None:
+def _add_wrapper_trace(
+    trace_events: dict[str, list[EntityEvent]], observation: Observation
+) -> None:
     if observation.id in trace_events:
         return
     trace_events[observation.id].append(
@@ -229,8 +231,8 @@ def _add_wrapper_trace(trace_events: dict[str, list[EntityEvent]], observation: 
             id=f"wrapper-{observation.id}",
             type="trace-create",
             timestamp=observation.start_time,
-            trace=TraceBody(id=observation.id, name=observation.name,
-                            timestamp=observation.start_time),
+            trace=TraceBody(
+                id=observation.id, name=observation.name, timestamp=observation.start_time
+            ),
         )
     )
-

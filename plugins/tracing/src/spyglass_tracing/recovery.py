@@ -60,7 +60,8 @@ class PendingSweep:
             if len(pending) < 1000 or older_than_seconds is not None:
                 return enqueued
             # A full page at start-up: the oldest ones are queued, wait for them to clear.
-            while await self._queue.depth() > 0:
+            # The depth is a probe of the broker (Redis, say): there is no event to await.
+            while await self._queue.depth() > 0:  # noqa: ASYNC110
                 await asyncio.sleep(0.2)
 
     def start(self) -> None:

@@ -119,9 +119,7 @@ async def _checked_scores(
         if problem is not None:
             rejected.add(event.id)
             result.errors.append(
-                EventError(
-                    id=event.id, status=400, message="Invalid request data", error=problem
-                )
+                EventError(id=event.id, status=400, message="Invalid request data", error=problem)
             )
     return [event for event in events if event.id not in rejected]
 
@@ -239,9 +237,7 @@ def _score_body(document: Any, *, allow_eval: bool) -> ScoreBody:
 
 def _score_event(body: ScoreBody, now: datetime) -> EntityEvent:
     timestamp = body.timestamp if isinstance(body.timestamp, datetime) else now
-    return EntityEvent(
-        id=uuid.uuid4().hex, type="score-create", timestamp=timestamp, score=body
-    )
+    return EntityEvent(id=uuid.uuid4().hex, type="score-create", timestamp=timestamp, score=body)
 
 
 # -- legacy single-object routes ---------------------------------------------------------
@@ -259,9 +255,7 @@ async def _accept_one(
     return {"id": event.entity_id}
 
 
-def _observation(
-    body: bytes, kind: str, now: datetime, *, generation: bool = False
-) -> EntityEvent:
+def _observation(body: bytes, kind: str, now: datetime, *, generation: bool = False) -> EntityEvent:
     document = _json(body)
     if generation and isinstance(document, dict):
         # The legacy generations routes call input and output "prompt" and "completion".
