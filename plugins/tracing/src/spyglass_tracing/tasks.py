@@ -9,7 +9,7 @@ from spyglass_tracing.processing import BatchProcessor
 __all__ = ("process_batch",)
 
 
-@inject
+@inject(patch_module=True)
 async def process_batch(batch_id: str, processor: FromDishka[BatchProcessor]) -> None:
     """Apply the batch ``batch_id``; a failure leaves it pending for the sweep to retry."""
     await processor.process(batch_id)
