@@ -26,6 +26,8 @@ class TracingOptions(msgspec.Struct, frozen=True, kw_only=True):
         model_cache_seconds: how long the worker reuses a project's price table.
         media_signing_key: signs media download URLs; set the same value on every
             replica (a random key per process otherwise).
+        media_max_bytes: the largest media upload accepted (``POST /media`` refuses to
+            announce anything bigger; the upload route reads no further).
     """
 
     queue_bound: int = 2000
@@ -34,6 +36,7 @@ class TracingOptions(msgspec.Struct, frozen=True, kw_only=True):
     stale_after_seconds: float = 60.0
     model_cache_seconds: float = 30.0
     media_signing_key: str = ""
+    media_max_bytes: int = 100 * 1024 * 1024
 
 
 def tracing_options(config: PluginConfig) -> TracingOptions:

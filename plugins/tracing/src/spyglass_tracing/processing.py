@@ -19,7 +19,13 @@ import msgspec
 
 from spyglass_core.domain.cost import normalize_usage
 from spyglass_core.domain.events import TracesIngested
-from spyglass_core.domain.ingestion import EntityEvent, EntityKind, IngestionBatch, TraceBody
+from spyglass_core.domain.ingestion import (
+    UNSET,
+    EntityEvent,
+    EntityKind,
+    IngestionBatch,
+    TraceBody,
+)
 from spyglass_core.domain.merge import (
     apply_observation_events,
     apply_score_events,
@@ -176,6 +182,7 @@ class BatchProcessor:
             grouped[event.kind][event.entity_id].append(event)
         now = self._clock.now()
         observation_events = grouped[EntityKind.OBSERVATION]
+        merged_observations: list[Observation] = []
         if observation_events:
             stored = await self._analytics.get_observations(project_id, list(observation_events))
             stored_by_id = {row.id: row for row in stored}
@@ -184,14 +191,14 @@ class BatchProcessor:
                 merged = apply_observation_events(
                     stored_by_id.get(observation_id), items, project_id, now, normalize_usage
                 )
-                rows.observations.append(with_cost(merged, models))
-                if merged.trace_id == merged.id and observation_id not in stored_by_id:
-                    # Pre-v2 SDKs sent observations without a trace: give them their own.
-                    _add_wrapper_trace(grouped[EntityKind.TRACE], merged)
+                merged_observations.append(with_cost(merged, models))
+            rows.observations.extend(merged_observations)
         trace_events = grouped[EntityKind.TRACE]
-        if trace_events:
-            stored_traces = await self._analytics.get_traces(project_id, list(trace_events))
+        wanted = set(trace_events) | {row.trace_id for row in merged_observations}
+        if wanted:
+            stored_traces = await self._analytics.get_traces(project_id, list(wanted))
             stored_trace_by_id = {row.id: row for row in stored_traces}
+            _add_shallow_traces(trace_events, stored_trace_by_id, merged_observations)
             for trace_id, items in trace_events.items():
                 rows.traces.append(
                     apply_trace_events(stored_trace_by_id.get(trace_id), items, project_id, now)
@@ -221,18 +228,31 @@ class BatchProcessor:
         return now
 
 
-def _add_wrapper_trace(
-    trace_events: dict[str, list[EntityEvent]], observation: Observation
+def _add_shallow_traces(
+    trace_events: dict[str, list[EntityEvent]],
+    stored: dict[str, Trace],
+    observations: Iterable[Observation],
 ) -> None:
-    if observation.id in trace_events:
-        return
-    trace_events[observation.id].append(
-        EntityEvent(
-            id=f"wrapper-{observation.id}",
-            type="trace-create",
-            timestamp=observation.start_time,
-            trace=TraceBody(
-                id=observation.id, name=observation.name, timestamp=observation.start_time
-            ),
+    """Give every observation a trace row, as Langfuse does for the first span of a trace.
+
+    Its root may come later (or never, when an OpenTelemetry exporter filtered it out),
+    and pre-v2 SDKs sent observations without any trace; the earliest timestamp wins
+    when the real root arrives.
+    """
+    for observation in observations:
+        if observation.trace_id in stored or observation.trace_id in trace_events:
+            continue
+        wrapper = observation.trace_id == observation.id
+        trace_events[observation.trace_id].append(
+            EntityEvent(
+                id=f"shallow-{observation.trace_id}",
+                type="trace-create",
+                timestamp=observation.start_time,
+                trace=TraceBody(
+                    id=observation.trace_id,
+                    timestamp=observation.start_time,
+                    environment=observation.environment,
+                    name=observation.name if wrapper else UNSET,
+                ),
+            )
         )
-    )
