@@ -1,7 +1,8 @@
 """End-to-end fixtures: a real ``spyglass serve`` process and the real Langfuse SDK.
 
-The SDK lives in its own virtualenv (``<repo>/.e2e-venvs/langfuse5``) so it never enters
-the project's environment; tests run SDK snippets there as separate processes.
+Each SDK lives in its own virtualenv (``<repo>/.e2e-venvs/langfuse5`` for v5,
+``<repo>/.e2e-venvs/langfuse2`` for the legacy v2) so it never enters the project's
+environment; tests run SDK snippets there as separate processes.
 """
 
 from __future__ import annotations
@@ -15,16 +16,21 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
 
+_T = TypeVar("_T")
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LANGFUSE_VENV = REPO_ROOT / ".e2e-venvs" / "langfuse5"
 LANGFUSE_REQUIREMENT = "langfuse>=5,<6"
+LANGFUSE2_VENV = REPO_ROOT / ".e2e-venvs" / "langfuse2"
+LANGFUSE2_REQUIREMENT = "langfuse>=2.60,<3"
 SPYGLASS_BIN = Path(sys.executable).parent / "spyglass"
 
 STARTUP_TIMEOUT_SECONDS = 60.0
@@ -49,17 +55,16 @@ def _has_langfuse(python: Path) -> bool:
     return check.returncode == 0
 
 
-@pytest.fixture(scope="session")
-def langfuse_python() -> Path:
-    """The python of a virtualenv with the real ``langfuse`` v5 SDK (built once, reused)."""
-    python = _venv_python(LANGFUSE_VENV)
+def _sdk_venv(venv: Path, requirement: str) -> Path:
+    """The python of ``venv`` with ``requirement`` installed (built once, reused)."""
+    python = _venv_python(venv)
     if _has_langfuse(python):
         return python
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
     env.pop("VIRTUAL_ENV", None)
     steps = [
-        ["uv", "venv", "--clear", "--python", sys.executable, str(LANGFUSE_VENV)],
-        ["uv", "pip", "install", "--python", str(python), LANGFUSE_REQUIREMENT],
+        ["uv", "venv", "--clear", "--python", sys.executable, str(venv)],
+        ["uv", "pip", "install", "--python", str(python), requirement],
     ]
     for step in steps:
         done = subprocess.run(step, capture_output=True, text=True, env=env, timeout=600)
@@ -71,6 +76,18 @@ def langfuse_python() -> Path:
     if not _has_langfuse(python):
         pytest.fail(f"langfuse is not importable from {python} after installing it")
     return python
+
+
+@pytest.fixture(scope="session")
+def langfuse_python() -> Path:
+    """The python of a virtualenv with the real ``langfuse`` v5 SDK (built once, reused)."""
+    return _sdk_venv(LANGFUSE_VENV, LANGFUSE_REQUIREMENT)
+
+
+@pytest.fixture(scope="session")
+def langfuse2_python() -> Path:
+    """The python of a virtualenv with the legacy ``langfuse`` v2 SDK (built once, reused)."""
+    return _sdk_venv(LANGFUSE2_VENV, LANGFUSE2_REQUIREMENT)
 
 
 def _clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -101,6 +118,26 @@ def run_sdk(
         timeout=timeout,
         cwd=tempfile.gettempdir(),
     )
+
+
+def poll(
+    probe: Callable[[], _T | None],
+    *,
+    timeout: float = 20.0,
+    interval: float = 0.2,
+    what: str = "the condition",
+    detail: Callable[[], str] | None = None,
+) -> _T:
+    """Call ``probe`` until it returns something other than None; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value is not None:
+            return value
+        if time.monotonic() >= deadline:
+            extra = f"\n{detail()}" if detail else ""
+            pytest.fail(f"{what} did not happen within {timeout}s{extra}")
+        time.sleep(interval)
 
 
 # --------------------------------------------------------------------------- server
@@ -192,6 +229,16 @@ class SpyglassServer:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        return process.returncode
+
+    def kill(self) -> int | None:
+        """SIGKILL at once, as a crash would (no shutdown hooks run); returns the exit code."""
+        process, self.process = self.process, None
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT_SECONDS)
         return process.returncode
 
     def restart(self) -> SpyglassServer:
