@@ -149,12 +149,12 @@ class UpdateScoreConfigRequest(msgspec.Struct, kw_only=True, rename="camel"):
     ``isArchived`` and ``categories`` it means "unchanged" (they cannot be cleared).
     """
 
-    name: str | None | msgspec.UnsetType = msgspec.UNSET
-    is_archived: bool | None | msgspec.UnsetType = msgspec.UNSET
-    description: str | None | msgspec.UnsetType = msgspec.UNSET
-    min_value: float | None | msgspec.UnsetType = msgspec.UNSET
-    max_value: float | None | msgspec.UnsetType = msgspec.UNSET
-    categories: list[CategoryBody] | None | msgspec.UnsetType = msgspec.UNSET
+    name: str | msgspec.UnsetType | None = msgspec.UNSET
+    is_archived: bool | msgspec.UnsetType | None = msgspec.UNSET
+    description: str | msgspec.UnsetType | None = msgspec.UNSET
+    min_value: float | msgspec.UnsetType | None = msgspec.UNSET
+    max_value: float | msgspec.UnsetType | None = msgspec.UNSET
+    categories: list[CategoryBody] | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class ScoreConfigResponse(msgspec.Struct, kw_only=True, rename="camel"):

@@ -12,10 +12,13 @@ from spyglass_core.ports.event_publisher import EventPublisher
 from spyglass_core.ports.task_queue import TaskQueue
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_tracing.intake import BatchIntake
+from spyglass_tracing.media_service import MediaService
+from spyglass_tracing.models_service import ModelService
 from spyglass_tracing.options import TracingOptions, tracing_options
 from spyglass_tracing.prices import PriceBook
 from spyglass_tracing.processing import BatchProcessor
 from spyglass_tracing.recovery import PendingSweep
+from spyglass_tracing.score_configs_service import ScoreConfigService
 from spyglass_tracing.score_rules import ScoreConfigChecker
 
 __all__ = ("TracingProvider",)
@@ -73,3 +76,23 @@ class TracingProvider(Provider):
     @provide
     def score_checker(self, uow: UnitOfWorkFactory) -> ScoreConfigChecker:
         return ScoreConfigChecker(uow)
+
+    @provide
+    def model_service(
+        self, uow: UnitOfWorkFactory, clock: Clock, prices: PriceBook
+    ) -> ModelService:
+        return ModelService(uow, clock, prices)
+
+    @provide
+    def score_config_service(self, uow: UnitOfWorkFactory, clock: Clock) -> ScoreConfigService:
+        return ScoreConfigService(uow, clock)
+
+    @provide
+    def media_service(
+        self,
+        uow: UnitOfWorkFactory,
+        blobs: BlobStore,
+        clock: Clock,
+        options: TracingOptions,
+    ) -> MediaService:
+        return MediaService(uow, blobs, clock, options)

@@ -1,0 +1,299 @@
+"""Media: announce, upload (checked against the announcement), report, describe, download.
+
+The Langfuse SDKs announce a piece of content (type, length, SHA-256) with
+``POST /media``, PUT the bytes to the URL they get back, and report the result with
+``PATCH /media/{id}``. Here the upload URL points back at this server; the upload needs
+no credentials because it is accepted only when the bytes hash to what an authenticated
+client announced. Downloads use URLs signed with ``TracingOptions.media_signing_key``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import AsyncIterable
+from datetime import UTC, datetime
+
+import msgspec
+
+from spyglass_core.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from spyglass_core.domain.media import Media, media_id_for_hash
+from spyglass_core.ports.blob_store import BlobStore
+from spyglass_core.ports.clock import Clock
+from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_tracing.admin_schemas import (
+    MediaResponse,
+    MediaUploadRequest,
+    MediaUploadResponse,
+    PatchMediaRequest,
+)
+from spyglass_tracing.options import TracingOptions
+
+__all__ = ("DOWNLOAD_URL_SECONDS", "MEDIA_EXTENSIONS", "MediaService", "is_uploaded")
+
+DOWNLOAD_URL_SECONDS = 3600
+
+MEDIA_EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/jpg": "jpg",
+    "image/webp": "webp",
+    "image/gif": "gif",
+    "image/svg+xml": "svg",
+    "image/tiff": "tiff",
+    "image/bmp": "bmp",
+    "audio/mpeg": "mp3",
+    "audio/mp3": "mp3",
+    "audio/wav": "wav",
+    "audio/ogg": "ogg",
+    "audio/oga": "oga",
+    "audio/aac": "aac",
+    "audio/mp4": "m4a",
+    "audio/flac": "flac",
+    "video/mp4": "mp4",
+    "video/webm": "webm",
+    "text/plain": "txt",
+    "text/html": "html",
+    "text/css": "css",
+    "text/csv": "csv",
+    "application/pdf": "pdf",
+    "application/msword": "doc",
+    "application/vnd.ms-excel": "xls",
+    "application/zip": "zip",
+    "application/json": "json",
+    "application/xml": "xml",
+    "application/octet-stream": "bin",
+}
+"""The accepted content types and the file extension of their blobs."""
+
+
+def is_uploaded(media: Media) -> bool:
+    """True once an upload of the bytes was reported (or verified) as successful."""
+    status = media.upload_http_status
+    return media.uploaded_at is not None and status is not None and 200 <= status < 300
+
+
+def _media_type(value: str | None) -> str:
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
+class MediaService:
+    """Media records of a project and their bytes in the blob store.
+
+    URLs are built from ``public_url``, the absolute URL of ``/api/public`` as the
+    client reached it.
+    """
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        blobs: BlobStore,
+        clock: Clock,
+        options: TracingOptions,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._blobs = blobs
+        self._clock = clock
+        self._options = options
+
+    async def announce(
+        self, project_id: str, request: MediaUploadRequest, public_url: str
+    ) -> MediaUploadResponse:
+        """Record the announced content; where to upload it, or no URL if it is stored.
+
+        The id is the SDK's: derived from the hash. Content already uploaded with the
+        same content type needs no upload; anything else (new, not yet uploaded, or now
+        announced with another type) gets a fresh record state and an upload URL.
+
+        Raises:
+            InvalidInput: a malformed hash, an unknown content type, a length outside
+                1..``media_max_bytes``, no trace or dataset item, an empty field.
+        """
+        media_id = media_id_for_hash(request.sha256_hash)
+        if media_id is None:
+            raise InvalidInput("sha256Hash must be the standard base64 of a SHA-256 digest")
+        content_type = _media_type(request.content_type)
+        extension = MEDIA_EXTENSIONS.get(content_type)
+        if extension is None:
+            raise InvalidInput(
+                f"contentType '{request.content_type}' is not supported; use one of "
+                f"{', '.join(MEDIA_EXTENSIONS)}"
+            )
+        limit = self._options.media_max_bytes
+        if not 0 < request.content_length <= limit:
+            raise InvalidInput(f"contentLength must be between 1 and {limit} bytes")
+        if not request.trace_id and not (request.dataset_id and request.dataset_item_id):
+            raise InvalidInput("Give a traceId, or a datasetId and a datasetItemId")
+        if not request.field.strip():
+            raise InvalidInput("field must not be empty")
+        upload_url = f"{public_url}/media-upload/{project_id}/{media_id}"
+        for attempt in range(2):
+            try:
+                stored = await self._record(project_id, media_id, request, content_type, extension)
+            except Conflict:  # a concurrent announcement of the same content won
+                if attempt:
+                    raise
+                continue
+            return MediaUploadResponse(media_id=media_id, upload_url=None if stored else upload_url)
+        raise AssertionError("unreachable")
+
+    async def _record(
+        self,
+        project_id: str,
+        media_id: str,
+        request: MediaUploadRequest,
+        content_type: str,
+        extension: str,
+    ) -> bool:
+        """Create or reset the record; True when the content is already stored."""
+        async with self._uow_factory() as uow:
+            existing = await uow.media.get(project_id, media_id)
+            if (
+                existing is not None
+                and is_uploaded(existing)
+                and existing.content_type == content_type
+            ):
+                return True
+            record = Media(
+                id=media_id,
+                project_id=project_id,
+                sha256_hash=request.sha256_hash,
+                content_type=content_type,
+                content_length=request.content_length,
+                blob_key=f"media/{project_id}/{media_id}.{extension}",
+                created_at=existing.created_at if existing else self._clock.now(),
+            )
+            if existing is None:
+                await uow.media.add(record)
+            elif existing != record:
+                await uow.media.update(record)
+            await uow.commit()
+        return False
+
+    async def upload(
+        self,
+        project_id: str,
+        media_id: str,
+        content_type: str | None,
+        body: AsyncIterable[bytes],
+    ) -> None:
+        """Store the bytes of an announced record and mark it uploaded.
+
+        The body is read only up to the announced length.
+
+        Raises:
+            NotFound: nothing was announced under this id.
+            InvalidInput: the content type, the length or the SHA-256 differ from the
+                announcement.
+        """
+        record = await self._get(project_id, media_id)
+        if record is None:
+            raise NotFound(f"Media '{media_id}' not found")
+        if _media_type(content_type) != record.content_type:
+            raise InvalidInput(
+                f"Content-Type '{content_type or ''}' does not match the announced "
+                f"'{record.content_type}'"
+            )
+        data = bytearray()
+        async for chunk in body:
+            data += chunk
+            if len(data) > record.content_length:
+                raise InvalidInput(
+                    f"The body is longer than the announced contentLength "
+                    f"({record.content_length} bytes)"
+                )
+        if len(data) != record.content_length:
+            raise InvalidInput(
+                f"The body has {len(data)} bytes, the announced contentLength is "
+                f"{record.content_length}"
+            )
+        if hashlib.sha256(data).digest() != base64.b64decode(record.sha256_hash):
+            raise InvalidInput("The body's SHA-256 does not match the announced sha256Hash")
+        await self._blobs.put(record.blob_key, bytes(data))
+        async with self._uow_factory() as uow:
+            current = await uow.media.get(project_id, media_id)
+            if current is not None and current.blob_key == record.blob_key:
+                await uow.media.update(
+                    msgspec.structs.replace(
+                        current,
+                        uploaded_at=self._clock.now(),
+                        upload_http_status=200,
+                        upload_http_error=None,
+                    )
+                )
+                await uow.commit()
+
+    async def report(self, project_id: str, media_id: str, report: PatchMediaRequest) -> None:
+        """Record how the client's upload went. Raises: NotFound."""
+        uploaded_at = report.uploaded_at
+        if uploaded_at.tzinfo is None:
+            uploaded_at = uploaded_at.replace(tzinfo=UTC)
+        async with self._uow_factory() as uow:
+            record = await uow.media.get(project_id, media_id)
+            if record is None:
+                raise NotFound(f"Media '{media_id}' not found")
+            await uow.media.update(
+                msgspec.structs.replace(
+                    record,
+                    uploaded_at=uploaded_at,
+                    upload_http_status=report.upload_http_status,
+                    upload_http_error=report.upload_http_error,
+                )
+            )
+            await uow.commit()
+
+    async def describe(self, project_id: str, media_id: str, public_url: str) -> MediaResponse:
+        """The record with a download URL valid for an hour.
+
+        Raises:
+            NotFound: unknown, or not (successfully) uploaded yet.
+        """
+        record = await self._get(project_id, media_id)
+        if record is None or not is_uploaded(record):
+            raise NotFound(f"Media '{media_id}' not found")
+        assert record.uploaded_at is not None
+        expires = int(self._clock.now().timestamp()) + DOWNLOAD_URL_SECONDS
+        signature = self.sign(project_id, media_id, expires)
+        return MediaResponse(
+            media_id=media_id,
+            content_type=record.content_type,
+            content_length=record.content_length,
+            uploaded_at=record.uploaded_at,
+            url=(
+                f"{public_url}/media-download/{project_id}/{media_id}"
+                f"?expires={expires}&signature={signature}"
+            ),
+            url_expiry=datetime.fromtimestamp(expires, UTC).isoformat().replace("+00:00", "Z"),
+        )
+
+    async def download(
+        self, project_id: str, media_id: str, expires: str | None, signature: str | None
+    ) -> tuple[bytes, str]:
+        """The bytes and content type behind a signed URL.
+
+        Raises:
+            PermissionDenied: the signature is missing or wrong, or the URL expired.
+            NotFound: the record or its bytes are gone.
+        """
+        if not expires or not expires.isdigit() or not signature:
+            raise PermissionDenied("A signed media URL needs expires and signature")
+        expected = self.sign(project_id, media_id, int(expires))
+        if not hmac.compare_digest(expected, signature):
+            raise PermissionDenied("Invalid media URL signature")
+        if int(expires) < self._clock.now().timestamp():
+            raise PermissionDenied("The media URL has expired")
+        record = await self._get(project_id, media_id)
+        if record is None:
+            raise NotFound(f"Media '{media_id}' not found")
+        return await self._blobs.get(record.blob_key), record.content_type
+
+    def sign(self, project_id: str, media_id: str, expires: int) -> str:
+        """Hex HMAC-SHA256 of ``{project_id}/{media_id}/{expires}``."""
+        message = f"{project_id}/{media_id}/{expires}".encode()
+        key = self._options.media_signing_key.encode()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+    async def _get(self, project_id: str, media_id: str) -> Media | None:
+        async with self._uow_factory() as uow:
+            return await uow.media.get(project_id, media_id)
