@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
@@ -30,9 +31,40 @@ from spyglass_adapters.clickhouse.mapping import (
     score_to_row,
     trace_from_row,
     trace_to_row,
+    utc,
 )
 from spyglass_adapters.clickhouse.migrator import apply_migrations, validate_database
+from spyglass_adapters.clickhouse.queries import (
+    Params,
+    Where,
+    count_sql,
+    daily_days_sql,
+    daily_total_sql,
+    daily_usage_sql,
+    observation_where,
+    page_sql,
+    score_where,
+    select_latest,
+    session_where,
+    sessions_count_sql,
+    sessions_sql,
+    trace_metrics_sql,
+    trace_order,
+    trace_where,
+)
 from spyglass_core.domain.errors import StorageUnavailable
+from spyglass_core.domain.queries import (
+    DailyMetric,
+    DailyModelUsage,
+    MetricsQuery,
+    ObservationQuery,
+    Page,
+    ScoreQuery,
+    Session,
+    SessionQuery,
+    TraceMetrics,
+    TraceQuery,
+)
 from spyglass_core.domain.tracing import Observation, Score, Trace
 from spyglass_core.ports.analytics import AnalyticsStore
 
@@ -42,34 +74,6 @@ _T = TypeVar("_T")
 _DRIVER_ERRORS = (ClickHouseError, OSError)
 _SCHEMES = ("chdb:", "http:", "https:")
 
-_BY_ID = "id = {id:String}"
-_IDS_OF_TRACE = (
-    "id IN (SELECT id FROM {table} "
-    "WHERE project_id = {project_id:String} AND trace_id = {trace_id:String})"
-)
-
-
-def _select_latest(
-    table: str, columns: Sequence[str], where: str, *, outer: str = "", order_by: str = ""
-) -> str:
-    """Newest live version per (project_id, id) among the rows matching ``where``.
-
-    ``LIMIT 1 BY`` rather than ``FINAL``: the sorting key holds a date derived from the
-    timestamp, so versions of one row may sit under different keys that FINAL won't merge.
-    """
-    cols = ", ".join(f"`{column}`" for column in columns)
-    sql = (
-        f"SELECT {cols} FROM (SELECT {cols} FROM {table} "
-        f"WHERE project_id = {{project_id:String}} AND {where.replace('{table}', table)} "
-        "ORDER BY event_ts DESC LIMIT 1 BY project_id, id) "
-        "WHERE is_deleted = 0"
-    )
-    if outer:
-        sql += f" AND {outer}"
-    if order_by:
-        sql += f" ORDER BY {order_by}"
-    return sql
-
 
 def _connect(dsn: str, connect_timeout: float) -> Client:
     if dsn.startswith("chdb:"):
@@ -77,6 +81,25 @@ def _connect(dsn: str, connect_timeout: float) -> Client:
         return clickhouse_connect.get_client(dsn=dsn)
     return clickhouse_connect.get_client(
         dsn=dsn, connect_timeout=connect_timeout, send_receive_timeout=max(connect_timeout, 30)
+    )
+
+
+def _session(project_id: str, row: Sequence[Any]) -> Session:
+    session_id, created_at, environment = row
+    return Session(
+        id=session_id, project_id=project_id, created_at=utc(created_at), environment=environment
+    )
+
+
+def _daily_metric(day: str, traces: int, usage: list[DailyModelUsage]) -> DailyMetric:
+    """One day's totals: the sums over its models (None, no model, sorts last)."""
+    usage.sort(key=lambda item: (item.model is None, item.model or ""))
+    return DailyMetric(
+        date=day,
+        count_traces=int(traces),
+        count_observations=sum(item.count_observations for item in usage),
+        total_cost=float(sum(Decimal(repr(item.total_cost)) for item in usage)),
+        usage=usage,
     )
 
 
@@ -183,48 +206,234 @@ class ClickHouseAnalyticsStore(AnalyticsStore):
         rows = [score_to_row(score, default_event_ts=now) for score in scores]
         await self._run(self._insert, "scores", rows, SCORE_COLUMNS)
 
+    def _latest(
+        self,
+        table: str,
+        columns: Sequence[str],
+        where: Where,
+        params: Params,
+        order_by: str = "",
+    ) -> list[Sequence[Any]]:
+        sql = select_latest(self._table(table), columns, where)
+        if order_by:
+            sql += f" ORDER BY {order_by}"
+        return self._rows(sql, params.values)
+
+    def _scalar(self, sql: str, parameters: dict[str, Any]) -> Any:
+        return self._client.query(sql, parameters=parameters).result_rows[0][0]
+
+    def _page(
+        self, sql: str, count: str | None, parameters: dict[str, Any]
+    ) -> tuple[list[Sequence[Any]], int | None]:
+        """A page and, when ``count`` is given, the total: two queries, one thread hop."""
+        rows = self._rows(sql, parameters)
+        total = None if count is None else int(self._scalar(count, parameters))
+        return rows, total
+
+    async def _by_ids(
+        self, table: str, columns: Sequence[str], project_id: str, ids: Sequence[str]
+    ) -> list[Sequence[Any]]:
+        if not ids:
+            return []
+        params = Params(project_id)
+        # The id is the deduplication key, so it filters before LIMIT 1 BY: one query.
+        where = Where(direct=[f"id IN {params.strings(ids)}"])
+        return await self._run(self._latest, table, columns, where, params)
+
     async def get_trace(self, project_id: str, trace_id: str) -> Trace | None:
         """The newest version of a trace, or None when absent or deleted."""
-        sql = _select_latest(self._table("traces"), TRACE_COLUMNS, _BY_ID)
-        rows = await self._run(self._rows, sql, {"project_id": project_id, "id": trace_id})
+        rows = await self._by_ids("traces", TRACE_COLUMNS, project_id, [trace_id])
         return trace_from_row(rows[0]) if rows else None
 
     async def get_observation(self, project_id: str, observation_id: str) -> Observation | None:
         """The newest version of an observation, or None when absent or deleted."""
-        sql = _select_latest(self._table("observations"), OBSERVATION_COLUMNS, _BY_ID)
-        rows = await self._run(self._rows, sql, {"project_id": project_id, "id": observation_id})
+        rows = await self._by_ids("observations", OBSERVATION_COLUMNS, project_id, [observation_id])
         return observation_from_row(rows[0]) if rows else None
 
     async def get_score(self, project_id: str, score_id: str) -> Score | None:
         """The newest version of a score, or None when absent or deleted."""
-        sql = _select_latest(self._table("scores"), SCORE_COLUMNS, _BY_ID)
-        rows = await self._run(self._rows, sql, {"project_id": project_id, "id": score_id})
+        rows = await self._by_ids("scores", SCORE_COLUMNS, project_id, [score_id])
         return score_from_row(rows[0]) if rows else None
+
+    async def get_traces(self, project_id: str, trace_ids: Sequence[str]) -> Sequence[Trace]:
+        """The newest live version of each of these traces that exists (any order)."""
+        rows = await self._by_ids("traces", TRACE_COLUMNS, project_id, trace_ids)
+        return [trace_from_row(row) for row in rows]
+
+    async def get_observations(
+        self, project_id: str, observation_ids: Sequence[str]
+    ) -> Sequence[Observation]:
+        """The newest live version of each of these observations that exists (any order)."""
+        rows = await self._by_ids("observations", OBSERVATION_COLUMNS, project_id, observation_ids)
+        return [observation_from_row(row) for row in rows]
+
+    async def get_scores(self, project_id: str, score_ids: Sequence[str]) -> Sequence[Score]:
+        """The newest live version of each of these scores that exists (any order)."""
+        rows = await self._by_ids("scores", SCORE_COLUMNS, project_id, score_ids)
+        return [score_from_row(row) for row in rows]
+
+    async def _of_traces(
+        self,
+        table: str,
+        columns: Sequence[str],
+        project_id: str,
+        trace_ids: Sequence[str],
+        order_by: str,
+    ) -> list[Sequence[Any]]:
+        params = Params(project_id)
+        where = Where()
+        # Checked again on the newest version: an older one may name another trace.
+        where.narrowing(f"trace_id IN {params.strings(trace_ids)}")
+        return await self._run(self._latest, table, columns, where, params, order_by)
 
     async def list_observations(self, project_id: str, trace_id: str) -> Sequence[Observation]:
         """The observations of one trace, ordered by start time then id."""
-        # trace_id is checked again on the newest version: an older one may name another trace.
-        sql = _select_latest(
-            self._table("observations"),
-            OBSERVATION_COLUMNS,
-            _IDS_OF_TRACE,
-            outer="trace_id = {trace_id:String}",
-            order_by="start_time, id",
+        rows = await self._of_traces(
+            "observations", OBSERVATION_COLUMNS, project_id, [trace_id], "start_time, id"
         )
-        rows = await self._run(self._rows, sql, {"project_id": project_id, "trace_id": trace_id})
         return [observation_from_row(row) for row in rows]
 
     async def list_scores(self, project_id: str, trace_id: str) -> Sequence[Score]:
         """The scores attached to one trace, ordered by timestamp then id."""
-        sql = _select_latest(
-            self._table("scores"),
-            SCORE_COLUMNS,
-            _IDS_OF_TRACE,
-            outer="trace_id = {trace_id:String}",
-            order_by="`timestamp`, id",
+        rows = await self._of_traces(
+            "scores", SCORE_COLUMNS, project_id, [trace_id], "`timestamp`, id"
         )
-        rows = await self._run(self._rows, sql, {"project_id": project_id, "trace_id": trace_id})
         return [score_from_row(row) for row in rows]
+
+    async def find_traces(self, project_id: str, query: TraceQuery) -> Page[Trace]:
+        """Traces matching ``query``, ordered as it says, one offset page with the total."""
+        params = Params(project_id)
+        table = self._table("traces")
+        where = trace_where(query, params, table)
+        sql = page_sql(
+            table, TRACE_COLUMNS, where, trace_order(query), params,
+            limit=query.limit, offset=query.offset,
+        )  # fmt: skip
+        count = count_sql(table, TRACE_COLUMNS, where)
+        rows, total = await self._run(self._page, sql, count, params.values)
+        return Page(items=[trace_from_row(row) for row in rows], total=total)
+
+    async def find_observations(
+        self, project_id: str, query: ObservationQuery
+    ) -> Page[Observation]:
+        """Observations matching ``query``, newest ``start_time`` first (then id desc)."""
+        params = Params(project_id)
+        table = self._table("observations")
+        where = observation_where(query, params, self._table("traces"))
+        sql = page_sql(
+            table, OBSERVATION_COLUMNS, where, "start_time DESC, id DESC", params,
+            limit=query.limit, offset=query.offset,
+        )  # fmt: skip
+        count = count_sql(table, OBSERVATION_COLUMNS, where) if query.with_total else None
+        rows, total = await self._run(self._page, sql, count, params.values)
+        return Page(items=[observation_from_row(row) for row in rows], total=total)
+
+    async def find_scores(self, project_id: str, query: ScoreQuery) -> Page[Score]:
+        """Scores matching ``query``, newest ``timestamp`` first (then id desc)."""
+        params = Params(project_id)
+        table = self._table("scores")
+        where = score_where(query, params, self._table("traces"))
+        sql = page_sql(
+            table, SCORE_COLUMNS, where, "`timestamp` DESC, id DESC", params,
+            limit=query.limit, offset=query.offset,
+        )  # fmt: skip
+        count = count_sql(table, SCORE_COLUMNS, where) if query.with_total else None
+        rows, total = await self._run(self._page, sql, count, params.values)
+        return Page(items=[score_from_row(row) for row in rows], total=total)
+
+    async def find_sessions(self, project_id: str, query: SessionQuery) -> Page[Session]:
+        """Sessions (distinct ``session_id`` of live traces), newest first."""
+        params = Params(project_id)
+        traces = self._table("traces")
+        where = session_where(params)
+        sql = sessions_sql(traces, where, params, query)
+        count = sessions_count_sql(traces, where, params, query)
+        rows, total = await self._run(self._page, sql, count, params.values)
+        return Page(items=[_session(project_id, row) for row in rows], total=total)
+
+    async def get_session(self, project_id: str, session_id: str) -> Session | None:
+        """One session, or None when no live trace carries this ``session_id``."""
+        params = Params(project_id)
+        sql = sessions_sql(self._table("traces"), session_where(params, session_id), params)
+        rows = await self._run(self._rows, sql, params.values)
+        return _session(project_id, rows[0]) if rows else None
+
+    async def session_traces(self, project_id: str, session_id: str) -> Sequence[Trace]:
+        """Every live trace of a session, oldest first."""
+        params = Params(project_id)
+        where = session_where(params, session_id)
+        rows = await self._run(
+            self._latest, "traces", TRACE_COLUMNS, where, params, "`timestamp`, id"
+        )
+        return [trace_from_row(row) for row in rows]
+
+    async def trace_metrics(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> dict[str, TraceMetrics]:
+        """Latency, total cost and observation ids of each trace (every id gets an entry)."""
+        metrics = {
+            trace_id: TraceMetrics(trace_id=trace_id, latency=0.0, total_cost=0.0)
+            for trace_id in trace_ids
+        }
+        if not metrics:
+            return metrics
+        params = Params(project_id)
+        sql = trace_metrics_sql(self._table("observations"), params, list(metrics))
+        for trace_id, first, last, cost, ids in await self._run(self._rows, sql, params.values):
+            metrics[trace_id] = TraceMetrics(
+                trace_id=trace_id,
+                latency=(utc(last) - utc(first)).total_seconds(),
+                total_cost=0.0 if cost is None else float(cost),
+                observation_ids=list(ids),
+            )
+        return metrics
+
+    async def scores_of_traces(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> dict[str, list[Score]]:
+        """The scores attached to each trace, by trace id (every id gets an entry)."""
+        scores: dict[str, list[Score]] = {trace_id: [] for trace_id in trace_ids}
+        if not scores:
+            return scores
+        rows = await self._of_traces(
+            "scores", SCORE_COLUMNS, project_id, list(scores), "`timestamp`, id"
+        )
+        for row in rows:
+            score = score_from_row(row)
+            assert score.trace_id is not None  # selected by trace id
+            scores[score.trace_id].append(score)
+        return scores
+
+    def _daily(
+        self, query: MetricsQuery, project_id: str
+    ) -> tuple[list[Sequence[Any]], list[Sequence[Any]], int]:
+        traces, observations = self._table("traces"), self._table("observations")
+        params = Params(project_id)
+        days = self._rows(daily_days_sql(traces, query, params), params.values)
+        total = int(self._scalar(daily_total_sql(traces, query, params), params.values))
+        usage: list[Sequence[Any]] = []
+        if days:
+            sql = daily_usage_sql(traces, observations, query, params, [d for d, _ in days])
+            usage = self._rows(sql, params.values)
+        return days, usage, total
+
+    async def daily_metrics(self, project_id: str, query: MetricsQuery) -> Page[DailyMetric]:
+        """Per-day counts, costs and usage by model, newest day first, with the total."""
+        days, usage, total = await self._run(self._daily, query, project_id)
+        by_day: dict[str, list[DailyModelUsage]] = {day: [] for day, _ in days}
+        for day, model, inputs, outputs, totals, n_obs, n_traces, cost in usage:
+            by_day[day].append(
+                DailyModelUsage(
+                    model=model,
+                    input_usage=int(inputs),
+                    output_usage=int(outputs),
+                    total_usage=int(totals),
+                    count_observations=int(n_obs),
+                    count_traces=int(n_traces),
+                    total_cost=0.0 if cost is None else float(cost),
+                )
+            )
+        return Page(items=[_daily_metric(day, n, by_day[day]) for day, n in days], total=total)
 
     def _delete(self, statements: Sequence[str], parameters: dict[str, Any]) -> None:
         for statement in statements:
