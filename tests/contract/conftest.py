@@ -21,6 +21,13 @@ from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 REDIS_URL = os.environ.get("SPYGLASS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 # Every table of the SQL schema, emptied before each PostgreSQL test.
 TABLES = (
+    "prices",
+    "pricing_tiers",
+    "models",
+    "score_configs",
+    "ingestion_event_ids",
+    "ingestion_batches",
+    "media",
     "prompt_dependencies",
     "prompt_labels",
     "prompt_tags",

@@ -11,10 +11,20 @@ from typing import TypeVar
 import msgspec
 
 from spyglass_adapters.memory.prompts import MemoryPrompts
+from spyglass_adapters.memory.tracing import (
+    MemoryIngestionBatches,
+    MemoryMedia,
+    MemoryModels,
+    MemoryScoreConfigs,
+)
 from spyglass_core.domain.api_keys import ApiKey
 from spyglass_core.domain.errors import Conflict
+from spyglass_core.domain.ingestion import BatchRecord
+from spyglass_core.domain.media import Media
+from spyglass_core.domain.models import Model
 from spyglass_core.domain.projects import Organization, Project, User
 from spyglass_core.domain.prompts import Prompt, PromptReference
+from spyglass_core.domain.scoring import ScoreConfig
 from spyglass_core.ports.repositories import (
     ApiKeyRepository,
     OrganizationRepository,
@@ -40,6 +50,13 @@ class MemoryDatabase:
         self.prompt_labels: dict[tuple[str, str, str], str] = {}
         self.prompt_tags: dict[tuple[str, str], tuple[str, ...]] = {}
         self.prompt_dependencies: dict[str, tuple[PromptReference, ...]] = {}
+        # Models (with their tiers) by id, score configs and batches by id, accepted event
+        # ids by (project, event id) -> received_at, media by (project, id).
+        self.models: dict[str, Model] = {}
+        self.score_configs: dict[str, ScoreConfig] = {}
+        self.ingestion_batches: dict[str, BatchRecord] = {}
+        self.ingestion_event_ids: dict[tuple[str, str], datetime] = {}
+        self.media: dict[tuple[str, str], Media] = {}
 
 
 # The dicts a unit of work copies on enter and publishes on commit.
@@ -52,6 +69,11 @@ _TABLES = (
     "prompt_labels",
     "prompt_tags",
     "prompt_dependencies",
+    "models",
+    "score_configs",
+    "ingestion_batches",
+    "ingestion_event_ids",
+    "media",
 )
 
 
@@ -182,6 +204,10 @@ class MemoryUnitOfWork(UnitOfWork):
         self.api_keys = _ApiKeys(self._work)
         self.users = _Users(self._work)
         self.prompts = MemoryPrompts(self._work)
+        self.models = MemoryModels(self._work)
+        self.score_configs = MemoryScoreConfigs(self._work)
+        self.ingestion_batches = MemoryIngestionBatches(self._work)
+        self.media = MemoryMedia(self._work)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         self._reset()

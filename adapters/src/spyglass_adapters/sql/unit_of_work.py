@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from spyglass_adapters.sql.errors import translate_errors
 from spyglass_adapters.sql.prompts import SqlPrompts
 from spyglass_adapters.sql.repositories import SqlApiKeys, SqlOrganizations, SqlProjects, SqlUsers
+from spyglass_adapters.sql.tracing import SqlIngestionBatches, SqlMedia, SqlModels, SqlScoreConfigs
 from spyglass_core.domain.errors import StorageUnavailable
 from spyglass_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -32,6 +33,10 @@ class SqlUnitOfWork(UnitOfWork):
         self.api_keys = SqlApiKeys(self._conn)
         self.users = SqlUsers(self._conn)
         self.prompts = SqlPrompts(self._conn)
+        self.models = SqlModels(self._conn)
+        self.score_configs = SqlScoreConfigs(self._conn)
+        self.ingestion_batches = SqlIngestionBatches(self._conn)
+        self.media = SqlMedia(self._conn)
         return self
 
     async def __aexit__(
