@@ -17,6 +17,7 @@ from spyglass_tracing.models_service import ModelService
 from spyglass_tracing.options import TracingOptions, tracing_options
 from spyglass_tracing.prices import PriceBook
 from spyglass_tracing.processing import BatchProcessor
+from spyglass_tracing.read_service import TracingReads
 from spyglass_tracing.recovery import PendingSweep
 from spyglass_tracing.score_configs_service import ScoreConfigService
 from spyglass_tracing.score_rules import ScoreConfigChecker
@@ -96,3 +97,7 @@ class TracingProvider(Provider):
         options: TracingOptions,
     ) -> MediaService:
         return MediaService(uow, blobs, clock, options)
+
+    @provide
+    def reads(self, analytics: AnalyticsStore) -> TracingReads:
+        return TracingReads(analytics)

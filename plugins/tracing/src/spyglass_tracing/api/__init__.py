@@ -2,9 +2,24 @@
 
 from spyglass_tracing.api.ingest import INGEST_ROUTES
 from spyglass_tracing.api.media import MEDIA_ROUTES
+from spyglass_tracing.api.metrics import METRICS_ROUTES
 from spyglass_tracing.api.models import MODEL_ROUTES
+from spyglass_tracing.api.observations import OBSERVATION_ROUTES
 from spyglass_tracing.api.score_configs import SCORE_CONFIG_ROUTES
+from spyglass_tracing.api.scores_read import SCORE_READ_ROUTES
+from spyglass_tracing.api.sessions import SESSION_ROUTES
+from spyglass_tracing.api.traces import TRACE_ROUTES
 
 __all__ = ("ROUTES",)
 
-ROUTES = [*INGEST_ROUTES, *MODEL_ROUTES, *SCORE_CONFIG_ROUTES, *MEDIA_ROUTES]
+ROUTES = [
+    *INGEST_ROUTES,
+    *TRACE_ROUTES,
+    *OBSERVATION_ROUTES,
+    *SESSION_ROUTES,
+    *SCORE_READ_ROUTES,
+    *METRICS_ROUTES,
+    *MODEL_ROUTES,
+    *SCORE_CONFIG_ROUTES,
+    *MEDIA_ROUTES,
+]
