@@ -82,18 +82,18 @@ class TraceBody(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True
     """``trace-create``: creates a trace or updates the one with this ``id``."""
 
     id: str | UnsetType = UNSET
-    timestamp: datetime | None | UnsetType = UNSET
-    name: str | None | UnsetType = UNSET
-    user_id: str | None | UnsetType = UNSET
-    session_id: str | None | UnsetType = UNSET
+    timestamp: datetime | UnsetType | None = UNSET
+    name: str | UnsetType | None = UNSET
+    user_id: str | UnsetType | None = UNSET
+    session_id: str | UnsetType | None = UNSET
     input: Any | UnsetType = UNSET
     output: Any | UnsetType = UNSET
     metadata: Any | UnsetType = UNSET
-    release: str | None | UnsetType = UNSET
-    version: str | None | UnsetType = UNSET
-    tags: list[str] | None | UnsetType = UNSET
-    public: bool | None | UnsetType = UNSET
-    environment: str | None | UnsetType = UNSET
+    release: str | UnsetType | None = UNSET
+    version: str | UnsetType | None = UNSET
+    tags: list[str] | UnsetType | None = UNSET
+    public: bool | UnsetType | None = UNSET
+    environment: str | UnsetType | None = UNSET
 
 
 class ObservationBody(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
@@ -107,13 +107,13 @@ class ObservationBody(msgspec.Struct, kw_only=True, rename="camel", omit_default
     """
 
     id: str | UnsetType = UNSET
-    trace_id: str | None | UnsetType = UNSET
-    type: str | None | UnsetType = UNSET
-    name: str | None | UnsetType = UNSET
-    start_time: datetime | None | UnsetType = UNSET
-    end_time: datetime | None | UnsetType = UNSET
-    completion_start_time: datetime | None | UnsetType = UNSET
-    model: str | None | UnsetType = UNSET
+    trace_id: str | UnsetType | None = UNSET
+    type: str | UnsetType | None = UNSET
+    name: str | UnsetType | None = UNSET
+    start_time: datetime | UnsetType | None = UNSET
+    end_time: datetime | UnsetType | None = UNSET
+    completion_start_time: datetime | UnsetType | None = UNSET
+    model: str | UnsetType | None = UNSET
     model_parameters: Any | UnsetType = UNSET
     usage: Any | UnsetType = UNSET
     usage_details: Any | UnsetType = UNSET
@@ -121,13 +121,13 @@ class ObservationBody(msgspec.Struct, kw_only=True, rename="camel", omit_default
     metadata: Any | UnsetType = UNSET
     input: Any | UnsetType = UNSET
     output: Any | UnsetType = UNSET
-    level: str | None | UnsetType = UNSET
-    status_message: str | None | UnsetType = UNSET
-    parent_observation_id: str | None | UnsetType = UNSET
-    version: str | None | UnsetType = UNSET
-    environment: str | None | UnsetType = UNSET
-    prompt_name: str | None | UnsetType = UNSET
-    prompt_version: int | None | UnsetType = UNSET
+    level: str | UnsetType | None = UNSET
+    status_message: str | UnsetType | None = UNSET
+    parent_observation_id: str | UnsetType | None = UNSET
+    version: str | UnsetType | None = UNSET
+    environment: str | UnsetType | None = UNSET
+    prompt_name: str | UnsetType | None = UNSET
+    prompt_version: int | UnsetType | None = UNSET
 
 
 class ScoreBody(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
@@ -136,19 +136,19 @@ class ScoreBody(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True
     id: str | UnsetType = UNSET
     name: str
     value: float | str | bool
-    trace_id: str | None | UnsetType = UNSET
-    observation_id: str | None | UnsetType = UNSET
-    session_id: str | None | UnsetType = UNSET
-    dataset_run_id: str | None | UnsetType = UNSET
-    data_type: str | None | UnsetType = UNSET
-    config_id: str | None | UnsetType = UNSET
-    comment: str | None | UnsetType = UNSET
+    trace_id: str | UnsetType | None = UNSET
+    observation_id: str | UnsetType | None = UNSET
+    session_id: str | UnsetType | None = UNSET
+    dataset_run_id: str | UnsetType | None = UNSET
+    data_type: str | UnsetType | None = UNSET
+    config_id: str | UnsetType | None = UNSET
+    comment: str | UnsetType | None = UNSET
     metadata: Any | UnsetType = UNSET
-    environment: str | None | UnsetType = UNSET
-    source: str | None | UnsetType = UNSET
-    queue_id: str | None | UnsetType = UNSET
-    timestamp: datetime | None | UnsetType = UNSET
-    author_user_id: str | None | UnsetType = UNSET
+    environment: str | UnsetType | None = UNSET
+    source: str | UnsetType | None = UNSET
+    queue_id: str | UnsetType | None = UNSET
+    timestamp: datetime | UnsetType | None = UNSET
+    author_user_id: str | UnsetType | None = UNSET
 
 
 class EntityEvent(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -91,9 +91,7 @@ def parse_filter(raw: str | None, columns: Mapping[str, frozenset[str]]) -> list
 def _validated(item: _RawCondition, columns: Mapping[str, frozenset[str]]) -> FilterCondition:
     allowed_types = columns.get(item.column)
     if allowed_types is None:
-        raise InvalidInput(
-            "Invalid filter", details=f"unknown filter column '{item.column}'"
-        )
+        raise InvalidInput("Invalid filter", details=f"unknown filter column '{item.column}'")
     if item.type not in allowed_types:
         raise InvalidInput(
             "Invalid filter",

@@ -29,10 +29,10 @@ __all__ = (
     "IngestionBatchRepository",
     "MediaRepository",
     "ModelRepository",
-    "ScoreConfigRepository",
     "OrganizationRepository",
     "ProjectRepository",
     "PromptRepository",
+    "ScoreConfigRepository",
     "UserRepository",
 )
 
@@ -191,7 +191,7 @@ class ModelRepository(Protocol):
     async def list(
         self, project_id: str, *, offset: int = 0, limit: int = 50
     ) -> tuple[Sequence[Model], int]:
-        """The project's models, then the managed ones, each by model_name then id; and the total."""
+        """The project's models, then the managed ones, each by name then id; and the total."""
 
     async def candidates(self, project_id: str) -> Sequence[Model]:
         """Every model usable for matching in this project (its own and the managed)."""
