@@ -9,7 +9,6 @@ from typing import Any
 import msgspec
 import pytest
 
-from spyglass_core.domain import otel
 from spyglass_core.domain.ingestion import UNSET, EntityEvent, ObservationBody, TraceBody
 from spyglass_core.domain.otel import (
     OtelSpan,
@@ -18,6 +17,7 @@ from spyglass_core.domain.otel import (
     spans_to_events,
     validate_span,
 )
+from spyglass_core.domain.otel import mapping as otel
 
 TRACE = "c3088761968ff027baa197c8c6035489"
 ROOT = "e289026c524fa3eb"
