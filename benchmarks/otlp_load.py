@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -375,11 +376,13 @@ def _pct(values: list[float], q: int) -> float:
 
 
 def _request_count(args: argparse.Namespace) -> int:
-    rate = args.rate if args.rate > 0 else args.max_rate
-    return max(1, round(rate * args.duration / args.batch_size))
+    rate = float(args.rate if args.rate > 0 else args.max_rate)
+    return max(1, round(rate * float(args.duration) / int(args.batch_size)))
 
 
-async def run_throughput(base: str, args: argparse.Namespace, requests: list[Request]) -> dict:
+async def run_throughput(
+    base: str, args: argparse.Namespace, requests: list[Request]
+) -> dict[str, Any]:
     async with _client(base, args) as client:
         before = await observation_count(client)
         stats = await send_all(client, requests, rate=args.rate, concurrency=args.concurrency)
@@ -421,7 +424,7 @@ async def _watch_marker(
     client: httpx.AsyncClient, trace_id: str, sent_at: float, poll_s: float, out: list[float]
 ) -> None:
     deadline = sent_at + 60
-    params = {"traceId": trace_id, "fields": "core", "limit": 100}
+    params: dict[str, str | int] = {"traceId": trace_id, "fields": "core", "limit": 100}
     while time.perf_counter() < deadline:
         response = await client.get("/api/public/v2/observations", params=params)
         if response.status_code == 200 and len(response.json()["data"]) >= SPANS_PER_TRACE:
@@ -431,7 +434,9 @@ async def _watch_marker(
     out.append(float("inf"))
 
 
-async def run_latency(base: str, args: argparse.Namespace, requests: list[Request]) -> dict:
+async def run_latency(
+    base: str, args: argparse.Namespace, requests: list[Request]
+) -> dict[str, Any]:
     delays: list[float] = []
     watchers: list[asyncio.Task[None]] = []
     requests_per_second = args.rate / args.batch_size
