@@ -95,7 +95,7 @@ def test_serve_on_postgres_and_redis_makes_sdk_traces_queryable(
         )
         if response.status_code != 200:
             return None
-        trace = response.json()
+        trace: dict[str, Any] = response.json()
         if len(trace["observations"]) < 2 or not trace["scores"]:
             return None
         return trace
