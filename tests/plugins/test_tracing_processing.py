@@ -1,0 +1,201 @@
+"""The ingestion pipeline on in-memory adapters: intake, worker, recovery, back-pressure."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+import pytest
+
+from spyglass_adapters.memory.analytics import MemoryAnalyticsStore
+from spyglass_adapters.memory.blobs import MemoryBlobStore
+from spyglass_adapters.memory.clock import FixedClock
+from spyglass_adapters.memory.events import RecordingEventPublisher
+from spyglass_adapters.memory.task_queue import MemoryTaskQueue
+from spyglass_adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
+from spyglass_core.domain.cost import default_models
+from spyglass_core.domain.errors import NotFound, RateLimited
+from spyglass_core.domain.events import TracesIngested
+from spyglass_core.domain.ingestion import EntityEvent, ObservationBody, TraceBody
+from spyglass_tracing.intake import PROCESS_BATCH_TASK, Attribution, BatchIntake
+from spyglass_tracing.options import TracingOptions
+from spyglass_tracing.prices import PriceBook
+from spyglass_tracing.processing import BatchProcessor
+from spyglass_tracing.recovery import PendingSweep
+
+P = "project-1"
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+class Pipeline(msgspec.Struct, kw_only=True):
+    uow: MemoryUnitOfWorkFactory
+    blobs: MemoryBlobStore
+    analytics: MemoryAnalyticsStore
+    clock: FixedClock
+    events: RecordingEventPublisher
+    queue: MemoryTaskQueue
+    intake: BatchIntake
+    processor: BatchProcessor
+    sweep: PendingSweep
+
+
+def make_pipeline(**options: Any) -> Pipeline:
+    uow = MemoryUnitOfWorkFactory()
+    blobs = MemoryBlobStore()
+    analytics = MemoryAnalyticsStore()
+    clock = FixedClock(T0)
+    events = RecordingEventPublisher()
+    settings = TracingOptions(media_signing_key="k", **options)
+    processor = BatchProcessor(uow, blobs, analytics, PriceBook(uow, clock, 30), clock, events)
+    queue = MemoryTaskQueue({PROCESS_BATCH_TASK: lambda batch_id: processor.process(batch_id)})
+    intake = BatchIntake(uow, blobs, queue, clock, settings)
+    sweep = PendingSweep(uow, intake, queue, clock, settings)
+    return Pipeline(
+        uow=uow,
+        blobs=blobs,
+        analytics=analytics,
+        clock=clock,
+        events=events,
+        queue=queue,
+        intake=intake,
+        processor=processor,
+        sweep=sweep,
+    )
+
+
+def trace_event(event_id: str, trace_id: str, name: str) -> EntityEvent:
+    return EntityEvent(
+        id=event_id, type="trace-create", timestamp=T0, trace=TraceBody(id=trace_id, name=name)
+    )
+
+
+async def accept(pipeline: Pipeline, *events: EntityEvent, dedupe: bool = False) -> None:
+    await pipeline.intake.accept(
+        P, list(events), source="test", attribution=Attribution(), dedupe=dedupe
+    )
+
+
+async def pending_ids(pipeline: Pipeline) -> list[str]:
+    async with pipeline.uow() as uow:
+        return [record.id for record in await uow.ingestion_batches.pending()]
+
+
+@pytest.fixture
+async def pipeline() -> Pipeline:
+    built = make_pipeline()
+    async with built.uow() as uow:
+        await uow.models.replace_managed(default_models())
+        await uow.commit()
+    return built
+
+
+async def test_nothing_is_written_before_the_worker_runs_and_all_after(pipeline: Pipeline) -> None:
+    await accept(pipeline, trace_event("e1", "t1", "one"))
+    assert await pipeline.analytics.get_trace(P, "t1") is None
+    assert len(await pending_ids(pipeline)) == 1
+    assert await pipeline.queue.run_pending() == 1
+    trace = await pipeline.analytics.get_trace(P, "t1")
+    assert trace is not None and trace.name == "one"
+    assert await pending_ids(pipeline) == []
+    assert pipeline.events.published == [
+        TracesIngested(occurred_at=T0, project_id=P, trace_ids=("t1",))
+    ]
+
+
+async def test_a_lost_message_is_recovered_by_the_sweep(pipeline: Pipeline) -> None:
+    await accept(pipeline, trace_event("e1", "t1", "one"))
+    pipeline.queue.pending.clear()  # the broker lost the message (or the process died)
+    assert await pipeline.sweep.run_once(older_than_seconds=60) == 0  # not stale yet
+    pipeline.clock.advance(61)
+    assert await pipeline.sweep.run_once(older_than_seconds=60) == 1
+    await pipeline.queue.run_pending()
+    assert await pipeline.analytics.get_trace(P, "t1") is not None
+    assert await pending_ids(pipeline) == []
+
+
+async def test_start_up_re_enqueues_every_pending_batch(pipeline: Pipeline) -> None:
+    for n in range(3):
+        await accept(pipeline, trace_event(f"e{n}", f"t{n}", "x"))
+    pipeline.queue.pending.clear()
+    assert await pipeline.sweep.run_once() == 3
+    await pipeline.queue.run_pending()
+    assert len(await pipeline.analytics.get_traces(P, ["t0", "t1", "t2"])) == 3
+
+
+async def test_a_batch_applied_twice_is_skipped_the_second_time(pipeline: Pipeline) -> None:
+    await accept(pipeline, trace_event("e1", "t1", "one"))
+    ((_, payload),) = pipeline.queue.pending
+    await pipeline.queue.run_pending()
+    first = await pipeline.analytics.get_trace(P, "t1")
+    await pipeline.processor.process(payload["batch_id"])
+    assert await pipeline.analytics.get_trace(P, "t1") == first
+
+
+async def test_a_broken_batch_does_not_hold_back_the_others_in_its_group(
+    pipeline: Pipeline,
+) -> None:
+    await accept(pipeline, trace_event("e1", "good", "g"))
+    await accept(pipeline, trace_event("e2", "bad", "b"))
+    (_, good), (_, bad) = pipeline.queue.pending
+    pipeline.queue.pending.clear()
+    async with pipeline.uow() as uow:
+        record = await uow.ingestion_batches.get(bad["batch_id"])
+    assert record is not None
+    await pipeline.blobs.delete(record.blob_key)
+    # Both arrive together, so they are applied as one group first.
+    results = await asyncio.gather(
+        pipeline.processor.process(good["batch_id"]),
+        pipeline.processor.process(bad["batch_id"]),
+        return_exceptions=True,
+    )
+    assert results[0] is None and isinstance(results[1], NotFound)
+    assert await pipeline.analytics.get_trace(P, "good") is not None
+    assert await pending_ids(pipeline) == [bad["batch_id"]]
+
+
+async def test_duplicate_event_ids_are_stored_once(pipeline: Pipeline) -> None:
+    await accept(pipeline, trace_event("e1", "t1", "one"), dedupe=True)
+    await accept(pipeline, trace_event("e2", "t1", "two"), dedupe=True)
+    await accept(pipeline, trace_event("e1", "t1", "one"), dedupe=True)  # the SDK resends
+    assert len(pipeline.queue.pending) == 2
+    await pipeline.queue.run_pending()
+    trace = await pipeline.analytics.get_trace(P, "t1")
+    assert trace is not None and trace.name == "two"
+
+
+async def test_past_the_bound_nothing_is_stored_and_the_caller_is_told_when_to_retry() -> None:
+    pipeline = make_pipeline(queue_bound=2, retry_after_seconds=3)
+    await accept(pipeline, trace_event("e1", "t1", "x"))
+    await accept(pipeline, trace_event("e2", "t2", "x"))
+    with pytest.raises(RateLimited) as refused:
+        await accept(pipeline, trace_event("e3", "t3", "x"))
+    assert refused.value.retry_after == 3
+    assert len(await pending_ids(pipeline)) == 2
+    await pipeline.queue.run_pending()
+    await accept(pipeline, trace_event("e3", "t3", "x"))
+
+
+async def test_versions_written_in_the_same_instant_still_order(pipeline: Pipeline) -> None:
+    # The clock does not move between the two batches; the second must still win.
+    await accept(pipeline, trace_event("e1", "t1", "one"))
+    await pipeline.queue.run_pending()
+    await accept(pipeline, trace_event("e2", "t1", "two"))
+    await pipeline.queue.run_pending()
+    trace = await pipeline.analytics.get_trace(P, "t1")
+    assert trace is not None and trace.name == "two"
+    assert trace.event_ts is not None and trace.event_ts > T0
+
+
+async def test_observation_without_trace_row_gets_a_shallow_trace(pipeline: Pipeline) -> None:
+    event = EntityEvent(
+        id="o",
+        type="span-create",
+        timestamp=T0 + timedelta(seconds=5),
+        observation=ObservationBody(id="s1", trace_id="t9", type="SPAN", start_time=T0),
+    )
+    await accept(pipeline, event)
+    await pipeline.queue.run_pending()
+    trace = await pipeline.analytics.get_trace(P, "t9")
+    assert trace is not None and trace.timestamp == T0
