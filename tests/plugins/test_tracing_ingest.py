@@ -490,3 +490,38 @@ async def test_accepted_batches_are_recorded_and_marked_done(app: EmbeddedApp) -
     async with uow_factory() as uow:
         assert await uow.ingestion_batches.pending() == []
         assert await uow.ingestion_batches.seen_event_ids(app.project.id, ["d1", "zz"]) == {"d1"}
+
+
+async def test_timestamps_without_zone_are_read_as_utc(app: EmbeddedApp) -> None:
+    batch = [
+        envelope(
+            "n1",
+            "trace-create",
+            {"id": "tn", "timestamp": "2026-11-01T12:00:05"},
+            "2026-11-01T12:00:05",
+        ),
+        envelope(
+            "n2",
+            "trace-create",
+            {"id": "tn", "timestamp": "2026-11-01T12:00:00+00:00"},
+            "2026-11-01T12:00:06Z",
+        ),
+    ]
+    response = await app.client.post(
+        "/api/public/ingestion", json={"batch": batch}, auth=app.auth()
+    )
+    assert response.json()["errors"] == []
+    legacy = await app.client.post(
+        "/api/public/traces",
+        json={"id": "tl", "timestamp": "2026-11-01T12:00:00"},
+        auth=app.auth(),
+    )
+    assert legacy.status_code == 200
+    too_long = await app.client.post("/api/public/traces", json={"id": "x" * 801}, auth=app.auth())
+    assert too_long.status_code == 400
+    store = await settle(app)
+    trace = await store.get_trace(app.project.id, "tn")
+    assert trace is not None and trace.timestamp == datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    legacy_trace = await store.get_trace(app.project.id, "tl")
+    assert legacy_trace is not None
+    assert legacy_trace.timestamp == datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -32,6 +32,7 @@ __all__ = (
     "decode_batch",
     "normalize_score",
     "observation_event",
+    "trace_event",
     "validate_batch",
 )
 
@@ -171,9 +172,7 @@ def _event_of(envelope: _Envelope, *, scores_only: bool) -> EntityEvent | None:
     if kind == "sdk-log":
         return None  # logged by the SDK's own side; nothing to store
     if kind == "trace-create":
-        trace = _decode(envelope.body, TraceBody)
-        trace.id = _entity_id(trace.id, create=True)
-        return EntityEvent(id=envelope.id, type=kind, timestamp=timestamp, trace=trace)
+        return trace_event(envelope.id, timestamp, _decode(envelope.body, TraceBody))
     if kind in OBSERVATION_EVENT_TYPES:
         observation = _decode(envelope.body, ObservationBody)
         return observation_event(envelope.id, kind, timestamp, observation)
@@ -181,6 +180,18 @@ def _event_of(envelope: _Envelope, *, scores_only: bool) -> EntityEvent | None:
         score = normalize_score(_decode(envelope.body, ScoreBody), allow_eval=True)
         return EntityEvent(id=envelope.id, type=kind, timestamp=timestamp, score=score)
     raise InvalidEvent(f"Unknown event type '{kind}'")
+
+
+def trace_event(event_id: str, timestamp: datetime, body: TraceBody) -> EntityEvent:
+    """A ``trace-create`` event with a checked (or new) id and UTC timestamps.
+
+    Raises:
+        InvalidEvent: a bad id.
+    """
+    body.id = _entity_id(body.id, create=True)
+    if isinstance(body.timestamp, datetime):
+        body.timestamp = _utc(body.timestamp)
+    return EntityEvent(id=event_id, type="trace-create", timestamp=_utc(timestamp), trace=body)
 
 
 def observation_event(

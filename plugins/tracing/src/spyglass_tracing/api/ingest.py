@@ -27,6 +27,7 @@ from spyglass_tracing.envelopes import (
     decode_batch,
     normalize_score,
     observation_event,
+    trace_event,
     validate_batch,
 )
 from spyglass_tracing.intake import Attribution, BatchIntake
@@ -281,11 +282,10 @@ async def create_trace(
 ) -> dict[str, str]:
     """Legacy: one ``trace-create``."""
     trace = _json(await request.body(), TraceBody)
-    if not isinstance(trace.id, str):
-        trace.id = str(uuid.uuid4())
-    event = EntityEvent(
-        id=uuid.uuid4().hex, type="trace-create", timestamp=clock.now(), trace=trace
-    )
+    try:
+        event = trace_event(uuid.uuid4().hex, clock.now(), trace)
+    except InvalidEvent as error:
+        raise InvalidInput("Invalid request data", details=error.message) from None
     return await _accept_one(request, principal, intake, event)
 
 
