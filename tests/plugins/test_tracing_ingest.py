@@ -525,3 +525,64 @@ async def test_timestamps_without_zone_are_read_as_utc(app: EmbeddedApp) -> None
     legacy_trace = await store.get_trace(app.project.id, "tl")
     assert legacy_trace is not None
     assert legacy_trace.timestamp == datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+async def test_values_the_store_cannot_hold_never_wedge_a_batch(app: EmbeddedApp) -> None:
+    batch = [
+        envelope(
+            "h1",
+            "generation-create",
+            {
+                "id": "gh",
+                "traceId": "th",
+                "model": "gpt-4o",
+                "usageDetails": {"input": 2**64, "output": 7},
+                "costDetails": {"input": 1e20, "output": 0.5},
+            },
+            "2026-11-01T12:00:00Z",
+        ),
+        envelope(
+            "h2",
+            "generation-create",
+            {
+                "id": "gv",
+                "traceId": "th",
+                "promptName": "p",
+                "promptVersion": 70000,
+            },
+            "2026-11-01T12:00:00Z",
+        ),
+    ]
+    response = await app.client.post(
+        "/api/public/ingestion", json={"batch": batch}, auth=app.auth()
+    )
+    assert [item["id"] for item in response.json()["errors"]] == ["h2"]
+    otlp = await app.client.post(
+        "/api/public/otel/v1/traces",
+        content=export_request(
+            otlp_span(
+                ROOT_ID,
+                None,
+                "root",
+                **{
+                    "langfuse.observation.type": "generation",
+                    "langfuse.observation.prompt.name": "p",
+                    "langfuse.observation.prompt.version": 70000,
+                    "langfuse.observation.usage_details": '{"input": 99999999999999999999999}',
+                },
+            )
+        ),
+        headers={"content-type": "application/x-protobuf"},
+        auth=app.auth(),
+    )
+    assert otlp.status_code == 200
+    store = await settle(app)
+    generation = await store.get_observation(app.project.id, "gh")
+    assert generation is not None
+    assert generation.usage_details == {"output": 7, "total": 7}
+    assert generation.provided_cost_details == {"output": 0.5}
+    span = await store.get_observation(app.project.id, ROOT_ID)
+    assert span is not None and span.prompt_version is None and span.usage_details == {}
+    uow_factory = await app.container.get(UnitOfWorkFactory)
+    async with uow_factory() as uow:
+        assert await uow.ingestion_batches.pending() == []

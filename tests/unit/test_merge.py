@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from spyglass_core.domain.cost import normalize_usage
 from spyglass_core.domain.ingestion import EntityEvent, ObservationBody, ScoreBody, TraceBody
 from spyglass_core.domain.merge import (
     apply_observation_events,
@@ -127,7 +126,7 @@ def test_generation_create_then_update() -> None:
         endTime=(T0 + timedelta(seconds=2)).isoformat(),
         level="WARNING",
     )
-    obs = apply_observation_events(None, [update, create], P, NOW, normalize_usage)
+    obs = apply_observation_events(None, [update, create], P, NOW)
     assert obs.type is ObservationType.GENERATION
     assert obs.trace_id == "t1" and obs.name == "llm" and obs.start_time == T0
     assert obs.end_time == T0 + timedelta(seconds=2)

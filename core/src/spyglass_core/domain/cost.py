@@ -25,6 +25,7 @@ from typing import Any
 import msgspec
 
 from spyglass_core.domain.models import Model, PricingTier, PricingTierCondition
+from spyglass_core.domain.tracing import MAX_COST, MAX_USAGE_COUNT
 
 __all__ = (
     "MAX_MATCH_PATTERN_LENGTH",
@@ -81,12 +82,12 @@ def _count(value: Any) -> int | None:
     """A usage count: a non-negative int, a whole float, or a string of digits."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
     if isinstance(value, float):
-        return int(value) if value.is_integer() and value >= 0 else None
-    if isinstance(value, str) and _INT_STRING.fullmatch(value):
-        return int(value)
+        value = int(value) if value.is_integer() else None
+    elif isinstance(value, str):
+        value = int(value) if _INT_STRING.fullmatch(value) else None
+    if isinstance(value, int) and 0 <= value <= MAX_USAGE_COUNT:
+        return value
     return None
 
 
@@ -103,7 +104,7 @@ def _amount(value: Any) -> float | None:
             return None
     else:
         return None
-    return number if math.isfinite(number) and number >= 0 else None
+    return number if math.isfinite(number) and 0 <= number <= MAX_COST else None
 
 
 def _flat_counts(values: Mapping[Any, Any], skip: Sequence[str] = ()) -> dict[str, int]:
@@ -305,15 +306,15 @@ def compute_cost(
 
     Otherwise each usage key with a price in ``tier`` costs ``count * price``; the total is
     the cost of the ``total`` key when the tier prices it, else the sum of the costs. With
-    no tier or no priced key, ``cost_details`` is empty and ``total_cost`` None.
+    no tier or no priced key, ``cost_details`` is empty and ``total_cost`` None. A cost
+    above ``MAX_COST`` cannot be stored and is left out.
     """
     provided = {key: float(value) for key, value in provided_cost.items() if value is not None}
     if provided:
-        total = provided.get("total")
-        if total is None:
-            total = math.fsum(provided.values())
-            provided["total"] = total
-        return CostResult(cost_details=provided, total_cost=total, tier=None)
+        if "total" not in provided:
+            provided["total"] = math.fsum(provided.values())
+        provided = _storable(provided)
+        return CostResult(cost_details=provided, total_cost=provided.get("total"), tier=None)
     if tier is None:
         return CostResult(cost_details={}, total_cost=None, tier=None)
     costs = {key: count * tier.prices[key] for key, count in usage.items() if key in tier.prices}
@@ -321,7 +322,12 @@ def compute_cost(
         return CostResult(cost_details={}, total_cost=None, tier=None)
     if "total" not in costs:
         costs["total"] = math.fsum(costs.values())
-    return CostResult(cost_details=costs, total_cost=costs["total"], tier=tier)
+    costs = _storable(costs)
+    return CostResult(cost_details=costs, total_cost=costs.get("total"), tier=tier)
+
+
+def _storable(costs: dict[str, float]) -> dict[str, float]:
+    return {key: value for key, value in costs.items() if value <= MAX_COST}
 
 
 # --- match pattern validation ------------------------------------------------------------

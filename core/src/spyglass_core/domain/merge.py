@@ -26,6 +26,7 @@ from typing import Any
 
 import msgspec
 
+from spyglass_core.domain.cost import normalize_cost_details, normalize_usage
 from spyglass_core.domain.ingestion import (
     UNSET,
     EntityEvent,
@@ -36,6 +37,7 @@ from spyglass_core.domain.ingestion import (
 )
 from spyglass_core.domain.tracing import (
     DEFAULT_ENVIRONMENT,
+    MAX_PROMPT_VERSION,
     Observation,
     ObservationLevel,
     ObservationType,
@@ -177,25 +179,17 @@ def _apply_trace(
 
 
 def apply_observation_events(
-    stored: Observation | None,
-    events: Sequence[EntityEvent],
-    project_id: str,
-    now: datetime,
-    usage_of: Any = None,
+    stored: Observation | None, events: Sequence[EntityEvent], project_id: str, now: datetime
 ) -> Observation:
     """The observation after ``events`` (all for one observation id) are applied.
 
-    Args:
-        usage_of: ``(usage, usage_details) -> (usage map, provided cost map)``, the
-            usage normalizer (``cost.normalize_usage``); passed in so this module has
-            no opinion on usage shapes.
+    Usage and costs are normalized on the way (``cost.normalize_usage``), dropping
+    values that are not counts or amounts, as Langfuse does.
     """
     observation = stored
     for event in ordered(events):
         assert event.observation is not None, "observation events only"
-        observation = _apply_observation(
-            observation, event, event.observation, project_id, now, usage_of
-        )
+        observation = _apply_observation(observation, event, event.observation, project_id, now)
     assert observation is not None, "at least one event"
     return msgspec.structs.replace(observation, updated_at=now, event_ts=None)
 
@@ -213,7 +207,6 @@ def _apply_observation(
     body: ObservationBody,
     project_id: str,
     now: datetime,
-    usage_of: Any,
 ) -> Observation:
     kind = _observation_type(body)
     if obs is None:
@@ -240,9 +233,12 @@ def _apply_observation(
         "parent_observation_id",
         "version",
         "prompt_name",
-        "prompt_version",
     ):
         _set(changes, field, getattr(body, field))
+    if body.prompt_version is None or (
+        isinstance(body.prompt_version, int) and 0 <= body.prompt_version <= MAX_PROMPT_VERSION
+    ):
+        changes["prompt_version"] = body.prompt_version
     _set(changes, "provided_model_name", body.model)
     if isinstance(body.level, str) and body.level.upper() in _LEVELS:
         changes["level"] = ObservationLevel(body.level.upper())
@@ -255,33 +251,21 @@ def _apply_observation(
             changes[field] = encode_io(value)
     if body.metadata is not UNSET and body.metadata is not None:
         changes["metadata"] = merge_metadata(obs.metadata, metadata_map(body.metadata))
-    if usage_of is not None and (body.usage is not UNSET or body.usage_details is not UNSET):
-        usage, usage_costs = usage_of(body.usage, body.usage_details)
+    if body.usage is not UNSET or body.usage_details is not UNSET:
+        usage, usage_costs = normalize_usage(body.usage, body.usage_details)
         if usage:
             changes["provided_usage_details"] = usage
             changes["usage_details"] = usage
         if usage_costs:
             changes["provided_cost_details"] = usage_costs
     if body.cost_details is not UNSET and body.cost_details is not None:
-        costs = _number_map(body.cost_details)
+        costs = normalize_cost_details(body.cost_details)
         if costs:
             changes["provided_cost_details"] = costs
     if obs.type is ObservationType.EVENT or changes.get("type") is ObservationType.EVENT:
         # An event is a point in time; its end is its start.
         changes.setdefault("end_time", obs.end_time or obs.start_time)
     return msgspec.structs.replace(obs, **changes) if changes else obs
-
-
-def _number_map(value: Any) -> dict[str, float]:
-    if not isinstance(value, Mapping):
-        return {}
-    result: dict[str, float] = {}
-    for key, item in value.items():
-        if isinstance(item, bool):
-            continue
-        if isinstance(item, int | float) and item >= 0:
-            result[str(key)] = float(item)
-    return result
 
 
 # -- scores ------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from spyglass_core.domain.ingestion import (
     validate_id,
 )
 from spyglass_core.domain.merge import score_value_fields
-from spyglass_core.domain.tracing import ObservationLevel, ObservationType
+from spyglass_core.domain.tracing import MAX_PROMPT_VERSION, ObservationLevel, ObservationType
 
 __all__ = (
     "OBSERVATION_EVENT_TYPES",
@@ -221,6 +221,8 @@ def observation_event(
         raise InvalidEvent(f"level must be one of {sorted(_LEVELS)}")
     if (body.prompt_name is UNSET) != (body.prompt_version is UNSET):
         raise InvalidEvent("promptName and promptVersion go together")
+    if isinstance(body.prompt_version, int) and not 0 <= body.prompt_version <= MAX_PROMPT_VERSION:
+        raise InvalidEvent(f"promptVersion must be between 0 and {MAX_PROMPT_VERSION}")
     for field in ("start_time", "end_time", "completion_start_time"):
         value = getattr(body, field)
         if isinstance(value, datetime):

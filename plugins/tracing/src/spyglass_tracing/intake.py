@@ -26,7 +26,9 @@ __all__ = ("PROCESS_BATCH_TASK", "Attribution", "BatchIntake", "batch_blob_key")
 PROCESS_BATCH_TASK = "tracing.process_batch"
 
 logger = logging.getLogger(__name__)
-_encoder = msgspec.msgpack.Encoder()
+# JSON rather than MessagePack: event bodies are free-form JSON, whose integers may exceed
+# 64 bits, and a stored batch should be readable by hand when something goes wrong.
+_encoder = msgspec.json.Encoder()
 
 
 class Attribution(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,8 +40,8 @@ class Attribution(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def batch_blob_key(project_id: str, batch_id: str, received_at_path: str) -> str:
-    """Where a batch lives: ``ingestion/<project>/<yyyy/mm/dd/hh>/<batch id>.msgpack``."""
-    return f"ingestion/{project_id}/{received_at_path}/{batch_id}.msgpack"
+    """Where a batch lives: ``ingestion/<project>/<yyyy/mm/dd/hh>/<batch id>.json``."""
+    return f"ingestion/{project_id}/{received_at_path}/{batch_id}.json"
 
 
 class BatchIntake:

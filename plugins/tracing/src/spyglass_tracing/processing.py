@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from spyglass_core.domain.cost import normalize_usage
 from spyglass_core.domain.events import TracesIngested
 from spyglass_core.domain.ingestion import (
     UNSET,
@@ -42,7 +41,7 @@ from spyglass_tracing.prices import PriceBook, with_cost
 __all__ = ("BatchProcessor",)
 
 logger = logging.getLogger(__name__)
-_decoder = msgspec.msgpack.Decoder(IngestionBatch)
+_decoder = msgspec.json.Decoder(IngestionBatch)
 
 MAX_GROUP_BATCHES = 64
 """Batches applied together at most, bounding the memory of one group."""
@@ -189,7 +188,7 @@ class BatchProcessor:
             models = await self._prices.models(project_id)
             for observation_id, items in observation_events.items():
                 merged = apply_observation_events(
-                    stored_by_id.get(observation_id), items, project_id, now, normalize_usage
+                    stored_by_id.get(observation_id), items, project_id, now
                 )
                 merged_observations.append(with_cost(merged, models))
             rows.observations.extend(merged_observations)
