@@ -22,7 +22,7 @@ from spyglass_core.domain.ingestion import EntityEvent, ObservationBody, TraceBo
 from spyglass_tracing.intake import PROCESS_BATCH_TASK, Attribution, BatchIntake
 from spyglass_tracing.options import TracingOptions
 from spyglass_tracing.prices import PriceBook
-from spyglass_tracing.processing import BatchProcessor
+from spyglass_tracing.processing import MAX_GROUP_BATCHES, BatchProcessor
 from spyglass_tracing.recovery import PendingSweep
 
 P = "project-1"
@@ -199,3 +199,17 @@ async def test_observation_without_trace_row_gets_a_shallow_trace(pipeline: Pipe
     await pipeline.queue.run_pending()
     trace = await pipeline.analytics.get_trace(P, "t9")
     assert trace is not None and trace.timestamp == T0
+
+
+async def test_more_batches_than_one_group_all_get_applied(pipeline: Pipeline) -> None:
+    count = 3 * MAX_GROUP_BATCHES + 5
+    for n in range(count):
+        await accept(pipeline, trace_event(f"e{n}", f"t{n}", "x"))
+    batch_ids = [payload["batch_id"] for _, payload in pipeline.queue.pending]
+    pipeline.queue.pending.clear()
+    await asyncio.wait_for(
+        asyncio.gather(*(pipeline.processor.process(batch_id) for batch_id in batch_ids)), 30
+    )
+    stored = await pipeline.analytics.get_traces(P, [f"t{n}" for n in range(count)])
+    assert len(stored) == count
+    assert await pending_ids(pipeline) == []

@@ -98,11 +98,14 @@ class BatchProcessor:
         """
         waiting = _Waiting(batch_id, asyncio.get_running_loop().create_future())
         self._waiting.append(waiting)
-        async with self._lock:
-            if not waiting.done.done():
-                group = self._waiting[:MAX_GROUP_BATCHES]
-                del self._waiting[: len(group)]
-                await self._apply_group(group)
+        # Each turn of the lock applies the oldest waiting batches; loop until ours is
+        # among them (it is at once unless more than a group's worth waited ahead).
+        while not waiting.done.done():
+            async with self._lock:
+                if not waiting.done.done():
+                    group = self._waiting[:MAX_GROUP_BATCHES]
+                    del self._waiting[: len(group)]
+                    await self._apply_group(group)
         await waiting.done
 
     async def _apply_group(self, group: list[_Waiting]) -> None:
