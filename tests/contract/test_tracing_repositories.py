@@ -71,7 +71,7 @@ def make_batch(batch_id: str = "bat-a", project_id: str = "prj-a", **fields: Any
     return BatchRecord(
         id=batch_id,
         project_id=project_id,
-        blob_key=fields.pop("blob_key", f"ingestion/{project_id}/{batch_id}.msgpack"),
+        blob_key=fields.pop("blob_key", f"ingestion/{project_id}/{batch_id}.json"),
         source=fields.pop("source", "ingestion"),
         received_at=fields.pop("received_at", T0),
         event_count=fields.pop("event_count", 3),
@@ -667,3 +667,29 @@ async def test_media_update_replaces_or_raises_not_found(factory: UnitOfWorkFact
         with pytest.raises(NotFound):
             await uow.media.update(make_media("missing"))
         assert await uow.media.get("prj-b", "med-a") is None
+
+
+async def test_prune_drops_old_done_batches_and_event_ids(uow_factory: UnitOfWorkFactory) -> None:
+    base = datetime(2026, 11, 1, tzinfo=UTC)
+    async with uow_factory() as uow:
+        await uow.ingestion_batches.add(make_batch("b-old", "p-prune", received_at=base), ["e-old"])
+        await uow.ingestion_batches.add(
+            make_batch("b-pending", "p-prune", received_at=base), ["e-pending"]
+        )
+        await uow.ingestion_batches.add(
+            make_batch("b-new", "p-prune", received_at=base + timedelta(days=2)), ["e-new"]
+        )
+        await uow.ingestion_batches.mark_done("b-old", base)
+        await uow.ingestion_batches.mark_done("b-new", base + timedelta(days=2))
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.ingestion_batches.prune(base + timedelta(days=1)) == 1
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.ingestion_batches.get("b-old") is None
+        assert await uow.ingestion_batches.get("b-pending") is not None
+        assert await uow.ingestion_batches.get("b-new") is not None
+        seen = await uow.ingestion_batches.seen_event_ids(
+            "p-prune", ["e-old", "e-pending", "e-new"]
+        )
+        assert seen == {"e-new"}

@@ -213,3 +213,21 @@ async def test_more_batches_than_one_group_all_get_applied(pipeline: Pipeline) -
     stored = await pipeline.analytics.get_traces(P, [f"t{n}" for n in range(count)])
     assert len(stored) == count
     assert await pending_ids(pipeline) == []
+
+
+async def test_prune_forgets_old_done_batches_and_event_ids_but_keeps_pending(
+    pipeline: Pipeline,
+) -> None:
+    await accept(pipeline, trace_event("old", "t1", "x"), dedupe=True)
+    await pipeline.queue.run_pending()
+    await accept(pipeline, trace_event("stuck", "t2", "x"), dedupe=True)
+    pipeline.queue.pending.clear()  # never applied
+    pipeline.clock.advance(8 * 24 * 3600)
+    await accept(pipeline, trace_event("new", "t3", "x"), dedupe=True)
+    await pipeline.queue.run_pending()
+    assert await pipeline.sweep.prune() == 1
+    async with pipeline.uow() as uow:
+        seen = await uow.ingestion_batches.seen_event_ids(P, ["old", "stuck", "new"])
+        pending = await uow.ingestion_batches.pending()
+    assert seen == {"new"}
+    assert [record.event_count for record in pending] == [1]

@@ -174,6 +174,19 @@ class MemoryIngestionBatches(IngestionBatchRepository):
         )
         return [_copy(r) for r in waiting[:limit]]
 
+    async def prune(self, received_before: datetime) -> int:
+        db = self._db
+        for key in [k for k, at in db.ingestion_event_ids.items() if at < received_before]:
+            del db.ingestion_event_ids[key]
+        done = [
+            batch_id
+            for batch_id, r in db.ingestion_batches.items()
+            if r.processed_at is not None and r.received_at < received_before
+        ]
+        for batch_id in done:
+            del db.ingestion_batches[batch_id]
+        return len(done)
+
 
 class MemoryMedia(MediaRepository):
     """Media records by (project, id)."""

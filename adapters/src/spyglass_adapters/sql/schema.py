@@ -259,6 +259,8 @@ ingestion_batches = sa.Table(
         sqlite_where=sa.text("processed_at IS NULL"),
         postgresql_where=sa.text("processed_at IS NULL"),
     ),
+    # Pruning old records (IngestionBatchRepository.prune) walks them by age.
+    sa.Index("ix_ingestion_batches_received_at", "received_at"),
 )
 
 # Envelope ids already accepted, per project: the dedupe set of the ingestion API.
@@ -268,6 +270,7 @@ ingestion_event_ids = sa.Table(
     sa.Column("project_id", sa.String(255), primary_key=True),
     sa.Column("event_id", sa.String(800), primary_key=True),
     sa.Column("received_at", _TS, nullable=False),
+    sa.Index("ix_ingestion_event_ids_received_at", "received_at"),
 )
 
 media = sa.Table(

@@ -261,6 +261,18 @@ class SqlIngestionBatches(_TracingRepository, IngestionBatchRepository):
         )
         return [_batch_from_row(r) for r in rows]
 
+    async def prune(self, received_before: datetime) -> int:
+        cutoff = mapping.utc_value(received_before)
+        await self._write(
+            ingestion_event_ids.delete().where(ingestion_event_ids.c.received_at < cutoff)
+        )
+        return await self._write(
+            ingestion_batches.delete().where(
+                ingestion_batches.c.received_at < cutoff,
+                ingestion_batches.c.processed_at.is_not(None),
+            )
+        )
+
     def _insert_new_event_ids(self) -> sa.Insert:
         # Ids seen before keep their row: the first batch that carried them owns them.
         if self._conn.dialect.name == "postgresql":

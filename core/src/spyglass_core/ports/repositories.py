@@ -244,6 +244,12 @@ class IngestionBatchRepository(Protocol):
     ) -> Sequence[BatchRecord]:
         """Batches not yet done, oldest first (only those received before the given time)."""
 
+    async def prune(self, received_before: datetime) -> int:
+        """Forget done batches and accepted event ids received before the given time.
+
+        Pending batches are kept whatever their age. Returns how many batch records went.
+        """
+
 
 class MediaRepository(Protocol):
     """Media records of a project, by content-derived id."""

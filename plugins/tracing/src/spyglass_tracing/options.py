@@ -24,6 +24,8 @@ class TracingOptions(msgspec.Struct, frozen=True, kw_only=True):
         sweep_interval_seconds: how often pending batches older than
             ``stale_after_seconds`` are enqueued again (lost messages, failed runs).
         model_cache_seconds: how long the worker reuses a project's price table.
+        dedupe_window_hours: how long accepted envelope ids (and done batch records) are
+            kept: a batch resent within the window is recognised; older ones are pruned.
         media_signing_key: signs media download URLs; set the same value on every
             replica (a random key per process otherwise).
         media_max_bytes: the largest media upload accepted (``POST /media`` refuses to
@@ -35,6 +37,7 @@ class TracingOptions(msgspec.Struct, frozen=True, kw_only=True):
     sweep_interval_seconds: float = 30.0
     stale_after_seconds: float = 60.0
     model_cache_seconds: float = 30.0
+    dedupe_window_hours: float = 168.0
     media_signing_key: str = ""
     media_max_bytes: int = 100 * 1024 * 1024
 

@@ -3,7 +3,9 @@
 At start-up every pending batch is enqueued (a crash or a restart left them). While
 running, a periodic sweep enqueues batches pending for longer than a threshold when the
 queue is idle: their message was lost, or their run failed and is due another try.
-Enqueueing a batch twice is harmless; the worker skips batches already done.
+Enqueueing a batch twice is harmless; the worker skips batches already done. The sweep
+also forgets, once an hour, done batch records and envelope ids older than the dedupe
+window, so those tables stay bounded.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from spyglass_tracing.options import TracingOptions
 __all__ = ("PendingSweep",)
 
 logger = logging.getLogger(__name__)
+_PRUNE_INTERVAL_SECONDS = 3600.0
 
 
 class PendingSweep:
@@ -77,10 +80,22 @@ class PendingSweep:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    async def prune(self) -> int:
+        """Forget done batches and envelope ids older than the dedupe window."""
+        cutoff = self._clock.now() - timedelta(hours=self._options.dedupe_window_hours)
+        async with self._uow() as uow:
+            pruned = await uow.ingestion_batches.prune(cutoff)
+            await uow.commit()
+        return pruned
+
     async def _loop(self) -> None:
+        last_prune = self._clock.monotonic()
         while True:
             await asyncio.sleep(self._options.sweep_interval_seconds)
             try:
+                if self._clock.monotonic() - last_prune >= _PRUNE_INTERVAL_SECONDS:
+                    last_prune = self._clock.monotonic()
+                    await self.prune()
                 if await self._queue.depth() == 0:
                     count = await self.run_once(
                         older_than_seconds=self._options.stale_after_seconds

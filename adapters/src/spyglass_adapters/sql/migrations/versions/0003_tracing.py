@@ -112,6 +112,7 @@ def upgrade() -> None:
         sqlite_where=sa.text("processed_at IS NULL"),
         postgresql_where=sa.text("processed_at IS NULL"),
     )
+    op.create_index("ix_ingestion_batches_received_at", "ingestion_batches", ["received_at"])
     op.create_table(
         "ingestion_event_ids",
         sa.Column("project_id", sa.String(255), nullable=False),
@@ -119,6 +120,7 @@ def upgrade() -> None:
         sa.Column("received_at", _TS, nullable=False),
         sa.PrimaryKeyConstraint("project_id", "event_id", name="pk_ingestion_event_ids"),
     )
+    op.create_index("ix_ingestion_event_ids_received_at", "ingestion_event_ids", ["received_at"])
     op.create_table(
         "media",
         sa.Column("project_id", sa.String(255), nullable=False),
@@ -143,7 +145,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("media")
+    op.drop_index("ix_ingestion_event_ids_received_at", table_name="ingestion_event_ids")
     op.drop_table("ingestion_event_ids")
+    op.drop_index("ix_ingestion_batches_received_at", table_name="ingestion_batches")
     op.drop_index("ix_ingestion_batches_pending", table_name="ingestion_batches")
     op.drop_table("ingestion_batches")
     op.drop_index("ix_score_configs_project_id_created_at", table_name="score_configs")
