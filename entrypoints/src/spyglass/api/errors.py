@@ -24,6 +24,9 @@ __all__ = ("EXCEPTION_HANDLERS", "error_response")
 
 logger = logging.getLogger("spyglass.api")
 
+STORAGE_RETRY_AFTER_SECONDS = 2
+"""``Retry-After`` of a 503 answered because a storage backend is down."""
+
 _DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
     InvalidInput: (400, "InvalidRequestError"),
     AuthenticationFailed: (401, "UnauthorizedError"),
@@ -63,6 +66,8 @@ def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
     if isinstance(exc, StorageUnavailable):
         logger.warning("storage unavailable: %s (%s)", exc.message, exc.details)
+        # Nothing was written: the SDKs retry a 503, and Retry-After paces them.
+        headers = {"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)}
     error: Any = exc.details if isinstance(exc, InvalidInput) and exc.details else name
     return error_response(status, exc.message, error, headers)
 
