@@ -16,11 +16,12 @@ from spyglass_adapters.memory.events import RecordingEventPublisher
 from spyglass_adapters.memory.task_queue import MemoryTaskQueue
 from spyglass_adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
 from spyglass_core.domain.cost import default_models
-from spyglass_core.domain.errors import NotFound, RateLimited
+from spyglass_core.domain.errors import InvalidInput, NotFound, RateLimited
 from spyglass_core.domain.events import TracesIngested
 from spyglass_core.domain.ingestion import EntityEvent, ObservationBody, TraceBody
+from spyglass_core.hookspecs import PluginConfig
 from spyglass_tracing.intake import PROCESS_BATCH_TASK, Attribution, BatchIntake
-from spyglass_tracing.options import TracingOptions
+from spyglass_tracing.options import TracingOptions, tracing_options
 from spyglass_tracing.prices import PriceBook
 from spyglass_tracing.processing import MAX_GROUP_BATCHES, BatchProcessor
 from spyglass_tracing.recovery import PendingSweep
@@ -231,3 +232,11 @@ async def test_prune_forgets_old_done_batches_and_event_ids_but_keeps_pending(
         pending = await uow.ingestion_batches.pending()
     assert seen == {"new"}
     assert [record.event_count for record in pending] == [1]
+
+
+def test_a_bad_setting_names_its_variable() -> None:
+    config = PluginConfig(sections={"tracing": {"queue_bound": "lots"}})
+    with pytest.raises(InvalidInput, match="SPYGLASS_PLUGIN_TRACING_QUEUE_BOUND='lots'"):
+        tracing_options(config)
+    parsed = tracing_options(PluginConfig(sections={"tracing": {"queue_bound": "7"}}))
+    assert parsed.queue_bound == 7 and parsed.media_signing_key

@@ -50,7 +50,13 @@ def tracing_options(config: PluginConfig) -> TracingOptions:
     """
     raw = dict(config.for_plugin(PLUGIN_NAME))
     raw.setdefault("media_signing_key", secrets.token_hex(32))
-    try:
-        return msgspec.convert(raw, TracingOptions, strict=False)
-    except msgspec.ValidationError as error:
-        raise InvalidInput(f"Bad SPYGLASS_PLUGIN_TRACING_* setting: {error}") from None
+    values = {}
+    for field in msgspec.structs.fields(TracingOptions):
+        if field.name not in raw:
+            continue
+        try:
+            values[field.name] = msgspec.convert(raw[field.name], field.type, strict=False)
+        except msgspec.ValidationError as error:
+            variable = f"SPYGLASS_PLUGIN_TRACING_{field.name.upper()}"
+            raise InvalidInput(f"{variable}={raw[field.name]!r} is invalid: {error}") from None
+    return TracingOptions(**values)
