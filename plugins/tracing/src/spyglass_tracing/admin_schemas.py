@@ -11,6 +11,8 @@ from typing import Any
 
 import msgspec
 
+from spyglass_tracing.views import PageMeta
+
 __all__ = (
     "CategoryBody",
     "CreateModelRequest",
@@ -21,7 +23,6 @@ __all__ = (
     "ModelPage",
     "ModelPriceBody",
     "ModelResponse",
-    "PageMeta",
     "PatchMediaRequest",
     "PricingTierBody",
     "PricingTierConditionBody",
@@ -30,15 +31,6 @@ __all__ = (
     "ScoreConfigResponse",
     "UpdateScoreConfigRequest",
 )
-
-
-class PageMeta(msgspec.Struct, kw_only=True, rename="camel"):
-    """Offset pagination: ``totalPages = ceil(totalItems / limit)``."""
-
-    page: int
-    limit: int
-    total_items: int
-    total_pages: int
 
 
 # --- models ------------------------------------------------------------------------------

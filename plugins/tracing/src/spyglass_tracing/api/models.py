@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -18,11 +17,11 @@ from spyglass_tracing.admin_schemas import (
     ModelPage,
     ModelPriceBody,
     ModelResponse,
-    PageMeta,
     PricingTierBody,
     PricingTierConditionBody,
 )
 from spyglass_tracing.models_service import ModelService
+from spyglass_tracing.views import page_meta
 
 __all__ = ("MODEL_ROUTES", "model_response")
 
@@ -82,9 +81,7 @@ async def list_models(
     models, total = await service.list(principal.project_id, page=page, limit=limit)
     return ModelPage(
         data=[model_response(model) for model in models],
-        meta=PageMeta(
-            page=page, limit=limit, total_items=total, total_pages=math.ceil(total / limit)
-        ),
+        meta=page_meta(page, limit, total),
     )
 
 

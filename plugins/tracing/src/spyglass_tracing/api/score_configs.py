@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka
@@ -15,12 +14,12 @@ from spyglass_core.domain.scoring import ScoreConfig
 from spyglass_tracing.admin_schemas import (
     CategoryBody,
     CreateScoreConfigRequest,
-    PageMeta,
     ScoreConfigPage,
     ScoreConfigResponse,
     UpdateScoreConfigRequest,
 )
 from spyglass_tracing.score_configs_service import ScoreConfigService
+from spyglass_tracing.views import page_meta
 
 __all__ = ("SCORE_CONFIG_ROUTES", "score_config_response")
 
@@ -57,9 +56,7 @@ async def list_score_configs(
     configs, total = await service.list(principal.project_id, page=page, limit=limit)
     return ScoreConfigPage(
         data=[score_config_response(config) for config in configs],
-        meta=PageMeta(
-            page=page, limit=limit, total_items=total, total_pages=math.ceil(total / limit)
-        ),
+        meta=page_meta(page, limit, total),
     )
 
 
