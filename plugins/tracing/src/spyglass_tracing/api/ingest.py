@@ -78,7 +78,7 @@ async def ingest_batch(
         raw_events = decode_batch(await request.body())
     except (msgspec.DecodeError, msgspec.ValidationError) as error:
         raise InvalidInput("Invalid request data", details=str(error)) from None
-    await intake.check_capacity()
+    await intake.check_capacity()  # refuse before validating, not after (accept checks too)
     result = validate_batch(
         raw_events, scores_only=principal.access_level is AccessLevel.SCORES, now=clock.now
     )
@@ -141,7 +141,7 @@ async def ingest_otlp(
         raise InvalidInput("Invalid content type", details="Invalid content type")
     raw = decompress(await request.body(), request.headers.get("content-encoding", ""))
     spans = decode_body(raw, content_type)
-    await intake.check_capacity()
+    await intake.check_capacity()  # refuse before the costly mapping (accept checks too)
     events, rejections = spans_to_events(spans)
     await intake.accept(
         principal.project_id, events, source="otel", attribution=_attribution(request)
