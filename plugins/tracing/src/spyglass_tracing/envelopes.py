@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -23,6 +23,7 @@ from spyglass_core.domain.ingestion import (
 )
 from spyglass_core.domain.merge import score_value_fields
 from spyglass_core.domain.tracing import MAX_PROMPT_VERSION, ObservationLevel, ObservationType
+from spyglass_tracing.views import utc
 
 __all__ = (
     "OBSERVATION_EVENT_TYPES",
@@ -90,10 +91,6 @@ class _EnvelopeId(msgspec.Struct):
 class _BatchRequest(msgspec.Struct):
     batch: list[msgspec.Raw]
     metadata: Any = None
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def decode_batch(body: bytes) -> list[msgspec.Raw]:
@@ -168,7 +165,7 @@ def _event_of(envelope: _Envelope, *, scores_only: bool) -> EntityEvent | None:
     kind = envelope.type
     if scores_only and kind != "score-create":
         raise InvalidEvent("Bearer (scores-only) access may only send score-create events", 401)
-    timestamp = _utc(envelope.timestamp)
+    timestamp = utc(envelope.timestamp)
     if kind == "sdk-log":
         return None  # logged by the SDK's own side; nothing to store
     if kind == "trace-create":
@@ -190,8 +187,8 @@ def trace_event(event_id: str, timestamp: datetime, body: TraceBody) -> EntityEv
     """
     body.id = _entity_id(body.id, create=True)
     if isinstance(body.timestamp, datetime):
-        body.timestamp = _utc(body.timestamp)
-    return EntityEvent(id=event_id, type="trace-create", timestamp=_utc(timestamp), trace=body)
+        body.timestamp = utc(body.timestamp)
+    return EntityEvent(id=event_id, type="trace-create", timestamp=utc(timestamp), trace=body)
 
 
 def observation_event(
@@ -226,8 +223,8 @@ def observation_event(
     for field in ("start_time", "end_time", "completion_start_time"):
         value = getattr(body, field)
         if isinstance(value, datetime):
-            setattr(body, field, _utc(value))
-    return EntityEvent(id=event_id, type=kind, timestamp=_utc(timestamp), observation=body)
+            setattr(body, field, utc(value))
+    return EntityEvent(id=event_id, type=kind, timestamp=utc(timestamp), observation=body)
 
 
 def normalize_score(body: ScoreBody, *, allow_eval: bool) -> ScoreBody:
@@ -257,7 +254,7 @@ def normalize_score(body: ScoreBody, *, allow_eval: bool) -> ScoreBody:
         if source == "ANNOTATION" and kind.value != "CORRECTION" and not body.config_id:
             raise InvalidEvent("ANNOTATION scores need a configId")
     if isinstance(body.timestamp, datetime):
-        body.timestamp = _utc(body.timestamp)
+        body.timestamp = utc(body.timestamp)
     return body
 
 
