@@ -16,17 +16,18 @@ import clickhouse_connect
 import msgspec
 import pytest
 
-from spyglass_adapters.clickhouse import ClickHouseAnalyticsStore, apply_migrations
 from spyglass_adapters.clickhouse.migrator import split_statements
-from spyglass_adapters.clickhouse.queries import (
-    OBSERVATION_FILTER_COLUMNS,
-    SCORE_FILTER_COLUMNS,
-    TRACE_FILTER_COLUMNS,
-)
-from spyglass_adapters.memory import analytics as memory_analytics
-from spyglass_adapters.memory.analytics import MemoryAnalyticsStore
 from spyglass_core.domain.errors import InvalidInput, StorageUnavailable
-from spyglass_core.domain.queries import (
+from spyglass_core.domain.tracing import (
+    Observation,
+    ObservationLevel,
+    ObservationType,
+    Score,
+    ScoreDataType,
+    ScoreSource,
+    Trace,
+)
+from spyglass_tracing.domain.queries import (
     DailyMetric,
     DailyModelUsage,
     FilterCondition,
@@ -38,16 +39,16 @@ from spyglass_core.domain.queries import (
     TraceMetrics,
     TraceQuery,
 )
-from spyglass_core.domain.tracing import (
-    Observation,
-    ObservationLevel,
-    ObservationType,
-    Score,
-    ScoreDataType,
-    ScoreSource,
-    Trace,
+from spyglass_tracing.ports.analytics import AnalyticsStore
+from spyglass_tracing.storage import memory_analytics
+from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
+from spyglass_tracing.storage.clickhouse.queries import (
+    OBSERVATION_FILTER_COLUMNS,
+    SCORE_FILTER_COLUMNS,
+    TRACE_FILTER_COLUMNS,
 )
-from spyglass_core.ports.analytics import AnalyticsStore
+from spyglass_tracing.storage.clickhouse.store import apply_tracing_migrations as apply_migrations
+from spyglass_tracing.storage.memory_analytics import MemoryAnalyticsStore
 
 P1, P2 = "project-1", "project-2"
 T0 = datetime(2024, 3, 31, 22, 30, 1, 123000, tzinfo=UTC)
@@ -637,7 +638,7 @@ def _valid_value(type: str) -> object:
 
 
 async def test_every_allowed_filter_column_and_type_runs(analytics_store: AnalyticsStore) -> None:
-    from spyglass_core.domain.queries import FILTER_OPERATORS
+    from spyglass_tracing.domain.queries import FILTER_OPERATORS
 
     tables = [
         (TRACE_FILTER_COLUMNS, analytics_store.find_traces, TraceQuery),

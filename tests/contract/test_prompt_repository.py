@@ -11,15 +11,16 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
 from spyglass_adapters.sql import SqlUnitOfWorkFactory
-from spyglass_adapters.sql.schema import metadata
+from spyglass_adapters.testing.schema import schema_differences
 from spyglass_core.domain.errors import Conflict
 from spyglass_core.domain.projects import Organization, Project
-from spyglass_core.domain.prompts import Prompt, PromptReference, PromptSummary, PromptType
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_prompts.domain.prompts import Prompt, PromptReference, PromptSummary, PromptType
+from spyglass_prompts.ports import PromptRepository
+from spyglass_prompts.storage.tables import metadata as prompt_tables
+from spyglass_tracing.storage.tables import metadata as tracing_tables
 
 T0 = datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
 PLUS_0530 = timezone(timedelta(hours=5, minutes=30))
@@ -80,7 +81,9 @@ async def add(
     """Add and commit ``prompts`` in order, in one unit of work."""
     async with factory() as uow:
         for prompt in prompts:
-            await uow.prompts.add(prompt, (dependencies or {}).get(prompt.id, []))
+            await uow.repository(PromptRepository).add(
+                prompt, (dependencies or {}).get(prompt.id, [])
+            )
         await uow.commit()
 
 
@@ -88,7 +91,8 @@ async def versions(factory: UnitOfWorkFactory, name: str, project_id: str = "prj
     """``(version, labels, tags)`` of every version of ``name``."""
     async with factory() as uow:
         return [
-            (p.version, p.labels, p.tags) for p in await uow.prompts.list_versions(project_id, name)
+            (p.version, p.labels, p.tags)
+            for p in await uow.repository(PromptRepository).list_versions(project_id, name)
         ]
 
 
@@ -116,28 +120,33 @@ async def test_every_field_round_trips(factory: UnitOfWorkFactory) -> None:
     bare = make_prompt("bare")
     null_config = make_prompt("null-config", config=None)
     async with factory() as uow:
-        await uow.prompts.add(text, [PromptReference(name="base", label="production")])
-        await uow.prompts.add(chat, [])
-        await uow.prompts.add(bare, [])
-        await uow.prompts.add(null_config, [])
+        await uow.repository(PromptRepository).add(
+            text, [PromptReference(name="base", label="production")]
+        )
+        await uow.repository(PromptRepository).add(chat, [])
+        await uow.repository(PromptRepository).add(bare, [])
+        await uow.repository(PromptRepository).add(null_config, [])
         # Readable inside the same unit of work before commit.
-        assert await uow.prompts.get("prj-a", text.name, version=1) == text
+        assert await uow.repository(PromptRepository).get("prj-a", text.name, version=1) == text
         await uow.commit()
 
     async with factory() as uow:
-        got = await uow.prompts.get("prj-a", text.name, version=1)
+        got = await uow.repository(PromptRepository).get("prj-a", text.name, version=1)
         assert got == text
         assert got is not None
         assert got.created_at.utcoffset() is not None
         assert got.updated_at == datetime(2026, 1, 1, 21, 34, 5, 678901, tzinfo=UTC)
         assert got.config["nested"] == {"flag": True, "none": None, "empty": {}}
-        assert await uow.prompts.get("prj-a", "chat", version=1) == chat
-        got_bare = await uow.prompts.get("prj-a", "bare", version=1)
+        assert await uow.repository(PromptRepository).get("prj-a", "chat", version=1) == chat
+        got_bare = await uow.repository(PromptRepository).get("prj-a", "bare", version=1)
         assert got_bare == bare
         assert got_bare is not None
         assert (got_bare.config, got_bare.labels, got_bare.tags) == ({}, [], [])
         assert (got_bare.commit_message, got_bare.created_by) == (None, "API")
-        assert await uow.prompts.get("prj-a", "null-config", version=1) == null_config
+        assert (
+            await uow.repository(PromptRepository).get("prj-a", "null-config", version=1)
+            == null_config
+        )
 
 
 async def test_returned_prompts_are_copies(factory: UnitOfWorkFactory) -> None:
@@ -146,13 +155,17 @@ async def test_returned_prompts_are_copies(factory: UnitOfWorkFactory) -> None:
     await add(factory, given)
     given.config["list"].append("changed after add")
     async with factory() as uow:
-        got = await uow.prompts.get("prj-a", "greeting", version=1)
+        got = await uow.repository(PromptRepository).get("prj-a", "greeting", version=1)
         assert got is not None
         got.config["list"].append("changed after get")
         got.labels.append("mutated")
-        assert await uow.prompts.get("prj-a", "greeting", version=1) == original
+        assert (
+            await uow.repository(PromptRepository).get("prj-a", "greeting", version=1) == original
+        )
     async with factory() as uow:
-        assert await uow.prompts.get("prj-a", "greeting", version=1) == original
+        assert (
+            await uow.repository(PromptRepository).get("prj-a", "greeting", version=1) == original
+        )
 
 
 # --- versions ---------------------------------------------------------------------------
@@ -165,12 +178,14 @@ async def test_duplicate_version_conflicts_and_changes_nothing(
     await add(factory, first)
     async with factory() as uow:
         with pytest.raises(Conflict):
-            await uow.prompts.add(
+            await uow.repository(PromptRepository).add(
                 make_prompt(id="other-id", prompt="clash", labels=["staging"]), []
             )
     async with factory() as uow:
-        assert await uow.prompts.list_versions("prj-a", "greeting") == [first]
-        assert await uow.prompts.get("prj-a", "greeting", label="staging") is None
+        assert await uow.repository(PromptRepository).list_versions("prj-a", "greeting") == [first]
+        assert (
+            await uow.repository(PromptRepository).get("prj-a", "greeting", label="staging") is None
+        )
     # The same version number is free for another name and in another project.
     await add(factory, make_prompt("other"), make_prompt(project_id="prj-b"))
 
@@ -179,19 +194,19 @@ async def test_duplicate_version_within_one_unit_of_work_conflicts(
     factory: UnitOfWorkFactory,
 ) -> None:
     async with factory() as uow:
-        await uow.prompts.add(make_prompt(), [])
+        await uow.repository(PromptRepository).add(make_prompt(), [])
         with pytest.raises(Conflict):
-            await uow.prompts.add(make_prompt(id="other-id"), [])
+            await uow.repository(PromptRepository).add(make_prompt(id="other-id"), [])
 
 
 async def test_latest_version(factory: UnitOfWorkFactory) -> None:
     async with factory() as uow:
-        assert await uow.prompts.latest_version("prj-a", "greeting") is None
+        assert await uow.repository(PromptRepository).latest_version("prj-a", "greeting") is None
     await add(factory, make_prompt(version=1), make_prompt(version=3), make_prompt(version=2))
     async with factory() as uow:
-        assert await uow.prompts.latest_version("prj-a", "greeting") == 3
-        assert await uow.prompts.latest_version("prj-b", "greeting") is None
-        assert await uow.prompts.latest_version("prj-a", "GREETING") is None
+        assert await uow.repository(PromptRepository).latest_version("prj-a", "greeting") == 3
+        assert await uow.repository(PromptRepository).latest_version("prj-b", "greeting") is None
+        assert await uow.repository(PromptRepository).latest_version("prj-a", "GREETING") is None
 
 
 async def test_get_by_version_or_label(factory: UnitOfWorkFactory) -> None:
@@ -199,27 +214,34 @@ async def test_get_by_version_or_label(factory: UnitOfWorkFactory) -> None:
     v2 = make_prompt(version=2, labels=["latest", "production"])
     await add(factory, v1, v2, make_prompt("other", labels=["dev"]))
     async with factory() as uow:
-        assert await uow.prompts.get("prj-a", "greeting", version=1) == v1
-        assert await uow.prompts.get("prj-a", "greeting", version=2) == v2
-        assert await uow.prompts.get("prj-a", "greeting", label="production") == v2
-        assert await uow.prompts.get("prj-a", "greeting", label="latest") == v2
-        assert await uow.prompts.get("prj-a", "greeting", label="staging") == v1
-        assert await uow.prompts.get("prj-a", "greeting") is None
-        assert await uow.prompts.get("prj-a", "greeting", version=3) is None
-        assert await uow.prompts.get("prj-a", "greeting", label="missing") is None
-        assert await uow.prompts.get("prj-a", "greeting", label="dev") is None
-        assert await uow.prompts.get("prj-a", "missing", version=1) is None
-        assert await uow.prompts.get("prj-b", "greeting", version=1) is None
+        assert await uow.repository(PromptRepository).get("prj-a", "greeting", version=1) == v1
+        assert await uow.repository(PromptRepository).get("prj-a", "greeting", version=2) == v2
+        assert (
+            await uow.repository(PromptRepository).get("prj-a", "greeting", label="production")
+            == v2
+        )
+        assert await uow.repository(PromptRepository).get("prj-a", "greeting", label="latest") == v2
+        assert (
+            await uow.repository(PromptRepository).get("prj-a", "greeting", label="staging") == v1
+        )
+        assert await uow.repository(PromptRepository).get("prj-a", "greeting") is None
+        assert await uow.repository(PromptRepository).get("prj-a", "greeting", version=3) is None
+        assert (
+            await uow.repository(PromptRepository).get("prj-a", "greeting", label="missing") is None
+        )
+        assert await uow.repository(PromptRepository).get("prj-a", "greeting", label="dev") is None
+        assert await uow.repository(PromptRepository).get("prj-a", "missing", version=1) is None
+        assert await uow.repository(PromptRepository).get("prj-b", "greeting", version=1) is None
 
 
 async def test_list_versions_is_ascending_and_complete(factory: UnitOfWorkFactory) -> None:
     prompts = [make_prompt(version=v, labels=[f"l{v}"]) for v in (2, 10, 1)]
     await add(factory, *prompts)
     async with factory() as uow:
-        assert await uow.prompts.list_versions("prj-a", "greeting") == sorted(
+        assert await uow.repository(PromptRepository).list_versions("prj-a", "greeting") == sorted(
             prompts, key=lambda p: p.version
         )
-        assert await uow.prompts.list_versions("prj-a", "missing") == []
+        assert await uow.repository(PromptRepository).list_versions("prj-a", "missing") == []
 
 
 # --- labels -----------------------------------------------------------------------------
@@ -233,7 +255,7 @@ async def test_adding_a_version_moves_its_labels(factory: UnitOfWorkFactory) -> 
         (2, ["latest", "production"], []),
     ]
     async with factory() as uow:
-        got = await uow.prompts.get("prj-a", "greeting", label="production")
+        got = await uow.repository(PromptRepository).get("prj-a", "greeting", label="production")
         assert got is not None and got.version == 2
 
 
@@ -247,9 +269,13 @@ async def test_add_labels_moves_them_and_keeps_the_versions_others(
         make_prompt(version=3, labels=["dev"]),
     )
     async with factory() as uow:
-        await uow.prompts.add_labels("prj-a", "greeting", 1, ["production", "canary", "canary"])
-        await uow.prompts.add_labels("prj-a", "greeting", 3, [])
-        await uow.prompts.add_labels("prj-a", "greeting", 9, ["ghost"])  # no such version
+        await uow.repository(PromptRepository).add_labels(
+            "prj-a", "greeting", 1, ["production", "canary", "canary"]
+        )
+        await uow.repository(PromptRepository).add_labels("prj-a", "greeting", 3, [])
+        await uow.repository(PromptRepository).add_labels(
+            "prj-a", "greeting", 9, ["ghost"]
+        )  # no such version
         await uow.commit()
     assert await versions(factory, "greeting") == [
         (1, ["canary", "production", "staging"], []),
@@ -257,9 +283,11 @@ async def test_add_labels_moves_them_and_keeps_the_versions_others(
         (3, ["dev"], []),
     ]
     async with factory() as uow:
-        assert await uow.prompts.get("prj-a", "greeting", label="ghost") is None
+        assert (
+            await uow.repository(PromptRepository).get("prj-a", "greeting", label="ghost") is None
+        )
         # Re-adding a label the version already has is harmless.
-        await uow.prompts.add_labels("prj-a", "greeting", 1, ["staging"])
+        await uow.repository(PromptRepository).add_labels("prj-a", "greeting", 1, ["staging"])
         await uow.commit()
     assert (await versions(factory, "greeting"))[0] == (1, ["canary", "production", "staging"], [])
 
@@ -273,7 +301,7 @@ async def test_labels_are_unique_per_name_only(factory: UnitOfWorkFactory) -> No
     )
     await add(factory, make_prompt("a", version=2, labels=["production"]))
     async with factory() as uow:
-        await uow.prompts.add_labels("prj-a", "b", 1, ["production"])
+        await uow.repository(PromptRepository).add_labels("prj-a", "b", 1, ["production"])
         await uow.commit()
     assert await versions(factory, "a") == [(1, [], []), (2, ["production"], [])]
     assert await versions(factory, "b") == [(1, ["production"], [])]
@@ -294,23 +322,25 @@ async def test_set_tags_replaces_the_names_tags_on_every_version(
         make_prompt(project_id="prj-b"),
     )
     async with factory() as uow:
-        await uow.prompts.set_tags("prj-a", "greeting", ["zeta", "alpha", "zeta"])
-        await uow.prompts.set_tags("prj-a", "other", ["other-tag"])
+        await uow.repository(PromptRepository).set_tags(
+            "prj-a", "greeting", ["zeta", "alpha", "zeta"]
+        )
+        await uow.repository(PromptRepository).set_tags("prj-a", "other", ["other-tag"])
         await uow.commit()
     assert await versions(factory, "greeting") == [
         (1, [], ["alpha", "zeta"]),
         (2, [], ["alpha", "zeta"]),
     ]
     async with factory() as uow:
-        await uow.prompts.set_tags("prj-a", "greeting", ["beta"])
+        await uow.repository(PromptRepository).set_tags("prj-a", "greeting", ["beta"])
         await uow.commit()
     assert await versions(factory, "greeting") == [(1, [], ["beta"]), (2, [], ["beta"])]
     # A version added later shares the name's tags.
     await add(factory, make_prompt(version=3))
     async with factory() as uow:
-        got = await uow.prompts.get("prj-a", "greeting", version=3)
+        got = await uow.repository(PromptRepository).get("prj-a", "greeting", version=3)
         assert got is not None and got.tags == ["beta"]
-        await uow.prompts.set_tags("prj-a", "greeting", [])
+        await uow.repository(PromptRepository).set_tags("prj-a", "greeting", [])
         await uow.commit()
     assert [t for _, _, t in await versions(factory, "greeting")] == [[], [], []]
     assert await versions(factory, "other") == [(1, [], ["other-tag"])]
@@ -334,22 +364,28 @@ async def test_delete_selected_versions(factory: UnitOfWorkFactory) -> None:
         dependencies={v2.id: [child_ref], v3.id: [child_ref]},
     )
     async with factory() as uow:
-        await uow.prompts.set_tags("prj-a", "greeting", ["t"])
+        await uow.repository(PromptRepository).set_tags("prj-a", "greeting", ["t"])
         await uow.commit()
 
     async with factory() as uow:
-        assert await uow.prompts.delete("prj-a", "greeting", [2, 1, 7]) == 2
-        assert await uow.prompts.delete("prj-a", "greeting", [2]) == 0
-        assert await uow.prompts.delete("prj-a", "greeting", []) == 0
+        assert await uow.repository(PromptRepository).delete("prj-a", "greeting", [2, 1, 7]) == 2
+        assert await uow.repository(PromptRepository).delete("prj-a", "greeting", [2]) == 0
+        assert await uow.repository(PromptRepository).delete("prj-a", "greeting", []) == 0
         await uow.commit()
     async with factory() as uow:
-        assert await uow.prompts.get("prj-a", "greeting", label="production") is None
-        assert await uow.prompts.get("prj-a", "greeting", label="staging") is None
-        assert await uow.prompts.dependencies(v2.id) == []
-        assert [(p.id, r) for p, r in await uow.prompts.dependents("prj-a", "child")] == [
-            (v3.id, child_ref)
-        ]
-        assert await uow.prompts.latest_version("prj-a", "greeting") == 3
+        assert (
+            await uow.repository(PromptRepository).get("prj-a", "greeting", label="production")
+            is None
+        )
+        assert (
+            await uow.repository(PromptRepository).get("prj-a", "greeting", label="staging") is None
+        )
+        assert await uow.repository(PromptRepository).dependencies(v2.id) == []
+        assert [
+            (p.id, r)
+            for p, r in await uow.repository(PromptRepository).dependents("prj-a", "child")
+        ] == [(v3.id, child_ref)]
+        assert await uow.repository(PromptRepository).latest_version("prj-a", "greeting") == 3
     # Tags stay while a version remains; the other project is untouched.
     assert await versions(factory, "greeting") == [(3, ["latest"], ["t"])]
     assert await versions(factory, "greeting", "prj-b") == [(1, ["production"], [])]
@@ -375,26 +411,32 @@ async def test_delete_all_versions_drops_labels_dependencies_and_tags(
         dependencies={v1.id: [PromptReference(name="other", label="production")]},
     )
     async with factory() as uow:
-        await uow.prompts.set_tags("prj-a", "greeting", ["t"])
-        await uow.prompts.set_tags("prj-b", "greeting", ["kept"])
+        await uow.repository(PromptRepository).set_tags("prj-a", "greeting", ["t"])
+        await uow.repository(PromptRepository).set_tags("prj-b", "greeting", ["kept"])
         await uow.commit()
     async with factory() as uow:
-        assert await uow.prompts.delete("prj-a", "greeting") == 2
+        assert await uow.repository(PromptRepository).delete("prj-a", "greeting") == 2
         await uow.commit()
     async with factory() as uow:
-        assert await uow.prompts.list_versions("prj-a", "greeting") == []
-        assert await uow.prompts.latest_version("prj-a", "greeting") is None
-        assert await uow.prompts.dependencies(v1.id) == []
-        assert await uow.prompts.dependents("prj-a", "other") == []
-        assert await uow.prompts.delete("prj-a", "greeting") == 0
-        assert await uow.prompts.list_summaries("prj-a", name="greeting") == ([], 0)
+        assert await uow.repository(PromptRepository).list_versions("prj-a", "greeting") == []
+        assert await uow.repository(PromptRepository).latest_version("prj-a", "greeting") is None
+        assert await uow.repository(PromptRepository).dependencies(v1.id) == []
+        assert await uow.repository(PromptRepository).dependents("prj-a", "other") == []
+        assert await uow.repository(PromptRepository).delete("prj-a", "greeting") == 0
+        assert await uow.repository(PromptRepository).list_summaries("prj-a", name="greeting") == (
+            [],
+            0,
+        )
     assert await versions(factory, "other") == [(1, ["production"], [])]
     # The name starts afresh: no leftover labels or tags; other projects keep theirs.
     await add(factory, make_prompt(version=1, id="again"))
     assert await versions(factory, "greeting") == [(1, [], [])]
     async with factory() as uow:
-        assert await uow.prompts.get("prj-a", "greeting", label="production") is None
-        assert (await uow.prompts.list_summaries("prj-b"))[1] == 0
+        assert (
+            await uow.repository(PromptRepository).get("prj-a", "greeting", label="production")
+            is None
+        )
+        assert (await uow.repository(PromptRepository).list_summaries("prj-b"))[1] == 0
     await add(factory, make_prompt(project_id="prj-b"))
     assert await versions(factory, "greeting", "prj-b") == [(1, [], ["kept"])]
 
@@ -427,26 +469,34 @@ async def test_dependencies_and_dependents(factory: UnitOfWorkFactory) -> None:
         },
     )
     async with factory() as uow:
-        await uow.prompts.set_tags("prj-a", "parent", ["composed"])
+        await uow.repository(PromptRepository).set_tags("prj-a", "parent", ["composed"])
         await uow.commit()
     async with factory() as uow:
-        assert await uow.prompts.dependencies(parent_v2.id) == [elsewhere, by_label, by_version]
-        assert await uow.prompts.dependencies(parent_v1.id) == [by_version]
-        assert await uow.prompts.dependencies("missing") == []
+        assert await uow.repository(PromptRepository).dependencies(parent_v2.id) == [
+            elsewhere,
+            by_label,
+            by_version,
+        ]
+        assert await uow.repository(PromptRepository).dependencies(parent_v1.id) == [by_version]
+        assert await uow.repository(PromptRepository).dependencies("missing") == []
         # Ordered by parent name and version; a version's references keep their order.
-        assert await uow.prompts.dependents("prj-a", "child") == [
+        assert await uow.repository(PromptRepository).dependents("prj-a", "child") == [
             (another, by_label),
             (with_(parent_v1, tags=["composed"]), by_version),
             (with_(parent_v2, tags=["composed"]), by_label),
             (with_(parent_v2, tags=["composed"]), by_version),
         ]
-        assert [p.id for p, _ in await uow.prompts.dependents("prj-a", "elsewhere")] == [
+        assert [
+            p.id for p, _ in await uow.repository(PromptRepository).dependents("prj-a", "elsewhere")
+        ] == [
             parent_v2.id,
             unrelated.id,
         ]
-        assert await uow.prompts.dependents("prj-b", "child") == [(foreign, by_label)]
-        assert await uow.prompts.dependents("prj-a", "parent") == []
-        assert await uow.prompts.dependents("prj-a", "CHILD") == []
+        assert await uow.repository(PromptRepository).dependents("prj-b", "child") == [
+            (foreign, by_label)
+        ]
+        assert await uow.repository(PromptRepository).dependents("prj-a", "parent") == []
+        assert await uow.repository(PromptRepository).dependents("prj-a", "CHILD") == []
 
 
 # --- summaries --------------------------------------------------------------------------
@@ -480,10 +530,10 @@ async def test_list_summaries_content_and_order(factory: UnitOfWorkFactory) -> N
         make_prompt("alpha", project_id="prj-b"),
     )
     async with factory() as uow:
-        await uow.prompts.set_tags("prj-a", "alpha", ["b-tag", "a-tag"])
+        await uow.repository(PromptRepository).set_tags("prj-a", "alpha", ["b-tag", "a-tag"])
         await uow.commit()
     async with factory() as uow:
-        summaries, total = await uow.prompts.list_summaries("prj-a")
+        summaries, total = await uow.repository(PromptRepository).list_summaries("prj-a")
     assert total == 4
     assert [s.name for s in summaries] == ["Beta", "alpha", "beta", "folder/x"]
     assert summaries[1] == PromptSummary(
@@ -518,14 +568,16 @@ async def test_list_summaries_filters(factory: UnitOfWorkFactory) -> None:
         make_prompt("b", 1, project_id="prj-b", labels=["production"]),
     )
     async with factory() as uow:
-        await uow.prompts.set_tags("prj-a", "b", ["shared", "only-b"])
-        await uow.prompts.set_tags("prj-a", "c", ["shared"])
-        await uow.prompts.set_tags("prj-b", "a", ["only-b"])
+        await uow.repository(PromptRepository).set_tags("prj-a", "b", ["shared", "only-b"])
+        await uow.repository(PromptRepository).set_tags("prj-a", "c", ["shared"])
+        await uow.repository(PromptRepository).set_tags("prj-b", "a", ["only-b"])
         await uow.commit()
 
     async def names(**filters: Any) -> tuple[list[str], int]:
         async with factory() as uow:
-            summaries, total = await uow.prompts.list_summaries("prj-a", **filters)
+            summaries, total = await uow.repository(PromptRepository).list_summaries(
+                "prj-a", **filters
+            )
         return [s.name for s in summaries], total
 
     assert await names() == (["a", "a/b", "b", "c"], 4)
@@ -550,7 +602,9 @@ async def test_list_summaries_filters(factory: UnitOfWorkFactory) -> None:
     assert await names(label="production", updated_from=T0 + timedelta(hours=1)) == ([], 0)
     # A filtered summary still describes every version of the name.
     async with factory() as uow:
-        (summary,), _ = await uow.prompts.list_summaries("prj-a", label="production")
+        (summary,), _ = await uow.repository(PromptRepository).list_summaries(
+            "prj-a", label="production"
+        )
     assert summary.versions == [1, 2]
     assert summary.labels == ["latest", "production"]
     assert summary.last_updated_at == T0 + timedelta(hours=2)
@@ -563,7 +617,9 @@ async def test_list_summaries_pages(factory: UnitOfWorkFactory) -> None:
 
     async def page(**kwargs: Any) -> tuple[list[str], int]:
         async with factory() as uow:
-            summaries, total = await uow.prompts.list_summaries("prj-a", **kwargs)
+            summaries, total = await uow.repository(PromptRepository).list_summaries(
+                "prj-a", **kwargs
+            )
         return [s.name for s in summaries], total
 
     assert await page() == (names[:10], 12)
@@ -575,7 +631,7 @@ async def test_list_summaries_pages(factory: UnitOfWorkFactory) -> None:
     assert await page(limit=100) == (names, 12)
     assert await page(label="missing", offset=0) == ([], 0)
     async with factory() as uow:
-        assert await uow.prompts.list_summaries("prj-b") == (
+        assert await uow.repository(PromptRepository).list_summaries("prj-b") == (
             [
                 PromptSummary(
                     name="zz",
@@ -593,8 +649,10 @@ async def test_list_summaries_pages(factory: UnitOfWorkFactory) -> None:
 
 async def test_list_summaries_of_an_empty_project(factory: UnitOfWorkFactory) -> None:
     async with factory() as uow:
-        assert await uow.prompts.list_summaries("prj-a") == ([], 0)
-        assert await uow.prompts.list_summaries("no-such-project", tag="x") == ([], 0)
+        assert await uow.repository(PromptRepository).list_summaries("prj-a") == ([], 0)
+        assert await uow.repository(PromptRepository).list_summaries(
+            "no-such-project", tag="x"
+        ) == ([], 0)
 
 
 # --- scoping and transactions -----------------------------------------------------------
@@ -606,35 +664,39 @@ async def test_the_same_name_in_two_projects_never_mixes(factory: UnitOfWorkFact
     b2 = make_prompt(version=2, project_id="prj-b", labels=["production"])
     await add(factory, a, b1, b2)
     async with factory() as uow:
-        await uow.prompts.set_tags("prj-a", "greeting", ["a-tag"])
-        await uow.prompts.set_tags("prj-b", "greeting", ["b-tag"])
-        await uow.prompts.add_labels("prj-b", "greeting", 1, ["production"])
+        await uow.repository(PromptRepository).set_tags("prj-a", "greeting", ["a-tag"])
+        await uow.repository(PromptRepository).set_tags("prj-b", "greeting", ["b-tag"])
+        await uow.repository(PromptRepository).add_labels("prj-b", "greeting", 1, ["production"])
         await uow.commit()
     async with factory() as uow:
-        assert await uow.prompts.latest_version("prj-a", "greeting") == 1
-        assert await uow.prompts.latest_version("prj-b", "greeting") == 2
-        assert await uow.prompts.get("prj-a", "greeting", label="production") == with_(
-            a, tags=["a-tag"]
-        )
-        got_b = await uow.prompts.get("prj-b", "greeting", label="production")
+        assert await uow.repository(PromptRepository).latest_version("prj-a", "greeting") == 1
+        assert await uow.repository(PromptRepository).latest_version("prj-b", "greeting") == 2
+        assert await uow.repository(PromptRepository).get(
+            "prj-a", "greeting", label="production"
+        ) == with_(a, tags=["a-tag"])
+        got_b = await uow.repository(PromptRepository).get("prj-b", "greeting", label="production")
         assert got_b is not None
         assert (got_b.id, got_b.labels, got_b.tags) == (
             b1.id,
             ["production", "staging"],
             ["b-tag"],
         )
-        assert await uow.prompts.get("prj-a", "greeting", label="staging") is None
-        assert [p.id for p in await uow.prompts.list_versions("prj-b", "greeting")] == [
+        assert (
+            await uow.repository(PromptRepository).get("prj-a", "greeting", label="staging") is None
+        )
+        assert [
+            p.id for p in await uow.repository(PromptRepository).list_versions("prj-b", "greeting")
+        ] == [
             b1.id,
             b2.id,
         ]
-        (summary_a,), _ = await uow.prompts.list_summaries("prj-a")
+        (summary_a,), _ = await uow.repository(PromptRepository).list_summaries("prj-a")
         assert (summary_a.versions, summary_a.labels, summary_a.tags) == (
             [1],
             ["production"],
             ["a-tag"],
         )
-        assert await uow.prompts.delete("prj-b", "greeting") == 2
+        assert await uow.repository(PromptRepository).delete("prj-b", "greeting") == 2
         await uow.commit()
     assert await versions(factory, "greeting") == [(1, ["production"], ["a-tag"])]
 
@@ -643,28 +705,38 @@ async def test_rollback_discards_prompt_writes(factory: UnitOfWorkFactory) -> No
     v1 = make_prompt(version=1, labels=["production"], config={"kept": [1]})
     await add(factory, v1, dependencies={v1.id: [PromptReference(name="x", version=1)]})
     async with factory() as uow:
-        await uow.prompts.set_tags("prj-a", "greeting", ["t"])
+        await uow.repository(PromptRepository).set_tags("prj-a", "greeting", ["t"])
         await uow.commit()
 
     async with factory() as uow:
-        await uow.prompts.add(make_prompt(version=2, labels=["production", "latest"]), [])
-        await uow.prompts.add_labels("prj-a", "greeting", 1, ["staging"])
-        await uow.prompts.set_tags("prj-a", "greeting", ["changed"])
-        await uow.prompts.add(make_prompt("new"), [PromptReference(name="x", label="l")])
-        assert (await uow.prompts.list_summaries("prj-a"))[1] == 2
+        await uow.repository(PromptRepository).add(
+            make_prompt(version=2, labels=["production", "latest"]), []
+        )
+        await uow.repository(PromptRepository).add_labels("prj-a", "greeting", 1, ["staging"])
+        await uow.repository(PromptRepository).set_tags("prj-a", "greeting", ["changed"])
+        await uow.repository(PromptRepository).add(
+            make_prompt("new"), [PromptReference(name="x", label="l")]
+        )
+        assert (await uow.repository(PromptRepository).list_summaries("prj-a"))[1] == 2
     async with factory() as uow:
-        assert await uow.prompts.list_versions("prj-a", "greeting") == [with_(v1, tags=["t"])]
-        assert await uow.prompts.latest_version("prj-a", "new") is None
-        assert [p.id for p, _ in await uow.prompts.dependents("prj-a", "x")] == [v1.id]
+        assert await uow.repository(PromptRepository).list_versions("prj-a", "greeting") == [
+            with_(v1, tags=["t"])
+        ]
+        assert await uow.repository(PromptRepository).latest_version("prj-a", "new") is None
+        assert [
+            p.id for p, _ in await uow.repository(PromptRepository).dependents("prj-a", "x")
+        ] == [v1.id]
 
     async with factory() as uow:
-        assert await uow.prompts.delete("prj-a", "greeting") == 1
+        assert await uow.repository(PromptRepository).delete("prj-a", "greeting") == 1
         await uow.rollback()
-        assert await uow.prompts.get("prj-a", "greeting", label="production") == with_(
-            v1, tags=["t"]
-        )
+        assert await uow.repository(PromptRepository).get(
+            "prj-a", "greeting", label="production"
+        ) == with_(v1, tags=["t"])
     async with factory() as uow:
-        assert await uow.prompts.dependencies(v1.id) == [PromptReference(name="x", version=1)]
+        assert await uow.repository(PromptRepository).dependencies(v1.id) == [
+            PromptReference(name="x", version=1)
+        ]
     assert await versions(factory, "greeting") == [(1, ["production"], ["t"])]
 
 
@@ -675,7 +747,7 @@ async def test_migrated_schema_matches_the_table_definitions(
     sql_uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
     def diff(connection: Any) -> list[Any]:
-        return compare_metadata(MigrationContext.configure(connection), metadata)
+        return schema_differences(connection, prompt_tables, tracing_tables)
 
     async with sql_uow_factory.engine.connect() as conn:
         assert await conn.run_sync(diff) == []

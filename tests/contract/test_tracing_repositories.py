@@ -17,13 +17,19 @@ import sqlalchemy as sa
 
 from spyglass_adapters.sql import SqlUnitOfWorkFactory
 from spyglass_core.domain.errors import Conflict, NotFound
-from spyglass_core.domain.ingestion import BatchRecord
-from spyglass_core.domain.media import Media
-from spyglass_core.domain.models import Model, PricingTier, PricingTierCondition
 from spyglass_core.domain.projects import Organization, Project
-from spyglass_core.domain.scoring import ScoreCategory, ScoreConfig
 from spyglass_core.domain.tracing import ScoreDataType
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_tracing.domain.ingestion import BatchRecord
+from spyglass_tracing.domain.media import Media
+from spyglass_tracing.domain.models import Model, PricingTier, PricingTierCondition
+from spyglass_tracing.domain.scoring import ScoreCategory, ScoreConfig
+from spyglass_tracing.ports.repositories import (
+    IngestionBatchRepository,
+    MediaRepository,
+    ModelRepository,
+    ScoreConfigRepository,
+)
 
 T0 = datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
 PLUS_0530 = timezone(timedelta(hours=5, minutes=30))
@@ -111,13 +117,13 @@ async def factory(uow_factory: UnitOfWorkFactory) -> UnitOfWorkFactory:
 async def add_models(factory: UnitOfWorkFactory, *models: Model) -> None:
     async with factory() as uow:
         for model in models:
-            await uow.models.add(model)
+            await uow.repository(ModelRepository).add(model)
         await uow.commit()
 
 
 async def listed_ids(factory: UnitOfWorkFactory, project_id: str) -> list[str]:
     async with factory() as uow:
-        page, total = await uow.models.list(project_id)
+        page, total = await uow.repository(ModelRepository).list(project_id)
     assert total == len(page)
     return [m.id for m in page]
 
@@ -163,16 +169,16 @@ async def test_model_round_trips_with_its_tiers_and_prices(factory: UnitOfWorkFa
     bare = make_model("mdl-bare", model_name="bare", unit=None, pricing_tiers=[], created_at=None)
     await add_models(factory, full, bare)
     async with factory() as uow:
-        got = await uow.models.get("prj-a", "mdl-full")
+        got = await uow.repository(ModelRepository).get("prj-a", "mdl-full")
         assert got == full
         assert got is not None and got.start_date is not None and got.created_at is not None
         assert got.start_date.utcoffset() is not None
         assert got.created_at.utcoffset() is not None
         assert got.default_tier == tiers[0]
-        got_bare = await uow.models.get("prj-a", "mdl-bare")
+        got_bare = await uow.repository(ModelRepository).get("prj-a", "mdl-bare")
         assert got_bare == bare
         assert got_bare is not None and got_bare.unit is None and got_bare.start_date is None
-        assert await uow.models.get("prj-a", "missing") is None
+        assert await uow.repository(ModelRepository).get("prj-a", "missing") is None
 
 
 async def test_tiers_come_back_by_priority_then_id(factory: UnitOfWorkFactory) -> None:
@@ -185,7 +191,7 @@ async def test_tiers_come_back_by_priority_then_id(factory: UnitOfWorkFactory) -
         factory, make_model(pricing_tiers=[tier("c", 2), tier("z", 1), tier("b", 1), tier("a", 0)])
     )
     async with factory() as uow:
-        got = await uow.models.get("prj-a", "mdl-a")
+        got = await uow.repository(ModelRepository).get("prj-a", "mdl-a")
     assert got is not None
     assert [t.id for t in got.pricing_tiers] == ["a", "b", "z", "c"]
 
@@ -194,18 +200,25 @@ async def test_models_are_scoped_to_their_project_and_managed_ones_to_all(
     factory: UnitOfWorkFactory,
 ) -> None:
     async with factory() as uow:
-        await uow.models.replace_managed([make_model("mdl-managed", None)])
+        await uow.repository(ModelRepository).replace_managed([make_model("mdl-managed", None)])
         await uow.commit()
     await add_models(factory, make_model("mdl-a", "prj-a"))
     async with factory() as uow:
-        assert await uow.models.get("prj-a", "mdl-a") == make_model("mdl-a", "prj-a")
-        assert await uow.models.get("prj-b", "mdl-a") is None
+        assert await uow.repository(ModelRepository).get("prj-a", "mdl-a") == make_model(
+            "mdl-a", "prj-a"
+        )
+        assert await uow.repository(ModelRepository).get("prj-b", "mdl-a") is None
         for project_id in ("prj-a", "prj-b", "prj-without-rows"):
-            assert await uow.models.get(project_id, "mdl-managed") == make_model(
-                "mdl-managed", None
-            )
-        assert [m.id for m in await uow.models.candidates("prj-a")] == ["mdl-a", "mdl-managed"]
-        assert [m.id for m in await uow.models.candidates("prj-b")] == ["mdl-managed"]
+            assert await uow.repository(ModelRepository).get(
+                project_id, "mdl-managed"
+            ) == make_model("mdl-managed", None)
+        assert [m.id for m in await uow.repository(ModelRepository).candidates("prj-a")] == [
+            "mdl-a",
+            "mdl-managed",
+        ]
+        assert [m.id for m in await uow.repository(ModelRepository).candidates("prj-b")] == [
+            "mdl-managed"
+        ]
     assert await listed_ids(factory, "prj-a") == ["mdl-a", "mdl-managed"]
     assert await listed_ids(factory, "prj-b") == ["mdl-managed"]
 
@@ -226,14 +239,17 @@ async def test_list_puts_project_models_first_each_by_name_then_id(
         make_model("p-5", model_name="Beta"),
     ]
     async with factory() as uow:
-        await uow.models.replace_managed(managed)
+        await uow.repository(ModelRepository).replace_managed(managed)
         await uow.commit()
     await add_models(factory, *own, make_model("other", "prj-b", model_name="aaa"))
     expected = ["p-5", "p-1", "p-9", "p-2", "m-1", "m-2", "m-3"]
     assert await listed_ids(factory, "prj-a") == expected
     async with factory() as uow:
-        pages = [await uow.models.list("prj-a", offset=o, limit=3) for o in (0, 3, 6, 9)]
-        candidates = await uow.models.candidates("prj-a")
+        pages = [
+            await uow.repository(ModelRepository).list("prj-a", offset=o, limit=3)
+            for o in (0, 3, 6, 9)
+        ]
+        candidates = await uow.repository(ModelRepository).candidates("prj-a")
     assert [[m.id for m in page] for page, _ in pages] == [expected[:3], expected[3:6], ["m-3"], []]
     assert {total for _, total in pages} == {7}
     # Pages carry the tiers too.
@@ -244,15 +260,15 @@ async def test_list_puts_project_models_first_each_by_name_then_id(
 
 async def test_delete_removes_only_the_projects_own_models(factory: UnitOfWorkFactory) -> None:
     async with factory() as uow:
-        await uow.models.replace_managed([make_model("mdl-managed", None)])
+        await uow.repository(ModelRepository).replace_managed([make_model("mdl-managed", None)])
         await uow.commit()
     await add_models(factory, make_model("mdl-a", "prj-a"), make_model("mdl-b", "prj-b"))
     async with factory() as uow:
-        assert await uow.models.delete("prj-a", "mdl-managed") is False
-        assert await uow.models.delete("prj-a", "mdl-b") is False
-        assert await uow.models.delete("prj-a", "missing") is False
-        assert await uow.models.delete("prj-a", "mdl-a") is True
-        assert await uow.models.delete("prj-a", "mdl-a") is False
+        assert await uow.repository(ModelRepository).delete("prj-a", "mdl-managed") is False
+        assert await uow.repository(ModelRepository).delete("prj-a", "mdl-b") is False
+        assert await uow.repository(ModelRepository).delete("prj-a", "missing") is False
+        assert await uow.repository(ModelRepository).delete("prj-a", "mdl-a") is True
+        assert await uow.repository(ModelRepository).delete("prj-a", "mdl-a") is False
         await uow.commit()
     assert await listed_ids(factory, "prj-a") == ["mdl-managed"]
     assert await listed_ids(factory, "prj-b") == ["mdl-b", "mdl-managed"]
@@ -264,9 +280,9 @@ async def test_delete_removes_only_the_projects_own_models(factory: UnitOfWorkFa
 async def test_delete_without_commit_is_rolled_back(factory: UnitOfWorkFactory) -> None:
     await add_models(factory, make_model())
     async with factory() as uow:
-        assert await uow.models.delete("prj-a", "mdl-a") is True
+        assert await uow.repository(ModelRepository).delete("prj-a", "mdl-a") is True
     async with factory() as uow:
-        assert await uow.models.get("prj-a", "mdl-a") == make_model()
+        assert await uow.repository(ModelRepository).get("prj-a", "mdl-a") == make_model()
 
 
 @pytest.mark.parametrize(
@@ -309,7 +325,7 @@ async def test_add_conflicts_with_a_taken_id_or_name_date_and_unit(
     )
     async with factory() as uow:
         with pytest.raises(Conflict):
-            await uow.models.add(duplicate)
+            await uow.repository(ModelRepository).add(duplicate)
     assert await listed_ids(factory, "prj-a") == ["mdl-a", "mdl-b"]
 
 
@@ -317,7 +333,9 @@ async def test_add_accepts_the_same_name_with_another_date_unit_or_project(
     factory: UnitOfWorkFactory,
 ) -> None:
     async with factory() as uow:
-        await uow.models.replace_managed([make_model("managed", None, model_name="gpt")])
+        await uow.repository(ModelRepository).replace_managed(
+            [make_model("managed", None, model_name="gpt")]
+        )
         await uow.commit()
     await add_models(
         factory,
@@ -341,7 +359,7 @@ async def test_add_accepts_the_same_name_with_another_date_unit_or_project(
 async def test_replace_managed_inserts_updates_and_drops(factory: UnitOfWorkFactory) -> None:
     first = [make_model("m-keep", None), make_model("m-change", None), make_model("m-drop", None)]
     async with factory() as uow:
-        await uow.models.replace_managed(first)
+        await uow.repository(ModelRepository).replace_managed(first)
         await uow.commit()
     await add_models(factory, make_model("own"))
     changed = make_model(
@@ -358,17 +376,17 @@ async def test_replace_managed_inserts_updates_and_drops(factory: UnitOfWorkFact
     second = [make_model("m-new", None), changed, make_model("m-keep", None)]
     for _ in range(2):  # idempotent
         async with factory() as uow:
-            await uow.models.replace_managed(second)
+            await uow.repository(ModelRepository).replace_managed(second)
             await uow.commit()
         async with factory() as uow:
-            assert await uow.models.candidates("prj-a") == [
+            assert await uow.repository(ModelRepository).candidates("prj-a") == [
                 make_model("own"),
                 changed,
                 make_model("m-keep", None),
                 make_model("m-new", None),
             ]
     async with factory() as uow:
-        await uow.models.replace_managed([])
+        await uow.repository(ModelRepository).replace_managed([])
         await uow.commit()
     assert await listed_ids(factory, "prj-a") == ["own"]
     assert await listed_ids(factory, "prj-b") == []
@@ -376,11 +394,11 @@ async def test_replace_managed_inserts_updates_and_drops(factory: UnitOfWorkFact
 
 async def test_replace_managed_without_commit_is_rolled_back(factory: UnitOfWorkFactory) -> None:
     async with factory() as uow:
-        await uow.models.replace_managed([make_model("m-1", None)])
+        await uow.repository(ModelRepository).replace_managed([make_model("m-1", None)])
         await uow.commit()
     async with factory() as uow:
-        await uow.models.replace_managed([make_model("m-2", None)])
-        assert [m.id for m in await uow.models.candidates("prj-a")] == ["m-2"]
+        await uow.repository(ModelRepository).replace_managed([make_model("m-2", None)])
+        assert [m.id for m in await uow.repository(ModelRepository).candidates("prj-a")] == ["m-2"]
     assert await listed_ids(factory, "prj-a") == ["m-1"]
 
 
@@ -390,12 +408,14 @@ async def test_replace_managed_rejects_project_models_and_taken_ids(
     await add_models(factory, make_model("own"))
     async with factory() as uow:
         with pytest.raises(ValueError):
-            await uow.models.replace_managed([make_model("m-1", "prj-a")])
+            await uow.repository(ModelRepository).replace_managed([make_model("m-1", "prj-a")])
         with pytest.raises(ValueError):
-            await uow.models.replace_managed([make_model("m-1", None), make_model("m-1", None)])
+            await uow.repository(ModelRepository).replace_managed(
+                [make_model("m-1", None), make_model("m-1", None)]
+            )
     async with factory() as uow:
         with pytest.raises(Conflict):
-            await uow.models.replace_managed([make_model("own", None)])
+            await uow.repository(ModelRepository).replace_managed([make_model("own", None)])
     assert await listed_ids(factory, "prj-a") == ["own"]
 
 
@@ -404,12 +424,14 @@ async def test_candidates_reads_tiers_in_a_bounded_number_of_queries(
 ) -> None:
     await seed_projects(sql_uow_factory)
     async with sql_uow_factory() as uow:
-        await uow.models.replace_managed([make_model(f"m-{i:02}", None) for i in range(30)])
+        await uow.repository(ModelRepository).replace_managed(
+            [make_model(f"m-{i:02}", None) for i in range(30)]
+        )
         await uow.commit()
     await add_models(sql_uow_factory, *(make_model(f"own-{i}") for i in range(5)))
     async with sql_uow_factory() as uow:
         with count_queries(sql_uow_factory) as queries:
-            candidates = await uow.models.candidates("prj-a")
+            candidates = await uow.repository(ModelRepository).candidates("prj-a")
     assert len(candidates) == 35 and all(len(m.pricing_tiers) == 1 for m in candidates)
     assert len(queries) <= 3
 
@@ -444,30 +466,32 @@ async def test_score_config_round_trips(factory: UnitOfWorkFactory) -> None:
     )
     numeric = make_config("cfg-num", min_value=-1.5, max_value=10.0, is_archived=True)
     async with factory() as uow:
-        await uow.score_configs.add(categorical)
-        await uow.score_configs.add(numeric)
+        await uow.repository(ScoreConfigRepository).add(categorical)
+        await uow.repository(ScoreConfigRepository).add(numeric)
         await uow.commit()
     async with factory() as uow:
-        got = await uow.score_configs.get("prj-a", "cfg-cat")
+        got = await uow.repository(ScoreConfigRepository).get("prj-a", "cfg-cat")
         assert got == categorical
         assert got is not None and got.created_at.utcoffset() is not None
-        assert await uow.score_configs.get("prj-a", "cfg-num") == numeric
-        assert await uow.score_configs.get("prj-b", "cfg-cat") is None
-        assert await uow.score_configs.get("prj-a", "missing") is None
+        assert await uow.repository(ScoreConfigRepository).get("prj-a", "cfg-num") == numeric
+        assert await uow.repository(ScoreConfigRepository).get("prj-b", "cfg-cat") is None
+        assert await uow.repository(ScoreConfigRepository).get("prj-a", "missing") is None
 
 
 async def test_score_config_ids_are_unique(factory: UnitOfWorkFactory) -> None:
     async with factory() as uow:
-        await uow.score_configs.add(make_config())
+        await uow.repository(ScoreConfigRepository).add(make_config())
         await uow.commit()
     async with factory() as uow:
         with pytest.raises(Conflict):
-            await uow.score_configs.add(make_config(project_id="prj-b", name="other"))
+            await uow.repository(ScoreConfigRepository).add(
+                make_config(project_id="prj-b", name="other")
+            )
     async with factory() as uow:
         # Names are not unique.
-        await uow.score_configs.add(make_config("cfg-b"))
+        await uow.repository(ScoreConfigRepository).add(make_config("cfg-b"))
         await uow.commit()
-        assert (await uow.score_configs.list("prj-a"))[1] == 2
+        assert (await uow.repository(ScoreConfigRepository).list("prj-a"))[1] == 2
 
 
 async def test_score_configs_list_newest_first_in_pages(factory: UnitOfWorkFactory) -> None:
@@ -480,11 +504,14 @@ async def test_score_configs_list_newest_first_in_pages(factory: UnitOfWorkFacto
     ]
     async with factory() as uow:
         for config in configs:
-            await uow.score_configs.add(config)
+            await uow.repository(ScoreConfigRepository).add(config)
         await uow.commit()
     async with factory() as uow:
-        pages = [await uow.score_configs.list("prj-a", offset=o, limit=2) for o in (0, 2, 4)]
-        assert await uow.score_configs.list("prj-c") == ([], 0)
+        pages = [
+            await uow.repository(ScoreConfigRepository).list("prj-a", offset=o, limit=2)
+            for o in (0, 2, 4)
+        ]
+        assert await uow.repository(ScoreConfigRepository).list("prj-c") == ([], 0)
     assert [[c.id for c in page] for page, _ in pages] == [
         ["cfg-3", "cfg-2"],
         ["cfg-4", "cfg-1"],
@@ -498,7 +525,7 @@ async def test_score_config_update_replaces_or_raises_not_found(
     factory: UnitOfWorkFactory,
 ) -> None:
     async with factory() as uow:
-        await uow.score_configs.add(make_config())
+        await uow.repository(ScoreConfigRepository).add(make_config())
         await uow.commit()
     archived = make_config(
         is_archived=True,
@@ -507,17 +534,17 @@ async def test_score_config_update_replaces_or_raises_not_found(
         updated_at=T0 + timedelta(hours=1),
     )
     async with factory() as uow:
-        await uow.score_configs.update(archived)
+        await uow.repository(ScoreConfigRepository).update(archived)
         await uow.commit()
     async with factory() as uow:
-        assert await uow.score_configs.get("prj-a", "cfg-a") == archived
+        assert await uow.repository(ScoreConfigRepository).get("prj-a", "cfg-a") == archived
         with pytest.raises(NotFound):
-            await uow.score_configs.update(make_config("missing"))
+            await uow.repository(ScoreConfigRepository).update(make_config("missing"))
         with pytest.raises(NotFound):
-            await uow.score_configs.update(make_config(project_id="prj-b"))
+            await uow.repository(ScoreConfigRepository).update(make_config(project_id="prj-b"))
     async with factory() as uow:
-        assert await uow.score_configs.get("prj-a", "cfg-a") == archived
-        assert await uow.score_configs.get("prj-b", "cfg-a") is None
+        assert await uow.repository(ScoreConfigRepository).get("prj-a", "cfg-a") == archived
+        assert await uow.repository(ScoreConfigRepository).get("prj-b", "cfg-a") is None
 
 
 # --- ingestion batches ------------------------------------------------------------------
@@ -526,50 +553,60 @@ async def test_score_config_update_replaces_or_raises_not_found(
 async def test_batch_round_trips_and_is_marked_done(factory: UnitOfWorkFactory) -> None:
     batch = make_batch(received_at=T0.astimezone(PLUS_0530), source="otel", event_count=7)
     async with factory() as uow:
-        await uow.ingestion_batches.add(batch, ["e1"])
+        await uow.repository(IngestionBatchRepository).add(batch, ["e1"])
         await uow.commit()
     done_at = T0 + timedelta(seconds=3)
     async with factory() as uow:
-        got = await uow.ingestion_batches.get("bat-a")
+        got = await uow.repository(IngestionBatchRepository).get("bat-a")
         assert got == batch
         assert got is not None and got.received_at.utcoffset() is not None
-        assert await uow.ingestion_batches.get("missing") is None
-        await uow.ingestion_batches.mark_done("bat-a", done_at.astimezone(PLUS_0530))
-        await uow.ingestion_batches.mark_done("missing", done_at)
+        assert await uow.repository(IngestionBatchRepository).get("missing") is None
+        await uow.repository(IngestionBatchRepository).mark_done(
+            "bat-a", done_at.astimezone(PLUS_0530)
+        )
+        await uow.repository(IngestionBatchRepository).mark_done("missing", done_at)
         await uow.commit()
     async with factory() as uow:
-        done = await uow.ingestion_batches.get("bat-a")
+        done = await uow.repository(IngestionBatchRepository).get("bat-a")
         assert done is not None and done.processed_at == done_at
         assert done.processed_at.utcoffset() is not None
-        assert await uow.ingestion_batches.get("missing") is None
-        assert await uow.ingestion_batches.pending() == []
+        assert await uow.repository(IngestionBatchRepository).get("missing") is None
+        assert await uow.repository(IngestionBatchRepository).pending() == []
 
 
 async def test_batch_ids_are_unique(factory: UnitOfWorkFactory) -> None:
     async with factory() as uow:
-        await uow.ingestion_batches.add(make_batch(), ["e1"])
+        await uow.repository(IngestionBatchRepository).add(make_batch(), ["e1"])
         await uow.commit()
     async with factory() as uow:
         with pytest.raises(Conflict):
-            await uow.ingestion_batches.add(make_batch(project_id="prj-b"), ["e2"])
+            await uow.repository(IngestionBatchRepository).add(
+                make_batch(project_id="prj-b"), ["e2"]
+            )
     async with factory() as uow:
-        assert await uow.ingestion_batches.seen_event_ids("prj-b", ["e2"]) == set()
+        assert (
+            await uow.repository(IngestionBatchRepository).seen_event_ids("prj-b", ["e2"]) == set()
+        )
 
 
 async def test_seen_event_ids_remember_earlier_batches_per_project(
     factory: UnitOfWorkFactory,
 ) -> None:
     async with factory() as uow:
-        assert await uow.ingestion_batches.seen_event_ids("prj-a", ["e1"]) == set()
-        await uow.ingestion_batches.add(make_batch("bat-1"), ["e1", "e2", "e2"])
+        assert (
+            await uow.repository(IngestionBatchRepository).seen_event_ids("prj-a", ["e1"]) == set()
+        )
+        await uow.repository(IngestionBatchRepository).add(make_batch("bat-1"), ["e1", "e2", "e2"])
         await uow.commit()
     async with factory() as uow:
         # Ids seen before are ignored, not an error.
-        await uow.ingestion_batches.add(make_batch("bat-2"), ["e2", "e3"])
-        await uow.ingestion_batches.add(make_batch("bat-3", "prj-b"), ["e1", "only-b"])
+        await uow.repository(IngestionBatchRepository).add(make_batch("bat-2"), ["e2", "e3"])
+        await uow.repository(IngestionBatchRepository).add(
+            make_batch("bat-3", "prj-b"), ["e1", "only-b"]
+        )
         await uow.commit()
     async with factory() as uow:
-        seen = uow.ingestion_batches.seen_event_ids
+        seen = uow.repository(IngestionBatchRepository).seen_event_ids
         assert await seen("prj-a", ["e1", "e2", "e3", "e4", "only-b", "e1"]) == {"e1", "e2", "e3"}
         assert await seen("prj-b", ["e1", "e2", "only-b"]) == {"e1", "only-b"}
         assert await seen("prj-c", ["e1"]) == set()
@@ -580,12 +617,18 @@ async def test_event_ids_of_large_batches_are_all_remembered(factory: UnitOfWork
     first = [f"evt-{i:05}" for i in range(1200)]
     second = [f"evt-{i:05}" for i in range(1000, 2100)]
     async with factory() as uow:
-        await uow.ingestion_batches.add(make_batch("bat-1", event_count=1200), first)
-        await uow.ingestion_batches.add(make_batch("bat-2", event_count=1100), second)
+        await uow.repository(IngestionBatchRepository).add(
+            make_batch("bat-1", event_count=1200), first
+        )
+        await uow.repository(IngestionBatchRepository).add(
+            make_batch("bat-2", event_count=1100), second
+        )
         await uow.commit()
     async with factory() as uow:
         asked = [f"evt-{i:05}" for i in range(2500)]
-        assert await uow.ingestion_batches.seen_event_ids("prj-a", asked) == set(asked[:2100])
+        assert await uow.repository(IngestionBatchRepository).seen_event_ids("prj-a", asked) == set(
+            asked[:2100]
+        )
 
 
 async def test_pending_is_oldest_first_and_filtered(factory: UnitOfWorkFactory) -> None:
@@ -598,11 +641,11 @@ async def test_pending_is_oldest_first_and_filtered(factory: UnitOfWorkFactory) 
     ]
     async with factory() as uow:
         for batch in batches:
-            await uow.ingestion_batches.add(batch, [batch.id])
-        await uow.ingestion_batches.mark_done("bat-done", T0)
+            await uow.repository(IngestionBatchRepository).add(batch, [batch.id])
+        await uow.repository(IngestionBatchRepository).mark_done("bat-done", T0)
         await uow.commit()
     async with factory() as uow:
-        pending = uow.ingestion_batches.pending
+        pending = uow.repository(IngestionBatchRepository).pending
         assert [b.id for b in await pending()] == ["bat-0", "bat-1", "bat-2", "bat-3"]
         assert await pending(limit=1) == [batches[3]]
         before = (T0 + timedelta(seconds=2)).astimezone(PLUS_0530)
@@ -612,18 +655,22 @@ async def test_pending_is_oldest_first_and_filtered(factory: UnitOfWorkFactory) 
 
 async def test_batches_are_visible_only_after_commit(factory: UnitOfWorkFactory) -> None:
     async with factory() as uow:
-        await uow.ingestion_batches.add(make_batch(), ["e1"])
-        assert await uow.ingestion_batches.seen_event_ids("prj-a", ["e1"]) == {"e1"}
-        assert [b.id for b in await uow.ingestion_batches.pending()] == ["bat-a"]
+        await uow.repository(IngestionBatchRepository).add(make_batch(), ["e1"])
+        assert await uow.repository(IngestionBatchRepository).seen_event_ids("prj-a", ["e1"]) == {
+            "e1"
+        }
+        assert [b.id for b in await uow.repository(IngestionBatchRepository).pending()] == ["bat-a"]
     async with factory() as uow:
-        assert await uow.ingestion_batches.get("bat-a") is None
-        assert await uow.ingestion_batches.seen_event_ids("prj-a", ["e1"]) == set()
-        await uow.ingestion_batches.add(make_batch(), ["e1"])
+        assert await uow.repository(IngestionBatchRepository).get("bat-a") is None
+        assert (
+            await uow.repository(IngestionBatchRepository).seen_event_ids("prj-a", ["e1"]) == set()
+        )
+        await uow.repository(IngestionBatchRepository).add(make_batch(), ["e1"])
         await uow.commit()
     async with factory() as uow:
-        await uow.ingestion_batches.mark_done("bat-a", T0)
+        await uow.repository(IngestionBatchRepository).mark_done("bat-a", T0)
         await uow.rollback()
-        assert await uow.ingestion_batches.pending() == [make_batch()]
+        assert await uow.repository(IngestionBatchRepository).pending() == [make_batch()]
 
 
 # --- media ------------------------------------------------------------------------------
@@ -633,24 +680,24 @@ async def test_media_round_trips_per_project(factory: UnitOfWorkFactory) -> None
     announced = make_media(content_length=5 * 2**30, created_at=T0.astimezone(PLUS_0530))
     same_id_elsewhere = make_media(project_id="prj-b", content_type="audio/wav")
     async with factory() as uow:
-        await uow.media.add(announced)
-        await uow.media.add(same_id_elsewhere)
+        await uow.repository(MediaRepository).add(announced)
+        await uow.repository(MediaRepository).add(same_id_elsewhere)
         await uow.commit()
     async with factory() as uow:
-        got = await uow.media.get("prj-a", "med-a")
+        got = await uow.repository(MediaRepository).get("prj-a", "med-a")
         assert got == announced
         assert got is not None and got.created_at.utcoffset() is not None
-        assert await uow.media.get("prj-b", "med-a") == same_id_elsewhere
-        assert await uow.media.get("prj-a", "missing") is None
+        assert await uow.repository(MediaRepository).get("prj-b", "med-a") == same_id_elsewhere
+        assert await uow.repository(MediaRepository).get("prj-a", "missing") is None
         with pytest.raises(Conflict):
-            await uow.media.add(make_media(content_type="text/plain"))
+            await uow.repository(MediaRepository).add(make_media(content_type="text/plain"))
     async with factory() as uow:
-        assert await uow.media.get("prj-a", "med-a") == announced
+        assert await uow.repository(MediaRepository).get("prj-a", "med-a") == announced
 
 
 async def test_media_update_replaces_or_raises_not_found(factory: UnitOfWorkFactory) -> None:
     async with factory() as uow:
-        await uow.media.add(make_media())
+        await uow.repository(MediaRepository).add(make_media())
         await uow.commit()
     uploaded = make_media(
         uploaded_at=T0 + timedelta(seconds=5),
@@ -658,38 +705,40 @@ async def test_media_update_replaces_or_raises_not_found(factory: UnitOfWorkFact
         upload_http_error="Forbidden ✗",
     )
     async with factory() as uow:
-        await uow.media.update(uploaded)
+        await uow.repository(MediaRepository).update(uploaded)
         await uow.commit()
     async with factory() as uow:
-        assert await uow.media.get("prj-a", "med-a") == uploaded
+        assert await uow.repository(MediaRepository).get("prj-a", "med-a") == uploaded
         with pytest.raises(NotFound):
-            await uow.media.update(make_media(project_id="prj-b"))
+            await uow.repository(MediaRepository).update(make_media(project_id="prj-b"))
         with pytest.raises(NotFound):
-            await uow.media.update(make_media("missing"))
-        assert await uow.media.get("prj-b", "med-a") is None
+            await uow.repository(MediaRepository).update(make_media("missing"))
+        assert await uow.repository(MediaRepository).get("prj-b", "med-a") is None
 
 
 async def test_prune_drops_old_done_batches_and_event_ids(uow_factory: UnitOfWorkFactory) -> None:
     base = datetime(2026, 11, 1, tzinfo=UTC)
     async with uow_factory() as uow:
-        await uow.ingestion_batches.add(make_batch("b-old", "p-prune", received_at=base), ["e-old"])
-        await uow.ingestion_batches.add(
+        await uow.repository(IngestionBatchRepository).add(
+            make_batch("b-old", "p-prune", received_at=base), ["e-old"]
+        )
+        await uow.repository(IngestionBatchRepository).add(
             make_batch("b-pending", "p-prune", received_at=base), ["e-pending"]
         )
-        await uow.ingestion_batches.add(
+        await uow.repository(IngestionBatchRepository).add(
             make_batch("b-new", "p-prune", received_at=base + timedelta(days=2)), ["e-new"]
         )
-        await uow.ingestion_batches.mark_done("b-old", base)
-        await uow.ingestion_batches.mark_done("b-new", base + timedelta(days=2))
+        await uow.repository(IngestionBatchRepository).mark_done("b-old", base)
+        await uow.repository(IngestionBatchRepository).mark_done("b-new", base + timedelta(days=2))
         await uow.commit()
     async with uow_factory() as uow:
-        assert await uow.ingestion_batches.prune(base + timedelta(days=1)) == 1
+        assert await uow.repository(IngestionBatchRepository).prune(base + timedelta(days=1)) == 1
         await uow.commit()
     async with uow_factory() as uow:
-        assert await uow.ingestion_batches.get("b-old") is None
-        assert await uow.ingestion_batches.get("b-pending") is not None
-        assert await uow.ingestion_batches.get("b-new") is not None
-        seen = await uow.ingestion_batches.seen_event_ids(
+        assert await uow.repository(IngestionBatchRepository).get("b-old") is None
+        assert await uow.repository(IngestionBatchRepository).get("b-pending") is not None
+        assert await uow.repository(IngestionBatchRepository).get("b-new") is not None
+        seen = await uow.repository(IngestionBatchRepository).seen_event_ids(
             "p-prune", ["e-old", "e-pending", "e-new"]
         )
         assert seen == {"e-new"}

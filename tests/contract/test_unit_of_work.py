@@ -506,7 +506,9 @@ async def test_migrations_are_idempotent(sql_uow_factory: SqlUnitOfWorkFactory) 
     await upgrade(sql_uow_factory.engine)
     await upgrade(sql_uow_factory.engine)
     async with sql_uow_factory.engine.connect() as conn:
-        versions = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).all()
+        versions = (
+            await conn.execute(sa.text("SELECT version_num FROM alembic_version_core"))
+        ).all()
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert [v for (v,) in versions] == [head]
     async with sql_uow_factory() as uow:

@@ -62,7 +62,7 @@ async def embedded_app(
     pm = make_plugin_manager(load_entrypoints=False)
     for plugin in plugins:
         pm.register(plugin)
-    await migrate_sql(settings)
+    await migrate_sql(settings, pm)
     container = make_container(settings, pm)
     queue = await attach_tasks(pm, settings, container)
     await queue.broker.startup()

@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 from dishka import Provider, Scope
 from dishka.integrations.litestar import FromDishka
 from litestar import get
+from sqlalchemy import create_engine as sa_create_engine
 
 from spyglass.plugins import collect_evaluators, make_plugin_manager
 from spyglass.runtime import Runtime, open_runtime
@@ -113,6 +116,35 @@ async def test_hook_register_evaluators() -> None:
     specs = collect_evaluators(pm, PluginConfig())
     assert [spec.name for spec in specs] == ["length"]
     assert await specs[0].factory().evaluate({"a": 1, "b": 2}) == 2.0
+
+
+async def test_hook_register_storage(tmp_path: Path, chdb_dsn: str) -> None:
+    from spyglass.plugins import StartupError
+    from spyglass.storage import collect_storage
+    from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+    from tests.plugins.notes_storage import NoteRepository, NotesPlugin
+
+    settings = embedded_settings(tmp_path, chdb_dsn)
+    async with embedded_app(settings, [NotesPlugin()]) as running:
+        uow_factory = await running.container.get(UnitOfWorkFactory)
+        async with uow_factory() as uow:
+            await uow.repository(NoteRepository).add("n1", "kept")
+            await uow.commit()
+        async with uow_factory() as uow:
+            assert await uow.repository(NoteRepository).get("n1") == "kept"
+
+    # The plugin's chain ran after core's and recorded itself in its own version table.
+    engine = sa_create_engine(settings.sql_url.replace("+aiosqlite", ""))
+    with engine.connect() as conn:
+        versions = conn.execute(sa.text("SELECT version_num FROM alembic_version_test_notes"))
+        assert [v for (v,) in versions] == ["n001"]
+    engine.dispose()
+
+    pm = make_plugin_manager(load_entrypoints=False)
+    pm.register(NotesPlugin())
+    pm.register(NotesPlugin(), name="second-notes")
+    with pytest.raises(StartupError, match="test_notes"):
+        collect_storage(pm, PluginConfig())
 
 
 seen_events: list[DomainEvent] = []

@@ -24,8 +24,9 @@ from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Sp
 import spyglass_tracing
 from spyglass_adapters.queue import TaskiqTaskQueue
 from spyglass_core.domain.tracing import ObservationType, ScoreDataType
-from spyglass_core.ports.analytics import AnalyticsStore
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_tracing.ports.analytics import AnalyticsStore
+from spyglass_tracing.ports.repositories import IngestionBatchRepository
 from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
@@ -488,8 +489,10 @@ async def test_accepted_batches_are_recorded_and_marked_done(app: EmbeddedApp) -
     await settle(app)
     uow_factory = await app.container.get(UnitOfWorkFactory)
     async with uow_factory() as uow:
-        assert await uow.ingestion_batches.pending() == []
-        assert await uow.ingestion_batches.seen_event_ids(app.project.id, ["d1", "zz"]) == {"d1"}
+        assert await uow.repository(IngestionBatchRepository).pending() == []
+        assert await uow.repository(IngestionBatchRepository).seen_event_ids(
+            app.project.id, ["d1", "zz"]
+        ) == {"d1"}
 
 
 async def test_timestamps_without_zone_are_read_as_utc(app: EmbeddedApp) -> None:
@@ -585,4 +588,4 @@ async def test_values_the_store_cannot_hold_never_wedge_a_batch(app: EmbeddedApp
     assert span is not None and span.prompt_version is None and span.usage_details == {}
     uow_factory = await app.container.get(UnitOfWorkFactory)
     async with uow_factory() as uow:
-        assert await uow.ingestion_batches.pending() == []
+        assert await uow.repository(IngestionBatchRepository).pending() == []

@@ -9,22 +9,25 @@ from typing import Any
 import msgspec
 import pytest
 
-from spyglass_adapters.memory.analytics import MemoryAnalyticsStore
+from spyglass.storage import memory_repositories
 from spyglass_adapters.memory.blobs import MemoryBlobStore
 from spyglass_adapters.memory.clock import FixedClock
 from spyglass_adapters.memory.events import RecordingEventPublisher
 from spyglass_adapters.memory.task_queue import MemoryTaskQueue
 from spyglass_adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
-from spyglass_core.domain.cost import default_models
 from spyglass_core.domain.errors import InvalidInput, NotFound, RateLimited
 from spyglass_core.domain.events import TracesIngested
-from spyglass_core.domain.ingestion import EntityEvent, ObservationBody, TraceBody
 from spyglass_core.hookspecs import PluginConfig
+from spyglass_tracing.domain.cost import default_models
+from spyglass_tracing.domain.ingestion import EntityEvent, ObservationBody, TraceBody
 from spyglass_tracing.intake import PROCESS_BATCH_TASK, Attribution, BatchIntake
 from spyglass_tracing.options import TracingOptions, tracing_options
+from spyglass_tracing.ports.repositories import IngestionBatchRepository, ModelRepository
 from spyglass_tracing.prices import PriceBook
 from spyglass_tracing.processing import MAX_GROUP_BATCHES, BatchProcessor
 from spyglass_tracing.recovery import PendingSweep
+from spyglass_tracing.storage.memory_analytics import MemoryAnalyticsStore
+from spyglass_tracing.storage.spec import storage_spec as tracing_storage
 
 P = "project-1"
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -43,7 +46,7 @@ class Pipeline(msgspec.Struct, kw_only=True):
 
 
 def make_pipeline(**options: Any) -> Pipeline:
-    uow = MemoryUnitOfWorkFactory()
+    uow = MemoryUnitOfWorkFactory(repositories=memory_repositories([tracing_storage()]))
     blobs = MemoryBlobStore()
     analytics = MemoryAnalyticsStore()
     clock = FixedClock(T0)
@@ -80,14 +83,14 @@ async def accept(pipeline: Pipeline, *events: EntityEvent, dedupe: bool = False)
 
 async def pending_ids(pipeline: Pipeline) -> list[str]:
     async with pipeline.uow() as uow:
-        return [record.id for record in await uow.ingestion_batches.pending()]
+        return [record.id for record in await uow.repository(IngestionBatchRepository).pending()]
 
 
 @pytest.fixture
 async def pipeline() -> Pipeline:
     built = make_pipeline()
     async with built.uow() as uow:
-        await uow.models.replace_managed(default_models())
+        await uow.repository(ModelRepository).replace_managed(default_models())
         await uow.commit()
     return built
 
@@ -142,7 +145,7 @@ async def test_a_broken_batch_does_not_hold_back_the_others_in_its_group(
     (_, good), (_, bad) = pipeline.queue.pending
     pipeline.queue.pending.clear()
     async with pipeline.uow() as uow:
-        record = await uow.ingestion_batches.get(bad["batch_id"])
+        record = await uow.repository(IngestionBatchRepository).get(bad["batch_id"])
     assert record is not None
     await pipeline.blobs.delete(record.blob_key)
     # Both arrive together, so they are applied as one group first.
@@ -228,8 +231,10 @@ async def test_prune_forgets_old_done_batches_and_event_ids_but_keeps_pending(
     await pipeline.queue.run_pending()
     assert await pipeline.sweep.prune() == 1
     async with pipeline.uow() as uow:
-        seen = await uow.ingestion_batches.seen_event_ids(P, ["old", "stuck", "new"])
-        pending = await uow.ingestion_batches.pending()
+        seen = await uow.repository(IngestionBatchRepository).seen_event_ids(
+            P, ["old", "stuck", "new"]
+        )
+        pending = await uow.repository(IngestionBatchRepository).pending()
     assert seen == {"new"}
     assert [record.event_count for record in pending] == [1]
 

@@ -25,7 +25,7 @@ from spyglass_core.domain.tracing import (
     ScoreSource,
     Trace,
 )
-from spyglass_core.ports.analytics import AnalyticsStore
+from spyglass_tracing.ports.analytics import AnalyticsStore
 from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
 
 API = "/api/public"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from spyglass_core.domain.cost import (
+from spyglass_tracing.domain.cost import (
     compute_cost,
     default_models,
     match_model,
@@ -18,7 +18,7 @@ from spyglass_core.domain.cost import (
     select_tier,
     validate_match_pattern,
 )
-from spyglass_core.domain.models import Model, PricingTier, PricingTierCondition
+from spyglass_tracing.domain.models import Model, PricingTier, PricingTierCondition
 
 # --- normalize_usage ---------------------------------------------------------------------
 

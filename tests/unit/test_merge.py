@@ -7,8 +7,14 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from spyglass_core.domain.ingestion import EntityEvent, ObservationBody, ScoreBody, TraceBody
-from spyglass_core.domain.merge import (
+from spyglass_core.domain.tracing import (
+    ObservationLevel,
+    ObservationType,
+    ScoreDataType,
+    ScoreSource,
+)
+from spyglass_tracing.domain.ingestion import EntityEvent, ObservationBody, ScoreBody, TraceBody
+from spyglass_tracing.domain.merge import (
     apply_observation_events,
     apply_score_events,
     apply_trace_events,
@@ -16,12 +22,6 @@ from spyglass_core.domain.merge import (
     merge_metadata,
     metadata_map,
     score_value_fields,
-)
-from spyglass_core.domain.tracing import (
-    ObservationLevel,
-    ObservationType,
-    ScoreDataType,
-    ScoreSource,
 )
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

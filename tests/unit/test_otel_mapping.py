@@ -1,4 +1,4 @@
-"""OpenTelemetry spans to Langfuse ingestion events (``spyglass_core.domain.otel``)."""
+"""OpenTelemetry spans to Langfuse ingestion events (``spyglass_tracing.domain.otel``)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from typing import Any
 import msgspec
 import pytest
 
-from spyglass_core.domain.ingestion import UNSET, EntityEvent, ObservationBody, TraceBody
-from spyglass_core.domain.otel import (
+from spyglass_tracing.domain.ingestion import UNSET, EntityEvent, ObservationBody, TraceBody
+from spyglass_tracing.domain.otel import (
     OtelSpan,
     OtelSpanEvent,
     span_to_events,
     spans_to_events,
     validate_span,
 )
-from spyglass_core.domain.otel import mapping as otel
+from spyglass_tracing.domain.otel import mapping as otel
 
 TRACE = "c3088761968ff027baa197c8c6035489"
 ROOT = "e289026c524fa3eb"

@@ -29,6 +29,8 @@ __all__ = (
     "EvaluatorSpec",
     "EventHandler",
     "PluginConfig",
+    "RepositorySpec",
+    "StorageSpec",
     "TaskSpec",
     "hookimpl",
     "hookspec",
@@ -65,6 +67,41 @@ class EvaluatorSpec(msgspec.Struct, frozen=True):
     name: str
     factory: Callable[..., Evaluator]
     description: str = ""
+
+
+class RepositorySpec(msgspec.Struct, frozen=True):
+    """How to build the repository a unit of work hands out for ``port``.
+
+    ``sql`` is called with the unit of work's open SQLAlchemy ``AsyncConnection`` (inside
+    its transaction); ``memory`` with the memory unit of work's ``MemoryTables`` (unit
+    tests only). Both come from the plugin's ``storage`` package, the only part of a
+    plugin that may import ``spyglass_adapters.*.spi`` and the drivers.
+    """
+
+    port: type[Any]
+    sql: Callable[[Any], Any]
+    memory: Callable[[Any], Any] | None = None
+
+
+class StorageSpec(msgspec.Struct, frozen=True):
+    """Everything a plugin stores: its repositories and where its migrations live.
+
+    Attributes:
+        namespace: a plain identifier naming this storage (usually the plugin's name).
+            SQL revisions are recorded in the table ``alembic_version_<namespace>`` and
+            ClickHouse migrations as ``<namespace>:<file stem>``, so chains of different
+            plugins never collide and an uninstalled plugin's records harm nobody.
+        repositories: the ports this plugin's units of work serve.
+        sql_migrations: dotted name of a package holding Alembic revision files, one
+            linear chain whose base has ``down_revision = None``; applied after core's.
+        clickhouse_migrations: dotted name of a package holding ordered ``.sql`` files
+            for the analytics database (``{database}`` is replaced by its name).
+    """
+
+    namespace: str
+    repositories: Sequence[RepositorySpec] = ()
+    sql_migrations: str | None = None
+    clickhouse_migrations: str | None = None
 
 
 class PluginConfig(msgspec.Struct, frozen=True):
@@ -120,6 +157,21 @@ def register_providers(config: PluginConfig) -> Sequence[Any] | None:
 
     Returns:
         Providers added to every container the process builds (API and worker), or None.
+    """
+
+
+@hookspec
+def register_storage(config: PluginConfig) -> Sequence[StorageSpec] | None:
+    """The plugin's tables and repositories: what makes installing it enough.
+
+    Args:
+        config: settings for plugins.
+
+    Returns:
+        Storage specs, or None. The host migrates every spec's SQL chain (after core's)
+        and ClickHouse files, and every unit of work serves its repositories by port
+        type. Two specs with the same namespace, or two repositories for the same port,
+        fail start-up with ``StartupError``.
     """
 
 

@@ -42,9 +42,10 @@ async def _admin(settings: Settings) -> AsyncIterator[ProjectAdmin]:
     from spyglass_core.services.projects import ProjectAdmin
 
     settings = ensure_salt(settings)
+    pm = plugin_manager_for(settings)
     if settings.migrate_on_start:
-        await migrate_sql(settings)
-    container = make_container(settings, plugin_manager_for(settings))
+        await migrate_sql(settings, pm)
+    container = make_container(settings, pm)
     try:
         yield await container.get(ProjectAdmin)
     finally:
@@ -87,17 +88,23 @@ def worker(ctx: click.Context) -> None:
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
     """Apply SQL and analytics schema migrations."""
+    from spyglass.plugins import plugin_manager_for
     from spyglass.runtime import migrate_sql
-    from spyglass_adapters.clickhouse import ClickHouseAnalyticsStore
+    from spyglass.storage import collect_storage, migrate_clickhouse
+    from spyglass_adapters.clickhouse import ClickHouseConnection
 
     settings = ensure_salt(_settings(ctx))
 
     async def run() -> None:
-        await migrate_sql(settings)
-        store = await ClickHouseAnalyticsStore.open(
-            settings.clickhouse_dsn, settings.analytics_database, migrate=True
+        pm = plugin_manager_for(settings)
+        await migrate_sql(settings, pm)
+        connection = await ClickHouseConnection.open(
+            settings.clickhouse_dsn, settings.analytics_database
         )
-        await store.close()
+        try:
+            await migrate_clickhouse(connection, collect_storage(pm, settings.plugin_config))
+        finally:
+            await connection.close()
 
     _run(run())
     click.echo("Migrations applied.")

@@ -16,16 +16,16 @@ from litestar import Request
 
 from spyglass.events import HookEventPublisher, collect_event_handlers
 from spyglass.settings import Settings
+from spyglass.storage import collect_storage, migrate_clickhouse, sql_repositories
 from spyglass_adapters.blobs import ObstoreBlobStore
 from spyglass_adapters.cache import InProcessCache
-from spyglass_adapters.clickhouse import ClickHouseAnalyticsStore
+from spyglass_adapters.clickhouse import ClickHouseConnection
 from spyglass_adapters.clock import SystemClock
 from spyglass_adapters.queue import TaskiqTaskQueue, in_process_broker, redis_broker
 from spyglass_adapters.sql import SqlUnitOfWorkFactory, create_engine
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import AuthenticationFailed
-from spyglass_core.hookspecs import PluginConfig
-from spyglass_core.ports.analytics import AnalyticsStore
+from spyglass_core.hookspecs import PluginConfig, StorageSpec
 from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.cache import Cache
 from spyglass_core.ports.clock import Clock
@@ -55,18 +55,33 @@ class CoreProvider(Provider):
         return SystemClock()
 
     @provide
-    async def unit_of_work_factory(self, settings: Settings) -> AsyncIterator[UnitOfWorkFactory]:
+    def storage_specs(self, pm: pluggy.PluginManager, config: PluginConfig) -> list[StorageSpec]:
+        return collect_storage(pm, config)
+
+    @provide
+    async def unit_of_work_factory(
+        self, settings: Settings, specs: list[StorageSpec]
+    ) -> AsyncIterator[UnitOfWorkFactory]:
         engine = create_engine(settings.sql_url)
-        yield SqlUnitOfWorkFactory(engine)
+        yield SqlUnitOfWorkFactory(engine, sql_repositories(specs))
         await engine.dispose()
 
     @provide
-    async def analytics(self, settings: Settings) -> AsyncIterator[AnalyticsStore]:
-        store = await ClickHouseAnalyticsStore.open(
-            settings.clickhouse_dsn, settings.analytics_database, migrate=settings.migrate_on_start
+    async def clickhouse(
+        self, settings: Settings, specs: list[StorageSpec]
+    ) -> AsyncIterator[ClickHouseConnection]:
+        """The process's analytics connection, with every plugin's migrations applied."""
+        connection = await ClickHouseConnection.open(
+            settings.clickhouse_dsn, settings.analytics_database
         )
-        yield store
-        await store.close()
+        try:
+            if settings.migrate_on_start:
+                await migrate_clickhouse(connection, specs)
+        except BaseException:
+            await connection.close()
+            raise
+        yield connection
+        await connection.close()
 
     @provide
     def blob_store(self, settings: Settings) -> BlobStore:

@@ -14,6 +14,7 @@ from dishka.integrations.taskiq import setup_dishka as setup_taskiq_dishka
 from spyglass.di import make_container
 from spyglass.plugins import collect_evaluators, collect_tasks, plugin_manager_for
 from spyglass.settings import Settings, ensure_salt
+from spyglass.storage import collect_storage, sql_chains
 from spyglass_adapters.queue import TaskiqTaskQueue
 from spyglass_adapters.sql import create_engine, upgrade
 from spyglass_core.services.projects import BootstrapRequest, BootstrapResult, ProjectAdmin
@@ -32,11 +33,11 @@ class Runtime(msgspec.Struct, frozen=True, kw_only=True):
     queue: TaskiqTaskQueue
 
 
-async def migrate_sql(settings: Settings) -> None:
-    """Bring the transactional schema to the newest revision."""
+async def migrate_sql(settings: Settings, pm: pluggy.PluginManager) -> None:
+    """Bring core's and every installed plugin's transactional schema to its newest revision."""
     engine = create_engine(settings.sql_url)
     try:
-        await upgrade(engine)
+        await upgrade(engine, sql_chains(collect_storage(pm, settings.plugin_config)))
     finally:
         await engine.dispose()
 
@@ -70,7 +71,7 @@ async def open_runtime(
     for plugin in plugins:
         pm.register(plugin)
     if settings.migrate_on_start if migrate is None else migrate:
-        await migrate_sql(settings)
+        await migrate_sql(settings, pm)
     container = make_container(settings, pm)
     try:
         queue = await attach_tasks(pm, settings, container)

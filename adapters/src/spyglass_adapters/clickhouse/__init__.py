@@ -1,8 +1,8 @@
-"""ClickHouse / chDB adapter: the analytics store and its schema migrations."""
+"""ClickHouse / chDB machinery: one connection per process and the per-plugin migrator."""
 
 from __future__ import annotations
 
+from spyglass_adapters.clickhouse.connection import ClickHouseConnection
 from spyglass_adapters.clickhouse.migrator import apply_migrations
-from spyglass_adapters.clickhouse.store import ClickHouseAnalyticsStore
 
-__all__ = ("ClickHouseAnalyticsStore", "apply_migrations")
+__all__ = ("ClickHouseConnection", "apply_migrations")

@@ -1,8 +1,13 @@
-"""Versioned ClickHouse migrations: the ``migrations/*.sql`` files of this package.
+"""Versioned ClickHouse migrations: each plugin's ``.sql`` files, under its own namespace.
 
-Each file is applied once per database, in filename order, and recorded in
-``{database}.schema_migrations``. Files may hold several statements separated by
-``;``; ``{database}`` in a file is replaced by the (validated) database name.
+A plugin names a package of ``.sql`` files (``StorageSpec.clickhouse_migrations``). Each
+file is applied once per database, in filename order, and recorded in
+``{database}.schema_migrations`` as ``<namespace>:<file stem>``, so two plugins may use
+the same file names. Files may hold several statements separated by ``;``;
+``{database}`` in a file is replaced by the (validated) database name.
+
+Rows recorded before namespaces existed hold the bare file stem; a namespace counts such
+a row as its own file of that stem, so those databases are not migrated twice.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ __all__ = (
     "ClickHouseMigrator",
     "Migration",
     "apply_migrations",
+    "load_migrations",
     "split_statements",
     "validate_database",
 )
@@ -89,8 +95,9 @@ def split_statements(sql: str) -> list[str]:
     return statements
 
 
-def _bundled_migrations() -> list[Migration]:
-    folder = resources.files(__package__ or "spyglass_adapters.clickhouse") / "migrations"
+def load_migrations(package: str) -> list[Migration]:
+    """The ``.sql`` files of ``package`` (a dotted name), sorted by version."""
+    folder = resources.files(package)
     found = [
         Migration(version=entry.name.removesuffix(".sql"), sql=entry.read_text(encoding="utf-8"))
         for entry in folder.iterdir()
@@ -100,28 +107,30 @@ def _bundled_migrations() -> list[Migration]:
 
 
 class ClickHouseMigrator:
-    """Applies the bundled migrations to one database through a sync clickhouse-connect client.
+    """Applies one namespace's migrations to one database through a sync clickhouse-connect client.
 
     Args:
-        client: A clickhouse-connect client (``Client``); only ``command`` and ``query`` are used.
+        client: A clickhouse-connect client (``Client``); only ``command``, ``query`` and
+            ``insert`` are used.
         database: The database to create and migrate.
-        migrations: Override the bundled files (tests); sorted by version.
+        namespace: Whose migrations these are; a plain identifier.
+        migrations: The files to apply; sorted by version.
     """
 
     def __init__(
-        self, client: Any, database: str, migrations: list[Migration] | None = None
+        self, client: Any, database: str, namespace: str, migrations: list[Migration]
     ) -> None:
         self._client = client
         self._database = validate_database(database)
-        self._migrations = sorted(
-            migrations if migrations is not None else _bundled_migrations(),
-            key=lambda migration: migration.version,
-        )
+        self._namespace = validate_database(namespace)
+        self._migrations = sorted(migrations, key=lambda migration: migration.version)
 
     def applied(self) -> set[str]:
-        """Versions already recorded in ``schema_migrations``."""
+        """Versions of this namespace already recorded in ``schema_migrations``."""
         result = self._client.query(f"SELECT version FROM {self._database}.schema_migrations")
-        return {row[0] for row in result.result_rows}
+        prefix = f"{self._namespace}:"
+        recorded = {row[0] for row in result.result_rows}
+        return {v.removeprefix(prefix) for v in recorded if v.startswith(prefix) or ":" not in v}
 
     def apply(self) -> list[str]:
         """Create the database if needed and apply pending migrations, returning their versions."""
@@ -141,13 +150,13 @@ class ClickHouseMigrator:
             # Recorded only after every statement succeeded, so a failed file is retried.
             self._client.insert(
                 f"{db}.schema_migrations",
-                [[migration.version, datetime.now(UTC)]],
+                [[f"{self._namespace}:{migration.version}", datetime.now(UTC)]],
                 column_names=["version", "applied_at"],
             )
             applied_now.append(migration.version)
         return applied_now
 
 
-def apply_migrations(client: Any, database: str) -> list[str]:
-    """Apply the bundled migrations to ``database``; return the versions applied by this call."""
-    return ClickHouseMigrator(client, database).apply()
+def apply_migrations(client: Any, database: str, namespace: str, package: str) -> list[str]:
+    """Apply ``package``'s files to ``database`` under ``namespace``; return those applied now."""
+    return ClickHouseMigrator(client, database, namespace, load_migrations(package)).apply()

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from spyglass_core.domain.api_keys import ApiKey
 from spyglass_core.domain.projects import Organization, Project, User
-from spyglass_core.domain.prompts import Prompt, PromptReference, PromptType
 
 __all__ = (
     "api_key_from_row",
@@ -18,10 +17,6 @@ __all__ = (
     "organization_values",
     "project_from_row",
     "project_values",
-    "prompt_from_row",
-    "prompt_values",
-    "reference_from_row",
-    "reference_values",
     "user_from_row",
     "user_values",
     "utc_loaded",
@@ -143,56 +138,4 @@ def user_values(user: User) -> dict[str, Any]:
         "email_normalized": user.email.casefold(),
         "name": user.name,
         "created_at": utc_value(user.created_at),
-    }
-
-
-def prompt_from_row(row: sa.Row[Any], labels: list[str], tags: list[str]) -> Prompt:
-    """Prompt from a ``prompts`` row, with its labels and its name's tags (both sorted)."""
-    return Prompt(
-        id=row.id,
-        project_id=row.project_id,
-        name=row.name,
-        version=row.version,
-        type=PromptType(row.type),
-        prompt=row.prompt,
-        config=row.config,
-        labels=sorted(labels),
-        tags=sorted(tags),
-        commit_message=row.commit_message,
-        created_by=row.created_by,
-        created_at=_required_utc(row.created_at),
-        updated_at=_required_utc(row.updated_at),
-    )
-
-
-def prompt_values(prompt: Prompt) -> dict[str, Any]:
-    """Column values of a prompt version; labels and tags live in their own tables."""
-    return {
-        "id": prompt.id,
-        "project_id": prompt.project_id,
-        "name": prompt.name,
-        "version": prompt.version,
-        "type": prompt.type.value,
-        "prompt": prompt.prompt,
-        "config": prompt.config,
-        "commit_message": prompt.commit_message,
-        "created_by": prompt.created_by,
-        "created_at": utc_value(prompt.created_at),
-        "updated_at": utc_value(prompt.updated_at),
-    }
-
-
-def reference_from_row(row: sa.Row[Any]) -> PromptReference:
-    """PromptReference from a ``prompt_dependencies`` row."""
-    return PromptReference(name=row.child_name, version=row.child_version, label=row.child_label)
-
-
-def reference_values(prompt: Prompt, reference: PromptReference) -> dict[str, Any]:
-    """Column values of one dependency of ``prompt``."""
-    return {
-        "project_id": prompt.project_id,
-        "parent_id": prompt.id,
-        "child_name": reference.name,
-        "child_version": reference.version,
-        "child_label": reference.label,
     }

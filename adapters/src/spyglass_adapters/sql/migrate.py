@@ -1,37 +1,113 @@
-"""Apply the Alembic migrations shipped in this package, programmatically."""
+"""The migration runner: core's Alembic chain, then every installed plugin's.
+
+Each chain is one linear history recorded in its own version table,
+``alembic_version_<namespace>`` (core's namespace is ``core``). Separate tables make the
+chains independent: a plugin that is not installed (or is disabled) leaves its table
+alone and nobody reads it, so uninstalling a plugin never stops the server from
+starting, and installing it again continues where it was.
+
+Databases created before the split recorded one linear chain (``0001`` foundation,
+``0002`` prompts, ``0003`` tracing) in ``alembic_version``. A chain whose version table
+does not exist yet adopts the revisions that legacy table already covers (the revision
+ids were kept), so such a database upgrades in place; the legacy table is kept, read
+only, for plugins that are adopted later.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib.resources import files
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from spyglass_adapters.sql.errors import translate_errors
 
-__all__ = ("alembic_config", "upgrade")
+__all__ = (
+    "CORE_CHAIN",
+    "LEGACY_VERSION_TABLE",
+    "MigrationChain",
+    "alembic_config",
+    "upgrade",
+    "version_table",
+)
+
+LEGACY_VERSION_TABLE = "alembic_version"
+# The one linear history every database had before features owned their storage.
+_LEGACY_LINEAR_REVISIONS = ("0001", "0002", "0003")
 
 
-def alembic_config() -> Config:
-    """An Alembic config pointing at this package's migrations."""
+@dataclass(frozen=True, slots=True)
+class MigrationChain:
+    """One linear Alembic history: a namespace and the package holding its revision files."""
+
+    namespace: str
+    package: str
+
+
+CORE_CHAIN = MigrationChain("core", "spyglass_adapters.sql.migrations.versions")
+
+
+def version_table(chain: MigrationChain) -> str:
+    """The table recording how far ``chain`` is applied."""
+    return f"alembic_version_{chain.namespace}"
+
+
+def alembic_config(chain: MigrationChain = CORE_CHAIN) -> Config:
+    """An Alembic config running ``chain`` through this package's environment."""
     config = Config()
     config.set_main_option("script_location", str(files("spyglass_adapters.sql") / "migrations"))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", str(files(chain.package)))
+    config.attributes["version_table"] = version_table(chain)
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to ``revision``; a schema already there is left untouched.
+async def upgrade(engine: AsyncEngine, chains: Sequence[MigrationChain] = ()) -> None:
+    """Bring core's chain and then each of ``chains`` to its head, in one transaction.
+
+    A schema already there is left untouched.
 
     Raises:
         StorageUnavailable: the database cannot be reached.
+        ValueError: two chains share a namespace.
     """
-    config = alembic_config()
+    ordered = [CORE_CHAIN, *chains]
+    namespaces = [chain.namespace for chain in ordered]
+    if len(set(namespaces)) != len(namespaces):
+        raise ValueError(f"Two migration chains share a namespace: {namespaces}")
 
     def run(connection: Connection) -> None:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        for chain in ordered:
+            config = alembic_config(chain)
+            config.attributes["connection"] = connection
+            _adopt_legacy_revisions(connection, config, chain)
+            command.upgrade(config, "head")
 
     async with translate_errors(), engine.begin() as connection:
         await connection.run_sync(run)
+
+
+def _adopt_legacy_revisions(connection: Connection, config: Config, chain: MigrationChain) -> None:
+    inspector = sa.inspect(connection)
+    if inspector.has_table(version_table(chain)) or not inspector.has_table(LEGACY_VERSION_TABLE):
+        return
+    rows = connection.execute(sa.text(f"SELECT version_num FROM {LEGACY_VERSION_TABLE}"))
+    applied: set[str] = set()
+    for (revision,) in rows:
+        if revision in _LEGACY_LINEAR_REVISIONS:
+            applied.update(_LEGACY_LINEAR_REVISIONS[: _LEGACY_LINEAR_REVISIONS.index(revision) + 1])
+    script = ScriptDirectory.from_config(config)
+    base_to_head = [script_revision.revision for script_revision in script.walk_revisions()][::-1]
+    adopted = None
+    for revision in base_to_head:
+        if revision not in applied:
+            break
+        adopted = revision
+    if adopted is not None:
+        command.stamp(config, adopted)

@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from spyglass_adapters.sql import mapping
-from spyglass_adapters.sql.errors import translate_errors
 from spyglass_adapters.sql.schema import api_keys, organizations, projects, users
+from spyglass_adapters.sql.spi import SqlRepository
 from spyglass_core.domain.api_keys import ApiKey
 from spyglass_core.domain.projects import Organization, Project, User
 from spyglass_core.ports.repositories import (
@@ -23,24 +22,7 @@ from spyglass_core.ports.repositories import (
 __all__ = ("SqlApiKeys", "SqlOrganizations", "SqlProjects", "SqlUsers")
 
 
-class _Repository:
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._conn = connection
-
-    async def _first(self, statement: sa.Select[tuple[object, ...]]) -> sa.Row[object] | None:
-        async with translate_errors():
-            return (await self._conn.execute(statement)).first()
-
-    async def _all(self, statement: sa.Select[tuple[object, ...]]) -> Sequence[sa.Row[object]]:
-        async with translate_errors():
-            return (await self._conn.execute(statement)).all()
-
-    async def _write(self, statement: sa.Executable) -> int:
-        async with translate_errors():
-            return (await self._conn.execute(statement)).rowcount
-
-
-class SqlOrganizations(_Repository, OrganizationRepository):
+class SqlOrganizations(SqlRepository, OrganizationRepository):
     """Organizations in SQL."""
 
     async def add(self, organization: Organization) -> None:
@@ -60,7 +42,7 @@ class SqlOrganizations(_Repository, OrganizationRepository):
         ]
 
 
-class SqlProjects(_Repository, ProjectRepository):
+class SqlProjects(SqlRepository, ProjectRepository):
     """Projects in SQL."""
 
     async def add(self, project: Project) -> None:
@@ -85,7 +67,7 @@ class SqlProjects(_Repository, ProjectRepository):
         return [mapping.project_from_row(r) for r in await self._all(statement)]
 
 
-class SqlApiKeys(_Repository, ApiKeyRepository):
+class SqlApiKeys(SqlRepository, ApiKeyRepository):
     """API keys in SQL; the fast hash is unique and indexed for the per-request lookup."""
 
     async def add(self, key: ApiKey) -> None:
@@ -124,7 +106,7 @@ class SqlApiKeys(_Repository, ApiKeyRepository):
         )
 
 
-class SqlUsers(_Repository, UserRepository):
+class SqlUsers(SqlRepository, UserRepository):
     """Users in SQL."""
 
     async def add(self, user: User) -> None:

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from types import TracebackType
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from spyglass_adapters.sql.errors import translate_errors
-from spyglass_adapters.sql.prompts import SqlPrompts
 from spyglass_adapters.sql.repositories import SqlApiKeys, SqlOrganizations, SqlProjects, SqlUsers
-from spyglass_adapters.sql.tracing import SqlIngestionBatches, SqlMedia, SqlModels, SqlScoreConfigs
 from spyglass_core.domain.errors import StorageUnavailable
-from spyglass_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from spyglass_core.ports.unit_of_work import RepositoryNotRegistered, UnitOfWork, UnitOfWorkFactory
 
-__all__ = ("SqlUnitOfWork", "SqlUnitOfWorkFactory")
+__all__ = ("SqlRepositoryFactories", "SqlUnitOfWork", "SqlUnitOfWorkFactory")
+
+R = TypeVar("R")
+
+SqlRepositoryFactories = Mapping[type[Any], Callable[[AsyncConnection], Any]]
+"""Port type -> constructor taking the unit of work's connection (``RepositorySpec.sql``)."""
 
 
 class SqlUnitOfWork(UnitOfWork):
     """Opens a connection and a transaction on enter; rolls back on exit unless committed."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, repositories: SqlRepositoryFactories) -> None:
         self._engine = engine
+        self._factories = repositories
         self._conn: AsyncConnection | None = None
+        self._repositories: dict[type[Any], Any] = {}
 
     async def __aenter__(self) -> SqlUnitOfWork:
         async with translate_errors():
@@ -32,12 +39,18 @@ class SqlUnitOfWork(UnitOfWork):
         self.projects = SqlProjects(self._conn)
         self.api_keys = SqlApiKeys(self._conn)
         self.users = SqlUsers(self._conn)
-        self.prompts = SqlPrompts(self._conn)
-        self.models = SqlModels(self._conn)
-        self.score_configs = SqlScoreConfigs(self._conn)
-        self.ingestion_batches = SqlIngestionBatches(self._conn)
-        self.media = SqlMedia(self._conn)
         return self
+
+    def repository(self, port: type[R]) -> R:
+        assert self._conn is not None, "repository() outside 'async with'"
+        if (repository := self._repositories.get(port)) is None:
+            factory = self._factories.get(port)
+            if factory is None:
+                raise RepositoryNotRegistered(
+                    f"No installed plugin registers a repository for {port.__qualname__}"
+                )
+            repository = self._repositories[port] = factory(self._conn)
+        return cast("R", repository)
 
     async def __aexit__(
         self,
@@ -52,6 +65,7 @@ class SqlUnitOfWork(UnitOfWork):
         finally:
             await self._conn.close()
             self._conn = None
+            self._repositories.clear()
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit() outside 'async with'"
@@ -65,13 +79,19 @@ class SqlUnitOfWork(UnitOfWork):
 
 
 class SqlUnitOfWorkFactory(UnitOfWorkFactory):
-    """Hands out SQL units of work sharing one engine (and its pool)."""
+    """Hands out SQL units of work sharing one engine (and its pool).
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    Args:
+        engine: the engine every unit of work connects through.
+        repositories: the plugins' repositories by port type (``RepositorySpec.sql``).
+    """
+
+    def __init__(self, engine: AsyncEngine, repositories: SqlRepositoryFactories = {}) -> None:  # noqa: B006 - read only
         self.engine = engine
+        self.repositories = dict(repositories)
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self.repositories)
 
     async def ping(self) -> None:
         try:

@@ -12,26 +12,30 @@ Contract:
   half way), and the inner one would wait for the outer one forever.
 - Driver errors are translated: an unreachable database raises ``StorageUnavailable``,
   a unique violation ``Conflict``.
+- The shared kernel's repositories are attributes; a feature's repositories are asked
+  for by their port type, ``uow.repository(PromptRepository)``, and exist when the
+  plugin that owns them registered them through ``register_storage``.
 """
 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from spyglass_core.ports.repositories import (
     ApiKeyRepository,
-    IngestionBatchRepository,
-    MediaRepository,
-    ModelRepository,
     OrganizationRepository,
     ProjectRepository,
-    PromptRepository,
-    ScoreConfigRepository,
     UserRepository,
 )
 
-__all__ = ("UnitOfWork", "UnitOfWorkFactory")
+__all__ = ("RepositoryNotRegistered", "UnitOfWork", "UnitOfWorkFactory")
+
+R = TypeVar("R")
+
+
+class RepositoryNotRegistered(LookupError):
+    """No installed plugin registered a repository for the port a service asked for."""
 
 
 class UnitOfWork(Protocol):
@@ -41,11 +45,12 @@ class UnitOfWork(Protocol):
     projects: ProjectRepository
     api_keys: ApiKeyRepository
     users: UserRepository
-    prompts: PromptRepository
-    models: ModelRepository
-    score_configs: ScoreConfigRepository
-    ingestion_batches: IngestionBatchRepository
-    media: MediaRepository
+
+    def repository(self, port: type[R]) -> R:
+        """The repository registered for ``port``, bound to this unit of work's transaction.
+
+        Valid only inside ``async with``. Raises: RepositoryNotRegistered.
+        """
 
     async def __aenter__(self) -> UnitOfWork:
         """Begin the transaction."""

@@ -11,8 +11,8 @@ from litestar.params import QueryParameter
 
 from spyglass import __version__
 from spyglass.api.auth import EXCLUDE_FROM_AUTH
+from spyglass_adapters.clickhouse import ClickHouseConnection
 from spyglass_core.domain.errors import StorageUnavailable
-from spyglass_core.ports.analytics import AnalyticsStore
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 
 __all__ = ("health",)
@@ -23,7 +23,7 @@ _PING_TIMEOUT_SECONDS = 5.0
 @get("/health", opt={EXCLUDE_FROM_AUTH: True})
 async def health(
     uow_factory: FromDishka[UnitOfWorkFactory],
-    analytics: FromDishka[AnalyticsStore],
+    analytics: FromDishka[ClickHouseConnection],
     fail_if_database_unavailable: Annotated[
         bool, QueryParameter(name="failIfDatabaseUnavailable")
     ] = False,

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from spyglass_core.hookspecs import ApiSurface, hookimpl
+from spyglass_core.hookspecs import ApiSurface, StorageSpec, hookimpl
 
-__all__ = ("register_providers", "register_routes")
+__all__ = ("register_providers", "register_routes", "register_storage")
 
 
 @hookimpl
@@ -27,3 +27,11 @@ def register_providers() -> Sequence[Any]:
     from spyglass_prompts.provider import PromptsProvider
 
     return [PromptsProvider()]
+
+
+@hookimpl
+def register_storage() -> Sequence[StorageSpec]:
+    """Prompt tables (Alembic chain ``prompts``) and ``PromptRepository``."""
+    from spyglass_prompts.storage.spec import storage_spec
+
+    return [storage_spec()]

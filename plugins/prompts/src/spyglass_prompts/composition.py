@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from spyglass_core.domain.errors import Conflict, InvalidInput
-from spyglass_core.domain.prompts import (
+from spyglass_prompts.domain.prompts import (
     MAX_NESTING_DEPTH,
     Prompt,
     PromptReference,

@@ -13,7 +13,11 @@ import msgspec
 
 from spyglass_core.domain.errors import Conflict, InvalidInput, NotFound, StorageUnavailable
 from spyglass_core.domain.ids import new_id
-from spyglass_core.domain.prompts import (
+from spyglass_core.ports.cache import Cache
+from spyglass_core.ports.clock import Clock
+from spyglass_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from spyglass_prompts.composition import references_in, resolve, validate_graph
+from spyglass_prompts.domain.prompts import (
     DEFAULT_LABEL,
     LATEST_LABEL,
     Prompt,
@@ -25,10 +29,7 @@ from spyglass_core.domain.prompts import (
     validate_prompt_name,
     validate_tags,
 )
-from spyglass_core.ports.cache import Cache
-from spyglass_core.ports.clock import Clock
-from spyglass_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from spyglass_prompts.composition import references_in, resolve, validate_graph
+from spyglass_prompts.ports import PromptRepository
 from spyglass_prompts.schemas import CreatePromptRequest, PromptResponse
 
 __all__ = ("CachedPrompt", "PromptService")
@@ -106,14 +107,16 @@ class PromptService:
         async with self._uow_factory() as uow:
 
             async def load(reference: PromptReference) -> Prompt | None:
-                return await uow.prompts.get(
+                return await uow.repository(PromptRepository).get(
                     project_id, reference.name, version=reference.version, label=reference.label
                 )
 
             await validate_graph(name, references, load)
-            latest = await uow.prompts.latest_version(project_id, name)
+            latest = await uow.repository(PromptRepository).latest_version(project_id, name)
             if latest is not None:
-                previous = await uow.prompts.get(project_id, name, version=latest)
+                previous = await uow.repository(PromptRepository).get(
+                    project_id, name, version=latest
+                )
                 if previous is not None and previous.type is not prompt_type:
                     raise InvalidInput(
                         f"Previous versions have different prompt type: '{previous.type.value}'"
@@ -132,10 +135,12 @@ class PromptService:
                 created_at=now,
                 updated_at=now,
             )
-            await uow.prompts.add(prompt, references)
+            await uow.repository(PromptRepository).add(prompt, references)
             if tags is not None:
-                await uow.prompts.set_tags(project_id, name, tags)
-            created = await uow.prompts.get(project_id, name, version=prompt.version)
+                await uow.repository(PromptRepository).set_tags(project_id, name, tags)
+            created = await uow.repository(PromptRepository).get(
+                project_id, name, version=prompt.version
+            )
             await uow.commit()
         assert created is not None
         return created
@@ -186,7 +191,7 @@ class PromptService:
     ) -> tuple[Sequence[PromptSummary], int]:
         """One summary per name with the filters applied, and the total number of names."""
         async with self._uow_factory() as uow:
-            return await uow.prompts.list_summaries(
+            return await uow.repository(PromptRepository).list_summaries(
                 project_id,
                 name=name,
                 label=label,
@@ -207,10 +212,13 @@ class PromptService:
         """
         labels = validate_labels(new_labels)
         async with self._uow_factory() as uow:
-            if await uow.prompts.get(project_id, name, version=version) is None:
+            if (
+                await uow.repository(PromptRepository).get(project_id, name, version=version)
+                is None
+            ):
                 raise NotFound(f"Prompt not found: '{name}' with version {version}")
-            await uow.prompts.add_labels(project_id, name, version, labels)
-            updated = await uow.prompts.get(project_id, name, version=version)
+            await uow.repository(PromptRepository).add_labels(project_id, name, version, labels)
+            updated = await uow.repository(PromptRepository).get(project_id, name, version=version)
             await uow.commit()
         await self._rotate_epoch(project_id)
         assert updated is not None
@@ -229,10 +237,14 @@ class PromptService:
             doomed = await self._versions_to_delete(uow, project_id, name, version, label)
             await self._refuse_if_embedded(uow, project_id, name, doomed)
             delete_all = version is None and label is None
-            await uow.prompts.delete(project_id, name, None if delete_all else doomed)
-            remaining = await uow.prompts.latest_version(project_id, name)
+            await uow.repository(PromptRepository).delete(
+                project_id, name, None if delete_all else doomed
+            )
+            remaining = await uow.repository(PromptRepository).latest_version(project_id, name)
             if remaining is not None:
-                await uow.prompts.add_labels(project_id, name, remaining, [LATEST_LABEL])
+                await uow.repository(PromptRepository).add_labels(
+                    project_id, name, remaining, [LATEST_LABEL]
+                )
             await uow.commit()
         await self._rotate_epoch(project_id)
 
@@ -241,11 +253,16 @@ class PromptService:
     ) -> list[int]:
         if version is not None or label is not None:
             _check_one_selector(version, label)
-            found = await uow.prompts.get(project_id, name, version=version, label=label)
+            found = await uow.repository(PromptRepository).get(
+                project_id, name, version=version, label=label
+            )
             if found is None:
                 raise NotFound(_not_found(name, version, label))
             return [found.version]
-        versions = [p.version for p in await uow.prompts.list_versions(project_id, name)]
+        versions = [
+            p.version
+            for p in await uow.repository(PromptRepository).list_versions(project_id, name)
+        ]
         if not versions:
             raise NotFound(f"Prompt not found: '{name}'")
         return versions
@@ -253,10 +270,12 @@ class PromptService:
     async def _refuse_if_embedded(
         self, uow: UnitOfWork, project_id: str, name: str, doomed: list[int]
     ) -> None:
-        for parent, reference in await uow.prompts.dependents(project_id, name):
+        for parent, reference in await uow.repository(PromptRepository).dependents(
+            project_id, name
+        ):
             if parent.name == name and parent.version in doomed:
                 continue
-            target = await uow.prompts.get(
+            target = await uow.repository(PromptRepository).get(
                 project_id, name, version=reference.version, label=reference.label
             )
             if target is not None and target.version in doomed:
@@ -275,7 +294,7 @@ class PromptService:
         resolve_refs: bool,
     ) -> CachedPrompt:
         async with self._uow_factory() as uow:
-            prompt = await uow.prompts.get(
+            prompt = await uow.repository(PromptRepository).get(
                 project_id,
                 name,
                 version=version,
@@ -285,7 +304,7 @@ class PromptService:
                 raise NotFound(_not_found(name, version, label or DEFAULT_LABEL))
 
             async def load(reference: PromptReference) -> Prompt | None:
-                return await uow.prompts.get(
+                return await uow.repository(PromptRepository).get(
                     project_id, reference.name, version=reference.version, label=reference.label
                 )
 

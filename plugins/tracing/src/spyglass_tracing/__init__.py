@@ -8,9 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from spyglass_core.hookspecs import ApiSurface, TaskSpec, hookimpl
+from spyglass_core.hookspecs import ApiSurface, StorageSpec, TaskSpec, hookimpl
 
-__all__ = ("register_providers", "register_routes", "register_tasks", "shutdown", "startup")
+__all__ = (
+    "register_providers",
+    "register_routes",
+    "register_storage",
+    "register_tasks",
+    "shutdown",
+    "startup",
+)
 
 
 @hookimpl
@@ -36,8 +43,17 @@ def register_tasks() -> Sequence[TaskSpec]:
 def register_providers() -> Sequence[Any]:
     """Intake, processor, sweep, price book and read services."""
     from spyglass_tracing.provider import TracingProvider
+    from spyglass_tracing.storage.provider import TracingStorageProvider
 
-    return [TracingProvider()]
+    return [TracingProvider(), TracingStorageProvider()]
+
+
+@hookimpl
+def register_storage() -> Sequence[StorageSpec]:
+    """Transactional tables (Alembic chain ``tracing``) and the ClickHouse analytics tables."""
+    from spyglass_tracing.storage.spec import storage_spec
+
+    return [storage_spec()]
 
 
 @hookimpl

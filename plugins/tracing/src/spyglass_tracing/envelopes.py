@@ -13,7 +13,8 @@ from typing import Any
 
 import msgspec
 
-from spyglass_core.domain.ingestion import (
+from spyglass_core.domain.tracing import MAX_PROMPT_VERSION, ObservationLevel, ObservationType
+from spyglass_tracing.domain.ingestion import (
     UNSET,
     EntityEvent,
     ObservationBody,
@@ -21,8 +22,7 @@ from spyglass_core.domain.ingestion import (
     TraceBody,
     validate_id,
 )
-from spyglass_core.domain.merge import score_value_fields
-from spyglass_core.domain.tracing import MAX_PROMPT_VERSION, ObservationLevel, ObservationType
+from spyglass_tracing.domain.merge import score_value_fields
 from spyglass_tracing.views import utc
 
 __all__ = (

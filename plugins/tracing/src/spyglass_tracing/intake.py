@@ -14,12 +14,13 @@ from collections.abc import Sequence
 import msgspec
 
 from spyglass_core.domain.errors import DomainError, RateLimited
-from spyglass_core.domain.ingestion import BatchRecord, EntityEvent, IngestionBatch
 from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.task_queue import TaskQueue
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_tracing.domain.ingestion import BatchRecord, EntityEvent, IngestionBatch
 from spyglass_tracing.options import TracingOptions
+from spyglass_tracing.ports.repositories import IngestionBatchRepository
 
 __all__ = ("PROCESS_BATCH_TASK", "Attribution", "BatchIntake", "batch_blob_key")
 
@@ -104,7 +105,7 @@ class BatchIntake:
         await self.check_capacity()
         if dedupe and events:
             async with self._uow() as uow:
-                seen = await uow.ingestion_batches.seen_event_ids(
+                seen = await uow.repository(IngestionBatchRepository).seen_event_ids(
                     project_id, [event.id for event in events]
                 )
             events = [event for event in events if event.id not in seen]
@@ -132,7 +133,7 @@ class BatchIntake:
             event_count=len(batch.events),
         )
         async with self._uow() as uow:
-            await uow.ingestion_batches.add(
+            await uow.repository(IngestionBatchRepository).add(
                 record, [event.id for event in batch.events] if dedupe else []
             )
             await uow.commit()

@@ -6,8 +6,9 @@ import logging
 
 from dishka import AsyncContainer
 
-from spyglass_core.domain.cost import default_models
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_tracing.domain.cost import default_models
+from spyglass_tracing.ports.repositories import ModelRepository
 from spyglass_tracing.prices import PriceBook
 from spyglass_tracing.recovery import PendingSweep
 
@@ -20,7 +21,7 @@ async def start(container: AsyncContainer) -> None:
     """Seed the managed models, enqueue what a crash left pending, start the sweep."""
     uow_factory = await container.get(UnitOfWorkFactory)
     async with uow_factory() as uow:
-        await uow.models.replace_managed(default_models())
+        await uow.repository(ModelRepository).replace_managed(default_models())
         await uow.commit()
     (await container.get(PriceBook)).invalidate()
     sweep = await container.get(PendingSweep)

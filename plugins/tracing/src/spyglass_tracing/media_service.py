@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 import msgspec
 
 from spyglass_core.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from spyglass_core.domain.media import Media, media_id_for_hash
 from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
@@ -28,7 +27,9 @@ from spyglass_tracing.admin_schemas import (
     MediaUploadResponse,
     PatchMediaRequest,
 )
+from spyglass_tracing.domain.media import Media, media_id_for_hash
 from spyglass_tracing.options import TracingOptions
+from spyglass_tracing.ports.repositories import MediaRepository
 
 __all__ = ("DOWNLOAD_URL_SECONDS", "MEDIA_EXTENSIONS", "MediaService", "is_uploaded")
 
@@ -148,7 +149,7 @@ class MediaService:
     ) -> bool:
         """Create or reset the record; True when the content is already stored."""
         async with self._uow_factory() as uow:
-            existing = await uow.media.get(project_id, media_id)
+            existing = await uow.repository(MediaRepository).get(project_id, media_id)
             if (
                 existing is not None
                 and is_uploaded(existing)
@@ -165,9 +166,9 @@ class MediaService:
                 created_at=existing.created_at if existing else self._clock.now(),
             )
             if existing is None:
-                await uow.media.add(record)
+                await uow.repository(MediaRepository).add(record)
             elif existing != record:
-                await uow.media.update(record)
+                await uow.repository(MediaRepository).update(record)
             await uow.commit()
         return False
 
@@ -212,9 +213,9 @@ class MediaService:
             raise InvalidInput("The body's SHA-256 does not match the announced sha256Hash")
         await self._blobs.put(record.blob_key, bytes(data))
         async with self._uow_factory() as uow:
-            current = await uow.media.get(project_id, media_id)
+            current = await uow.repository(MediaRepository).get(project_id, media_id)
             if current is not None and current.blob_key == record.blob_key:
-                await uow.media.update(
+                await uow.repository(MediaRepository).update(
                     msgspec.structs.replace(
                         current,
                         uploaded_at=self._clock.now(),
@@ -230,10 +231,10 @@ class MediaService:
         if uploaded_at.tzinfo is None:
             uploaded_at = uploaded_at.replace(tzinfo=UTC)
         async with self._uow_factory() as uow:
-            record = await uow.media.get(project_id, media_id)
+            record = await uow.repository(MediaRepository).get(project_id, media_id)
             if record is None:
                 raise NotFound(f"Media '{media_id}' not found")
-            await uow.media.update(
+            await uow.repository(MediaRepository).update(
                 msgspec.structs.replace(
                     record,
                     uploaded_at=uploaded_at,
@@ -296,4 +297,4 @@ class MediaService:
 
     async def _get(self, project_id: str, media_id: str) -> Media | None:
         async with self._uow_factory() as uow:
-            return await uow.media.get(project_id, media_id)
+            return await uow.repository(MediaRepository).get(project_id, media_id)

@@ -6,13 +6,14 @@ import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from spyglass_core.domain.cost import validate_match_pattern
 from spyglass_core.domain.errors import InvalidInput, NotFound
 from spyglass_core.domain.ids import new_id
-from spyglass_core.domain.models import Model, PricingTier, PricingTierCondition
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_tracing.admin_schemas import CreateModelRequest, PricingTierInput
+from spyglass_tracing.domain.cost import validate_match_pattern
+from spyglass_tracing.domain.models import Model, PricingTier, PricingTierCondition
+from spyglass_tracing.ports.repositories import ModelRepository
 from spyglass_tracing.prices import PriceBook
 
 __all__ = ("DEFAULT_TIER_NAME", "MODEL_UNITS", "ModelService", "build_model")
@@ -42,8 +43,8 @@ class ModelService:
         """
         model = build_model(project_id, request, self._clock.now())
         async with self._uow_factory() as uow:
-            await uow.models.add(model)
-            created = await uow.models.get(project_id, model.id)
+            await uow.repository(ModelRepository).add(model)
+            created = await uow.repository(ModelRepository).get(project_id, model.id)
             await uow.commit()
         self._prices.invalidate(project_id)
         assert created is not None
@@ -52,7 +53,7 @@ class ModelService:
     async def get(self, project_id: str, model_id: str) -> Model:
         """One of the project's models or a managed one. Raises: NotFound."""
         async with self._uow_factory() as uow:
-            model = await uow.models.get(project_id, model_id)
+            model = await uow.repository(ModelRepository).get(project_id, model_id)
         if model is None:
             raise NotFound(f"Model '{model_id}' not found")
         return model
@@ -60,12 +61,14 @@ class ModelService:
     async def list(self, project_id: str, *, page: int, limit: int) -> tuple[Sequence[Model], int]:
         """The project's models, then the managed ones; and how many there are in all."""
         async with self._uow_factory() as uow:
-            return await uow.models.list(project_id, offset=(page - 1) * limit, limit=limit)
+            return await uow.repository(ModelRepository).list(
+                project_id, offset=(page - 1) * limit, limit=limit
+            )
 
     async def delete(self, project_id: str, model_id: str) -> None:
         """Delete one of the project's own models. Raises: NotFound (also for managed ones)."""
         async with self._uow_factory() as uow:
-            deleted = await uow.models.delete(project_id, model_id)
+            deleted = await uow.repository(ModelRepository).delete(project_id, model_id)
             await uow.commit()
         if not deleted:
             raise NotFound(f"Model '{model_id}' not found")

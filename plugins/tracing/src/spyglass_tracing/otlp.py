@@ -19,7 +19,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from spyglass_core.domain.errors import InvalidInput
-from spyglass_core.domain.otel import OtelSpan, OtelSpanEvent
+from spyglass_tracing.domain.otel import OtelSpan, OtelSpanEvent
 
 __all__ = ("decode_body", "decompress", "spans_from_json", "spans_from_protobuf")
 

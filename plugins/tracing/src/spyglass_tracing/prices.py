@@ -6,11 +6,12 @@ from collections.abc import Sequence
 
 import msgspec
 
-from spyglass_core.domain.cost import compute_cost, match_model, select_tier
-from spyglass_core.domain.models import Model
 from spyglass_core.domain.tracing import Observation
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_tracing.domain.cost import compute_cost, match_model, select_tier
+from spyglass_tracing.domain.models import Model
+from spyglass_tracing.ports.repositories import ModelRepository
 
 __all__ = ("PriceBook", "with_cost")
 
@@ -35,7 +36,7 @@ class PriceBook:
         if hit is not None and self._clock.monotonic() - hit[0] < self._ttl:
             return hit[1]
         async with self._uow() as uow:
-            models = await uow.models.candidates(project_id)
+            models = await uow.repository(ModelRepository).candidates(project_id)
         self._cached[project_id] = (self._clock.monotonic(), models)
         return models
 

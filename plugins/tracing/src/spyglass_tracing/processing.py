@@ -18,24 +18,25 @@ from datetime import datetime, timedelta
 import msgspec
 
 from spyglass_core.domain.events import TracesIngested
-from spyglass_core.domain.ingestion import (
+from spyglass_core.domain.tracing import Observation, Score, Trace
+from spyglass_core.ports.blob_store import BlobStore
+from spyglass_core.ports.clock import Clock
+from spyglass_core.ports.event_publisher import EventPublisher
+from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_tracing.domain.ingestion import (
     UNSET,
     EntityEvent,
     EntityKind,
     IngestionBatch,
     TraceBody,
 )
-from spyglass_core.domain.merge import (
+from spyglass_tracing.domain.merge import (
     apply_observation_events,
     apply_score_events,
     apply_trace_events,
 )
-from spyglass_core.domain.tracing import Observation, Score, Trace
-from spyglass_core.ports.analytics import AnalyticsStore
-from spyglass_core.ports.blob_store import BlobStore
-from spyglass_core.ports.clock import Clock
-from spyglass_core.ports.event_publisher import EventPublisher
-from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_tracing.ports.analytics import AnalyticsStore
+from spyglass_tracing.ports.repositories import IngestionBatchRepository
 from spyglass_tracing.prices import PriceBook, with_cost
 
 __all__ = ("BatchProcessor",)
@@ -129,7 +130,10 @@ class BatchProcessor:
 
     async def _apply_ids(self, batch_ids: Sequence[str]) -> None:
         async with self._uow() as uow:
-            records = [await uow.ingestion_batches.get(batch_id) for batch_id in batch_ids]
+            records = [
+                await uow.repository(IngestionBatchRepository).get(batch_id)
+                for batch_id in batch_ids
+            ]
         pending = [record for record in records if record and record.processed_at is None]
         if not pending:
             return
@@ -139,7 +143,7 @@ class BatchProcessor:
         async with self._uow() as uow:
             now = self._clock.now()
             for record in pending:
-                await uow.ingestion_batches.mark_done(record.id, now)
+                await uow.repository(IngestionBatchRepository).mark_done(record.id, now)
             await uow.commit()
         for project_id, trace_ids in changed.items():
             await self._events.publish(

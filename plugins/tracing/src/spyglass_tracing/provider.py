@@ -5,7 +5,6 @@ from __future__ import annotations
 from dishka import Provider, Scope, provide
 
 from spyglass_core.hookspecs import PluginConfig
-from spyglass_core.ports.analytics import AnalyticsStore
 from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.event_publisher import EventPublisher
@@ -15,6 +14,7 @@ from spyglass_tracing.intake import BatchIntake
 from spyglass_tracing.media_service import MediaService
 from spyglass_tracing.models_service import ModelService
 from spyglass_tracing.options import TracingOptions, tracing_options
+from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.prices import PriceBook
 from spyglass_tracing.processing import BatchProcessor
 from spyglass_tracing.read_service import TracingReads

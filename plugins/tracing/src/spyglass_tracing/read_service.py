@@ -15,7 +15,8 @@ from typing import Any
 import msgspec
 
 from spyglass_core.domain.errors import NotFound
-from spyglass_core.domain.queries import (
+from spyglass_core.domain.tracing import Observation, Score, Trace
+from spyglass_tracing.domain.queries import (
     DailyMetric,
     MetricsQuery,
     ObservationQuery,
@@ -25,8 +26,7 @@ from spyglass_core.domain.queries import (
     TraceMetrics,
     TraceQuery,
 )
-from spyglass_core.domain.tracing import Observation, Score, Trace
-from spyglass_core.ports.analytics import AnalyticsStore
+from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.views import (
     ObservationView,
     ScoreV3View,

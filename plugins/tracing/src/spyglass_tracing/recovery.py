@@ -21,6 +21,7 @@ from spyglass_core.ports.task_queue import TaskQueue
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_tracing.intake import BatchIntake
 from spyglass_tracing.options import TracingOptions
+from spyglass_tracing.ports.repositories import IngestionBatchRepository
 
 __all__ = ("PendingSweep",)
 
@@ -54,7 +55,7 @@ class PendingSweep:
         enqueued = 0
         while True:
             async with self._uow() as uow:
-                pending = await uow.ingestion_batches.pending(
+                pending = await uow.repository(IngestionBatchRepository).pending(
                     received_before=received_before, limit=1000
                 )
             for record in pending:
@@ -84,7 +85,7 @@ class PendingSweep:
         """Forget done batches and envelope ids older than the dedupe window."""
         cutoff = self._clock.now() - timedelta(hours=self._options.dedupe_window_hours)
         async with self._uow() as uow:
-            pruned = await uow.ingestion_batches.prune(cutoff)
+            pruned = await uow.repository(IngestionBatchRepository).prune(cutoff)
             await uow.commit()
         return pruned
 

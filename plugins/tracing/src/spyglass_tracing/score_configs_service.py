@@ -22,7 +22,6 @@ import msgspec
 
 from spyglass_core.domain.errors import InvalidInput, NotFound
 from spyglass_core.domain.ids import new_id
-from spyglass_core.domain.scoring import ScoreCategory, ScoreConfig
 from spyglass_core.domain.tracing import ScoreDataType
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
@@ -31,6 +30,8 @@ from spyglass_tracing.admin_schemas import (
     CreateScoreConfigRequest,
     UpdateScoreConfigRequest,
 )
+from spyglass_tracing.domain.scoring import ScoreCategory, ScoreConfig
+from spyglass_tracing.ports.repositories import ScoreConfigRepository
 
 __all__ = ("BOOLEAN_CATEGORIES", "ScoreConfigService", "validate_score_config")
 
@@ -76,14 +77,14 @@ class ScoreConfigService:
             )
         )
         async with self._uow_factory() as uow:
-            await uow.score_configs.add(config)
+            await uow.repository(ScoreConfigRepository).add(config)
             await uow.commit()
         return config
 
     async def get(self, project_id: str, config_id: str) -> ScoreConfig:
         """One config of the project. Raises: NotFound."""
         async with self._uow_factory() as uow:
-            config = await uow.score_configs.get(project_id, config_id)
+            config = await uow.repository(ScoreConfigRepository).get(project_id, config_id)
         if config is None:
             raise NotFound(f"Score config '{config_id}' not found")
         return config
@@ -93,7 +94,9 @@ class ScoreConfigService:
     ) -> tuple[Sequence[ScoreConfig], int]:
         """The project's configs, newest first, and how many there are."""
         async with self._uow_factory() as uow:
-            return await uow.score_configs.list(project_id, offset=(page - 1) * limit, limit=limit)
+            return await uow.repository(ScoreConfigRepository).list(
+                project_id, offset=(page - 1) * limit, limit=limit
+            )
 
     async def update(
         self, project_id: str, config_id: str, request: UpdateScoreConfigRequest
@@ -105,7 +108,7 @@ class ScoreConfigService:
             InvalidInput: the result breaks a rule.
         """
         async with self._uow_factory() as uow:
-            current = await uow.score_configs.get(project_id, config_id)
+            current = await uow.repository(ScoreConfigRepository).get(project_id, config_id)
             if current is None:
                 raise NotFound(f"Score config '{config_id}' not found")
             changes: dict[str, Any] = {"updated_at": self._clock.now()}
@@ -122,7 +125,7 @@ class ScoreConfigService:
                 if value is not msgspec.UNSET:
                     changes[field] = value
             updated = validate_score_config(msgspec.structs.replace(current, **changes))
-            await uow.score_configs.update(updated)
+            await uow.repository(ScoreConfigRepository).update(updated)
             await uow.commit()
         return updated
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from spyglass_core.domain.ingestion import ScoreBody
-from spyglass_core.domain.scoring import ScoreConfig
 from spyglass_core.domain.tracing import ScoreDataType
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_tracing.domain.ingestion import ScoreBody
+from spyglass_tracing.domain.scoring import ScoreConfig
+from spyglass_tracing.ports.repositories import ScoreConfigRepository
 
 __all__ = ("ScoreConfigChecker", "check_against_config")
 
@@ -57,7 +58,9 @@ class ScoreConfigChecker:
         if wanted:
             async with self._uow() as uow:
                 for config_id in wanted:
-                    configs[config_id] = await uow.score_configs.get(project_id, config_id)
+                    configs[config_id] = await uow.repository(ScoreConfigRepository).get(
+                        project_id, config_id
+                    )
         return [
             check_against_config(body, configs[body.config_id])
             if isinstance(body.config_id, str)

@@ -17,8 +17,8 @@ from typing import Any
 import msgspec
 
 from spyglass_core.domain.errors import InvalidInput
-from spyglass_core.domain.queries import Session, TraceMetrics
 from spyglass_core.domain.tracing import Observation, Score, ScoreDataType, Trace
+from spyglass_tracing.domain.queries import Session, TraceMetrics
 
 __all__ = (
     "OBSERVATION_V2_GROUPS",

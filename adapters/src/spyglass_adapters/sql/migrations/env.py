@@ -1,10 +1,12 @@
-"""Alembic environment: runs on the connection ``spyglass_adapters.sql.migrate`` passes in."""
+"""Alembic environment: runs on the connection ``spyglass_adapters.sql.migrate`` passes in.
+
+The same environment runs every chain (core's and each plugin's); the runner chooses the
+chain's revision files (``version_locations``) and its version table.
+"""
 
 from __future__ import annotations
 
 from alembic import context
-
-from spyglass_adapters.sql.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -12,7 +14,7 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    target_metadata=metadata,
+    version_table=context.config.attributes["version_table"],
     render_as_batch=connection.dialect.name == "sqlite",
 )
 with context.begin_transaction():

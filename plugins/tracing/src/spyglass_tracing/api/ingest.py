@@ -17,9 +17,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_207_MULTI_STATUS
 
 from spyglass_core.domain.api_keys import AccessLevel, Principal
 from spyglass_core.domain.errors import InvalidInput
-from spyglass_core.domain.ingestion import EntityEvent, ObservationBody, ScoreBody, TraceBody
-from spyglass_core.domain.otel import spans_to_events
 from spyglass_core.ports.clock import Clock
+from spyglass_tracing.domain.ingestion import EntityEvent, ObservationBody, ScoreBody, TraceBody
+from spyglass_tracing.domain.otel import spans_to_events
 from spyglass_tracing.envelopes import (
     EventError,
     InvalidEvent,

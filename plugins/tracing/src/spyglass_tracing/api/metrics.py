@@ -10,8 +10,8 @@ from litestar import get
 from litestar.params import FromQuery, QueryParameter
 
 from spyglass_core.domain.api_keys import Principal
-from spyglass_core.domain.queries import MetricsQuery
 from spyglass_tracing.api.reads import MAX_PAGE_LIMIT, offset_page, when
+from spyglass_tracing.domain.queries import MetricsQuery
 from spyglass_tracing.read_service import TracingReads
 
 __all__ = ("METRICS_ROUTES",)

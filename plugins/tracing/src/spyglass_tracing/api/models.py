@@ -11,7 +11,6 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from spyglass_core.domain.api_keys import Principal
-from spyglass_core.domain.models import Model
 from spyglass_tracing.admin_schemas import (
     CreateModelRequest,
     ModelPage,
@@ -20,6 +19,7 @@ from spyglass_tracing.admin_schemas import (
     PricingTierBody,
     PricingTierConditionBody,
 )
+from spyglass_tracing.domain.models import Model
 from spyglass_tracing.models_service import ModelService
 from spyglass_tracing.views import page_meta
 

@@ -12,7 +12,6 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import InvalidInput
-from spyglass_core.domain.queries import FilterCondition, ObservationQuery
 from spyglass_core.domain.tracing import ObservationLevel, ObservationType
 from spyglass_tracing.api.reads import (
     MAX_PAGE_LIMIT,
@@ -25,6 +24,7 @@ from spyglass_tracing.api.reads import (
     unless_filtered,
     when,
 )
+from spyglass_tracing.domain.queries import FilterCondition, ObservationQuery
 from spyglass_tracing.read_service import TracingReads
 from spyglass_tracing.views import OBSERVATION_V2_GROUPS, ObservationView, decode_cursor
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from spyglass_core.domain.errors import InvalidInput
-from spyglass_core.domain.queries import FilterCondition, parse_filter
+from spyglass_tracing.domain.queries import FilterCondition, parse_filter
 from spyglass_tracing.views import PageMeta, page_meta, utc
 
 __all__ = (

@@ -10,7 +10,6 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from spyglass_core.domain.api_keys import Principal
-from spyglass_core.domain.scoring import ScoreConfig
 from spyglass_tracing.admin_schemas import (
     CategoryBody,
     CreateScoreConfigRequest,
@@ -18,6 +17,7 @@ from spyglass_tracing.admin_schemas import (
     ScoreConfigResponse,
     UpdateScoreConfigRequest,
 )
+from spyglass_tracing.domain.scoring import ScoreConfig
 from spyglass_tracing.score_configs_service import ScoreConfigService
 from spyglass_tracing.views import page_meta
 

@@ -21,7 +21,6 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import InvalidInput
-from spyglass_core.domain.queries import FilterCondition, ScoreQuery
 from spyglass_core.domain.tracing import ScoreDataType, ScoreSource
 from spyglass_tracing.api.reads import (
     MAX_PAGE_LIMIT,
@@ -34,6 +33,7 @@ from spyglass_tracing.api.reads import (
     unless_filtered,
     when,
 )
+from spyglass_tracing.domain.queries import FilterCondition, ScoreQuery
 from spyglass_tracing.read_service import TracingReads
 from spyglass_tracing.views import ScoreView, decode_cursor
 

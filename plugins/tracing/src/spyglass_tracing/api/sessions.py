@@ -10,8 +10,8 @@ from litestar import get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from spyglass_core.domain.api_keys import Principal
-from spyglass_core.domain.queries import SessionQuery
 from spyglass_tracing.api.reads import MAX_PAGE_LIMIT, offset_page, when
+from spyglass_tracing.domain.queries import SessionQuery
 from spyglass_tracing.read_service import TracingReads
 from spyglass_tracing.views import SessionWithTraces
 

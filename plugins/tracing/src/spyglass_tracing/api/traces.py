@@ -13,7 +13,6 @@ from litestar.status_codes import HTTP_200_OK
 
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import InvalidInput
-from spyglass_core.domain.queries import TraceQuery
 from spyglass_tracing.api.reads import (
     MAX_PAGE_LIMIT,
     TRACE_FILTER_COLUMNS,
@@ -23,6 +22,7 @@ from spyglass_tracing.api.reads import (
     unless_filtered,
     when,
 )
+from spyglass_tracing.domain.queries import TraceQuery
 from spyglass_tracing.read_service import TRACE_GROUPS, TracingReads
 from spyglass_tracing.views import TraceWithFullDetails
 

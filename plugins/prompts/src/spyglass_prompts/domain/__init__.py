@@ -1,0 +1,1 @@
+"""Prompt domain: versions, labels, tags, references and their pure rules."""

@@ -1,0 +1,1 @@
+"""Tracing domain: ingestion events, merge, cost, OTel mapping, read queries, prices."""

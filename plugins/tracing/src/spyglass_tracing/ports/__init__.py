@@ -1,0 +1,1 @@
+"""Ports the tracing plugin owns: the analytics store and its transactional repositories."""

@@ -1,0 +1,119 @@
+"""Analytics store: traces, observations and scores, append-only and versioned.
+
+Contract:
+
+- ``upsert_*`` appends a new version of each row. For one (project, id) the version
+  with the greatest ``event_ts`` is the one read back; with equal ``event_ts`` any of
+  them may win, so writers give each update a later ``event_ts``. Writing the same row
+  twice is harmless: reads never return duplicates.
+- Every read is scoped to one project: a row of another project is never returned,
+  even when its id matches.
+- Deleted rows (``delete_traces``, ``delete_scores``) are never read back. Deleting a
+  trace deletes its observations; scores are kept, as in Langfuse.
+- Reads see every write whose call has returned (read-your-writes in one process).
+- Queries (``find_*``) follow the query struct's documented semantics; ``total`` is the
+  number of matching rows when asked for (offset pagination), else None. Keyset pages
+  (``after``) continue strictly after the given (time, id) in the same order.
+- Driver errors are translated: an unreachable backend raises ``StorageUnavailable``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from spyglass_core.domain.tracing import Observation, Score, Trace
+from spyglass_tracing.domain.queries import (
+    DailyMetric,
+    MetricsQuery,
+    ObservationQuery,
+    Page,
+    ScoreQuery,
+    Session,
+    SessionQuery,
+    TraceMetrics,
+    TraceQuery,
+)
+
+__all__ = ("AnalyticsStore",)
+
+
+class AnalyticsStore(Protocol):
+    """Where traces, observations and scores live for querying."""
+
+    async def upsert_traces(self, traces: Sequence[Trace]) -> None:
+        """Append new versions of these traces (one insert)."""
+
+    async def upsert_observations(self, observations: Sequence[Observation]) -> None:
+        """Append new versions of these observations (one insert)."""
+
+    async def upsert_scores(self, scores: Sequence[Score]) -> None:
+        """Append new versions of these scores (one insert)."""
+
+    async def get_trace(self, project_id: str, trace_id: str) -> Trace | None:
+        """The newest version of a trace, or None when absent or deleted."""
+
+    async def get_observation(self, project_id: str, observation_id: str) -> Observation | None:
+        """The newest version of an observation, or None when absent or deleted."""
+
+    async def get_score(self, project_id: str, score_id: str) -> Score | None:
+        """The newest version of a score, or None when absent or deleted."""
+
+    async def list_observations(self, project_id: str, trace_id: str) -> Sequence[Observation]:
+        """The observations of one trace, ordered by start time then id."""
+
+    async def list_scores(self, project_id: str, trace_id: str) -> Sequence[Score]:
+        """The scores attached to one trace, ordered by timestamp then id."""
+
+    async def delete_traces(self, project_id: str, trace_ids: Sequence[str]) -> None:
+        """Delete traces and their observations. Unknown ids are a no-op."""
+
+    async def delete_scores(self, project_id: str, score_ids: Sequence[str]) -> None:
+        """Delete scores. Unknown ids are a no-op."""
+
+    async def get_traces(self, project_id: str, trace_ids: Sequence[str]) -> Sequence[Trace]:
+        """The newest live version of each of these traces that exists (any order)."""
+
+    async def get_observations(
+        self, project_id: str, observation_ids: Sequence[str]
+    ) -> Sequence[Observation]:
+        """The newest live version of each of these observations that exists (any order)."""
+
+    async def get_scores(self, project_id: str, score_ids: Sequence[str]) -> Sequence[Score]:
+        """The newest live version of each of these scores that exists (any order)."""
+
+    async def find_traces(self, project_id: str, query: TraceQuery) -> Page[Trace]:
+        """Traces matching ``query``, ordered as it says, one offset page with the total."""
+
+    async def find_observations(
+        self, project_id: str, query: ObservationQuery
+    ) -> Page[Observation]:
+        """Observations matching ``query``, newest ``start_time`` first (then id desc)."""
+
+    async def find_scores(self, project_id: str, query: ScoreQuery) -> Page[Score]:
+        """Scores matching ``query``, newest ``timestamp`` first (then id desc)."""
+
+    async def find_sessions(self, project_id: str, query: SessionQuery) -> Page[Session]:
+        """Sessions (distinct ``session_id`` of live traces), newest first."""
+
+    async def get_session(self, project_id: str, session_id: str) -> Session | None:
+        """One session, or None when no live trace carries this ``session_id``."""
+
+    async def session_traces(self, project_id: str, session_id: str) -> Sequence[Trace]:
+        """Every live trace of a session, oldest first."""
+
+    async def trace_metrics(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> dict[str, TraceMetrics]:
+        """Latency, total cost and observation ids of each trace (every id gets an entry)."""
+
+    async def scores_of_traces(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> dict[str, list[Score]]:
+        """The scores attached to each trace, by trace id (every id gets an entry)."""
+
+    async def daily_metrics(self, project_id: str, query: MetricsQuery) -> Page[DailyMetric]:
+        """Per-day counts, costs and usage by model, newest day first, with the total."""
+
+    async def ping(self) -> None:
+        """Check that the backend answers. Raises: StorageUnavailable."""

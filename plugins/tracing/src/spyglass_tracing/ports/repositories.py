@@ -1,0 +1,115 @@
+"""The tracing plugin's transactional repositories; adapters in ``spyglass_tracing.storage``.
+
+They follow the repository contract of ``spyglass_core.ports.repositories`` and are
+reached inside a unit of work with ``uow.repository(PortType)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from spyglass_tracing.domain.ingestion import BatchRecord
+from spyglass_tracing.domain.media import Media
+from spyglass_tracing.domain.models import Model
+from spyglass_tracing.domain.scoring import ScoreConfig
+
+__all__ = (
+    "IngestionBatchRepository",
+    "MediaRepository",
+    "ModelRepository",
+    "ScoreConfigRepository",
+)
+
+
+class ModelRepository(Protocol):
+    """Model definitions with their pricing tiers: a project's own and the platform's.
+
+    Platform (managed) models have ``project_id`` None and are visible to every project.
+    """
+
+    async def add(self, model: Model) -> None:
+        """Store a new model with its tiers.
+
+        Raises: Conflict when the id is taken, or the project already has a model with
+        the same (model_name, start_date, unit).
+        """
+
+    async def get(self, project_id: str, model_id: str) -> Model | None:
+        """A model of this project or a managed one, or None."""
+
+    async def list(
+        self, project_id: str, *, offset: int = 0, limit: int = 50
+    ) -> tuple[Sequence[Model], int]:
+        """The project's models, then the managed ones, each by name then id; and the total."""
+
+    async def candidates(self, project_id: str) -> Sequence[Model]:
+        """Every model usable for matching in this project (its own and the managed)."""
+
+    async def delete(self, project_id: str, model_id: str) -> bool:
+        """Delete one of the project's own models; True if it existed. Managed ones are kept."""
+
+    async def replace_managed(self, models: Sequence[Model]) -> None:
+        """Make the managed models exactly ``models`` (by id): insert, update, drop the rest."""
+
+
+class ScoreConfigRepository(Protocol):
+    """Score configs of a project; names are not unique (as in Langfuse)."""
+
+    async def add(self, config: ScoreConfig) -> None:
+        """Store a new config. Raises: Conflict when the id is taken."""
+
+    async def get(self, project_id: str, config_id: str) -> ScoreConfig | None:
+        """The config with this id in this project, or None."""
+
+    async def list(
+        self, project_id: str, *, offset: int = 0, limit: int = 50
+    ) -> tuple[Sequence[ScoreConfig], int]:
+        """The project's configs, newest first, and the total."""
+
+    async def update(self, config: ScoreConfig) -> None:
+        """Replace a stored config (same id and project). Raises: NotFound when absent."""
+
+
+class IngestionBatchRepository(Protocol):
+    """Stored batches waiting for the worker, and the event ids already accepted."""
+
+    async def seen_event_ids(self, project_id: str, event_ids: Sequence[str]) -> set[str]:
+        """Which of these envelope ids an earlier batch of this project already carried."""
+
+    async def add(self, record: BatchRecord, event_ids: Sequence[str]) -> None:
+        """Record a pending batch and remember its event ids (ids seen before are ignored).
+
+        Raises: Conflict when the batch id is taken.
+        """
+
+    async def get(self, batch_id: str) -> BatchRecord | None:
+        """The record of one batch, or None."""
+
+    async def mark_done(self, batch_id: str, processed_at: datetime) -> None:
+        """Record that the worker applied the batch. A missing id is a no-op."""
+
+    async def pending(
+        self, *, received_before: datetime | None = None, limit: int = 1000
+    ) -> Sequence[BatchRecord]:
+        """Batches not yet done, oldest first (only those received before the given time)."""
+
+    async def prune(self, received_before: datetime) -> int:
+        """Forget done batches and accepted event ids received before the given time.
+
+        Pending batches are kept whatever their age. Returns how many batch records went.
+        """
+
+
+class MediaRepository(Protocol):
+    """Media records of a project, by content-derived id."""
+
+    async def add(self, media: Media) -> None:
+        """Store a new record. Raises: Conflict when (project, id) exists."""
+
+    async def get(self, project_id: str, media_id: str) -> Media | None:
+        """The record, or None."""
+
+    async def update(self, media: Media) -> None:
+        """Replace a stored record (same project and id). Raises: NotFound when absent."""

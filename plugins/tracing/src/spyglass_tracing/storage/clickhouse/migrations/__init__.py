@@ -1,0 +1,1 @@
+"""ClickHouse migrations of the tracing plugin: ordered ``.sql`` files (namespace ``tracing``)."""

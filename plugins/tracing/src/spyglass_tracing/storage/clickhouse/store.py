@@ -1,0 +1,436 @@
+"""ClickHouse (or embedded chDB) implementation of the analytics store.
+
+Built on the host's ``ClickHouseConnection`` (``spyglass_adapters.clickhouse.spi``): every
+client call runs on the connection's own thread, never on the event loop. Tables are
+always named ``{database}.table`` so several stores (one per test, say) can share the
+single chDB engine a process may host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from spyglass_adapters.clickhouse.spi import ClickHouseConnection, apply_migrations
+from spyglass_core.domain.tracing import Observation, Score, Trace
+from spyglass_tracing.domain.queries import (
+    DailyMetric,
+    DailyModelUsage,
+    MetricsQuery,
+    ObservationQuery,
+    Page,
+    ScoreQuery,
+    Session,
+    SessionQuery,
+    TraceMetrics,
+    TraceQuery,
+)
+from spyglass_tracing.ports.analytics import AnalyticsStore
+from spyglass_tracing.storage.clickhouse.mapping import (
+    OBSERVATION_COLUMNS,
+    SCORE_COLUMNS,
+    TRACE_COLUMNS,
+    observation_from_row,
+    observation_to_row,
+    score_from_row,
+    score_to_row,
+    trace_from_row,
+    trace_to_row,
+    utc,
+)
+from spyglass_tracing.storage.clickhouse.queries import (
+    Params,
+    Where,
+    count_sql,
+    daily_days_sql,
+    daily_total_sql,
+    daily_usage_sql,
+    observation_where,
+    page_sql,
+    score_where,
+    select_latest,
+    session_where,
+    sessions_count_sql,
+    sessions_sql,
+    trace_metrics_sql,
+    trace_order,
+    trace_where,
+)
+
+__all__ = (
+    "MIGRATIONS_PACKAGE",
+    "NAMESPACE",
+    "ClickHouseAnalyticsStore",
+    "apply_tracing_migrations",
+)
+
+_T = TypeVar("_T")
+
+NAMESPACE = "tracing"
+"""The namespace of this plugin's storage: its SQL chain and its ClickHouse migrations."""
+MIGRATIONS_PACKAGE = "spyglass_tracing.storage.clickhouse.migrations"
+
+
+def apply_tracing_migrations(client: Any, database: str) -> list[str]:
+    """Apply this plugin's ClickHouse files to ``database`` with a sync client (tools, tests)."""
+    return apply_migrations(client, database, NAMESPACE, MIGRATIONS_PACKAGE)
+
+
+def _session(project_id: str, row: Sequence[Any]) -> Session:
+    session_id, created_at, environment = row
+    return Session(
+        id=session_id, project_id=project_id, created_at=utc(created_at), environment=environment
+    )
+
+
+def _daily_metric(day: str, traces: int, usage: list[DailyModelUsage]) -> DailyMetric:
+    """One day's totals: the sums over its models (None, no model, sorts last)."""
+    usage.sort(key=lambda item: (item.model is None, item.model or ""))
+    return DailyMetric(
+        date=day,
+        count_traces=int(traces),
+        count_observations=sum(item.count_observations for item in usage),
+        total_cost=float(sum(Decimal(repr(item.total_cost)) for item in usage)),
+        usage=usage,
+    )
+
+
+class ClickHouseAnalyticsStore(AnalyticsStore):
+    """Analytics store on ClickHouse tables ``traces``, ``observations`` and ``scores``.
+
+    Args:
+        connection: The host's connection, with this plugin's migrations applied.
+        owns_connection: ``close()`` closes the connection too (stores made by ``open``).
+    """
+
+    def __init__(self, connection: ClickHouseConnection, *, owns_connection: bool = False) -> None:
+        self._connection = connection
+        self._client = connection.client
+        self._owns_connection = owns_connection
+
+    @classmethod
+    async def open(
+        cls, dsn: str, database: str, *, migrate: bool = True, connect_timeout: float = 5.0
+    ) -> ClickHouseAnalyticsStore:
+        """Connect on a connection of its own, optionally migrate, and return a ready store.
+
+        For tools and tests; a serving process shares the host's connection instead.
+
+        Raises:
+            StorageUnavailable: The backend cannot be reached or refused the setup.
+            ValueError: The DSN scheme or database name is not acceptable.
+        """
+        connection = await ClickHouseConnection.open(dsn, database, connect_timeout=connect_timeout)
+        try:
+            if migrate:
+                await connection.migrate(NAMESPACE, MIGRATIONS_PACKAGE)
+        except BaseException:
+            await connection.close()
+            raise
+        return cls(connection, owns_connection=True)
+
+    async def close(self) -> None:
+        """Close the connection when this store opened it; later calls are a no-op."""
+        if self._owns_connection:
+            await self._connection.close()
+
+    async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
+        return await self._connection.run(fn, *args)
+
+    def _table(self, name: str) -> str:
+        return self._connection.table(name)
+
+    def _insert(self, table: str, rows: list[list[Any]], columns: Sequence[str]) -> None:
+        self._client.insert(self._table(table), rows, column_names=list(columns))
+
+    def _rows(self, sql: str, parameters: dict[str, Any]) -> list[Sequence[Any]]:
+        return list(self._client.query(sql, parameters=parameters).result_rows)
+
+    async def upsert_traces(self, traces: Sequence[Trace]) -> None:
+        """Append new versions of these traces (one insert)."""
+        if not traces:
+            return
+        now = datetime.now(UTC)
+        rows = [trace_to_row(trace, default_event_ts=now) for trace in traces]
+        await self._run(self._insert, "traces", rows, TRACE_COLUMNS)
+
+    async def upsert_observations(self, observations: Sequence[Observation]) -> None:
+        """Append new versions of these observations (one insert)."""
+        if not observations:
+            return
+        now = datetime.now(UTC)
+        rows = [observation_to_row(obs, default_event_ts=now) for obs in observations]
+        await self._run(self._insert, "observations", rows, OBSERVATION_COLUMNS)
+
+    async def upsert_scores(self, scores: Sequence[Score]) -> None:
+        """Append new versions of these scores (one insert)."""
+        if not scores:
+            return
+        now = datetime.now(UTC)
+        rows = [score_to_row(score, default_event_ts=now) for score in scores]
+        await self._run(self._insert, "scores", rows, SCORE_COLUMNS)
+
+    def _latest(
+        self,
+        table: str,
+        columns: Sequence[str],
+        where: Where,
+        params: Params,
+        order_by: str = "",
+    ) -> list[Sequence[Any]]:
+        sql = select_latest(self._table(table), columns, where)
+        if order_by:
+            sql += f" ORDER BY {order_by}"
+        return self._rows(sql, params.values)
+
+    def _scalar(self, sql: str, parameters: dict[str, Any]) -> Any:
+        return self._client.query(sql, parameters=parameters).result_rows[0][0]
+
+    def _page(
+        self, sql: str, count: str | None, parameters: dict[str, Any]
+    ) -> tuple[list[Sequence[Any]], int | None]:
+        """A page and, when ``count`` is given, the total: two queries, one thread hop."""
+        rows = self._rows(sql, parameters)
+        total = None if count is None else int(self._scalar(count, parameters))
+        return rows, total
+
+    async def _by_ids(
+        self, table: str, columns: Sequence[str], project_id: str, ids: Sequence[str]
+    ) -> list[Sequence[Any]]:
+        if not ids:
+            return []
+        params = Params(project_id)
+        # The id is the deduplication key, so it filters before LIMIT 1 BY: one query.
+        where = Where(direct=[f"id IN {params.strings(ids)}"])
+        return await self._run(self._latest, table, columns, where, params)
+
+    async def get_trace(self, project_id: str, trace_id: str) -> Trace | None:
+        """The newest version of a trace, or None when absent or deleted."""
+        rows = await self._by_ids("traces", TRACE_COLUMNS, project_id, [trace_id])
+        return trace_from_row(rows[0]) if rows else None
+
+    async def get_observation(self, project_id: str, observation_id: str) -> Observation | None:
+        """The newest version of an observation, or None when absent or deleted."""
+        rows = await self._by_ids("observations", OBSERVATION_COLUMNS, project_id, [observation_id])
+        return observation_from_row(rows[0]) if rows else None
+
+    async def get_score(self, project_id: str, score_id: str) -> Score | None:
+        """The newest version of a score, or None when absent or deleted."""
+        rows = await self._by_ids("scores", SCORE_COLUMNS, project_id, [score_id])
+        return score_from_row(rows[0]) if rows else None
+
+    async def get_traces(self, project_id: str, trace_ids: Sequence[str]) -> Sequence[Trace]:
+        """The newest live version of each of these traces that exists (any order)."""
+        rows = await self._by_ids("traces", TRACE_COLUMNS, project_id, trace_ids)
+        return [trace_from_row(row) for row in rows]
+
+    async def get_observations(
+        self, project_id: str, observation_ids: Sequence[str]
+    ) -> Sequence[Observation]:
+        """The newest live version of each of these observations that exists (any order)."""
+        rows = await self._by_ids("observations", OBSERVATION_COLUMNS, project_id, observation_ids)
+        return [observation_from_row(row) for row in rows]
+
+    async def get_scores(self, project_id: str, score_ids: Sequence[str]) -> Sequence[Score]:
+        """The newest live version of each of these scores that exists (any order)."""
+        rows = await self._by_ids("scores", SCORE_COLUMNS, project_id, score_ids)
+        return [score_from_row(row) for row in rows]
+
+    async def _of_traces(
+        self,
+        table: str,
+        columns: Sequence[str],
+        project_id: str,
+        trace_ids: Sequence[str],
+        order_by: str,
+    ) -> list[Sequence[Any]]:
+        params = Params(project_id)
+        where = Where()
+        # Checked again on the newest version: an older one may name another trace.
+        where.narrowing(f"trace_id IN {params.strings(trace_ids)}")
+        return await self._run(self._latest, table, columns, where, params, order_by)
+
+    async def list_observations(self, project_id: str, trace_id: str) -> Sequence[Observation]:
+        """The observations of one trace, ordered by start time then id."""
+        rows = await self._of_traces(
+            "observations", OBSERVATION_COLUMNS, project_id, [trace_id], "start_time, id"
+        )
+        return [observation_from_row(row) for row in rows]
+
+    async def list_scores(self, project_id: str, trace_id: str) -> Sequence[Score]:
+        """The scores attached to one trace, ordered by timestamp then id."""
+        rows = await self._of_traces(
+            "scores", SCORE_COLUMNS, project_id, [trace_id], "`timestamp`, id"
+        )
+        return [score_from_row(row) for row in rows]
+
+    async def find_traces(self, project_id: str, query: TraceQuery) -> Page[Trace]:
+        """Traces matching ``query``, ordered as it says, one offset page with the total."""
+        params = Params(project_id)
+        table = self._table("traces")
+        where = trace_where(query, params, table)
+        sql = page_sql(
+            table, TRACE_COLUMNS, where, trace_order(query), params,
+            limit=query.limit, offset=query.offset,
+        )  # fmt: skip
+        count = count_sql(table, TRACE_COLUMNS, where)
+        rows, total = await self._run(self._page, sql, count, params.values)
+        return Page(items=[trace_from_row(row) for row in rows], total=total)
+
+    async def find_observations(
+        self, project_id: str, query: ObservationQuery
+    ) -> Page[Observation]:
+        """Observations matching ``query``, newest ``start_time`` first (then id desc)."""
+        params = Params(project_id)
+        table = self._table("observations")
+        where = observation_where(query, params, self._table("traces"))
+        sql = page_sql(
+            table, OBSERVATION_COLUMNS, where, "start_time DESC, id DESC", params,
+            limit=query.limit, offset=query.offset,
+        )  # fmt: skip
+        count = count_sql(table, OBSERVATION_COLUMNS, where) if query.with_total else None
+        rows, total = await self._run(self._page, sql, count, params.values)
+        return Page(items=[observation_from_row(row) for row in rows], total=total)
+
+    async def find_scores(self, project_id: str, query: ScoreQuery) -> Page[Score]:
+        """Scores matching ``query``, newest ``timestamp`` first (then id desc)."""
+        params = Params(project_id)
+        table = self._table("scores")
+        where = score_where(query, params, self._table("traces"))
+        sql = page_sql(
+            table, SCORE_COLUMNS, where, "`timestamp` DESC, id DESC", params,
+            limit=query.limit, offset=query.offset,
+        )  # fmt: skip
+        count = count_sql(table, SCORE_COLUMNS, where) if query.with_total else None
+        rows, total = await self._run(self._page, sql, count, params.values)
+        return Page(items=[score_from_row(row) for row in rows], total=total)
+
+    async def find_sessions(self, project_id: str, query: SessionQuery) -> Page[Session]:
+        """Sessions (distinct ``session_id`` of live traces), newest first."""
+        params = Params(project_id)
+        traces = self._table("traces")
+        where = session_where(params)
+        sql = sessions_sql(traces, where, params, query)
+        count = sessions_count_sql(traces, where, params, query)
+        rows, total = await self._run(self._page, sql, count, params.values)
+        return Page(items=[_session(project_id, row) for row in rows], total=total)
+
+    async def get_session(self, project_id: str, session_id: str) -> Session | None:
+        """One session, or None when no live trace carries this ``session_id``."""
+        params = Params(project_id)
+        sql = sessions_sql(self._table("traces"), session_where(params, session_id), params)
+        rows = await self._run(self._rows, sql, params.values)
+        return _session(project_id, rows[0]) if rows else None
+
+    async def session_traces(self, project_id: str, session_id: str) -> Sequence[Trace]:
+        """Every live trace of a session, oldest first."""
+        params = Params(project_id)
+        where = session_where(params, session_id)
+        rows = await self._run(
+            self._latest, "traces", TRACE_COLUMNS, where, params, "`timestamp`, id"
+        )
+        return [trace_from_row(row) for row in rows]
+
+    async def trace_metrics(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> dict[str, TraceMetrics]:
+        """Latency, total cost and observation ids of each trace (every id gets an entry)."""
+        metrics = {
+            trace_id: TraceMetrics(trace_id=trace_id, latency=0.0, total_cost=0.0)
+            for trace_id in trace_ids
+        }
+        if not metrics:
+            return metrics
+        params = Params(project_id)
+        sql = trace_metrics_sql(self._table("observations"), params, list(metrics))
+        for trace_id, first, last, cost, ids in await self._run(self._rows, sql, params.values):
+            metrics[trace_id] = TraceMetrics(
+                trace_id=trace_id,
+                latency=(utc(last) - utc(first)).total_seconds(),
+                total_cost=0.0 if cost is None else float(cost),
+                observation_ids=list(ids),
+            )
+        return metrics
+
+    async def scores_of_traces(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> dict[str, list[Score]]:
+        """The scores attached to each trace, by trace id (every id gets an entry)."""
+        scores: dict[str, list[Score]] = {trace_id: [] for trace_id in trace_ids}
+        if not scores:
+            return scores
+        rows = await self._of_traces(
+            "scores", SCORE_COLUMNS, project_id, list(scores), "`timestamp`, id"
+        )
+        for row in rows:
+            score = score_from_row(row)
+            assert score.trace_id is not None  # selected by trace id
+            scores[score.trace_id].append(score)
+        return scores
+
+    def _daily(
+        self, query: MetricsQuery, project_id: str
+    ) -> tuple[list[Sequence[Any]], list[Sequence[Any]], int]:
+        traces, observations = self._table("traces"), self._table("observations")
+        params = Params(project_id)
+        days = self._rows(daily_days_sql(traces, query, params), params.values)
+        total = int(self._scalar(daily_total_sql(traces, query, params), params.values))
+        usage: list[Sequence[Any]] = []
+        if days:
+            sql = daily_usage_sql(traces, observations, query, params, [d for d, _ in days])
+            usage = self._rows(sql, params.values)
+        return days, usage, total
+
+    async def daily_metrics(self, project_id: str, query: MetricsQuery) -> Page[DailyMetric]:
+        """Per-day counts, costs and usage by model, newest day first, with the total."""
+        days, usage, total = await self._run(self._daily, query, project_id)
+        by_day: dict[str, list[DailyModelUsage]] = {day: [] for day, _ in days}
+        for day, model, inputs, outputs, totals, n_obs, n_traces, cost in usage:
+            by_day[day].append(
+                DailyModelUsage(
+                    model=model,
+                    input_usage=int(inputs),
+                    output_usage=int(outputs),
+                    total_usage=int(totals),
+                    count_observations=int(n_obs),
+                    count_traces=int(n_traces),
+                    total_cost=0.0 if cost is None else float(cost),
+                )
+            )
+        return Page(items=[_daily_metric(day, n, by_day[day]) for day, n in days], total=total)
+
+    def _delete(self, statements: Sequence[str], parameters: dict[str, Any]) -> None:
+        for statement in statements:
+            self._client.command(statement, parameters=parameters)
+
+    async def delete_traces(self, project_id: str, trace_ids: Sequence[str]) -> None:
+        """Delete traces and their observations. Unknown ids are a no-op."""
+        if not trace_ids:
+            return
+        # Lightweight deletes remove every version at once and are synchronous by default,
+        # so the next read no longer sees them.
+        statements = (
+            f"DELETE FROM {self._table('observations')} "
+            "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
+            f"DELETE FROM {self._table('traces')} "
+            "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
+        )
+        parameters = {"project_id": project_id, "ids": list(trace_ids)}
+        await self._run(self._delete, statements, parameters)
+
+    async def delete_scores(self, project_id: str, score_ids: Sequence[str]) -> None:
+        """Delete scores. Unknown ids are a no-op."""
+        if not score_ids:
+            return
+        statement = (
+            f"DELETE FROM {self._table('scores')} "
+            "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}"
+        )
+        parameters = {"project_id": project_id, "ids": list(score_ids)}
+        await self._run(self._delete, (statement,), parameters)
+
+    async def ping(self) -> None:
+        """Check that the backend answers. Raises: StorageUnavailable."""
+        await self._connection.ping()

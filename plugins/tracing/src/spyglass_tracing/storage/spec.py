@@ -1,0 +1,32 @@
+"""What the tracing plugin stores, as ``register_storage`` reports it."""
+
+from __future__ import annotations
+
+from spyglass_core.hookspecs import RepositorySpec, StorageSpec
+from spyglass_tracing.ports.repositories import (
+    IngestionBatchRepository,
+    MediaRepository,
+    ModelRepository,
+    ScoreConfigRepository,
+)
+from spyglass_tracing.storage import memory, sql
+from spyglass_tracing.storage.clickhouse.store import MIGRATIONS_PACKAGE, NAMESPACE
+
+__all__ = ("storage_spec",)
+
+
+def storage_spec() -> StorageSpec:
+    """Prices, score configs, ingestion batches and media in SQL; traces in ClickHouse."""
+    return StorageSpec(
+        namespace=NAMESPACE,
+        repositories=(
+            RepositorySpec(ModelRepository, sql.SqlModels, memory.MemoryModels),
+            RepositorySpec(ScoreConfigRepository, sql.SqlScoreConfigs, memory.MemoryScoreConfigs),
+            RepositorySpec(
+                IngestionBatchRepository, sql.SqlIngestionBatches, memory.MemoryIngestionBatches
+            ),
+            RepositorySpec(MediaRepository, sql.SqlMedia, memory.MemoryMedia),
+        ),
+        sql_migrations="spyglass_tracing.storage.migrations",
+        clickhouse_migrations=MIGRATIONS_PACKAGE,
+    )

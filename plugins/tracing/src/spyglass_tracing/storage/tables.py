@@ -1,0 +1,150 @@
+"""The tracing plugin's transactional tables (SQLAlchemy Core); its migrations create them."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from spyglass_adapters.sql.spi import new_metadata
+
+__all__ = (
+    "ingestion_batches",
+    "ingestion_event_ids",
+    "media",
+    "metadata",
+    "models",
+    "prices",
+    "pricing_tiers",
+    "score_configs",
+)
+
+metadata = new_metadata()
+
+_TS = sa.DateTime(timezone=True)
+
+models = sa.Table(
+    "models",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column(
+        "project_id",
+        sa.String(255),
+        sa.ForeignKey("projects.id", ondelete="CASCADE"),
+        nullable=True,
+    ),
+    sa.Column("model_name", sa.String(255), nullable=False),
+    sa.Column("match_pattern", sa.Text, nullable=False),
+    sa.Column("start_date", _TS, nullable=True),
+    sa.Column("unit", sa.String(64), nullable=True),
+    sa.Column("tokenizer_id", sa.String(255), nullable=True),
+    sa.Column("tokenizer_config", sa.JSON, nullable=True),
+    # The domain leaves both optional (managed models may come without them).
+    sa.Column("created_at", _TS, nullable=True),
+    sa.Column("updated_at", _TS, nullable=True),
+    sa.Index("ix_models_project_id_model_name", "project_id", "model_name"),
+)
+
+pricing_tiers = sa.Table(
+    "pricing_tiers",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column(
+        "model_id",
+        sa.String(255),
+        sa.ForeignKey("models.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("is_default", sa.Boolean, nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("conditions", sa.JSON, nullable=False),
+)
+
+# USD per unit of one usage type; a double gives the domain's floats back unchanged.
+prices = sa.Table(
+    "prices",
+    metadata,
+    sa.Column(
+        "pricing_tier_id",
+        sa.String(255),
+        sa.ForeignKey("pricing_tiers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("usage_type", sa.String(255), primary_key=True),
+    sa.Column("price", sa.Double, nullable=False),
+)
+
+score_configs = sa.Table(
+    "score_configs",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column(
+        "project_id",
+        sa.String(255),
+        sa.ForeignKey("projects.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("data_type", sa.String(16), nullable=False),
+    sa.Column("is_archived", sa.Boolean, nullable=False),
+    sa.Column("min_value", sa.Double, nullable=True),
+    sa.Column("max_value", sa.Double, nullable=True),
+    sa.Column("categories", sa.JSON, nullable=True),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("updated_at", _TS, nullable=False),
+    sa.Index("ix_score_configs_project_id_created_at", "project_id", "created_at"),
+)
+
+# No foreign key to projects: recording a batch is on the ingestion hot path.
+ingestion_batches = sa.Table(
+    "ingestion_batches",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("project_id", sa.String(255), nullable=False),
+    sa.Column("blob_key", sa.Text, nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("received_at", _TS, nullable=False),
+    sa.Column("event_count", sa.Integer, nullable=False),
+    sa.Column("processed_at", _TS, nullable=True),
+    # Partial: only pending batches are indexed, so the index stays as small as the backlog.
+    sa.Index(
+        "ix_ingestion_batches_pending",
+        "received_at",
+        "id",
+        sqlite_where=sa.text("processed_at IS NULL"),
+        postgresql_where=sa.text("processed_at IS NULL"),
+    ),
+    # Pruning old records (IngestionBatchRepository.prune) walks them by age.
+    sa.Index("ix_ingestion_batches_received_at", "received_at"),
+)
+
+# Envelope ids already accepted, per project: the dedupe set of the ingestion API.
+ingestion_event_ids = sa.Table(
+    "ingestion_event_ids",
+    metadata,
+    sa.Column("project_id", sa.String(255), primary_key=True),
+    sa.Column("event_id", sa.String(800), primary_key=True),
+    sa.Column("received_at", _TS, nullable=False),
+    sa.Index("ix_ingestion_event_ids_received_at", "received_at"),
+)
+
+media = sa.Table(
+    "media",
+    metadata,
+    sa.Column(
+        "project_id",
+        sa.String(255),
+        sa.ForeignKey("projects.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("sha256_hash", sa.String(128), nullable=False),
+    sa.Column("content_type", sa.String(255), nullable=False),
+    sa.Column("content_length", sa.BigInteger, nullable=False),
+    sa.Column("blob_key", sa.Text, nullable=False),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("uploaded_at", _TS, nullable=True),
+    sa.Column("upload_http_status", sa.Integer, nullable=True),
+    sa.Column("upload_http_error", sa.Text, nullable=True),
+)

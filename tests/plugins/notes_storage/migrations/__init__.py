@@ -1,0 +1,1 @@
+"""Alembic chain of the notes test plugin."""
