@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import clickhouse_connect
+import msgspec
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -50,6 +51,17 @@ def test_migrate_creates_both_schemas(settings: Settings) -> None:
         client.close()
     assert {"traces", "observations", "scores", "schema_migrations"} <= set(names)
     assert "Migrations applied." in invoke(settings, "migrate")  # idempotent
+
+
+def test_a_disabled_plugin_creates_no_tables(settings: Settings) -> None:
+    disabled = msgspec.structs.replace(settings, disable_plugins=("prompts",))
+    assert "Migrations applied." in invoke(disabled, "migrate")
+    engine = sa.create_engine(f"sqlite:///{settings.resolved_data_dir / 'spyglass.db'}")
+    with engine.connect() as conn:
+        tables = set(sa.inspect(conn).get_table_names())
+    engine.dispose()
+    assert {"organizations", "projects", "models", "alembic_version_tracing"} <= tables
+    assert not {t for t in tables if "prompt" in t}, tables
 
 
 def test_projects_and_keys_lifecycle(settings: Settings) -> None:
