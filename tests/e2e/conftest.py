@@ -156,6 +156,7 @@ class SpyglassServer:
     data_dir: Path
     log_dir: Path
     env: dict[str, str] = field(default_factory=dict)
+    command: list[str] = field(default_factory=lambda: [str(SPYGLASS_BIN)])
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
@@ -181,7 +182,7 @@ class SpyglassServer:
         self.log_path = self.log_dir / f"spyglass-{self.starts}-{self.port}.log"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [str(SPYGLASS_BIN), "serve", "--port", str(self.port)],
+                [*self.command, "serve", "--port", str(self.port)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -248,7 +249,7 @@ class SpyglassServer:
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run ``spyglass ARGS`` against the same data directory and settings."""
         done = subprocess.run(
-            [str(SPYGLASS_BIN), *args],
+            [*self.command, *args],
             capture_output=True,
             text=True,
             env=self.process_env,
@@ -284,6 +285,7 @@ class ServerFactory:
         *,
         data_dir: Path | None = None,
         start: bool = True,
+        command: list[str] | None = None,
     ) -> SpyglassServer:
         index = len(self._servers)
         if data_dir is None:
@@ -292,6 +294,8 @@ class ServerFactory:
         log_dir = self._tmp_path / f"logs-{index}"
         log_dir.mkdir(parents=True, exist_ok=True)
         server = SpyglassServer(data_dir=data_dir, log_dir=log_dir, env=dict(env or {}))
+        if command is not None:
+            server.command = command
         self._servers.append(server)
         return server.start() if start else server
 

@@ -1,0 +1,1 @@
+"""Alembic revisions of spyglass-notes (recorded in ``alembic_version_notes``)."""

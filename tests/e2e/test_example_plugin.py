@@ -1,0 +1,116 @@
+"""The out-of-tree example plugin, installed into a deployment as a third party would.
+
+A deployment environment is a virtualenv layered on the project's (a ``.pth`` adds its
+site-packages), so installing ``examples/spyglass-notes`` there with a real installer
+changes nothing for the other tests. The server runs with that environment's Python.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import REPO_ROOT, ServerFactory, SpyglassServer
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLE = REPO_ROOT / "examples" / "spyglass-notes"
+
+
+def _uv(*args: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    done = subprocess.run(["uv", *args], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, f"uv {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+
+
+@pytest.fixture
+def deployment_python(tmp_path: Path) -> Path:
+    """The python of a fresh environment that sees the project's installed packages."""
+    venv = tmp_path / "deployment"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site_packages = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    project_site = sysconfig.get_paths()["purelib"]
+    # addsitedir (not a bare path line) so the project's own .pth files (editable installs)
+    # are processed too.
+    (site_packages / "spyglass_project.pth").write_text(
+        f"import site; site.addsitedir({project_site!r})\n"
+    )
+    return python
+
+
+def _post_note(
+    server: SpyglassServer, note_id: str, text: str, keys: dict[str, str]
+) -> httpx.Response:
+    auth = (keys["LANGFUSE_PUBLIC_KEY"], keys["LANGFUSE_SECRET_KEY"])
+    return httpx.post(
+        f"{server.base_url}/api/public/notes", json={"id": note_id, "text": text}, auth=auth
+    )
+
+
+def _get_note(server: SpyglassServer, note_id: str, keys: dict[str, str]) -> httpx.Response:
+    auth = (keys["LANGFUSE_PUBLIC_KEY"], keys["LANGFUSE_SECRET_KEY"])
+    return httpx.get(f"{server.base_url}/api/public/notes/{note_id}", auth=auth)
+
+
+def _plugin_names(server: SpyglassServer, keys: dict[str, str]) -> set[str]:
+    auth = (keys["LANGFUSE_PUBLIC_KEY"], keys["LANGFUSE_SECRET_KEY"])
+    response = httpx.get(f"{server.base_url}/api/internal/plugins", auth=auth)
+    assert response.status_code == 200, response.text
+    return {plugin["name"] for plugin in response.json()}
+
+
+def test_install_restart_use_restart_uninstall(
+    deployment_python: Path, spyglass_server: ServerFactory
+) -> None:
+    command = [str(deployment_python), "-c", "from spyglass.cli import main; main()"]
+    server = spyglass_server(command=command)
+    keys = dict(server.printed_keys or {})
+    assert keys, server.log()
+    assert _post_note(server, "n1", "hello", keys).status_code in (404, 405)
+    assert "notes" not in _plugin_names(server, keys)
+
+    _uv("pip", "install", "--python", str(deployment_python), "--no-deps", str(EXAMPLE))
+    server.restart()
+    assert "notes" in _plugin_names(server, keys)
+    created = _post_note(server, "n1", "hello", keys)
+    assert created.status_code == 201, created.text
+    assert created.json()["text"] == "hello"
+    assert _get_note(server, "missing", keys).status_code == 404
+
+    server.restart()
+    kept = _get_note(server, "n1", keys)
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["text"] == "hello"
+
+    _uv("pip", "uninstall", "--python", str(deployment_python), "spyglass-notes")
+    server.restart()  # starts (health answers) with the plugin's table and records left
+    assert "notes" not in _plugin_names(server, keys)
+    assert _post_note(server, "n2", "gone", keys).status_code in (404, 405)
+
+
+def test_the_example_passes_its_own_contract_suite(deployment_python: Path) -> None:
+    _uv("pip", "install", "--python", str(deployment_python), "--no-deps", str(EXAMPLE))
+    done = subprocess.run(
+        [str(deployment_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        capture_output=True,
+        text=True,
+        cwd=EXAMPLE,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "14 passed" in done.stdout, done.stdout
