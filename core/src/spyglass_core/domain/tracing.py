@@ -1,8 +1,8 @@
-"""Traces, observations and scores: the shapes the analytics store keeps.
+"""Traces, observations and scores: the vocabulary of the cross-feature trace ports.
 
-These mirror the ClickHouse tables (one row version per write, the newest
-``event_ts`` wins). The tracing plugin fills them from ingestion events; the rules
-that merge an update into a stored row belong next to these types when it lands.
+Features exchange these through ``spyglass_core.ports.traces`` (a reader and a score
+writer). The tracing plugin stores them (one row version per write, the newest
+``event_ts`` wins) and owns every rule about how they are ingested and merged.
 """
 
 from __future__ import annotations
@@ -14,9 +14,6 @@ import msgspec
 
 __all__ = (
     "DEFAULT_ENVIRONMENT",
-    "MAX_COST",
-    "MAX_PROMPT_VERSION",
-    "MAX_USAGE_COUNT",
     "Observation",
     "ObservationLevel",
     "ObservationType",
@@ -27,15 +24,6 @@ __all__ = (
 )
 
 DEFAULT_ENVIRONMENT = "default"
-
-# What the analytics store can hold (ClickHouse UInt64, Decimal64(12), UInt16): values
-# beyond these are dropped at ingestion rather than left to fail a whole batch's insert.
-MAX_USAGE_COUNT = 2**64 - 1
-"""The largest usage count of one usage type."""
-MAX_COST = 999_999.0
-"""The largest cost in USD of one usage type of one observation."""
-MAX_PROMPT_VERSION = 65_535
-"""The largest prompt version an observation may link to."""
 
 
 class ObservationType(enum.Enum):

@@ -13,7 +13,10 @@ from typing import Any
 
 import msgspec
 
-from spyglass_core.domain.tracing import MAX_PROMPT_VERSION, ObservationLevel, ObservationType
+from spyglass_core.domain.tracing import (
+    ObservationLevel,
+    ObservationType,
+)
 from spyglass_tracing.domain.ingestion import (
     UNSET,
     EntityEvent,
@@ -22,6 +25,7 @@ from spyglass_tracing.domain.ingestion import (
     TraceBody,
     validate_id,
 )
+from spyglass_tracing.domain.limits import MAX_PROMPT_VERSION
 from spyglass_tracing.domain.merge import score_value_fields
 from spyglass_tracing.views import utc
 

@@ -9,7 +9,9 @@ from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.event_publisher import EventPublisher
 from spyglass_core.ports.task_queue import TaskQueue
+from spyglass_core.ports.traces import ScoreWriter, TraceReader
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_tracing.cross_feature import AnalyticsTraceReader, IngestingScoreWriter
 from spyglass_tracing.intake import BatchIntake
 from spyglass_tracing.media_service import MediaService
 from spyglass_tracing.models_service import ModelService
@@ -101,3 +103,13 @@ class TracingProvider(Provider):
     @provide
     def reads(self, analytics: AnalyticsStore) -> TracingReads:
         return TracingReads(analytics)
+
+    @provide
+    def trace_reader(self, analytics: AnalyticsStore) -> TraceReader:
+        """Core's cross-feature port: other features read traces through it."""
+        return AnalyticsTraceReader(analytics)
+
+    @provide
+    def score_writer(self, intake: BatchIntake, checker: ScoreConfigChecker) -> ScoreWriter:
+        """Core's cross-feature port: other features (evaluations) write scores through it."""
+        return IngestingScoreWriter(intake, checker)

@@ -24,7 +24,7 @@ from typing import Any
 
 import msgspec
 
-from spyglass_core.domain.tracing import MAX_COST, MAX_USAGE_COUNT
+from spyglass_tracing.domain.limits import MAX_COST, MAX_USAGE_COUNT
 from spyglass_tracing.domain.models import Model, PricingTier, PricingTierCondition
 
 __all__ = (

@@ -28,7 +28,6 @@ import msgspec
 
 from spyglass_core.domain.tracing import (
     DEFAULT_ENVIRONMENT,
-    MAX_PROMPT_VERSION,
     Observation,
     ObservationLevel,
     ObservationType,
@@ -46,6 +45,7 @@ from spyglass_tracing.domain.ingestion import (
     TraceBody,
     sanitize_environment,
 )
+from spyglass_tracing.domain.limits import MAX_PROMPT_VERSION
 
 __all__ = (
     "apply_observation_events",

@@ -1,0 +1,53 @@
+"""Cross-feature ports over traces: how a feature reads traces and writes scores.
+
+Datasets link items to traces and evaluations score them, without importing the plugin
+that stores traces: that plugin implements these ports and provides them through dishka.
+When it is not installed, asking the container for them fails, and so does the feature
+that needs them, at start-up rather than at the first request.
+
+Contract:
+
+- Every call is scoped to one project; another project's ids read as absent.
+- Reads return the newest version of each row; deleted rows are absent.
+- ``write_scores`` is durable when it returns (as an API-ingested score is): the score
+  becomes readable once the ingestion worker applied it, a few hundred milliseconds later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from spyglass_core.domain.tracing import Observation, Score, Trace
+
+__all__ = ("ScoreWriter", "TraceReader")
+
+
+class TraceReader(Protocol):
+    """Read access to one project's traces, their observations and their scores."""
+
+    async def get_trace(self, project_id: str, trace_id: str) -> Trace | None:
+        """The trace, or None."""
+
+    async def get_observation(self, project_id: str, observation_id: str) -> Observation | None:
+        """The observation, or None."""
+
+    async def observations_of_trace(self, project_id: str, trace_id: str) -> Sequence[Observation]:
+        """Every observation of the trace, by start time."""
+
+    async def scores_of_trace(self, project_id: str, trace_id: str) -> Sequence[Score]:
+        """Every score of the trace and of its observations."""
+
+
+class ScoreWriter(Protocol):
+    """Records scores as if a client had sent them to the scores API."""
+
+    async def write_scores(self, project_id: str, scores: Sequence[Score]) -> None:
+        """Accept these scores (a score with an id already stored replaces it).
+
+        Raises:
+            InvalidInput: a score breaks its score config or the score rules; nothing
+                was stored.
+            RateLimited: ingestion is past its bound; retry later.
+            StorageUnavailable: storage failed; nothing was acknowledged.
+        """

@@ -1,0 +1,92 @@
+"""The tracing plugin's implementations of core's cross-feature ports over traces."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.domain.tracing import Observation, Score, ScoreDataType, Trace
+from spyglass_core.ports.traces import ScoreWriter, TraceReader
+from spyglass_tracing.domain.ingestion import EntityEvent, ScoreBody
+from spyglass_tracing.envelopes import InvalidEvent, normalize_score
+from spyglass_tracing.intake import Attribution, BatchIntake
+from spyglass_tracing.ports.analytics import AnalyticsStore
+from spyglass_tracing.score_rules import ScoreConfigChecker
+
+__all__ = ("AnalyticsTraceReader", "IngestingScoreWriter")
+
+_INTERNAL = Attribution(sdk_name="spyglass-internal")
+
+
+class AnalyticsTraceReader(TraceReader):
+    """Reads through the analytics store."""
+
+    def __init__(self, analytics: AnalyticsStore) -> None:
+        self._analytics = analytics
+
+    async def get_trace(self, project_id: str, trace_id: str) -> Trace | None:
+        return await self._analytics.get_trace(project_id, trace_id)
+
+    async def get_observation(self, project_id: str, observation_id: str) -> Observation | None:
+        return await self._analytics.get_observation(project_id, observation_id)
+
+    async def observations_of_trace(self, project_id: str, trace_id: str) -> Sequence[Observation]:
+        return await self._analytics.list_observations(project_id, trace_id)
+
+    async def scores_of_trace(self, project_id: str, trace_id: str) -> Sequence[Score]:
+        return await self._analytics.list_scores(project_id, trace_id)
+
+
+class IngestingScoreWriter(ScoreWriter):
+    """Sends scores through the ingestion pipeline, so they are durable and merged alike."""
+
+    def __init__(self, intake: BatchIntake, checker: ScoreConfigChecker) -> None:
+        self._intake = intake
+        self._checker = checker
+
+    async def write_scores(self, project_id: str, scores: Sequence[Score]) -> None:
+        if any(score.project_id != project_id for score in scores):
+            raise InvalidInput("Every score must belong to the project it is written to")
+        bodies = [_body(score) for score in scores]
+        problems = [p for p in await self._checker.problems(project_id, bodies) if p]
+        if problems:
+            raise InvalidInput("Invalid score", details="; ".join(problems))
+        events = [
+            EntityEvent(
+                id=uuid.uuid4().hex, type="score-create", timestamp=score.timestamp, score=body
+            )
+            for score, body in zip(scores, bodies, strict=True)
+        ]
+        await self._intake.accept(project_id, events, source="scores", attribution=_INTERNAL)
+
+
+def _body(score: Score) -> ScoreBody:
+    try:
+        return normalize_score(_raw_body(score), allow_eval=True)
+    except InvalidEvent as error:
+        raise InvalidInput("Invalid score", details=error.message) from None
+
+
+def _raw_body(score: Score) -> ScoreBody:
+    value: float | str | bool = score.value
+    if score.data_type is not ScoreDataType.NUMERIC and score.string_value is not None:
+        value = score.string_value
+    return ScoreBody(
+        id=score.id,
+        name=score.name,
+        value=value,
+        trace_id=score.trace_id,
+        observation_id=score.observation_id,
+        session_id=score.session_id,
+        dataset_run_id=score.dataset_run_id,
+        data_type=score.data_type.value,
+        config_id=score.config_id,
+        comment=score.comment,
+        metadata=dict(score.metadata),
+        environment=score.environment,
+        source=score.source.value,
+        queue_id=score.queue_id,
+        timestamp=score.timestamp,
+        author_user_id=score.author_user_id,
+    )
