@@ -16,7 +16,7 @@ from litestar import Litestar
 
 from spyglass.app import create_app
 from spyglass.di import make_container
-from spyglass.plugins import make_plugin_manager
+from spyglass.plugins import make_plugin_manager, register_plugins
 from spyglass.runtime import attach_tasks, migrate_sql
 from spyglass.settings import Settings
 from spyglass_core.domain.api_keys import KeyPair
@@ -60,8 +60,7 @@ async def embedded_app(
 ) -> AsyncIterator[EmbeddedApp]:
     """Build the real app on ``settings`` with extra plugin objects registered."""
     pm = make_plugin_manager(load_entrypoints=False)
-    for plugin in plugins:
-        pm.register(plugin)
+    register_plugins(pm, plugins)
     await migrate_sql(settings, pm)
     container = make_container(settings, pm)
     queue = await attach_tasks(pm, settings, container)
@@ -89,6 +88,8 @@ async def embedded_app(
             for handler in app.on_shutdown:
                 await handler()  # type: ignore[misc]
     finally:
+        # Let tasks still running (event deliveries) finish, as a worker's shutdown does.
+        await queue.broker.wait_all()  # type: ignore[attr-defined]
         await queue.broker.shutdown()
         await container.close()
 

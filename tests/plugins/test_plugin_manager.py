@@ -18,6 +18,7 @@ from spyglass.plugins import (
     collect_tasks,
     make_plugin_manager,
     plugin_infos,
+    register_plugins,
 )
 from spyglass_core.hookspecs import ApiSurface, EvaluatorSpec, PluginConfig, TaskSpec, hookimpl
 
@@ -166,3 +167,31 @@ def test_same_path_on_other_surface_is_not_a_duplicate() -> None:
     assert [handler.handler_name for handler in public] == ["health", "list_projects", "things"]
     internal = collect_routes(pm, ApiSurface.INTERNAL, PluginConfig())
     assert [handler.handler_name for handler in internal] == ["list_plugins"]
+
+
+def test_a_plugin_registered_after_start_is_validated() -> None:
+    class Typo:
+        @hookimpl
+        def register_route(self) -> list[Any]:
+            return []
+
+    pm = make_plugin_manager(load_entrypoints=False)
+    with pytest.raises(StartupError, match="register_route"):
+        register_plugins(pm, [Typo()])
+
+
+def test_routes_are_collected_through_pluggy_so_hookwrappers_see_them() -> None:
+    seen: list[int] = []
+
+    class Watcher:
+        @hookimpl(wrapper=True)
+        def register_routes(self, surface: ApiSurface) -> Any:
+            handlers = yield
+            if surface is ApiSurface.PUBLIC:
+                seen.append(sum(len(result or []) for result in handlers))
+            return handlers
+
+    pm = make_plugin_manager(load_entrypoints=False)
+    register_plugins(pm, [Watcher()])
+    handlers = collect_routes(pm, ApiSurface.PUBLIC, PluginConfig())
+    assert seen == [len(handlers)] and len(handlers) >= 2  # health and projects

@@ -38,27 +38,42 @@ logger = logging.getLogger(__name__)
 def collect_routes(
     pm: pluggy.PluginManager, surface: ApiSurface, config: PluginConfig
 ) -> list[Any]:
-    """Every plugin's handlers for ``surface``.
+    """Every plugin's handlers for ``surface``, collected through the hook.
+
+    The call goes through pluggy, so hookwrappers and ``SPYGLASS_TRACE_PLUGINS`` see it.
 
     Raises:
         StartupError: two plugins claim the same method on the same path.
     """
-    claimed: dict[tuple[str, str], str] = {}
+    results: list[Sequence[Any] | None] = pm.hook.register_routes(surface=surface, config=config)
     handlers: list[Any] = []
-    for impl in pm.hook.register_routes.get_hookimpls():  # in registration order
-        kwargs = {"surface": surface, "config": config}
-        result = cast("Sequence[Any] | None", impl.function(*[kwargs[n] for n in impl.argnames]))
+    claimed: set[tuple[str, str]] = set()
+    for result in reversed(results):  # pluggy answers last-registered first
         if not result:
             continue
-        for method, path in _routes_of(result):
-            owner = claimed.setdefault((method, path), impl.plugin_name)
-            if owner != impl.plugin_name:
+        for route in _routes_of(result):
+            if route in claimed:
+                method, path = route
+                first, second = _claimants(pm, surface, config, route)
                 raise StartupError(
                     f"Duplicate route {method} {surface.value} {path}: "
-                    f"registered by '{owner}' and '{impl.plugin_name}'"
+                    f"registered by '{first}' and '{second}'"
                 )
+            claimed.add(route)
         handlers.extend(result)
     return handlers
+
+
+def _claimants(
+    pm: pluggy.PluginManager, surface: ApiSurface, config: PluginConfig, route: tuple[str, str]
+) -> tuple[str, str]:
+    """The two plugins claiming ``route``; asked of each hookimpl only to word the error."""
+    kwargs = {"surface": surface, "config": config}
+    owners: list[str] = []
+    for impl in pm.hook.register_routes.get_hookimpls():  # in registration order
+        result = cast("Sequence[Any] | None", impl.function(*[kwargs[n] for n in impl.argnames]))
+        owners.extend(impl.plugin_name for claimed in _routes_of(result or []) if claimed == route)
+    return owners[0], owners[1]
 
 
 def _routes_of(handlers: Sequence[Any]) -> list[tuple[str, str]]:

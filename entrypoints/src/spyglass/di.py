@@ -14,7 +14,12 @@ import pluggy
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from litestar import Request
 
-from spyglass.events import HookEventPublisher, collect_event_handlers
+from spyglass.events import (
+    EventDelivery,
+    EventHandlers,
+    QueuedEventPublisher,
+    collect_event_handlers,
+)
 from spyglass.settings import Settings
 from spyglass.storage import collect_storage, migrate_clickhouse, sql_repositories
 from spyglass_adapters.blobs import ObstoreBlobStore
@@ -118,10 +123,16 @@ class CoreProvider(Provider):
         )
 
     @provide
-    def event_publisher(
-        self, pm: pluggy.PluginManager, container: AsyncContainer
-    ) -> EventPublisher:
-        return HookEventPublisher(collect_event_handlers(pm), container)
+    def event_handlers(self, pm: pluggy.PluginManager) -> EventHandlers:
+        return collect_event_handlers(pm)
+
+    @provide
+    def event_publisher(self, handlers: EventHandlers, queue: TaskQueue) -> EventPublisher:
+        return QueuedEventPublisher(handlers, queue)
+
+    @provide
+    def event_delivery(self, handlers: EventHandlers, container: AsyncContainer) -> EventDelivery:
+        return EventDelivery(handlers, container)
 
     @provide
     def project_admin(

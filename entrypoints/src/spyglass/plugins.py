@@ -26,6 +26,7 @@ __all__ = (
     "make_plugin_manager",
     "plugin_infos",
     "plugin_manager_for",
+    "register_plugins",
 )
 
 ENTRY_POINT_GROUP = f"{PROJECT_NAME}.plugins"
@@ -76,16 +77,31 @@ def make_plugin_manager(
             pm.register(importlib.import_module(dotted), name=dotted)
     if load_entrypoints:
         pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as error:
-        raise StartupError(f"Plugin '{error.plugin}' is invalid: {error}") from error
+    _check_pending(pm)
     if trace:
         pm.add_hookcall_monitoring(
             lambda name, impls, kwargs: logger.warning("hook %s(%s)", name, sorted(kwargs)),
             lambda outcome, name, impls, kwargs: logger.warning("hook %s done", name),
         )
     return pm
+
+
+def register_plugins(pm: pluggy.PluginManager, plugins: Iterable[object]) -> None:
+    """Register plugin objects after start (tests, embedding applications) and validate them.
+
+    Raises:
+        StartupError: a hookimpl matches no hookspec or has arguments the spec lacks.
+    """
+    for plugin in plugins:
+        pm.register(plugin)
+    _check_pending(pm)
+
+
+def _check_pending(pm: pluggy.PluginManager) -> None:
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as error:
+        raise StartupError(f"Plugin '{error.plugin}' is invalid: {error}") from error
 
 
 def plugin_manager_for(settings: Settings) -> pluggy.PluginManager:

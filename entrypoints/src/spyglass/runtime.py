@@ -12,7 +12,12 @@ from dishka import AsyncContainer
 from dishka.integrations.taskiq import setup_dishka as setup_taskiq_dishka
 
 from spyglass.di import make_container
-from spyglass.plugins import collect_evaluators, collect_tasks, plugin_manager_for
+from spyglass.plugins import (
+    collect_evaluators,
+    collect_tasks,
+    plugin_manager_for,
+    register_plugins,
+)
 from spyglass.settings import Settings, ensure_salt
 from spyglass.storage import collect_storage, sql_chains
 from spyglass_adapters.queue import TaskiqTaskQueue
@@ -68,8 +73,7 @@ async def open_runtime(
     settings = ensure_salt(settings)
     settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
     pm = plugin_manager_for(settings)
-    for plugin in plugins:
-        pm.register(plugin)
+    register_plugins(pm, plugins)
     if settings.migrate_on_start if migrate is None else migrate:
         await migrate_sql(settings, pm)
     container = make_container(settings, pm)
