@@ -1,7 +1,7 @@
 """The public surface a plugin's ``storage/memory.py`` builds its fakes on (unit tests only).
 
 A memory repository is constructed with the unit of work's ``MemoryTables`` and keeps
-its rows in named dicts: ``tables.table("prompts")``. The unit of work copies every dict
+its rows in named dicts: ``tables.table("notes")``. The unit of work copies every dict
 on enter and publishes the copies on commit, so a repository only has to store immutable
 values (frozen structs, tuples, private copies of JSON) for commit and rollback to hold.
 Name tables after the plugin's SQL tables; two plugins must not share a name.

@@ -72,6 +72,3 @@ users = sa.Table(
     sa.Column("name", sa.String(255), nullable=True),
     sa.Column("created_at", _TS, nullable=False),
 )
-
-# One row per prompt version. The unique (project_id, name, version) index also serves
-# every lookup by (project_id, name).

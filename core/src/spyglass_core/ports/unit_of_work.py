@@ -13,7 +13,7 @@ Contract:
 - Driver errors are translated: an unreachable database raises ``StorageUnavailable``,
   a unique violation ``Conflict``.
 - The shared kernel's repositories are attributes; a feature's repositories are asked
-  for by their port type, ``uow.repository(PromptRepository)``, and exist when the
+  for by their port type, ``uow.repository(NoteRepository)``, and exist when the
   plugin that owns them registered them through ``register_storage``.
 """
 

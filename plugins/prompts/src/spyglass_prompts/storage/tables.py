@@ -12,6 +12,8 @@ metadata = new_metadata()
 
 _TS = sa.DateTime(timezone=True)
 
+# One row per prompt version. The unique (project_id, name, version) index also serves
+# every lookup by (project_id, name).
 prompts = sa.Table(
     "prompts",
     metadata,
