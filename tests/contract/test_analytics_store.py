@@ -11,12 +11,13 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import clickhouse_connect
 import msgspec
 import pytest
 
-from spyglass_adapters.clickhouse.migrator import split_statements
+from spyglass_adapters.clickhouse.migrator import ClickHouseMigrator, Migration, split_statements
 from spyglass_core.domain.errors import InvalidInput, StorageUnavailable
 from spyglass_core.domain.tracing import (
     Observation,
@@ -392,6 +393,43 @@ async def test_migrations_are_idempotent(chdb_dsn: str) -> None:
         await asyncio.to_thread(_drop_database, chdb_dsn, database)
 
 
+async def test_migration_records_are_namespaced_and_old_records_still_count(
+    chdb_dsn: str,
+) -> None:
+    database = f"test_{uuid.uuid4().hex}"
+    table = f"{database}.schema_migrations"
+
+    def scenario() -> tuple[list[str], list[str], list[str], list[str]]:
+        client = clickhouse_connect.get_client(dsn=chdb_dsn)
+        try:
+            first = apply_migrations(client, database)
+            recorded = sorted(
+                r[0] for r in client.query(f"SELECT version FROM {table}").result_rows
+            )
+            # Releases before namespaces recorded the bare file stem: such a database must
+            # not be migrated twice.
+            client.command(f"TRUNCATE TABLE {table}")
+            client.insert(
+                table,
+                [[version, datetime.now(UTC)] for version in first],
+                column_names=["version", "applied_at"],
+            )
+            again = apply_migrations(client, database)
+            # Another namespace's files are its own, even under the same names.
+            other = apply_namespace(client, database, "other", [Migration(first[0], "SELECT 1")])
+            return first, recorded, again, other
+        finally:
+            client.close()
+
+    try:
+        first, recorded, again, other = await asyncio.to_thread(scenario)
+        assert recorded == [f"tracing:{version}" for version in first]
+        assert again == []
+        assert other == [first[0]]
+    finally:
+        await asyncio.to_thread(_drop_database, chdb_dsn, database)
+
+
 async def test_invalid_database_name_is_rejected(chdb_dsn: str) -> None:
     with pytest.raises(ValueError):
         await ClickHouseAnalyticsStore.open(chdb_dsn, "x; DROP DATABASE y")
@@ -410,6 +448,12 @@ async def test_unreachable_clickhouse_raises_storage_unavailable() -> None:
         )
         await store.ping()
     assert time.monotonic() - started < 10
+
+
+def apply_namespace(
+    client: Any, database: str, namespace: str, migrations: list[Migration]
+) -> list[str]:
+    return ClickHouseMigrator(client, database, namespace, migrations).apply()
 
 
 # --- reads over many rows -------------------------------------------------------------------

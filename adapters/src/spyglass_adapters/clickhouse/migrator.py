@@ -6,8 +6,9 @@ file is applied once per database, in filename order, and recorded in
 the same file names. Files may hold several statements separated by ``;``;
 ``{database}`` in a file is replaced by the (validated) database name.
 
-Rows recorded before namespaces existed hold the bare file stem; a namespace counts such
-a row as its own file of that stem, so those databases are not migrated twice.
+Rows recorded before namespaces existed hold the bare file stem; they count as applied
+for the namespace whose files they all are (there was one such set of files), so those
+databases are not migrated twice.
 """
 
 from __future__ import annotations
@@ -130,7 +131,12 @@ class ClickHouseMigrator:
         result = self._client.query(f"SELECT version FROM {self._database}.schema_migrations")
         prefix = f"{self._namespace}:"
         recorded = {row[0] for row in result.result_rows}
-        return {v.removeprefix(prefix) for v in recorded if v.startswith(prefix) or ":" not in v}
+        mine = {v.removeprefix(prefix) for v in recorded if v.startswith(prefix)}
+        unprefixed = {v for v in recorded if ":" not in v}
+        # Rows from before namespaces belong to the one namespace whose files they all are.
+        if unprefixed and unprefixed <= {m.version for m in self._migrations}:
+            mine |= unprefixed
+        return mine
 
     def apply(self) -> list[str]:
         """Create the database if needed and apply pending migrations, returning their versions."""
