@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
+import msgspec
 from dishka.integrations.litestar import FromDishka
 from litestar import Response, get
 from litestar.params import QueryParameter
@@ -15,7 +16,15 @@ from spyglass_adapters.clickhouse import ClickHouseConnection
 from spyglass_core.domain.errors import StorageUnavailable
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 
-__all__ = ("health",)
+__all__ = ("HealthResponse", "health")
+
+
+class HealthResponse(msgspec.Struct, frozen=True):
+    """``{status, version}``: ``OK``, or ``Database not available`` with a 503."""
+
+    status: str
+    version: str
+
 
 _PING_TIMEOUT_SECONDS = 5.0
 
@@ -27,7 +36,7 @@ async def health(
     fail_if_database_unavailable: Annotated[
         bool, QueryParameter(name="failIfDatabaseUnavailable")
     ] = False,
-) -> Response[dict[str, Any]]:
+) -> Response[HealthResponse]:
     """``{status: "OK", version}``; 503 when asked to check storage and it is down."""
     if fail_if_database_unavailable:
         try:
@@ -36,6 +45,7 @@ async def health(
                 await analytics.ping()
         except (StorageUnavailable, TimeoutError):
             return Response(
-                {"status": "Database not available", "version": __version__}, status_code=503
+                HealthResponse(status="Database not available", version=__version__),
+                status_code=503,
             )
-    return Response({"status": "OK", "version": __version__})
+    return Response(HealthResponse(status="OK", version=__version__))

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Request, Response, delete, get, patch, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -33,6 +34,10 @@ __all__ = ("ROUTES",)
 
 _V2 = "/api/public/v2/prompts/"
 _MAX_LIMIT = 100
+# Fetches answer pre-encoded bytes (cached, with an ETag); the document still names the shape.
+_CACHED_PROMPT = {
+    200: ResponseSpec(PromptResponse, description="The prompt version", generate_examples=False)
+}
 
 
 def _name_from_raw_path(request: Request[Any, Any, Any], prefix: str = _V2) -> str:
@@ -62,7 +67,7 @@ async def create_prompt(
     return to_response(await service.create(principal.project_id, data))
 
 
-@get("/v2/prompts/{name:path}")
+@get("/v2/prompts/{name:path}", responses=_CACHED_PROMPT)
 async def get_prompt(
     request: Request[Any, Any, Any],
     principal: FromDishka[Principal],
@@ -150,7 +155,7 @@ async def list_prompts(
     )
 
 
-@get("/prompts")
+@get("/prompts", responses=_CACHED_PROMPT)
 async def get_prompt_v1(
     request: Request[Any, Any, Any],
     principal: FromDishka[Principal],
