@@ -1,4 +1,4 @@
-"""The built-in plugin: health, projects, the plugin listing and domain-event delivery.
+"""The built-in plugin: health, projects and the plugin listing.
 
 Built exactly like a feature plugin, so the host treats its own routes the same way.
 """
@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from spyglass_core.hookspecs import ApiSurface, TaskSpec, hookimpl
+from spyglass_core.hookspecs import ApiSurface, hookimpl
 
-__all__ = ("register_routes", "register_tasks")
+__all__ = ("register_routes",)
 
 
 @hookimpl
@@ -23,11 +23,3 @@ def register_routes(surface: ApiSurface) -> Sequence[Any]:
     if surface is ApiSurface.PUBLIC:
         return [health, list_projects]
     return [list_plugins]
-
-
-@hookimpl
-def register_tasks() -> Sequence[TaskSpec]:
-    """``spyglass.deliver_event``: run the handlers of one domain event."""
-    from spyglass.events import DELIVER_EVENT_TASK, deliver_event
-
-    return [TaskSpec(name=DELIVER_EVENT_TASK, func=deliver_event)]

@@ -12,7 +12,9 @@ from dishka import AsyncContainer
 from dishka.integrations.taskiq import setup_dishka as setup_taskiq_dishka
 
 from spyglass.di import make_container
+from spyglass.events import DELIVER_EVENT_TASK, deliver_event
 from spyglass.plugins import (
+    StartupError,
     collect_evaluators,
     collect_tasks,
     plugin_manager_for,
@@ -91,7 +93,10 @@ async def attach_tasks(
     queue = await container.get(TaskiqTaskQueue)
     tasks = collect_tasks(pm, settings.plugin_config)
     collect_evaluators(pm, settings.plugin_config)  # fail fast on duplicate names
-    queue.register({spec.name: spec.func for spec in tasks})
+    if any(spec.name == DELIVER_EVENT_TASK for spec in tasks):
+        raise StartupError(f"Task name '{DELIVER_EVENT_TASK}' is the host's own")
+    # The host's own task: domain events reach their handlers through the queue.
+    queue.register({DELIVER_EVENT_TASK: deliver_event} | {spec.name: spec.func for spec in tasks})
     setup_taskiq_dishka(container, queue.broker)
     return queue
 
