@@ -2,14 +2,14 @@
 
 Each variant is driven through ``QueueUnderTest.drain``: the memory queue runs its
 pending messages, the in-process broker already runs them as asyncio tasks, and the
-Redis variant starts a receiver on first drain (so messages wait in the stream until
-then), then each waits until the expected effect is observed.
+Redis variant starts a consumer (``TaskiqTaskQueue.consume``) on first drain (so
+messages wait in the stream until then), then each waits until the expected effect is
+observed. A consumer must stop within ``STOP_WITHIN`` seconds of being cancelled.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 import redis.asyncio as redis
-import taskiq.api
 from taskiq import AsyncBroker
 
 from spyglass_adapters.memory.task_queue import MemoryTaskQueue
@@ -27,6 +26,7 @@ from spyglass_core.domain.errors import InvalidInput, NotFound
 from spyglass_core.ports.task_queue import TaskQueue
 
 TIMEOUT = 5.0
+STOP_WITHIN = 2.0
 
 
 async def eventually(condition: Callable[[], Any], *, within: float = TIMEOUT) -> None:
@@ -43,13 +43,23 @@ async def eventually(condition: Callable[[], Any], *, within: float = TIMEOUT) -
         await asyncio.sleep(0.01)
 
 
+async def cancel_and_wait(
+    task: asyncio.Task[None], *, within: float = STOP_WITHIN, what: str = "cancelled"
+) -> None:
+    """Cancel ``task`` and wait for it to end; fail if it still runs after ``within`` s."""
+    task.cancel()
+    await asyncio.wait({task}, timeout=within)
+    if not task.done():
+        pytest.fail(f"the consumer, {what}, still runs {within} s later")
+
+
 @dataclass
 class QueueUnderTest:
     kind: str
     queue: TaskQueue
     calls: list[dict[str, Any]]
     broker: AsyncBroker | None = None
-    receiver: asyncio.Task[None] | None = field(default=None, repr=False)
+    consumer: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def drain(self, until: Callable[[], bool]) -> None:
         """Let queued tasks run until ``until()`` holds."""
@@ -57,9 +67,9 @@ class QueueUnderTest:
             await self.queue.run_pending()
             assert until(), "the memory queue ran its messages without the expected effect"
             return
-        if self.kind == "redis" and self.receiver is None:
-            assert self.broker is not None
-            self.receiver = asyncio.create_task(taskiq.api.run_receiver_task(self.broker))
+        if self.kind == "redis" and self.consumer is None:
+            assert isinstance(self.queue, TaskiqTaskQueue)
+            self.consumer = asyncio.create_task(self.queue.consume())
         await eventually(until)
 
 
@@ -88,15 +98,19 @@ async def subject(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterat
     try:
         yield subject
     finally:
-        if subject.receiver is not None:
-            subject.receiver.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await subject.receiver
-        await broker.shutdown()
-        if request.param == "redis":
-            client = redis.Redis.from_url(redis_url)
-            await client.delete(queue_name)
-            await client.aclose()
+        try:
+            if subject.consumer is not None:
+                await cancel_and_wait(subject.consumer)
+        finally:
+            await broker.shutdown()
+            if request.param == "redis":
+                await delete_stream(redis_url, queue_name)
+
+
+async def delete_stream(redis_url: str, queue_name: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    await client.delete(queue_name)
+    await client.aclose()
 
 
 async def test_enqueue_runs_the_task_with_its_payload(subject: QueueUnderTest) -> None:
@@ -166,3 +180,57 @@ async def test_depth_counts_unfinished_messages_and_returns_to_zero(
 
     await eventually(depth_is_zero)
     assert await subject.queue.depth() == 0
+
+
+# --- stopping a Redis consumer ------------------------------------------------------
+
+# Delays between the last task running and the cancellation, in seconds: a sweep over
+# the few milliseconds in which the listener moves on to its next read.
+CANCEL_DELAYS = [step / 4000 for step in range(21)]
+
+
+async def test_a_cancelled_redis_consumer_stops_within_seconds(redis_url: str) -> None:
+    """Cancelled right after its tasks ran, a consumer ends promptly, their messages acked.
+
+    Just after a batch the listener is between reads, opening a connection while the
+    acknowledgements hold the others. A cancellation landing there used to be lost
+    (redis-py's ``wait_for`` on Python 3.11) and taskiq's ``run_receiver_task`` then
+    waited for the listener forever. Which delay hits that window depends on the
+    machine, hence the sweep.
+    """
+    for delay in CANCEL_DELAYS:
+        await cancel_a_consumer_after_its_tasks(redis_url, delay)
+
+
+async def cancel_a_consumer_after_its_tasks(redis_url: str, delay: float) -> None:
+    calls: list[dict[str, Any]] = []
+    all_ran = asyncio.Event()
+
+    async def record_call(**payload: Any) -> None:
+        calls.append(payload)
+        if len(calls) == 6:
+            all_ran.set()
+
+    queue_name = f"spyglass-ct-{uuid.uuid4().hex}"
+    broker, depth = redis_broker(redis_url, queue_name=queue_name)
+    queue = TaskiqTaskQueue(broker, depth)
+    queue.register({"contract.record_call": record_call})
+    await broker.startup()
+    consumer: asyncio.Task[None] | None = None
+    try:
+        for n in range(6):
+            await queue.enqueue("contract.record_call", {"n": n})
+        consumer = asyncio.create_task(queue.consume())
+        await asyncio.wait_for(all_ran.wait(), TIMEOUT)
+        await asyncio.sleep(delay)
+        await cancel_and_wait(consumer, what=f"cancelled {delay * 1000:.2f} ms after its tasks")
+        assert consumer.cancelled()
+        # The tasks that ran were acknowledged before the consumer returned.
+        assert await queue.depth() == 0
+    finally:
+        # Closing the pool also frees a consumer that failed to stop.
+        await broker.shutdown()
+        if consumer is not None and not consumer.done():
+            consumer.cancel()
+            await asyncio.wait({consumer}, timeout=TIMEOUT)
+        await delete_stream(redis_url, queue_name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ from taskiq import (
     TaskiqState,
 )
 
+from spyglass_adapters.queue.consumer import DRAIN_TIMEOUT_SECONDS, consume
 from spyglass_core.domain.errors import InvalidInput, NotFound, StorageUnavailable
 from spyglass_core.ports.task_queue import TaskQueue
 
@@ -114,3 +116,15 @@ class TaskiqTaskQueue(TaskQueue):
 
     async def depth(self) -> int:
         return await self._depth()
+
+    async def consume(
+        self, stop: asyncio.Event | None = None, *, drain_timeout: float = DRAIN_TIMEOUT_SECONDS
+    ) -> None:
+        """Run queued tasks in this process until ``stop`` is set or this is cancelled.
+
+        For a shared queue (Redis): the in-process broker runs tasks as they are sent.
+        The broker must be started. Stopping waits up to ``drain_timeout`` seconds for
+        running tasks and leaves the others' messages unacknowledged for redelivery;
+        see :func:`spyglass_adapters.queue.consumer.consume`.
+        """
+        await consume(self.broker, stop, drain_timeout=drain_timeout)
