@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
+import signal
+from collections.abc import Iterator
 
 import uvicorn
-from taskiq.api import run_receiver_task
 
 from spyglass.app import collapse_leading_slashes, create_app
 from spyglass.runtime import Runtime, open_runtime, run_bootstrap
@@ -53,7 +55,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         )
         server = uvicorn.Server(config)
         await runtime.queue.broker.startup()
-        receiver = _start_receiver(runtime)
+        consumer = _start_consumer(runtime)
         # Everything built so far lives as long as the process: move it out of the
         # collector's reach so full collections stop pausing request handling.
         gc.collect()
@@ -62,8 +64,8 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             print(f"Spyglass listening on http://{host}:{port}", flush=True)
             await server.serve()
         finally:
-            if receiver is not None:
-                receiver.cancel()
+            if consumer is not None:
+                await _stop_consumer(consumer)
             await runtime.queue.broker.shutdown()
 
 
@@ -76,16 +78,60 @@ async def work(settings: Settings) -> None:
         )
     async with open_runtime(settings) as runtime:
         await runtime.queue.broker.startup()
-        print("Spyglass worker waiting for tasks", flush=True)
+        stop = asyncio.Event()
         try:
-            await run_receiver_task(runtime.queue.broker)
+            with _stop_on_signals(stop):
+                print("Spyglass worker waiting for tasks", flush=True)
+                await runtime.queue.consume(stop)
         finally:
             await runtime.queue.broker.shutdown()
+    print("Spyglass worker stopped", flush=True)
 
 
-def _start_receiver(runtime: Runtime) -> asyncio.Task[None] | None:
-    # The in-process broker runs tasks as they are sent; a shared queue needs a receiver,
+@contextlib.contextmanager
+def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGTERM or SIGINT sets ``stop``; a second signal acts at once.
+
+    Without a handler SIGTERM (``docker stop``, Kubernetes) kills the worker mid-task;
+    with one it finishes what it runs within the consumer's drain timeout. After the
+    first signal the default handlers are back, so a second one interrupts the drain.
+    """
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+
+    def restore_defaults() -> None:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+    def on_signal(sig: signal.Signals) -> None:
+        logger.warning("%s received: finishing running tasks, then stopping", sig.name)
+        stop.set()
+        restore_defaults()
+
+    try:
+        for sig in signals:
+            loop.add_signal_handler(sig, on_signal, sig)
+    except NotImplementedError:  # Windows: Ctrl-C still cancels the run
+        pass
+    try:
+        yield
+    finally:
+        restore_defaults()
+
+
+def _start_consumer(runtime: Runtime) -> asyncio.Task[None] | None:
+    # The in-process broker runs tasks as they are sent; a shared queue needs a consumer,
     # and `serve` consumes it too so a single replica works without a separate worker.
     if not runtime.settings.queue_url:
         return None
-    return asyncio.create_task(run_receiver_task(runtime.queue.broker))
+    return asyncio.create_task(runtime.queue.consume())
+
+
+async def _stop_consumer(consumer: asyncio.Task[None]) -> None:
+    """Cancel the consumer and wait for it; it stops in bounded time (see ``consume``)."""
+    consumer.cancel()
+    # asyncio.wait, not `await consumer`: the consumer's CancelledError is expected, while
+    # a cancellation of this task must still propagate.
+    await asyncio.wait({consumer})
+    if not consumer.cancelled() and consumer.exception() is not None:
+        logger.error("The task queue consumer failed", exc_info=consumer.exception())
