@@ -7,10 +7,10 @@ alone and nobody reads it, so uninstalling a plugin never stops the server from
 starting, and installing it again continues where it was.
 
 Databases created before the split recorded one linear chain (``0001`` for the kernel,
-``0002`` and ``0003`` for the first two feature plugins) in ``alembic_version``. A chain whose version table
-does not exist yet adopts the revisions that legacy table already covers (the revision
-ids were kept), so such a database upgrades in place; the legacy table is kept, read
-only, for plugins that are adopted later.
+``0002`` and ``0003`` for the first two feature plugins) in ``alembic_version``. A chain
+whose version table does not exist yet adopts the revisions that legacy table already
+covers (the revision ids were kept), so such a database upgrades in place; the legacy
+table is kept, read only, for plugins that are adopted later.
 """
 
 from __future__ import annotations

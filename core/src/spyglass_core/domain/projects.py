@@ -24,7 +24,7 @@ class Organization(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Project(msgspec.Struct, frozen=True, kw_only=True):
-    """The unit of isolation: every key, and everything a feature stores, belongs to exactly one project."""
+    """The unit of isolation: every key and everything a feature stores has one project."""
 
     id: str
     organization_id: str
