@@ -26,6 +26,7 @@ from spyglass_tracing.domain.queries import (
     TraceMetrics,
     TraceQuery,
 )
+from spyglass_tracing.domain.time import utc
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.views import (
     ObservationView,
@@ -44,7 +45,6 @@ from spyglass_tracing.views import (
     trace_view,
     trace_with_details,
     trace_with_full_details,
-    utc,
 )
 
 __all__ = ("TRACE_GROUPS", "TracingReads")

@@ -11,7 +11,7 @@ import base64
 import binascii
 import math
 from collections.abc import Collection, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -19,6 +19,7 @@ import msgspec
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.tracing import Observation, Score, ScoreDataType, Trace
 from spyglass_tracing.domain.queries import Session, TraceMetrics
+from spyglass_tracing.domain.time import utc, utc_or_none
 
 __all__ = (
     "OBSERVATION_V2_GROUPS",
@@ -58,17 +59,6 @@ OBSERVATION_V2_GROUPS = frozenset(
 
 # Plain text that cannot start a JSON document is returned as is, without a decode attempt.
 _JSON_START = frozenset('{["-0123456789tfn')
-
-
-def utc(value: datetime) -> datetime:
-    """``value`` as an aware UTC datetime (naive means UTC), which encodes with ``Z``."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value if value.utcoffset() == UTC.utcoffset(None) else value.astimezone(UTC)
-
-
-def _utc_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else utc(value)
 
 
 def decode_json_text(text: str | None) -> Any:
@@ -167,7 +157,7 @@ class TraceWithFullDetails(_TraceDetails, kw_only=True, rename="camel"):
 
 def _trace_fields(trace: Trace, *, io: bool = True) -> dict[str, Any]:
     timestamp = utc(trace.timestamp)
-    created = _utc_or_none(trace.created_at) or timestamp
+    created = utc_or_none(trace.created_at) or timestamp
     return {
         "id": trace.id,
         "project_id": trace.project_id,
@@ -185,7 +175,7 @@ def _trace_fields(trace: Trace, *, io: bool = True) -> dict[str, Any]:
         "bookmarked": trace.bookmarked,
         "environment": trace.environment,
         "created_at": created,
-        "updated_at": _utc_or_none(trace.updated_at) or created,
+        "updated_at": utc_or_none(trace.updated_at) or created,
     }
 
 
@@ -345,7 +335,7 @@ def observation_view(observation: Observation) -> ObservationView:
     """An observation as ``GET /observations`` returns it."""
     o = observation
     start = utc(o.start_time)
-    created = _utc_or_none(o.created_at) or start
+    created = utc_or_none(o.created_at) or start
     input_units, output_units, total_units = _usage_counts(o.usage_details)
     unit = "TOKENS"
     return ObservationView(
@@ -355,8 +345,8 @@ def observation_view(observation: Observation) -> ObservationView:
         type=o.type.value,
         name=o.name,
         start_time=start,
-        end_time=_utc_or_none(o.end_time),
-        completion_start_time=_utc_or_none(o.completion_start_time),
+        end_time=utc_or_none(o.end_time),
+        completion_start_time=utc_or_none(o.completion_start_time),
         model=o.provided_model_name,
         model_parameters=decode_json_text(o.model_parameters),
         input=decode_json_text(o.input),
@@ -390,7 +380,7 @@ def observation_view(observation: Observation) -> ObservationView:
         time_to_first_token=_seconds(start, o.completion_start_time),
         model_id=o.internal_model_id,
         created_at=created,
-        updated_at=_utc_or_none(o.updated_at) or created,
+        updated_at=utc_or_none(o.updated_at) or created,
     )
 
 
@@ -412,7 +402,7 @@ def observation_v2(
         "id": o.id,
         "traceId": o.trace_id,
         "startTime": start,
-        "endTime": _utc_or_none(o.end_time),
+        "endTime": utc_or_none(o.end_time),
         "projectId": o.project_id,
         "parentObservationId": o.parent_observation_id,
         "type": o.type.value,
@@ -431,11 +421,11 @@ def observation_v2(
             isRootObservation=o.parent_observation_id is None,
         )
     if "time" in groups:
-        created = _utc_or_none(o.created_at) or start
+        created = utc_or_none(o.created_at) or start
         item.update(
-            completionStartTime=_utc_or_none(o.completion_start_time),
+            completionStartTime=utc_or_none(o.completion_start_time),
             createdAt=created,
-            updatedAt=_utc_or_none(o.updated_at) or created,
+            updatedAt=utc_or_none(o.updated_at) or created,
         )
     if "io" in groups:
         item.update(input=o.input, output=o.output)
@@ -525,8 +515,8 @@ class ScoreView(msgspec.Struct, kw_only=True, rename="camel"):
 
 def _score_times(score: Score) -> tuple[datetime, datetime, datetime]:
     timestamp = utc(score.timestamp)
-    created = _utc_or_none(score.created_at) or timestamp
-    return timestamp, created, _utc_or_none(score.updated_at) or created
+    created = utc_or_none(score.created_at) or timestamp
+    return timestamp, created, utc_or_none(score.updated_at) or created
 
 
 def score_view(

@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_tracing.domain.queries import FilterCondition, parse_filter
-from spyglass_tracing.views import PageMeta, page_meta, utc
+from spyglass_tracing.domain.time import utc_or_none
+from spyglass_tracing.views import PageMeta, page_meta
 
 __all__ = (
     "MAX_PAGE_LIMIT",
@@ -108,7 +109,7 @@ def unless_filtered(conditions: Sequence[FilterCondition], column: str, value: _
 
 def when(value: datetime | None) -> datetime | None:
     """A query datetime in UTC (naive means UTC)."""
-    return None if value is None else utc(value)
+    return utc_or_none(value)
 
 
 def comma_list(raw: str | None) -> list[str]:

@@ -37,6 +37,7 @@ from spyglass_tracing.domain.queries import (
     TraceMetrics,
     TraceQuery,
 )
+from spyglass_tracing.domain.time import utc
 from spyglass_tracing.ports.analytics import AnalyticsStore
 
 __all__ = ("MemoryAnalyticsStore",)
@@ -47,7 +48,7 @@ _Key = tuple[str, str]
 
 
 def _normalize_datetime(value: datetime) -> datetime:
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    value = utc(value)
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
@@ -194,11 +195,6 @@ def _checked(condition: FilterCondition, fields: Mapping[str, _Field]) -> _Field
     return found
 
 
-def _utc(value: datetime) -> datetime:
-    """Aware UTC, keeping microseconds (queries compare at full precision)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _number(text: str) -> float | None:
     return float(text) if _NUMBER.fullmatch(text) else None
 
@@ -242,7 +238,7 @@ def _holds(condition: FilterCondition, value: Any) -> bool:
     if kind in ("number", "numberObject"):
         return _COMPARE[op](float(value), float(wanted))
     if kind == "datetime":
-        return _COMPARE[op](value, _utc(wanted))
+        return _COMPARE[op](value, utc(wanted))
     return bool(value == wanted) == (op == "=")  # boolean: "=" or "<>"
 
 
@@ -284,7 +280,7 @@ def _predicate(
 
 
 def _in_range(value: datetime, start: datetime | None, end: datetime | None) -> bool:
-    return (start is None or value >= _utc(start)) and (end is None or value < _utc(end))
+    return (start is None or value >= utc(start)) and (end is None or value < utc(end))
 
 
 def _page(rows: Sequence[_Item], offset: int, limit: int, with_total: bool = True) -> Page[_Item]:
@@ -302,7 +298,7 @@ def _after(when: datetime, row_id: str, after: tuple[datetime, str] | None) -> b
     """Strictly after ``after`` in (time desc, id desc) order."""
     if after is None:
         return True
-    last_time, last_id = _utc(after[0]), after[1]
+    last_time, last_id = utc(after[0]), after[1]
     return when < last_time or (when == last_time and row_id < last_id)
 
 

@@ -38,6 +38,7 @@ from spyglass_tracing.domain.queries import (
     SessionQuery,
     TraceQuery,
 )
+from spyglass_tracing.domain.time import utc
 
 __all__ = (
     "OBSERVATION_FILTER_COLUMNS",
@@ -188,8 +189,7 @@ class Params:
 
         Bound as integer microseconds since the epoch: no time zone can reinterpret it.
         """
-        aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-        micros = (aware - _EPOCH) // timedelta(microseconds=1)
+        micros = (utc(value) - _EPOCH) // timedelta(microseconds=1)
         return f"fromUnixTimestamp64Micro({self.bind(micros, 'Int64')})"
 
     def strings(self, values: Iterable[str]) -> str:

@@ -27,6 +27,7 @@ from spyglass_tracing.domain.queries import (
     TraceMetrics,
     TraceQuery,
 )
+from spyglass_tracing.domain.time import utc
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.storage.clickhouse.mapping import (
     OBSERVATION_COLUMNS,
@@ -38,7 +39,6 @@ from spyglass_tracing.storage.clickhouse.mapping import (
     score_to_row,
     trace_from_row,
     trace_to_row,
-    utc,
 )
 from spyglass_tracing.storage.clickhouse.queries import (
     Params,
