@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_tracing.domain.queries import FilterCondition, parse_filter
 from spyglass_tracing.domain.time import utc_or_none
-from spyglass_tracing.views import PageMeta, page_meta
+from spyglass_tracing.views.wire import PageMeta, page_meta
 
 __all__ = (
     "MAX_PAGE_LIMIT",

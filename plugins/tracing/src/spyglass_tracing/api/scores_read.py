@@ -35,7 +35,8 @@ from spyglass_tracing.api.reads import (
 )
 from spyglass_tracing.domain.queries import FilterCondition, ScoreQuery
 from spyglass_tracing.read_service import TracingReads
-from spyglass_tracing.views import ScoreView, decode_cursor
+from spyglass_tracing.views.scores import ScoreView
+from spyglass_tracing.views.wire import decode_cursor
 
 __all__ = ("SCORE_READ_ROUTES",)
 

@@ -24,7 +24,7 @@ from spyglass_tracing.api.reads import (
 )
 from spyglass_tracing.domain.queries import TraceQuery
 from spyglass_tracing.read_service import TRACE_GROUPS, TracingReads
-from spyglass_tracing.views import TraceWithFullDetails
+from spyglass_tracing.views.traces import TraceWithFullDetails
 
 __all__ = ("TRACE_ROUTES",)
 
