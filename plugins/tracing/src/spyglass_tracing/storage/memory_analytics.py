@@ -11,6 +11,7 @@ directions, and costs are summed as decimals.
 from __future__ import annotations
 
 import copy
+import enum
 import operator
 import re
 from collections import defaultdict
@@ -23,8 +24,14 @@ import msgspec
 
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.tracing import Observation, Score, Trace
+from spyglass_tracing.domain.filter_columns import (
+    OBSERVATION_FILTERS,
+    SCORE_FILTERS,
+    TRACE_FILTERS,
+    TRACE_ORDER_FIELDS,
+    FilterColumn,
+)
 from spyglass_tracing.domain.queries import (
-    FILTER_OPERATORS,
     DailyMetric,
     DailyModelUsage,
     FilterCondition,
@@ -36,6 +43,7 @@ from spyglass_tracing.domain.queries import (
     SessionQuery,
     TraceMetrics,
     TraceQuery,
+    checked_condition,
 )
 from spyglass_tracing.domain.time import utc
 from spyglass_tracing.ports.analytics import AnalyticsStore
@@ -86,9 +94,6 @@ def _live(row: _Row | None) -> _Row | None:
 
 # --- filter conditions, evaluated like the ClickHouse adapter's SQL ----------------------
 
-_TEXT = frozenset({"string", "stringOptions"})
-_TEXT_OR_NULL = _TEXT | {"null"}
-_METADATA = frozenset({"stringObject", "numberObject"})
 _COMPARE: Mapping[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq,
     "!=": operator.ne,
@@ -101,98 +106,39 @@ _COMPARE: Mapping[str, Callable[[Any, Any], bool]] = {
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|nan)", re.IGNORECASE)
 
 
+def _getter(field: str) -> Callable[[Any], Any]:
+    """Reads the domain ``field`` of a row; an enum reads as its value, as stored."""
+
+    def get(row: Any) -> Any:
+        value = getattr(row, field)
+        return value.value if isinstance(value, enum.Enum) else value
+
+    return get
+
+
 class _Field(NamedTuple):
     """A filterable API column: how to read it and the filter types it accepts.
 
-    ``via_trace`` names the trace column when the condition is about the row's trace.
+    With ``on_trace``, ``get`` reads the row's trace rather than the row.
     """
 
     get: Callable[[Any], Any]
     types: frozenset[str]
-    via_trace: str | None = None
+    on_trace: bool = False
 
 
-_TRACE_FIELDS: Mapping[str, _Field] = {
-    "id": _Field(lambda t: t.id, _TEXT),
-    "name": _Field(lambda t: t.name, _TEXT_OR_NULL),
-    "timestamp": _Field(lambda t: t.timestamp, frozenset({"datetime"})),
-    "userId": _Field(lambda t: t.user_id, _TEXT_OR_NULL),
-    "sessionId": _Field(lambda t: t.session_id, _TEXT_OR_NULL),
-    "environment": _Field(lambda t: t.environment, _TEXT),
-    "tags": _Field(lambda t: t.tags, frozenset({"arrayOptions"})),
-    "version": _Field(lambda t: t.version, _TEXT_OR_NULL),
-    "release": _Field(lambda t: t.release, _TEXT_OR_NULL),
-    "metadata": _Field(lambda t: t.metadata, _METADATA),
-    "bookmarked": _Field(lambda t: t.bookmarked, frozenset({"boolean"})),
-    "public": _Field(lambda t: t.public, frozenset({"boolean"})),
-}
-
-_OBSERVATION_FIELDS: Mapping[str, _Field] = {
-    "id": _Field(lambda o: o.id, _TEXT),
-    "traceId": _Field(lambda o: o.trace_id, _TEXT),
-    "name": _Field(lambda o: o.name, _TEXT_OR_NULL),
-    "type": _Field(lambda o: o.type.value, _TEXT),
-    "level": _Field(lambda o: o.level.value, _TEXT),
-    "startTime": _Field(lambda o: o.start_time, frozenset({"datetime"})),
-    "endTime": _Field(lambda o: o.end_time, frozenset({"datetime", "null"})),
-    "environment": _Field(lambda o: o.environment, _TEXT),
-    "version": _Field(lambda o: o.version, _TEXT_OR_NULL),
-    "parentObservationId": _Field(lambda o: o.parent_observation_id, _TEXT_OR_NULL),
-    "model": _Field(lambda o: o.provided_model_name, _TEXT_OR_NULL),
-    "promptName": _Field(lambda o: o.prompt_name, _TEXT_OR_NULL),
-    "metadata": _Field(lambda o: o.metadata, _METADATA),
-    "userId": _Field(lambda o: None, _TEXT_OR_NULL, via_trace="userId"),
-    "sessionId": _Field(lambda o: None, _TEXT_OR_NULL, via_trace="sessionId"),
-    "totalCost": _Field(lambda o: o.total_cost, frozenset({"number", "null"})),
-}
-
-_SCORE_FIELDS: Mapping[str, _Field] = {
-    "id": _Field(lambda s: s.id, _TEXT),
-    "name": _Field(lambda s: s.name, _TEXT),
-    "source": _Field(lambda s: s.source.value, _TEXT),
-    "dataType": _Field(lambda s: s.data_type.value, _TEXT),
-    "environment": _Field(lambda s: s.environment, _TEXT),
-    "value": _Field(lambda s: s.value, frozenset({"number"})),
-    "stringValue": _Field(lambda s: s.string_value, _TEXT_OR_NULL),
-    "traceId": _Field(lambda s: s.trace_id, _TEXT_OR_NULL),
-    "observationId": _Field(lambda s: s.observation_id, _TEXT_OR_NULL),
-    "sessionId": _Field(lambda s: s.session_id, _TEXT_OR_NULL),
-    "timestamp": _Field(lambda s: s.timestamp, frozenset({"datetime"})),
-    "configId": _Field(lambda s: s.config_id, _TEXT_OR_NULL),
-    "metadata": _Field(lambda s: s.metadata, _METADATA),
-}
-
-_TRACE_ORDER: Mapping[str, Callable[[Trace], Any]] = {
-    "timestamp": lambda t: t.timestamp,
-    "name": lambda t: t.name,
-    "userId": lambda t: t.user_id,
-    "sessionId": lambda t: t.session_id,
-    "release": lambda t: t.release,
-    "version": lambda t: t.version,
-    "environment": lambda t: t.environment,
-    "id": lambda t: t.id,
-}
+def _fields(columns: Mapping[str, FilterColumn]) -> Mapping[str, _Field]:
+    """The getters of a ``filter_columns`` declaration."""
+    return {
+        name: _Field(_getter(column.field), column.types, column.on_trace)
+        for name, column in columns.items()
+    }
 
 
-def _invalid_filter(details: str) -> InvalidInput:
-    return InvalidInput("Invalid filter", details=details)
-
-
-def _checked(condition: FilterCondition, fields: Mapping[str, _Field]) -> _Field:
-    found = fields.get(condition.column)
-    if found is None:
-        raise _invalid_filter(f"unknown filter column '{condition.column}'")
-    if condition.type not in found.types:
-        raise _invalid_filter(
-            f"column '{condition.column}' cannot be filtered as '{condition.type}'"
-        )
-    if condition.operator not in FILTER_OPERATORS[condition.type]:
-        raise _invalid_filter(
-            f"operator '{condition.operator}' is not valid for '{condition.type}'"
-        )
-    if condition.type in ("stringObject", "numberObject") and condition.key is None:
-        raise _invalid_filter(f"'{condition.type}' filters need a 'key'")
-    return found
+_TRACE_FIELDS = _fields(TRACE_FILTERS)
+_OBSERVATION_FIELDS = _fields(OBSERVATION_FILTERS)
+_SCORE_FIELDS = _fields(SCORE_FILTERS)
+_TRACE_ORDER = {name: _getter(field) for name, field in TRACE_ORDER_FIELDS.items()}
 
 
 def _number(text: str) -> float | None:
@@ -271,11 +217,11 @@ def _predicate(
     """One test for all ``conditions``; ``trace_of`` finds a row's live trace."""
     checks: list[Callable[[Any], bool]] = []
     for condition in conditions:
-        found = _checked(condition, fields)
-        if found.via_trace is None:
-            checks.append(_on_row(condition, found.get))
+        found = checked_condition(condition, fields)
+        if found.on_trace:
+            checks.append(_on_trace(condition, found.get, trace_of))
         else:
-            checks.append(_on_trace(condition, _TRACE_FIELDS[found.via_trace].get, trace_of))
+            checks.append(_on_row(condition, found.get))
     return lambda row: all(check(row) for check in checks)
 
 

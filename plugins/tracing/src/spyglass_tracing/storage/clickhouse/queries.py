@@ -2,7 +2,9 @@
 
 Every value reaches ClickHouse as a server-side parameter: ``Params.bind`` hands out
 ``{pN:Type}`` placeholders and keeps the values, so nothing a caller sends is ever
-formatted into SQL. Column names and operators come only from the whitelists below.
+formatted into SQL. Column names and operators come only from whitelists: the filterable
+and sortable columns from ``spyglass_tracing.domain.filter_columns``, whose fields are the
+tables' column names.
 
 Deduplication: a row is the newest version (greatest ``event_ts``) of its
 (project_id, id), read with ``ORDER BY event_ts DESC LIMIT 1 BY project_id, id``. A
@@ -26,24 +28,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_tracing.domain.filter_columns import (
+    OBSERVATION_FILTERS,
+    SCORE_FILTERS,
+    TRACE_FILTERS,
+    TRACE_ORDER_FIELDS,
+    FilterColumn,
+)
 from spyglass_tracing.domain.queries import (
-    FILTER_OPERATORS,
     FilterCondition,
     MetricsQuery,
     ObservationQuery,
     ScoreQuery,
     SessionQuery,
     TraceQuery,
+    checked_condition,
 )
 from spyglass_tracing.domain.time import utc
 
 __all__ = (
-    "OBSERVATION_FILTER_COLUMNS",
-    "SCORE_FILTER_COLUMNS",
-    "TRACE_FILTER_COLUMNS",
     "TRACE_ORDER_COLUMNS",
     "Params",
     "Where",
@@ -67,99 +73,20 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Never read in the first pass of a page: the large payloads (ZSTD, often kilobytes).
 _HEAVY_COLUMNS = frozenset({"input", "output"})
 
-# --- filter columns -------------------------------------------------------------------
+# --- filter and order columns ---------------------------------------------------------
 
-_TEXT = frozenset({"string", "stringOptions"})
-_TEXT_OR_NULL = _TEXT | {"null"}
-_METADATA = frozenset({"stringObject", "numberObject"})
-
-
-class _Column(NamedTuple):
-    """A filterable API column: its SQL expression and the filter types it accepts.
-
-    ``via_trace`` names the trace column when the condition is about the row's trace.
-    """
-
-    sql: str
-    types: frozenset[str]
-    via_trace: str | None = None
+# Decimal64(12) columns, compared as Float64: Decimal cannot hold the range a float filter
+# may carry.
+_DECIMAL_FIELDS = frozenset({"total_cost"})
 
 
-_TRACE_COLUMNS: Mapping[str, _Column] = {
-    "id": _Column("id", _TEXT),
-    "name": _Column("name", _TEXT_OR_NULL),
-    "timestamp": _Column("`timestamp`", frozenset({"datetime"})),
-    "userId": _Column("user_id", _TEXT_OR_NULL),
-    "sessionId": _Column("session_id", _TEXT_OR_NULL),
-    "environment": _Column("environment", _TEXT),
-    "tags": _Column("tags", frozenset({"arrayOptions"})),
-    "version": _Column("version", _TEXT_OR_NULL),
-    "release": _Column("release", _TEXT_OR_NULL),
-    "metadata": _Column("metadata", _METADATA),
-    "bookmarked": _Column("bookmarked", frozenset({"boolean"})),
-    "public": _Column("public", frozenset({"boolean"})),
-}
+def _column_sql(field: str) -> str:
+    """The SQL expression a filter on the domain ``field`` compares: its table column."""
+    return f"toFloat64(`{field}`)" if field in _DECIMAL_FIELDS else f"`{field}`"
 
-_OBSERVATION_COLUMNS: Mapping[str, _Column] = {
-    "id": _Column("id", _TEXT),
-    "traceId": _Column("trace_id", _TEXT),
-    "name": _Column("name", _TEXT_OR_NULL),
-    "type": _Column("type", _TEXT),
-    "level": _Column("level", _TEXT),
-    "startTime": _Column("start_time", frozenset({"datetime"})),
-    "endTime": _Column("end_time", frozenset({"datetime", "null"})),
-    "environment": _Column("environment", _TEXT),
-    "version": _Column("version", _TEXT_OR_NULL),
-    "parentObservationId": _Column("parent_observation_id", _TEXT_OR_NULL),
-    "model": _Column("provided_model_name", _TEXT_OR_NULL),
-    "promptName": _Column("prompt_name", _TEXT_OR_NULL),
-    "metadata": _Column("metadata", _METADATA),
-    "userId": _Column("user_id", _TEXT_OR_NULL, via_trace="userId"),
-    "sessionId": _Column("session_id", _TEXT_OR_NULL, via_trace="sessionId"),
-    # Compared as Float64: Decimal64(12) cannot hold the range a float filter may carry.
-    "totalCost": _Column("toFloat64(total_cost)", frozenset({"number", "null"})),
-}
-
-_SCORE_COLUMNS: Mapping[str, _Column] = {
-    "id": _Column("id", _TEXT),
-    "name": _Column("name", _TEXT),
-    "source": _Column("source", _TEXT),
-    "dataType": _Column("data_type", _TEXT),
-    "environment": _Column("environment", _TEXT),
-    "value": _Column("value", frozenset({"number"})),
-    "stringValue": _Column("string_value", _TEXT_OR_NULL),
-    "traceId": _Column("trace_id", _TEXT_OR_NULL),
-    "observationId": _Column("observation_id", _TEXT_OR_NULL),
-    "sessionId": _Column("session_id", _TEXT_OR_NULL),
-    "timestamp": _Column("`timestamp`", frozenset({"datetime"})),
-    "configId": _Column("config_id", _TEXT_OR_NULL),
-    "metadata": _Column("metadata", _METADATA),
-}
-
-TRACE_FILTER_COLUMNS: Mapping[str, frozenset[str]] = {
-    name: column.types for name, column in _TRACE_COLUMNS.items()
-}
-"""Trace columns a ``filter`` may name, each with the filter types it accepts."""
-
-OBSERVATION_FILTER_COLUMNS: Mapping[str, frozenset[str]] = {
-    name: column.types for name, column in _OBSERVATION_COLUMNS.items()
-}
-"""Observation columns a ``filter`` may name (``userId``/``sessionId`` are the trace's)."""
-
-SCORE_FILTER_COLUMNS: Mapping[str, frozenset[str]] = {
-    name: column.types for name, column in _SCORE_COLUMNS.items()
-}
-"""Score columns a ``filter`` may name, each with the filter types it accepts."""
 
 TRACE_ORDER_COLUMNS: Mapping[str, str] = {
-    "timestamp": "`timestamp`",
-    "name": "name",
-    "userId": "user_id",
-    "sessionId": "session_id",
-    "release": "release",
-    "version": "version",
-    "environment": "environment",
-    "id": "id",
+    name: _column_sql(field) for name, field in TRACE_ORDER_FIELDS.items()
 }
 """``TraceQuery.order_by`` values and the column each sorts on."""
 
@@ -329,55 +256,33 @@ def _condition_sql(condition: FilterCondition, expr: str, params: Params) -> str
     return _comparison_sql(f"toFloat64OrNull({entry})", operator, number)
 
 
-def _checked(condition: FilterCondition, columns: Mapping[str, _Column]) -> _Column:
-    column = columns.get(condition.column)
-    if column is None:
-        raise InvalidInput("Invalid filter", details=f"unknown filter column '{condition.column}'")
-    if condition.type not in column.types:
-        raise InvalidInput(
-            "Invalid filter",
-            details=f"column '{condition.column}' cannot be filtered as '{condition.type}'",
-        )
-    if condition.operator not in FILTER_OPERATORS[condition.type]:
-        raise InvalidInput(
-            "Invalid filter",
-            details=f"operator '{condition.operator}' is not valid for '{condition.type}'",
-        )
-    if condition.type in ("stringObject", "numberObject") and condition.key is None:
-        raise InvalidInput("Invalid filter", details=f"'{condition.type}' filters need a 'key'")
-    return column
-
-
 def _filters_sql(
     conditions: Sequence[FilterCondition],
-    columns: Mapping[str, _Column],
+    columns: Mapping[str, FilterColumn],
     params: Params,
     traces: str,
 ) -> list[str]:
     sql: list[str] = []
     for condition in conditions:
-        column = _checked(condition, columns)
-        if column.via_trace is None:
-            sql.append(_condition_sql(condition, column.sql, params))
-        else:
-            on_trace = _condition_sql(condition, _TRACE_COLUMNS[column.via_trace].sql, params)
-            sql.append(_trace_ids_in(traces, Where(outer=[on_trace])))
+        column = checked_condition(condition, columns)
+        expr = _condition_sql(condition, _column_sql(column.field), params)
+        sql.append(_trace_ids_in(traces, Where(outer=[expr])) if column.on_trace else expr)
     return sql
 
 
 # --- the queries of each method ---------------------------------------------------------
 
-_TRACE_KEY_COLUMNS = ("id", "project_id", "event_ts", "is_deleted")
+# The deduplication keeps every column the conditions may name (the pruner drops the
+# others): the key columns and the filterable ones, never the payload columns.
+_TRACE_CONDITION_COLUMNS = tuple(
+    dict.fromkeys(("id", "project_id", "event_ts", "is_deleted",
+                   *(column.field for column in TRACE_FILTERS.values())))
+)  # fmt: skip
 
 
 def _trace_ids_in(traces: str, where: Where) -> str:
     """``trace_id IN`` the live traces matching ``where``."""
-    # The deduplication keeps every column the conditions may name (the pruner drops
-    # the others); the payload columns never are.
-    columns = (*_TRACE_KEY_COLUMNS, "timestamp", "name", "user_id", "session_id",
-               "environment", "tags", "version", "release", "metadata", "bookmarked",
-               "public")  # fmt: skip
-    return f"trace_id IN ({select_latest(traces, columns, where, select='id')})"
+    return f"trace_id IN ({select_latest(traces, _TRACE_CONDITION_COLUMNS, where, select='id')})"
 
 
 def _time_range(
@@ -413,7 +318,7 @@ def trace_where(query: TraceQuery, params: Params, traces: str) -> Where:
         where.outer.append(f"environment IN {params.strings(query.environments)}")
     if query.tags:
         where.outer.append(f"hasAll(tags, {params.strings(query.tags)})")
-    where.outer.extend(_filters_sql(query.filters, _TRACE_COLUMNS, params, traces))
+    where.outer.extend(_filters_sql(query.filters, TRACE_FILTERS, params, traces))
     return where
 
 
@@ -466,7 +371,7 @@ def observation_where(query: ObservationQuery, params: Params, traces: str) -> W
         on_trace.narrowing(f"session_id = {params.bind(query.session_id, 'String')}")
     if on_trace.outer:
         where.narrowing(_trace_ids_in(traces, on_trace))
-    where.outer.extend(_filters_sql(query.filters, _OBSERVATION_COLUMNS, params, traces))
+    where.outer.extend(_filters_sql(query.filters, OBSERVATION_FILTERS, params, traces))
     return where
 
 
@@ -509,7 +414,7 @@ def score_where(query: ScoreQuery, params: Params, traces: str) -> Where:
         on_trace.outer.append(f"hasAll(tags, {params.strings(query.trace_tags)})")
     if on_trace.outer:
         where.narrowing(_trace_ids_in(traces, on_trace))
-    where.outer.extend(_filters_sql(query.filters, _SCORE_COLUMNS, params, traces))
+    where.outer.extend(_filters_sql(query.filters, SCORE_FILTERS, params, traces))
     return where
 
 
