@@ -40,24 +40,27 @@ from spyglass_tracing.storage.clickhouse.mapping import (
     trace_from_row,
     trace_to_row,
 )
-from spyglass_tracing.storage.clickhouse.queries import (
-    Params,
-    Where,
-    count_sql,
+from spyglass_tracing.storage.clickhouse.queries.metrics import (
     daily_days_sql,
     daily_total_sql,
     daily_usage_sql,
-    observation_where,
+    trace_metrics_sql,
+)
+from spyglass_tracing.storage.clickhouse.queries.observations import observation_where
+from spyglass_tracing.storage.clickhouse.queries.scores import score_where
+from spyglass_tracing.storage.clickhouse.queries.select import (
+    Params,
+    Where,
+    count_sql,
     page_sql,
-    score_where,
     select_latest,
+)
+from spyglass_tracing.storage.clickhouse.queries.sessions import (
     session_where,
     sessions_count_sql,
     sessions_sql,
-    trace_metrics_sql,
-    trace_order,
-    trace_where,
 )
+from spyglass_tracing.storage.clickhouse.queries.traces import trace_order, trace_where
 
 __all__ = (
     "MIGRATIONS_PACKAGE",
