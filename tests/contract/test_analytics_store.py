@@ -45,10 +45,10 @@ from spyglass_tracing.domain.queries import (
     TraceQuery,
 )
 from spyglass_tracing.ports.analytics import AnalyticsStore
-from spyglass_tracing.storage import memory_analytics
 from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
 from spyglass_tracing.storage.clickhouse.store import apply_tracing_migrations as apply_migrations
 from spyglass_tracing.storage.memory_analytics import MemoryAnalyticsStore
+from spyglass_tracing.storage.memory_analytics import filters as memory_analytics
 
 P1, P2 = "project-1", "project-2"
 T0 = datetime(2024, 3, 31, 22, 30, 1, 123000, tzinfo=UTC)
