@@ -28,6 +28,11 @@ from spyglass_core.domain.tracing import (
     ScoreSource,
     Trace,
 )
+from spyglass_tracing.domain.filter_columns import (
+    OBSERVATION_FILTER_COLUMNS,
+    SCORE_FILTER_COLUMNS,
+    TRACE_FILTER_COLUMNS,
+)
 from spyglass_tracing.domain.queries import (
     DailyMetric,
     DailyModelUsage,
@@ -41,15 +46,10 @@ from spyglass_tracing.domain.queries import (
     TraceQuery,
 )
 from spyglass_tracing.ports.analytics import AnalyticsStore
-from spyglass_tracing.storage import memory_analytics
 from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
-from spyglass_tracing.storage.clickhouse.queries import (
-    OBSERVATION_FILTER_COLUMNS,
-    SCORE_FILTER_COLUMNS,
-    TRACE_FILTER_COLUMNS,
-)
 from spyglass_tracing.storage.clickhouse.store import apply_tracing_migrations as apply_migrations
 from spyglass_tracing.storage.memory_analytics import MemoryAnalyticsStore
+from spyglass_tracing.storage.memory_analytics import filters as memory_analytics
 
 P1, P2 = "project-1", "project-2"
 T0 = datetime(2024, 3, 31, 22, 30, 1, 123000, tzinfo=UTC)
@@ -682,7 +682,7 @@ def _valid_value(type: str) -> object:
 
 
 async def test_every_allowed_filter_column_and_type_runs(analytics_store: AnalyticsStore) -> None:
-    from spyglass_tracing.domain.queries import FILTER_OPERATORS
+    from spyglass_tracing.domain.filter_columns import FILTER_OPERATORS
 
     tables = [
         (TRACE_FILTER_COLUMNS, analytics_store.find_traces, TraceQuery),

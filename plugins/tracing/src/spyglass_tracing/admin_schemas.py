@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from spyglass_tracing.views import PageMeta
+from spyglass_tracing.views.wire import PageMeta
 
 __all__ = (
     "CategoryBody",

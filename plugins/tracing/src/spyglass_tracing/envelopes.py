@@ -27,7 +27,7 @@ from spyglass_tracing.domain.ingestion import (
 )
 from spyglass_tracing.domain.limits import MAX_PROMPT_VERSION
 from spyglass_tracing.domain.merge import score_value_fields
-from spyglass_tracing.views import utc
+from spyglass_tracing.domain.time import utc
 
 __all__ = (
     "OBSERVATION_EVENT_TYPES",

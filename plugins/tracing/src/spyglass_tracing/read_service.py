@@ -26,26 +26,19 @@ from spyglass_tracing.domain.queries import (
     TraceMetrics,
     TraceQuery,
 )
+from spyglass_tracing.domain.time import utc
 from spyglass_tracing.ports.analytics import AnalyticsStore
-from spyglass_tracing.views import (
-    ObservationView,
-    ScoreV3View,
-    ScoreView,
-    SessionView,
-    SessionWithTraces,
+from spyglass_tracing.views.observations import ObservationView, observation_v2, observation_view
+from spyglass_tracing.views.scores import ScoreV3View, ScoreView, score_v3_view, score_view
+from spyglass_tracing.views.sessions import SessionView, SessionWithTraces, session_view
+from spyglass_tracing.views.traces import (
     TraceWithDetails,
     TraceWithFullDetails,
-    encode_cursor,
-    observation_v2,
-    observation_view,
-    score_v3_view,
-    score_view,
-    session_view,
     trace_view,
     trace_with_details,
     trace_with_full_details,
-    utc,
 )
+from spyglass_tracing.views.wire import encode_cursor
 
 __all__ = ("TRACE_GROUPS", "TracingReads")
 

@@ -15,7 +15,6 @@ from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.tracing import ObservationLevel, ObservationType
 from spyglass_tracing.api.reads import (
     MAX_PAGE_LIMIT,
-    OBSERVATION_FILTER_COLUMNS,
     choice,
     comma_list,
     field_groups,
@@ -24,9 +23,11 @@ from spyglass_tracing.api.reads import (
     unless_filtered,
     when,
 )
+from spyglass_tracing.domain.filter_columns import OBSERVATION_FILTERS
 from spyglass_tracing.domain.queries import FilterCondition, ObservationQuery
 from spyglass_tracing.read_service import TracingReads
-from spyglass_tracing.views import OBSERVATION_V2_GROUPS, ObservationView, decode_cursor
+from spyglass_tracing.views.observations import OBSERVATION_V2_GROUPS, ObservationView
+from spyglass_tracing.views.wire import decode_cursor
 
 __all__ = ("OBSERVATION_ROUTES",)
 
@@ -92,7 +93,7 @@ async def list_observations(
 ) -> dict[str, Any]:
     """Observations, newest start time first, with offset pagination."""
     simple = _Filters(
-        filters(filter, OBSERVATION_FILTER_COLUMNS),
+        filters(filter, OBSERVATION_FILTERS),
         name=name,
         user_id=user_id,
         type_=type_,
@@ -152,7 +153,7 @@ async def list_observations_v2(
             details="parseIoAsJson is not supported: input and output are returned as strings",
         )
     groups = field_groups(fields, OBSERVATION_V2_GROUPS, ("core", "basic"), always=("core",))
-    conditions = filters(filter, OBSERVATION_FILTER_COLUMNS)
+    conditions = filters(filter, OBSERVATION_FILTERS)
     simple = _Filters(
         conditions,
         name=name,

@@ -1,4 +1,4 @@
-"""What the read routes share: query-parameter parsing and the ``filter`` column whitelists.
+"""What the read routes share: query-parameter parsing, ``filter`` included.
 
 Every rule here raises ``InvalidInput`` (400) with a message saying which parameter is
 wrong; the routes themselves stay declarative.
@@ -12,14 +12,13 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_tracing.domain.filter_columns import FilterColumn
 from spyglass_tracing.domain.queries import FilterCondition, parse_filter
-from spyglass_tracing.views import PageMeta, page_meta, utc
+from spyglass_tracing.domain.time import utc_or_none
+from spyglass_tracing.views.wire import PageMeta, page_meta
 
 __all__ = (
     "MAX_PAGE_LIMIT",
-    "OBSERVATION_FILTER_COLUMNS",
-    "SCORE_FILTER_COLUMNS",
-    "TRACE_FILTER_COLUMNS",
     "choice",
     "comma_list",
     "field_groups",
@@ -35,67 +34,10 @@ MAX_PAGE_LIMIT = 100
 _E = TypeVar("_E", bound=enum.Enum)
 _T = TypeVar("_T")
 
-_TEXT = frozenset({"string", "stringOptions"})
-_TEXT_OR_NULL = _TEXT | {"null"}
-_METADATA = frozenset({"stringObject", "numberObject"})
-_TIME = frozenset({"datetime"})
 
-TRACE_FILTER_COLUMNS: Mapping[str, frozenset[str]] = {
-    "id": _TEXT,
-    "name": _TEXT_OR_NULL,
-    "timestamp": _TIME,
-    "userId": _TEXT_OR_NULL,
-    "sessionId": _TEXT_OR_NULL,
-    "environment": _TEXT,
-    "tags": frozenset({"arrayOptions"}),
-    "version": _TEXT_OR_NULL,
-    "release": _TEXT_OR_NULL,
-    "metadata": _METADATA,
-    "bookmarked": frozenset({"boolean"}),
-    "public": frozenset({"boolean"}),
-}
-"""Columns the ``filter`` of ``GET /traces`` may name, with the filter types each takes."""
-
-OBSERVATION_FILTER_COLUMNS: Mapping[str, frozenset[str]] = {
-    "id": _TEXT,
-    "traceId": _TEXT,
-    "name": _TEXT_OR_NULL,
-    "type": _TEXT,
-    "level": _TEXT,
-    "startTime": _TIME,
-    "endTime": _TIME | {"null"},
-    "environment": _TEXT,
-    "version": _TEXT_OR_NULL,
-    "parentObservationId": _TEXT_OR_NULL,
-    "model": _TEXT_OR_NULL,
-    "promptName": _TEXT_OR_NULL,
-    "metadata": _METADATA,
-    "userId": _TEXT_OR_NULL,
-    "sessionId": _TEXT_OR_NULL,
-    "totalCost": frozenset({"number", "null"}),
-}
-"""Columns the ``filter`` of the observation lists may name (user and session: the trace's)."""
-
-SCORE_FILTER_COLUMNS: Mapping[str, frozenset[str]] = {
-    "id": _TEXT,
-    "name": _TEXT,
-    "source": _TEXT,
-    "dataType": _TEXT,
-    "environment": _TEXT,
-    "value": frozenset({"number"}),
-    "stringValue": _TEXT_OR_NULL,
-    "traceId": _TEXT_OR_NULL,
-    "observationId": _TEXT_OR_NULL,
-    "sessionId": _TEXT_OR_NULL,
-    "timestamp": _TIME,
-    "configId": _TEXT_OR_NULL,
-    "metadata": _METADATA,
-}
-"""Columns the ``filter`` of ``GET /v2/scores`` may name."""
-
-
-def filters(raw: str | None, columns: Mapping[str, frozenset[str]]) -> list[FilterCondition]:
-    """The validated ``filter`` parameter (400 when malformed)."""
+def filters(raw: str | None, columns: Mapping[str, FilterColumn]) -> list[FilterCondition]:
+    """The validated ``filter`` parameter (400 when malformed); ``columns`` is one of the
+    declarations of ``spyglass_tracing.domain.filter_columns``."""
     return parse_filter(raw, columns)
 
 
@@ -108,7 +50,7 @@ def unless_filtered(conditions: Sequence[FilterCondition], column: str, value: _
 
 def when(value: datetime | None) -> datetime | None:
     """A query datetime in UTC (naive means UTC)."""
-    return None if value is None else utc(value)
+    return utc_or_none(value)
 
 
 def comma_list(raw: str | None) -> list[str]:

@@ -24,7 +24,6 @@ from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.tracing import ScoreDataType, ScoreSource
 from spyglass_tracing.api.reads import (
     MAX_PAGE_LIMIT,
-    SCORE_FILTER_COLUMNS,
     choice,
     comma_list,
     field_groups,
@@ -33,9 +32,11 @@ from spyglass_tracing.api.reads import (
     unless_filtered,
     when,
 )
+from spyglass_tracing.domain.filter_columns import SCORE_FILTERS
 from spyglass_tracing.domain.queries import FilterCondition, ScoreQuery
 from spyglass_tracing.read_service import TracingReads
-from spyglass_tracing.views import ScoreView, decode_cursor
+from spyglass_tracing.views.scores import ScoreView
+from spyglass_tracing.views.wire import decode_cursor
 
 __all__ = ("SCORE_READ_ROUTES",)
 
@@ -158,7 +159,7 @@ async def list_scores_v2(
         raise _invalid("the 'trace' field group needs the 'score' field group")
     if "trace" not in groups and (user_id is not None or trace_tags):
         raise _invalid("filtering by userId or traceTags needs the 'trace' field group")
-    conditions = filters(filter, SCORE_FILTER_COLUMNS)
+    conditions = filters(filter, SCORE_FILTERS)
     kind = choice(data_type, ScoreDataType, "dataType")
     origin = choice(source, ScoreSource, "source")
     value_operator, compared = _operator(operator, value)

@@ -15,22 +15,20 @@ from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_tracing.api.reads import (
     MAX_PAGE_LIMIT,
-    TRACE_FILTER_COLUMNS,
     field_groups,
     filters,
     offset_page,
     unless_filtered,
     when,
 )
+from spyglass_tracing.domain.filter_columns import TRACE_FILTERS, TRACE_ORDER_FIELDS
 from spyglass_tracing.domain.queries import TraceQuery
 from spyglass_tracing.read_service import TRACE_GROUPS, TracingReads
-from spyglass_tracing.views import TraceWithFullDetails
+from spyglass_tracing.views.traces import TraceWithFullDetails
 
 __all__ = ("TRACE_ROUTES",)
 
-_ORDER_COLUMNS = frozenset(
-    {"id", "timestamp", "name", "userId", "sessionId", "release", "version", "environment"}
-)
+_ORDER_COLUMNS = frozenset(TRACE_ORDER_FIELDS)
 
 
 class DeleteTracesRequest(msgspec.Struct, kw_only=True, rename="camel"):
@@ -76,7 +74,7 @@ async def list_traces(
     filter: FromQuery[str | None] = None,
 ) -> dict[str, Any]:
     """Traces, newest first by default, with observation/score ids, latency and cost."""
-    conditions = filters(filter, TRACE_FILTER_COLUMNS)
+    conditions = filters(filter, TRACE_FILTERS)
     column, descending = _order(order_by)
     timed = any(c.column == "timestamp" for c in conditions)
     query = TraceQuery(

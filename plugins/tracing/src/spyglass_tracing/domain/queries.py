@@ -1,8 +1,9 @@
 """Read-side query shapes: filters, pages and the aggregates the read API returns.
 
 The public API's ``filter`` parameter is a JSON list of conditions (Langfuse's
-``FilterState``). ``parse_filter`` validates it against the columns a table allows;
-adapters translate the validated conditions into their own query language.
+``FilterState``). ``parse_filter`` validates it against the columns a table allows
+(declared in ``filter_columns``); adapters check each condition again with
+``checked_condition`` and translate it into their own query language.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_tracing.domain.filter_columns import FilterColumn, Typed, checked_column
 
 __all__ = (
     "DailyMetric",
@@ -27,23 +29,15 @@ __all__ = (
     "SessionQuery",
     "TraceMetrics",
     "TraceQuery",
+    "checked_condition",
     "parse_filter",
 )
 
 _T = TypeVar("_T")
+_Column = TypeVar("_Column", bound=Typed)
 
-FILTER_OPERATORS: Mapping[str, frozenset[str]] = {
-    "string": frozenset({"=", "contains", "does not contain", "starts with", "ends with"}),
-    "stringOptions": frozenset({"any of", "none of"}),
-    "arrayOptions": frozenset({"any of", "none of", "all of"}),
-    "number": frozenset({"=", ">", "<", ">=", "<=", "!="}),
-    "datetime": frozenset({">", "<", ">=", "<=", "="}),
-    "stringObject": frozenset({"=", "contains", "does not contain", "starts with", "ends with"}),
-    "numberObject": frozenset({"=", ">", "<", ">=", "<=", "!="}),
-    "boolean": frozenset({"=", "<>"}),
-    "null": frozenset({"is null", "is not null"}),
-}
-"""The filter types of Langfuse's FilterState and the operators each accepts."""
+_KEYED = frozenset({"stringObject", "numberObject"})
+"""Filter types on a metadata entry: their conditions name its ``key``."""
 
 
 class FilterCondition(msgspec.Struct, kw_only=True, frozen=True):
@@ -68,12 +62,13 @@ class _RawCondition(msgspec.Struct, kw_only=True):
     key: str | None = None
 
 
-def parse_filter(raw: str | None, columns: Mapping[str, frozenset[str]]) -> list[FilterCondition]:
+def parse_filter(raw: str | None, columns: Mapping[str, FilterColumn]) -> list[FilterCondition]:
     """Validate a ``filter`` query parameter.
 
     Args:
         raw: the JSON text, or None/empty for no filter.
-        columns: the allowed column names, each with the filter types it accepts.
+        columns: the allowed columns (``filter_columns``), each with the filter types it
+            accepts.
 
     Raises:
         InvalidInput: the JSON is malformed, or a condition names an unknown column,
@@ -88,26 +83,31 @@ def parse_filter(raw: str | None, columns: Mapping[str, frozenset[str]]) -> list
     return [_validated(item, columns) for item in items]
 
 
-def _validated(item: _RawCondition, columns: Mapping[str, frozenset[str]]) -> FilterCondition:
-    allowed_types = columns.get(item.column)
-    if allowed_types is None:
-        raise InvalidInput("Invalid filter", details=f"unknown filter column '{item.column}'")
-    if item.type not in allowed_types:
-        raise InvalidInput(
-            "Invalid filter",
-            details=f"column '{item.column}' cannot be filtered as '{item.type}'",
-        )
-    if item.operator not in FILTER_OPERATORS[item.type]:
-        raise InvalidInput(
-            "Invalid filter",
-            details=f"operator '{item.operator}' is not valid for type '{item.type}'",
-        )
+def _validated(item: _RawCondition, columns: Mapping[str, FilterColumn]) -> FilterCondition:
+    checked_column(item.column, item.type, item.operator, columns)
     value = _coerce_value(item)
-    if item.type in ("stringObject", "numberObject") and not item.key:
-        raise InvalidInput("Invalid filter", details=f"'{item.type}' filters need a 'key'")
+    if item.type in _KEYED and not item.key:
+        raise _needs_key(item.type)
     return FilterCondition(
         column=item.column, type=item.type, operator=item.operator, value=value, key=item.key
     )
+
+
+def _needs_key(kind: str) -> InvalidInput:
+    return InvalidInput("Invalid filter", details=f"'{kind}' filters need a 'key'")
+
+
+def checked_condition(condition: FilterCondition, columns: Mapping[str, _Column]) -> _Column:
+    """The column ``condition`` is about, for a store about to apply it.
+
+    A store checks every condition again (a caller may build one without
+    ``parse_filter``). Raises: InvalidInput as ``checked_column``, or when a metadata
+    condition names no ``key``.
+    """
+    found = checked_column(condition.column, condition.type, condition.operator, columns)
+    if condition.type in _KEYED and condition.key is None:
+        raise _needs_key(condition.type)
+    return found
 
 
 def _coerce_value(item: _RawCondition) -> Any:

@@ -14,6 +14,8 @@ from typing import Any
 
 import msgspec
 
+from spyglass_tracing.domain.time import utc
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_NANOS = (datetime(9999, 12, 31, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1) * 1000
 
@@ -161,6 +163,4 @@ def _parse_datetime(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return utc(parsed)

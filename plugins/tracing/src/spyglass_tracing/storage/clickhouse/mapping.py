@@ -9,7 +9,7 @@ returns naive UTC for ``DateTime64`` without a zone); decimals come back as floa
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from spyglass_core.domain.tracing import (
     ScoreSource,
     Trace,
 )
+from spyglass_tracing.domain.time import utc, utc_or_none
 
 __all__ = (
     "OBSERVATION_COLUMNS",
@@ -33,7 +34,6 @@ __all__ = (
     "score_to_row",
     "trace_from_row",
     "trace_to_row",
-    "utc",
 )
 
 TRACE_COLUMNS: tuple[str, ...] = (
@@ -59,17 +59,6 @@ SCORE_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def utc(value: datetime) -> datetime:
-    """``value`` as an aware UTC datetime; a naive value is taken to be UTC already."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def _utc_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else utc(value)
-
-
 def _decimal(value: float) -> Decimal:
     # Via repr so 0.29 becomes Decimal("0.29"), not the binary float's long expansion.
     return Decimal(repr(float(value)))
@@ -85,7 +74,7 @@ def trace_to_row(trace: Trace, *, default_event_ts: datetime) -> list[Any]:
         trace.id, trace.project_id, utc(trace.timestamp), trace.name, trace.user_id,
         trace.session_id, trace.release, trace.version, trace.environment, trace.public,
         trace.bookmarked, list(trace.tags), dict(trace.metadata), trace.input, trace.output,
-        _utc_or_none(trace.created_at), _utc_or_none(trace.updated_at),
+        utc_or_none(trace.created_at), utc_or_none(trace.updated_at),
         utc(trace.event_ts or default_event_ts), int(trace.is_deleted),
     ]  # fmt: skip
 
@@ -109,8 +98,8 @@ def trace_from_row(row: Sequence[Any]) -> Trace:
         metadata=dict(r["metadata"]),
         input=r["input"],
         output=r["output"],
-        created_at=_utc_or_none(r["created_at"]),
-        updated_at=_utc_or_none(r["updated_at"]),
+        created_at=utc_or_none(r["created_at"]),
+        updated_at=utc_or_none(r["updated_at"]),
         event_ts=utc(r["event_ts"]),
         is_deleted=bool(r["is_deleted"]),
     )
@@ -120,15 +109,15 @@ def observation_to_row(obs: Observation, *, default_event_ts: datetime) -> list[
     """A row in ``OBSERVATION_COLUMNS`` order; ``default_event_ts`` fills a missing ``event_ts``."""
     return [
         obs.id, obs.trace_id, obs.project_id, obs.type.value, utc(obs.start_time),
-        _utc_or_none(obs.end_time), obs.name, obs.parent_observation_id, obs.environment,
+        utc_or_none(obs.end_time), obs.name, obs.parent_observation_id, obs.environment,
         obs.level.value, obs.status_message, obs.version, dict(obs.metadata), obs.input,
         obs.output, obs.provided_model_name, obs.internal_model_id, obs.model_parameters,
         dict(obs.provided_usage_details), dict(obs.usage_details),
         {key: _decimal(value) for key, value in obs.provided_cost_details.items()},
         {key: _decimal(value) for key, value in obs.cost_details.items()},
         None if obs.total_cost is None else _decimal(obs.total_cost),
-        _utc_or_none(obs.completion_start_time), obs.prompt_id, obs.prompt_name,
-        obs.prompt_version, _utc_or_none(obs.created_at), _utc_or_none(obs.updated_at),
+        utc_or_none(obs.completion_start_time), obs.prompt_id, obs.prompt_name,
+        obs.prompt_version, utc_or_none(obs.created_at), utc_or_none(obs.updated_at),
         utc(obs.event_ts or default_event_ts), int(obs.is_deleted),
     ]  # fmt: skip
 
@@ -146,7 +135,7 @@ def observation_from_row(row: Sequence[Any]) -> Observation:
         project_id=r["project_id"],
         type=ObservationType(r["type"]),
         start_time=utc(r["start_time"]),
-        end_time=_utc_or_none(r["end_time"]),
+        end_time=utc_or_none(r["end_time"]),
         name=r["name"],
         parent_observation_id=r["parent_observation_id"],
         environment=r["environment"],
@@ -164,12 +153,12 @@ def observation_from_row(row: Sequence[Any]) -> Observation:
         provided_cost_details=_float_map(r["provided_cost_details"]),
         cost_details=_float_map(r["cost_details"]),
         total_cost=_float_or_none(r["total_cost"]),
-        completion_start_time=_utc_or_none(r["completion_start_time"]),
+        completion_start_time=utc_or_none(r["completion_start_time"]),
         prompt_id=r["prompt_id"],
         prompt_name=r["prompt_name"],
         prompt_version=r["prompt_version"],
-        created_at=_utc_or_none(r["created_at"]),
-        updated_at=_utc_or_none(r["updated_at"]),
+        created_at=utc_or_none(r["created_at"]),
+        updated_at=utc_or_none(r["updated_at"]),
         event_ts=utc(r["event_ts"]),
         is_deleted=bool(r["is_deleted"]),
     )
@@ -182,7 +171,7 @@ def score_to_row(score: Score, *, default_event_ts: datetime) -> list[Any]:
         score.data_type.value, score.source.value, score.environment, score.trace_id,
         score.observation_id, score.session_id, score.dataset_run_id, score.string_value,
         score.comment, dict(score.metadata), score.author_user_id, score.config_id,
-        score.queue_id, _utc_or_none(score.created_at), _utc_or_none(score.updated_at),
+        score.queue_id, utc_or_none(score.created_at), utc_or_none(score.updated_at),
         utc(score.event_ts or default_event_ts), int(score.is_deleted),
     ]  # fmt: skip
 
@@ -209,8 +198,8 @@ def score_from_row(row: Sequence[Any]) -> Score:
         author_user_id=r["author_user_id"],
         config_id=r["config_id"],
         queue_id=r["queue_id"],
-        created_at=_utc_or_none(r["created_at"]),
-        updated_at=_utc_or_none(r["updated_at"]),
+        created_at=utc_or_none(r["created_at"]),
+        updated_at=utc_or_none(r["updated_at"]),
         event_ts=utc(r["event_ts"]),
         is_deleted=bool(r["is_deleted"]),
     )

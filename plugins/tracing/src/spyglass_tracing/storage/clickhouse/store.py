@@ -27,6 +27,7 @@ from spyglass_tracing.domain.queries import (
     TraceMetrics,
     TraceQuery,
 )
+from spyglass_tracing.domain.time import utc
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.storage.clickhouse.mapping import (
     OBSERVATION_COLUMNS,
@@ -38,26 +39,28 @@ from spyglass_tracing.storage.clickhouse.mapping import (
     score_to_row,
     trace_from_row,
     trace_to_row,
-    utc,
 )
-from spyglass_tracing.storage.clickhouse.queries import (
-    Params,
-    Where,
-    count_sql,
+from spyglass_tracing.storage.clickhouse.queries.metrics import (
     daily_days_sql,
     daily_total_sql,
     daily_usage_sql,
-    observation_where,
+    trace_metrics_sql,
+)
+from spyglass_tracing.storage.clickhouse.queries.observations import observation_where
+from spyglass_tracing.storage.clickhouse.queries.scores import score_where
+from spyglass_tracing.storage.clickhouse.queries.select import (
+    Params,
+    Where,
+    count_sql,
     page_sql,
-    score_where,
     select_latest,
+)
+from spyglass_tracing.storage.clickhouse.queries.sessions import (
     session_where,
     sessions_count_sql,
     sessions_sql,
-    trace_metrics_sql,
-    trace_order,
-    trace_where,
 )
+from spyglass_tracing.storage.clickhouse.queries.traces import trace_order, trace_where
 
 __all__ = (
     "MIGRATIONS_PACKAGE",
