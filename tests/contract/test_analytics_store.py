@@ -7,9 +7,10 @@ session-wide directory and isolates itself with a fresh database, dropped afterw
 from __future__ import annotations
 
 import asyncio
+import enum
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -30,8 +31,12 @@ from spyglass_core.domain.tracing import (
 )
 from spyglass_tracing.domain.filter_columns import (
     OBSERVATION_FILTER_COLUMNS,
+    OBSERVATION_FILTERS,
     SCORE_FILTER_COLUMNS,
+    SCORE_FILTERS,
     TRACE_FILTER_COLUMNS,
+    TRACE_FILTERS,
+    FilterColumn,
 )
 from spyglass_tracing.domain.queries import (
     DailyMetric,
@@ -49,7 +54,6 @@ from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
 from spyglass_tracing.storage.clickhouse.store import apply_tracing_migrations as apply_migrations
 from spyglass_tracing.storage.memory_analytics import MemoryAnalyticsStore
-from spyglass_tracing.storage.memory_analytics import filters as memory_analytics
 
 P1, P2 = "project-1", "project-2"
 T0 = datetime(2024, 3, 31, 22, 30, 1, 123000, tzinfo=UTC)
@@ -701,13 +705,102 @@ async def test_every_allowed_filter_column_and_type_runs(analytics_store: Analyt
             assert page.items == [], condition
 
 
-def test_memory_and_clickhouse_allow_the_same_filters() -> None:
-    def types(fields: object) -> dict[str, frozenset[str]]:
-        return {name: field.types for name, field in fields.items()}  # type: ignore[attr-defined]
+_SAMPLES: dict[str, tuple[str, object]] = {
+    "stringOptions": ("any of", None),
+    "arrayOptions": ("any of", ["a"]),
+    "number": (">=", 0.5),
+    "datetime": (">=", None),
+    "stringObject": ("=", "value"),
+    "numberObject": (">", 1.0),
+    "boolean": ("=", True),
+    "null": ("is null", None),
+}
 
-    assert types(memory_analytics._TRACE_FIELDS) == dict(TRACE_FILTER_COLUMNS)
-    assert types(memory_analytics._OBSERVATION_FIELDS) == dict(OBSERVATION_FILTER_COLUMNS)
-    assert types(memory_analytics._SCORE_FIELDS) == dict(SCORE_FILTER_COLUMNS)
+
+def _conditions(columns: Mapping[str, FilterColumn], rich: object, rich_trace: Trace) -> list[Any]:
+    """One condition per declared column and type, with a value the rich row holds."""
+    found = []
+    for column, declared in sorted(columns.items()):
+        held = getattr(rich_trace if declared.on_trace else rich, declared.field)
+        held = held.value if isinstance(held, enum.Enum) else held
+        for kind in sorted(declared.types):
+            operator, value = _SAMPLES.get(kind, ("=", None))
+            key = {"stringObject": "key", "numberObject": "n"}.get(kind)
+            if value is None and kind == "stringOptions":
+                value = [held]
+            elif value is None and kind != "null":
+                value = held
+            found.append(cond(column, kind, operator, value, key))
+    return found
+
+
+async def test_every_declared_filter_runs_alike_on_memory_and_clickhouse(
+    chdb_dsn: str,
+) -> None:
+    # Both stores derive their filters from one declaration; this checks that each
+    # declared field exists in both and that they agree on which rows match.
+    rich_trace = full_trace(metadata={"key": "value", "n": "2"})
+    traces = [rich_trace, trace("t2")]
+    rich_observation = observation(
+        "o1",
+        name="llm",
+        type=ObservationType.GENERATION,
+        level=ObservationLevel.WARNING,
+        end_time=T0 + S,
+        version="3",
+        parent_observation_id="o0",
+        provided_model_name="gpt-4o",
+        prompt_name="greeting",
+        metadata={"key": "value", "n": "2"},
+        cost_details={"total": 1.25},
+        total_cost=1.25,
+    )
+    observations = [rich_observation, observation("o2", trace_id="t2")]
+    rich_score = score(
+        "s1",
+        trace_id="t1",
+        observation_id="o1",
+        session_id="session-1",
+        string_value="good",
+        config_id="cfg",
+        metadata={"key": "value", "n": "2"},
+        value=0.75,
+    )
+    scores = [rich_score, score("s2", value=0.25)]
+
+    memory = MemoryAnalyticsStore()
+    database = f"test_{uuid.uuid4().hex}"
+    clickhouse = await ClickHouseAnalyticsStore.open(chdb_dsn, database)
+    try:
+        for store in (memory, clickhouse):
+            await store.upsert_traces(traces)
+            await store.upsert_observations(observations)
+            await store.upsert_scores(scores)
+        checks = [
+            *(("trace", c) for c in _conditions(TRACE_FILTERS, rich_trace, rich_trace)),
+            *(
+                ("observation", c)
+                for c in _conditions(OBSERVATION_FILTERS, rich_observation, rich_trace)
+            ),
+            *(("score", c) for c in _conditions(SCORE_FILTERS, rich_score, rich_trace)),
+        ]
+        matched = 0
+        for entity, condition in checks:
+            results = []
+            for store in (memory, clickhouse):
+                if entity == "trace":
+                    page: Any = await store.find_traces(P1, TraceQuery(filters=[condition]))
+                elif entity == "observation":
+                    page = await store.find_observations(P1, ObservationQuery(filters=[condition]))
+                else:
+                    page = await store.find_scores(P1, ScoreQuery(filters=[condition]))
+                results.append(sorted(item.id for item in page.items))
+            assert results[0] == results[1], (entity, condition)
+            matched += bool(results[0])
+        assert matched >= len(checks) // 2  # the samples do select rows
+    finally:
+        await clickhouse.close()
+        await asyncio.to_thread(_drop_database, chdb_dsn, database)
 
 
 async def test_find_traces_order_and_tie_break(analytics_store: AnalyticsStore) -> None:
