@@ -13,11 +13,22 @@ from typing import Any
 import msgspec
 from dishka.integrations.litestar import FromDishka
 from litestar import Request, Response, patch, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_207_MULTI_STATUS
 
 from spyglass_core.domain.api_keys import AccessLevel, Principal
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.ports.clock import Clock
+from spyglass_tracing.api.pages import (
+    IdResponse,
+    IngestionResponse,
+    IngestionSuccess,
+    MessageResponse,
+    OtlpExportResponse,
+    OtlpPartialSuccess,
+    ScoreBatchError,
+    ScoreBatchResponse,
+)
 from spyglass_tracing.domain.ingestion import EntityEvent, ObservationBody, ScoreBody, TraceBody
 from spyglass_tracing.domain.otel import spans_to_events
 from spyglass_tracing.envelopes import (
@@ -72,7 +83,7 @@ async def ingest_batch(
     intake: FromDishka[BatchIntake],
     checker: FromDishka[ScoreConfigChecker],
     clock: FromDishka[Clock],
-) -> Response[dict[str, Any]]:
+) -> Response[IngestionResponse]:
     """Langfuse's batch API: each event validated alone; 207 with successes and errors."""
     try:
         raw_events = decode_batch(await request.body())
@@ -91,15 +102,9 @@ async def ingest_batch(
         dedupe=True,
     )
     failed = {error.id for error in result.errors}
+    successes = [IngestionSuccess(id=i) for i in result.success_ids if i not in failed]
     return Response(
-        {
-            "successes": [
-                {"id": event_id, "status": 201}
-                for event_id in result.success_ids
-                if event_id not in failed
-            ],
-            "errors": [msgspec.to_builtins(error) for error in result.errors],
-        },
+        IngestionResponse(successes=successes, errors=list(result.errors)),
         status_code=HTTP_207_MULTI_STATUS,
     )
 
@@ -129,6 +134,13 @@ async def _checked_scores(
     "/otel/v1/traces",
     status_code=HTTP_200_OK,
     request_max_body_size=OTLP_MAX_BODY_BYTES,
+    responses={
+        200: ResponseSpec(
+            OtlpExportResponse,
+            description="ExportTraceServiceResponse: protobuf for a protobuf export, else JSON",
+            generate_examples=False,
+        )
+    },
 )
 async def ingest_otlp(
     request: Request[Any, Any, Any],
@@ -162,13 +174,21 @@ def _otlp_response(content_type: str, rejected: int, message: str) -> Response[A
         return Response(
             reply.SerializeToString(), media_type="application/x-protobuf", status_code=200
         )
-    body: dict[str, Any] = {}
-    if rejected:
-        body["partialSuccess"] = {"rejectedSpans": rejected, "errorMessage": message}
-    return Response(body, status_code=200)
+    partial = OtlpPartialSuccess(rejected_spans=rejected, error_message=message)
+    return Response(OtlpExportResponse(partial_success=partial if rejected else None))
 
 
-@post("/scores", status_code=HTTP_200_OK, opt=SCORES_ACCESS)
+# One score answers 200 {id}; an array 202, or 207 when some scores were refused.
+_SCORE_RESPONSES = {
+    200: ResponseSpec(IdResponse, description="The stored score's id", generate_examples=False),
+    202: ResponseSpec(MessageResponse, description="Every score accepted", generate_examples=False),
+    207: ResponseSpec(
+        ScoreBatchResponse, description="Some scores refused", generate_examples=False
+    ),
+}
+
+
+@post("/scores", status_code=HTTP_200_OK, opt=SCORES_ACCESS, responses=_SCORE_RESPONSES)
 async def create_scores(
     request: Request[Any, Any, Any],
     principal: FromDishka[Principal],
@@ -190,7 +210,7 @@ async def create_scores(
         source="scores",
         attribution=_attribution(request),
     )
-    return Response({"id": body.id}, status_code=HTTP_200_OK)
+    return Response(IdResponse(id=str(body.id)), status_code=HTTP_200_OK)
 
 
 async def _create_score_list(
@@ -202,15 +222,15 @@ async def _create_score_list(
     clock: Clock,
 ) -> Response[Any]:
     bodies: list[ScoreBody] = []
-    errors: list[dict[str, str]] = []
+    errors: list[ScoreBatchError] = []
     for item in items:
         try:
             bodies.append(_score_body(item, allow_eval=True))
         except InvalidInput as error:
-            errors.append({"message": f"{error.message}: {error.details}"})
+            errors.append(ScoreBatchError(message=f"{error.message}: {error.details}"))
     problems = await checker.problems(principal.project_id, bodies)
     accepted = [body for body, problem in zip(bodies, problems, strict=True) if not problem]
-    errors.extend({"message": problem} for problem in problems if problem)
+    errors.extend(ScoreBatchError(message=problem) for problem in problems if problem)
     now = clock.now()
     await intake.accept(
         principal.project_id,
@@ -220,10 +240,10 @@ async def _create_score_list(
     )
     if errors:
         return Response(
-            {"accepted": len(accepted), "rejected": len(errors), "errors": errors},
+            ScoreBatchResponse(accepted=len(accepted), rejected=len(errors), errors=errors),
             status_code=HTTP_207_MULTI_STATUS,
         )
-    return Response({"message": "Accepted"}, status_code=202)
+    return Response(MessageResponse(message="Accepted"), status_code=202)
 
 
 def _score_body(document: Any, *, allow_eval: bool) -> ScoreBody:
@@ -249,11 +269,11 @@ async def _accept_one(
     principal: Principal,
     intake: BatchIntake,
     event: EntityEvent,
-) -> dict[str, str]:
+) -> IdResponse:
     await intake.accept(
         principal.project_id, [event], source="legacy", attribution=_attribution(request)
     )
-    return {"id": event.entity_id}
+    return IdResponse(id=event.entity_id)
 
 
 def _observation(body: bytes, kind: str, now: datetime, *, generation: bool = False) -> EntityEvent:
@@ -279,7 +299,7 @@ async def create_trace(
     principal: FromDishka[Principal],
     intake: FromDishka[BatchIntake],
     clock: FromDishka[Clock],
-) -> dict[str, str]:
+) -> IdResponse:
     """Legacy: one ``trace-create``."""
     trace = _json(await request.body(), TraceBody)
     try:
@@ -295,7 +315,7 @@ def _legacy_observation_route(path: str, kind: str, method: Any, generation: boo
         principal: FromDishka[Principal],
         intake: FromDishka[BatchIntake],
         clock: FromDishka[Clock],
-    ) -> dict[str, str]:
+    ) -> IdResponse:
         event = _observation(await request.body(), kind, clock.now(), generation=generation)
         return await _accept_one(request, principal, intake, event)
 

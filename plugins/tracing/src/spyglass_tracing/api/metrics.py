@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka
 from litestar import get
 from litestar.params import FromQuery, QueryParameter
 
 from spyglass_core.domain.api_keys import Principal
+from spyglass_tracing.api.pages import DailyMetricsPage
 from spyglass_tracing.api.reads import MAX_PAGE_LIMIT, offset_page, when
 from spyglass_tracing.domain.queries import MetricsQuery
 from spyglass_tracing.read_service import TracingReads
@@ -29,7 +30,7 @@ async def daily_metrics(
     environment: FromQuery[list[str] | None] = None,
     from_timestamp: Annotated[datetime | None, QueryParameter(name="fromTimestamp")] = None,
     to_timestamp: Annotated[datetime | None, QueryParameter(name="toTimestamp")] = None,
-) -> dict[str, Any]:
+) -> DailyMetricsPage:
     """Days newest first, each with its traces, observations, cost and usage per model."""
     query = MetricsQuery(
         trace_name=trace_name,
@@ -42,7 +43,7 @@ async def daily_metrics(
         limit=limit,
     )
     result = await reads.daily_metrics(principal.project_id, query)
-    return offset_page(list(result.items), page, limit, result.total or 0)
+    return DailyMetricsPage(**offset_page(result.items, page, limit, result.total or 0))
 
 
 METRICS_ROUTES = [daily_metrics]

@@ -19,6 +19,7 @@ from spyglass_tracing.admin_schemas import (
     PricingTierBody,
     PricingTierConditionBody,
 )
+from spyglass_tracing.api.pages import MessageResponse
 from spyglass_tracing.domain.models import Model
 from spyglass_tracing.models_service import ModelService
 from spyglass_tracing.views.wire import page_meta
@@ -110,10 +111,10 @@ async def delete_model(
     model_id: FromPath[str],
     principal: FromDishka[Principal],
     service: FromDishka[ModelService],
-) -> dict[str, str]:
+) -> MessageResponse:
     """Delete one of the project's models; managed ones answer 404."""
     await service.delete(principal.project_id, model_id)
-    return {"message": "Model successfully deleted"}
+    return MessageResponse(message="Model successfully deleted")
 
 
 MODEL_ROUTES = [list_models, create_model, get_model, delete_model]

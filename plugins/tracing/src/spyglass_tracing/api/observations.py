@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.tracing import ObservationLevel, ObservationType
+from spyglass_tracing.api.pages import CursorMeta, ObservationPage, ObservationV2Page
 from spyglass_tracing.api.reads import (
     MAX_PAGE_LIMIT,
     choice,
@@ -90,7 +91,7 @@ async def list_observations(
     to_start_time: Annotated[datetime | None, QueryParameter(name="toStartTime")] = None,
     version: FromQuery[str | None] = None,
     filter: FromQuery[str | None] = None,
-) -> dict[str, Any]:
+) -> ObservationPage:
     """Observations, newest start time first, with offset pagination."""
     simple = _Filters(
         filters(filter, OBSERVATION_FILTERS),
@@ -107,7 +108,7 @@ async def list_observations(
     )
     query = ObservationQuery(**simple.fields, offset=(page - 1) * limit, limit=limit)
     items, total = await reads.observations(principal.project_id, query)
-    return offset_page(items, page, limit, total)
+    return ObservationPage(**offset_page(items, page, limit, total))
 
 
 @get("/observations/{observation_id:str}")
@@ -142,7 +143,7 @@ async def list_observations_v2(
     to_start_time: Annotated[datetime | None, QueryParameter(name="toStartTime")] = None,
     version: FromQuery[str | None] = None,
     filter: FromQuery[str | None] = None,
-) -> dict[str, Any]:
+) -> ObservationV2Page:
     """Observations newest first, keyset-paged; ``meta.cursor`` is absent on the last page.
 
     IO comes back as the stored strings: ``parseIoAsJson=true`` is refused (400).
@@ -178,7 +179,7 @@ async def list_observations_v2(
     items, next_cursor = await reads.observations_v2(
         principal.project_id, query, groups, frozenset(comma_list(expand_metadata))
     )
-    return {"data": items, "meta": {"cursor": next_cursor} if next_cursor else {}}
+    return ObservationV2Page(data=items, meta=CursorMeta(cursor=next_cursor))
 
 
 OBSERVATION_ROUTES = [list_observations, get_observation, list_observations_v2]

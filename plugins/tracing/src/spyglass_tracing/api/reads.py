@@ -15,7 +15,7 @@ from spyglass_core.domain.errors import InvalidInput
 from spyglass_tracing.domain.filter_columns import FilterColumn
 from spyglass_tracing.domain.queries import FilterCondition, parse_filter
 from spyglass_tracing.domain.time import utc_or_none
-from spyglass_tracing.views.wire import PageMeta, page_meta
+from spyglass_tracing.views.wire import page_meta
 
 __all__ = (
     "MAX_PAGE_LIMIT",
@@ -99,6 +99,5 @@ def field_groups(
 
 
 def offset_page(items: Sequence[Any], page: int, limit: int, total: int) -> dict[str, Any]:
-    """``{data, meta}`` of an offset page."""
-    meta: PageMeta = page_meta(page, limit, total)
-    return {"data": items, "meta": meta}
+    """``{data, meta}`` of an offset page, as keyword arguments of a typed page struct."""
+    return {"data": list(items), "meta": page_meta(page, limit, total)}

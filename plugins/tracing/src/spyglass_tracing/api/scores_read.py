@@ -11,7 +11,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from dishka.integrations.litestar import FromDishka
@@ -22,6 +22,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.tracing import ScoreDataType, ScoreSource
+from spyglass_tracing.api.pages import MessageResponse, ScorePage, ScoreV3Meta, ScoreV3Page
 from spyglass_tracing.api.reads import (
     MAX_PAGE_LIMIT,
     choice,
@@ -91,7 +92,7 @@ async def list_scores_v1(
     session_id: Annotated[str | None, QueryParameter(name="sessionId")] = None,
     dataset_run_id: Annotated[str | None, QueryParameter(name="datasetRunId")] = None,
     trace_id: Annotated[str | None, QueryParameter(name="traceId")] = None,
-) -> dict[str, Any]:
+) -> ScorePage:
     """Trace scores (legacy): no session, dataset-run or CORRECTION scores."""
     for parameter, given in (
         ("sessionId", session_id),
@@ -124,7 +125,7 @@ async def list_scores_v1(
         limit=limit,
     )
     items, total = await reads.scores(principal.project_id, query, with_trace=True)
-    return offset_page(items, page, limit, total)
+    return ScorePage(**offset_page(items, page, limit, total))
 
 
 @get("/v2/scores")
@@ -152,7 +153,7 @@ async def list_scores_v2(
     trace_tags: Annotated[list[str] | None, QueryParameter(name="traceTags")] = None,
     fields: FromQuery[str | None] = None,
     filter: FromQuery[str | None] = None,
-) -> dict[str, Any]:
+) -> ScorePage:
     """Trace, observation, session and dataset-run scores, newest first."""
     groups = field_groups(fields, _V2_GROUPS, _V2_GROUPS)
     if "score" not in groups:
@@ -191,7 +192,7 @@ async def list_scores_v2(
         limit=limit,
     )
     items, total = await reads.scores(principal.project_id, query, with_trace="trace" in groups)
-    return offset_page(items, page, limit, total)
+    return ScorePage(**offset_page(items, page, limit, total))
 
 
 # --- v3 -----------------------------------------------------------------------------------
@@ -256,7 +257,7 @@ async def list_scores_v3(
     to_timestamp: Annotated[datetime | None, QueryParameter(name="toTimestamp")] = None,
     user_id: Annotated[str | None, QueryParameter(name="userId")] = None,
     trace_tags: Annotated[list[str] | None, QueryParameter(name="traceTags")] = None,
-) -> dict[str, Any]:
+) -> ScoreV3Page:
     """Scores newest first, keyset-paged, ``value`` typed by ``dataType``.
 
     Comma lists OR within a filter and AND across filters. The subject filters
@@ -318,10 +319,7 @@ async def list_scores_v3(
         for number, experiment in branches
     ]
     items, next_cursor = await reads.scores_v3(principal.project_id, queries, groups)
-    meta: dict[str, Any] = {"limit": limit}
-    if next_cursor:
-        meta["cursor"] = next_cursor
-    return {"data": items, "meta": meta}
+    return ScoreV3Page(data=items, meta=ScoreV3Meta(limit=limit, cursor=next_cursor))
 
 
 # --- one score ----------------------------------------------------------------------------
@@ -352,10 +350,12 @@ async def delete_score(
     score_id: FromPath[str],
     principal: FromDishka[Principal],
     reads: FromDishka[TracingReads],
-) -> Response[dict[str, str]]:
+) -> Response[MessageResponse]:
     """Delete a score (202; an unknown id too)."""
     await reads.delete_score(principal.project_id, score_id)
-    return Response({"message": "Score deleted successfully"}, status_code=HTTP_202_ACCEPTED)
+    return Response(
+        MessageResponse(message="Score deleted successfully"), status_code=HTTP_202_ACCEPTED
+    )
 
 
 SCORE_READ_ROUTES = [

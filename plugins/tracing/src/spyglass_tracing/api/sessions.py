@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka
 from litestar import get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from spyglass_core.domain.api_keys import Principal
+from spyglass_tracing.api.pages import SessionPage
 from spyglass_tracing.api.reads import MAX_PAGE_LIMIT, offset_page, when
 from spyglass_tracing.domain.queries import SessionQuery
 from spyglass_tracing.read_service import TracingReads
@@ -27,7 +28,7 @@ async def list_sessions(
     from_timestamp: Annotated[datetime | None, QueryParameter(name="fromTimestamp")] = None,
     to_timestamp: Annotated[datetime | None, QueryParameter(name="toTimestamp")] = None,
     environment: FromQuery[list[str] | None] = None,
-) -> dict[str, Any]:
+) -> SessionPage:
     """Sessions, newest first: the distinct session ids of the project's traces."""
     query = SessionQuery(
         from_timestamp=when(from_timestamp),
@@ -37,7 +38,7 @@ async def list_sessions(
         limit=limit,
     )
     items, total = await reads.sessions(principal.project_id, query)
-    return offset_page(items, page, limit, total)
+    return SessionPage(**offset_page(items, page, limit, total))
 
 
 @get("/sessions/{session_id:str}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from dishka.integrations.litestar import FromDishka
@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_tracing.api.pages import MessageResponse, TracePage
 from spyglass_tracing.api.reads import (
     MAX_PAGE_LIMIT,
     field_groups,
@@ -72,7 +73,7 @@ async def list_traces(
     environment: FromQuery[list[str] | None] = None,
     fields: FromQuery[str | None] = None,
     filter: FromQuery[str | None] = None,
-) -> dict[str, Any]:
+) -> TracePage:
     """Traces, newest first by default, with observation/score ids, latency and cost."""
     conditions = filters(filter, TRACE_FILTERS)
     column, descending = _order(order_by)
@@ -94,7 +95,7 @@ async def list_traces(
         limit=limit,
     )
     items, total = await reads.traces(principal.project_id, query, _groups(fields))
-    return offset_page(items, page, limit, total)
+    return TracePage(**offset_page(items, page, limit, total))
 
 
 @get("/traces/{trace_id:str}")
@@ -113,10 +114,10 @@ async def delete_trace(
     trace_id: FromPath[str],
     principal: FromDishka[Principal],
     reads: FromDishka[TracingReads],
-) -> dict[str, str]:
+) -> MessageResponse:
     """Delete a trace and its observations (unknown ids too answer 200)."""
     await reads.delete_traces(principal.project_id, [trace_id])
-    return {"message": "Trace deleted successfully"}
+    return MessageResponse(message="Trace deleted successfully")
 
 
 @delete("/traces", status_code=HTTP_200_OK)
@@ -124,10 +125,10 @@ async def delete_traces(
     data: JSONBody[DeleteTracesRequest],
     principal: FromDishka[Principal],
     reads: FromDishka[TracingReads],
-) -> dict[str, str]:
+) -> MessageResponse:
     """Delete several traces: ``{"traceIds": [...]}``, at least one."""
     await reads.delete_traces(principal.project_id, data.trace_ids)
-    return {"message": "Traces deleted successfully"}
+    return MessageResponse(message="Traces deleted successfully")
 
 
 TRACE_ROUTES = [list_traces, get_trace, delete_trace, delete_traces]
