@@ -17,8 +17,8 @@ import pytest
 
 import spyglass_tracing
 from spyglass_core.domain.api_keys import KeyPair
-from spyglass_tracing.media_service import MediaService
-from spyglass_tracing.prices import PriceBook
+from spyglass_tracing.services.media import MediaService
+from spyglass_tracing.services.prices import PriceBook
 from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
 
 

@@ -20,12 +20,12 @@ from spyglass_core.domain.events import TracesIngested
 from spyglass_core.hookspecs import PluginConfig
 from spyglass_tracing.domain.cost import default_models
 from spyglass_tracing.domain.ingestion import EntityEvent, ObservationBody, TraceBody
-from spyglass_tracing.intake import PROCESS_BATCH_TASK, Attribution, BatchIntake
 from spyglass_tracing.options import TracingOptions, tracing_options
 from spyglass_tracing.ports.repositories import IngestionBatchRepository, ModelRepository
-from spyglass_tracing.prices import PriceBook
-from spyglass_tracing.processing import MAX_GROUP_BATCHES, BatchProcessor
-from spyglass_tracing.recovery import PendingSweep
+from spyglass_tracing.services.intake import PROCESS_BATCH_TASK, Attribution, BatchIntake
+from spyglass_tracing.services.prices import PriceBook
+from spyglass_tracing.services.processing import MAX_GROUP_BATCHES, BatchProcessor
+from spyglass_tracing.services.recovery import PendingSweep
 from spyglass_tracing.storage.memory_analytics import MemoryAnalyticsStore
 from spyglass_tracing.storage.spec import storage_spec as tracing_storage
 

@@ -16,7 +16,7 @@ __all__ = ("register_providers", "register_routes", "register_storage")
 @hookimpl
 def register_routes(surface: ApiSurface) -> Sequence[Any]:
     """The Langfuse prompt routes on the public API."""
-    from spyglass_prompts.api import ROUTES
+    from spyglass_prompts.api.routes import ROUTES
 
     return ROUTES if surface is ApiSurface.PUBLIC else []
 

@@ -8,7 +8,7 @@ from spyglass_core.hookspecs import PluginConfig
 from spyglass_core.ports.cache import Cache
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
-from spyglass_prompts.service import PromptService
+from spyglass_prompts.services.prompts import PromptService
 
 __all__ = ("PLUGIN_NAME", "PromptsProvider")
 

@@ -33,7 +33,7 @@ def register_routes(surface: ApiSurface) -> Sequence[Any]:
 @hookimpl
 def register_tasks() -> Sequence[TaskSpec]:
     """``tracing.process_batch``: apply one stored batch."""
-    from spyglass_tracing.intake import PROCESS_BATCH_TASK
+    from spyglass_tracing.services.intake import PROCESS_BATCH_TASK
     from spyglass_tracing.tasks import process_batch
 
     return [TaskSpec(name=PROCESS_BATCH_TASK, func=process_batch)]

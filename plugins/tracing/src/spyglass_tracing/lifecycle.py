@@ -9,8 +9,8 @@ from dishka import AsyncContainer
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_tracing.domain.cost import default_models
 from spyglass_tracing.ports.repositories import ModelRepository
-from spyglass_tracing.prices import PriceBook
-from spyglass_tracing.recovery import PendingSweep
+from spyglass_tracing.services.prices import PriceBook
+from spyglass_tracing.services.recovery import PendingSweep
 
 __all__ = ("start", "stop")
 

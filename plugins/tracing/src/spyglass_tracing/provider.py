@@ -11,18 +11,18 @@ from spyglass_core.ports.event_publisher import EventPublisher
 from spyglass_core.ports.task_queue import TaskQueue
 from spyglass_core.ports.traces import ScoreWriter, TraceReader
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
-from spyglass_tracing.cross_feature import AnalyticsTraceReader, IngestingScoreWriter
-from spyglass_tracing.intake import BatchIntake
-from spyglass_tracing.media_service import MediaService
-from spyglass_tracing.models_service import ModelService
 from spyglass_tracing.options import TracingOptions, tracing_options
 from spyglass_tracing.ports.analytics import AnalyticsStore
-from spyglass_tracing.prices import PriceBook
-from spyglass_tracing.processing import BatchProcessor
-from spyglass_tracing.read_service import TracingReads
-from spyglass_tracing.recovery import PendingSweep
-from spyglass_tracing.score_configs_service import ScoreConfigService
-from spyglass_tracing.score_rules import ScoreConfigChecker
+from spyglass_tracing.services.cross_feature import AnalyticsTraceReader, IngestingScoreWriter
+from spyglass_tracing.services.intake import BatchIntake
+from spyglass_tracing.services.media import MediaService
+from spyglass_tracing.services.models import ModelService
+from spyglass_tracing.services.prices import PriceBook
+from spyglass_tracing.services.processing import BatchProcessor
+from spyglass_tracing.services.reads import TracingReads
+from spyglass_tracing.services.recovery import PendingSweep
+from spyglass_tracing.services.score_configs import ScoreConfigService
+from spyglass_tracing.services.score_rules import ScoreConfigChecker
 
 __all__ = ("TracingProvider",)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dishka.integrations.taskiq import FromDishka, inject
 
-from spyglass_tracing.processing import BatchProcessor
+from spyglass_tracing.services.processing import BatchProcessor
 
 __all__ = ("process_batch",)
 

@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_207_MULTI_STATUS
 from spyglass_core.domain.api_keys import AccessLevel, Principal
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.ports.clock import Clock
+from spyglass_tracing.api.otlp import decode_body, decompress
 from spyglass_tracing.api.pages import (
     IdResponse,
     IngestionResponse,
@@ -29,9 +30,7 @@ from spyglass_tracing.api.pages import (
     ScoreBatchError,
     ScoreBatchResponse,
 )
-from spyglass_tracing.domain.ingestion import EntityEvent, ObservationBody, ScoreBody, TraceBody
-from spyglass_tracing.domain.otel import spans_to_events
-from spyglass_tracing.envelopes import (
+from spyglass_tracing.domain.envelopes import (
     EventError,
     InvalidEvent,
     ValidatedEvents,
@@ -41,9 +40,10 @@ from spyglass_tracing.envelopes import (
     trace_event,
     validate_batch,
 )
-from spyglass_tracing.intake import Attribution, BatchIntake
-from spyglass_tracing.otlp import decode_body, decompress
-from spyglass_tracing.score_rules import ScoreConfigChecker
+from spyglass_tracing.domain.ingestion import EntityEvent, ObservationBody, ScoreBody, TraceBody
+from spyglass_tracing.domain.otel import spans_to_events
+from spyglass_tracing.services.intake import Attribution, BatchIntake
+from spyglass_tracing.services.score_rules import ScoreConfigChecker
 
 __all__ = ("INGEST_ROUTES",)
 

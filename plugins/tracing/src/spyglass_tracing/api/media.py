@@ -20,7 +20,7 @@ from spyglass_tracing.admin_schemas import (
     MediaUploadResponse,
     PatchMediaRequest,
 )
-from spyglass_tracing.media_service import MediaService
+from spyglass_tracing.services.media import MediaService
 
 __all__ = ("MEDIA_ROUTES",)
 

@@ -13,7 +13,7 @@ from spyglass_core.domain.api_keys import Principal
 from spyglass_tracing.api.pages import DailyMetricsPage
 from spyglass_tracing.api.reads import MAX_PAGE_LIMIT, offset_page, when
 from spyglass_tracing.domain.queries import MetricsQuery
-from spyglass_tracing.read_service import TracingReads
+from spyglass_tracing.services.reads import TracingReads
 
 __all__ = ("METRICS_ROUTES",)
 

@@ -21,7 +21,7 @@ from spyglass_tracing.admin_schemas import (
 )
 from spyglass_tracing.api.pages import MessageResponse
 from spyglass_tracing.domain.models import Model
-from spyglass_tracing.models_service import ModelService
+from spyglass_tracing.services.models import ModelService
 from spyglass_tracing.views.wire import page_meta
 
 __all__ = ("MODEL_ROUTES", "model_response")

@@ -26,7 +26,7 @@ from spyglass_tracing.api.reads import (
 )
 from spyglass_tracing.domain.filter_columns import OBSERVATION_FILTERS
 from spyglass_tracing.domain.queries import FilterCondition, ObservationQuery
-from spyglass_tracing.read_service import TracingReads
+from spyglass_tracing.services.reads import TracingReads
 from spyglass_tracing.views.observations import OBSERVATION_V2_GROUPS, ObservationView
 from spyglass_tracing.views.wire import decode_cursor
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import msgspec
 
+from spyglass_tracing.domain.envelopes import EventError
 from spyglass_tracing.domain.queries import DailyMetric
-from spyglass_tracing.envelopes import EventError
 from spyglass_tracing.views.observations import ObservationView
 from spyglass_tracing.views.scores import ScoreV3View, ScoreView
 from spyglass_tracing.views.sessions import SessionView

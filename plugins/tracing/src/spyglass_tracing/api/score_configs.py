@@ -18,7 +18,7 @@ from spyglass_tracing.admin_schemas import (
     UpdateScoreConfigRequest,
 )
 from spyglass_tracing.domain.scoring import ScoreConfig
-from spyglass_tracing.score_configs_service import ScoreConfigService
+from spyglass_tracing.services.score_configs import ScoreConfigService
 from spyglass_tracing.views.wire import page_meta
 
 __all__ = ("SCORE_CONFIG_ROUTES", "score_config_response")

@@ -35,7 +35,7 @@ from spyglass_tracing.api.reads import (
 )
 from spyglass_tracing.domain.filter_columns import SCORE_FILTERS
 from spyglass_tracing.domain.queries import FilterCondition, ScoreQuery
-from spyglass_tracing.read_service import TracingReads
+from spyglass_tracing.services.reads import TracingReads
 from spyglass_tracing.views.scores import ScoreView
 from spyglass_tracing.views.wire import decode_cursor
 

@@ -13,7 +13,7 @@ from spyglass_core.domain.api_keys import Principal
 from spyglass_tracing.api.pages import SessionPage
 from spyglass_tracing.api.reads import MAX_PAGE_LIMIT, offset_page, when
 from spyglass_tracing.domain.queries import SessionQuery
-from spyglass_tracing.read_service import TracingReads
+from spyglass_tracing.services.reads import TracingReads
 from spyglass_tracing.views.sessions import SessionWithTraces
 
 __all__ = ("SESSION_ROUTES",)

@@ -24,7 +24,7 @@ from spyglass_tracing.api.reads import (
 )
 from spyglass_tracing.domain.filter_columns import TRACE_FILTERS, TRACE_ORDER_FIELDS
 from spyglass_tracing.domain.queries import TraceQuery
-from spyglass_tracing.read_service import TRACE_GROUPS, TracingReads
+from spyglass_tracing.services.reads import TRACE_GROUPS, TracingReads
 from spyglass_tracing.views.traces import TraceWithFullDetails
 
 __all__ = ("TRACE_ROUTES",)

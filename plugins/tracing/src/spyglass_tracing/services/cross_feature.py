@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.tracing import Observation, Score, ScoreDataType, Trace
 from spyglass_core.ports.traces import ScoreWriter, TraceReader
+from spyglass_tracing.domain.envelopes import InvalidEvent, normalize_score
 from spyglass_tracing.domain.ingestion import EntityEvent, ScoreBody
-from spyglass_tracing.envelopes import InvalidEvent, normalize_score
-from spyglass_tracing.intake import Attribution, BatchIntake
 from spyglass_tracing.ports.analytics import AnalyticsStore
-from spyglass_tracing.score_rules import ScoreConfigChecker
+from spyglass_tracing.services.intake import Attribution, BatchIntake
+from spyglass_tracing.services.score_rules import ScoreConfigChecker
 
 __all__ = ("AnalyticsTraceReader", "IngestingScoreWriter")
 

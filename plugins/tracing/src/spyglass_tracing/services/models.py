@@ -14,7 +14,7 @@ from spyglass_tracing.admin_schemas import CreateModelRequest, PricingTierInput
 from spyglass_tracing.domain.cost import validate_match_pattern
 from spyglass_tracing.domain.models import Model, PricingTier, PricingTierCondition
 from spyglass_tracing.ports.repositories import ModelRepository
-from spyglass_tracing.prices import PriceBook
+from spyglass_tracing.services.prices import PriceBook
 
 __all__ = ("DEFAULT_TIER_NAME", "MODEL_UNITS", "ModelService", "build_model")
 

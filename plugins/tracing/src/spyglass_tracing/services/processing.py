@@ -37,7 +37,7 @@ from spyglass_tracing.domain.merge import (
 )
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.ports.repositories import IngestionBatchRepository
-from spyglass_tracing.prices import PriceBook, with_cost
+from spyglass_tracing.services.prices import PriceBook, with_cost
 
 __all__ = ("BatchProcessor",)
 

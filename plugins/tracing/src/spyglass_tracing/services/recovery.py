@@ -19,9 +19,9 @@ from spyglass_core.domain.errors import DomainError
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.task_queue import TaskQueue
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
-from spyglass_tracing.intake import BatchIntake
 from spyglass_tracing.options import TracingOptions
 from spyglass_tracing.ports.repositories import IngestionBatchRepository
+from spyglass_tracing.services.intake import BatchIntake
 
 __all__ = ("PendingSweep",)
 

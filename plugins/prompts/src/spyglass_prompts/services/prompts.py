@@ -16,7 +16,8 @@ from spyglass_core.domain.ids import new_id
 from spyglass_core.ports.cache import Cache
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from spyglass_prompts.composition import references_in, resolve, validate_graph
+from spyglass_prompts.api.schemas import CreatePromptRequest, PromptResponse
+from spyglass_prompts.domain.composition import references_in, resolve, validate_graph
 from spyglass_prompts.domain.prompts import (
     DEFAULT_LABEL,
     LATEST_LABEL,
@@ -30,7 +31,6 @@ from spyglass_prompts.domain.prompts import (
     validate_tags,
 )
 from spyglass_prompts.ports import PromptRepository
-from spyglass_prompts.schemas import CreatePromptRequest, PromptResponse
 
 __all__ = ("CachedPrompt", "PromptService")
 

@@ -19,7 +19,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import InvalidInput, NotFound
-from spyglass_prompts.schemas import (
+from spyglass_prompts.api.schemas import (
     CreatePromptRequest,
     CreatePromptV1Request,
     PageMeta,
@@ -28,7 +28,7 @@ from spyglass_prompts.schemas import (
     PromptResponse,
     PromptVersionUpdate,
 )
-from spyglass_prompts.service import PromptService, to_response
+from spyglass_prompts.services.prompts import PromptService, to_response
 
 __all__ = ("ROUTES",)
 

@@ -1,0 +1,1 @@
+"""HTTP surface of the prompts plugin: routes and wire schemas."""
