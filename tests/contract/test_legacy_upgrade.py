@@ -16,9 +16,9 @@ from alembic import command
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from spyglass.storage import sql_chains, sql_repositories
+from spyglass.storage import migration_chains, sql_repositories
 from spyglass_adapters.sql import SqlUnitOfWorkFactory, create_engine, upgrade
-from spyglass_adapters.sql.migrate import alembic_config
+from spyglass_adapters.sql.migrate import MigrationChain, alembic_config
 from spyglass_core.hookspecs import StorageSpec
 from spyglass_prompts.ports import PromptRepository
 from spyglass_tracing.ports.repositories import (
@@ -106,8 +106,8 @@ async def test_a_database_of_the_linear_chain_upgrades_in_place(
         await uow.repository(MediaRepository).add(media)
         await uow.commit()
 
-    await upgrade(empty_engine, sql_chains(storage_specs))
-    await upgrade(empty_engine, sql_chains(storage_specs))  # and again: nothing to do
+    await upgrade(empty_engine, migration_chains(storage_specs))
+    await upgrade(empty_engine, migration_chains(storage_specs))  # and again: nothing to do
 
     assert await versions(empty_engine) == {
         "alembic_version": ["0003"],  # kept, read only
@@ -145,7 +145,7 @@ async def test_a_database_before_tracing_gets_only_the_tracing_tables(
         await uow.repository(PromptRepository).add(prompt, [])
         await uow.commit()
 
-    await upgrade(empty_engine, sql_chains(storage_specs))
+    await upgrade(empty_engine, migration_chains(storage_specs))
 
     assert (await versions(empty_engine))["alembic_version_prompts"] == ["0002"]
     assert (await versions(empty_engine))["alembic_version_tracing"] == ["0003"]
@@ -166,8 +166,26 @@ async def test_a_plugin_adopted_later_keeps_its_legacy_tables(
     # and enabling it later adopts them instead of creating them again.
     await build_legacy_database(empty_engine, "0003")
     without_prompts = [spec for spec in storage_specs if spec.namespace != "prompts"]
-    await upgrade(empty_engine, sql_chains(without_prompts))
+    await upgrade(empty_engine, migration_chains(without_prompts))
     assert "alembic_version_prompts" not in await versions(empty_engine)
 
-    await upgrade(empty_engine, sql_chains(storage_specs))
+    await upgrade(empty_engine, migration_chains(storage_specs))
     assert (await versions(empty_engine))["alembic_version_prompts"] == ["0002"]
+
+
+async def test_a_new_plugin_whose_revision_ids_match_the_legacy_ones_is_not_adopted(
+    empty_engine: AsyncEngine, storage_specs: Sequence[StorageSpec]
+) -> None:
+    # The notes test plugin's chain starts at its own revision; even named like a legacy
+    # one, only revisions a chain declares as legacy are adopted.
+    notes = MigrationChain("test_notes", "tests.plugins.notes_storage.migrations", ())
+    clashing = MigrationChain("clash", "tests.contract.clashing_migrations", ())
+    await build_legacy_database(empty_engine, "0003")
+    await upgrade(empty_engine, [*migration_chains(storage_specs), notes, clashing])
+
+    recorded = await versions(empty_engine)
+    assert recorded["alembic_version_test_notes"] == ["n001"]
+    assert recorded["alembic_version_clash"] == ["0001"]
+    async with empty_engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
+    assert {"test_notes", "clash_items"} <= tables

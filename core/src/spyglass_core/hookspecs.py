@@ -96,12 +96,17 @@ class StorageSpec(msgspec.Struct, frozen=True):
             linear chain whose base has ``down_revision = None``; applied after core's.
         clickhouse_migrations: dotted name of a package holding ordered ``.sql`` files
             for the analytics database (``{database}`` is replaced by its name).
+        legacy_sql_revisions: for the first-party plugins only: the revisions of this
+            chain that databases from before per-plugin chains recorded in the shared
+            ``alembic_version`` table (same ids). Such a database is adopted in place.
+            A new plugin leaves this empty.
     """
 
     namespace: str
     repositories: Sequence[RepositorySpec] = ()
     sql_migrations: str | None = None
     clickhouse_migrations: str | None = None
+    legacy_sql_revisions: Sequence[str] = ()
 
 
 class PluginConfig(msgspec.Struct, frozen=True):

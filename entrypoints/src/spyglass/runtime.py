@@ -21,7 +21,7 @@ from spyglass.plugins import (
     register_plugins,
 )
 from spyglass.settings import Settings, ensure_salt
-from spyglass.storage import collect_storage, sql_chains
+from spyglass.storage import collect_storage, migration_chains
 from spyglass_adapters.queue import TaskiqTaskQueue
 from spyglass_adapters.sql import create_engine, upgrade
 from spyglass_core.services.projects import BootstrapRequest, BootstrapResult, ProjectAdmin
@@ -44,7 +44,7 @@ async def migrate_sql(settings: Settings, pm: pluggy.PluginManager) -> None:
     """Bring core's and every installed plugin's transactional schema to its newest revision."""
     engine = create_engine(settings.sql_url)
     try:
-        await upgrade(engine, sql_chains(collect_storage(pm, settings.plugin_config)))
+        await upgrade(engine, migration_chains(collect_storage(pm, settings.plugin_config)))
     finally:
         await engine.dispose()
 

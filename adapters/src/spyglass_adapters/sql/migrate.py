@@ -6,11 +6,13 @@ chains independent: a plugin that is not installed (or is disabled) leaves its t
 alone and nobody reads it, so uninstalling a plugin never stops the server from
 starting, and installing it again continues where it was.
 
-Databases created before the split recorded one linear chain (``0001`` for the kernel,
-``0002`` and ``0003`` for the first two feature plugins) in ``alembic_version``. A chain
-whose version table does not exist yet adopts the revisions that legacy table already
-covers (the revision ids were kept), so such a database upgrades in place; the legacy
-table is kept, read only, for plugins that are adopted later.
+Databases created before the split recorded one linear chain (``0001``, ``0002``,
+``0003``) in ``alembic_version``. A chain says which of those revisions are its own
+(``MigrationChain.legacy_revisions``; core's is ``0001``); when its version table does not
+exist yet, it is stamped at the last of them that the legacy table already covers, so
+such a database upgrades in place. Nothing else is adopted: a plugin's own ``0001`` is
+never mistaken for the legacy one. The legacy table is kept, read only, for chains
+adopted later (a plugin enabled after the upgrade).
 """
 
 from __future__ import annotations
@@ -38,19 +40,25 @@ __all__ = (
 )
 
 LEGACY_VERSION_TABLE = "alembic_version"
-# The one linear history every database had before features owned their storage.
+# The one linear history every database had before features owned their storage (ids
+# only: which chain owns which is each chain's ``legacy_revisions``).
 _LEGACY_LINEAR_REVISIONS = ("0001", "0002", "0003")
 
 
 @dataclass(frozen=True, slots=True)
 class MigrationChain:
-    """One linear Alembic history: a namespace and the package holding its revision files."""
+    """One linear Alembic history: a namespace and the package holding its revision files.
+
+    ``legacy_revisions`` are this chain's revisions that the pre-split shared chain
+    recorded under the same ids (see the module docstring).
+    """
 
     namespace: str
     package: str
+    legacy_revisions: tuple[str, ...] = ()
 
 
-CORE_CHAIN = MigrationChain("core", "spyglass_adapters.sql.migrations.versions")
+CORE_CHAIN = MigrationChain("core", "spyglass_adapters.sql.migrations.versions", ("0001",))
 
 
 def version_table(chain: MigrationChain) -> str:
@@ -102,11 +110,12 @@ def _adopt_legacy_revisions(connection: Connection, config: Config, chain: Migra
     for (revision,) in rows:
         if revision in _LEGACY_LINEAR_REVISIONS:
             applied.update(_LEGACY_LINEAR_REVISIONS[: _LEGACY_LINEAR_REVISIONS.index(revision) + 1])
+    claimed = applied & set(chain.legacy_revisions)
     script = ScriptDirectory.from_config(config)
     base_to_head = [script_revision.revision for script_revision in script.walk_revisions()][::-1]
     adopted = None
     for revision in base_to_head:
-        if revision not in applied:
+        if revision not in claimed:
             break
         adopted = revision
     if adopted is not None:

@@ -6,15 +6,19 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from spyglass_adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
+from spyglass_adapters.plugin_storage import (
+    check_specs,
+    memory_repositories,
+    migration_chains,
+    sql_repositories,
+)
 from spyglass_adapters.sql import SqlUnitOfWorkFactory, create_engine, upgrade
-from spyglass_adapters.sql.migrate import MigrationChain
 from spyglass_core.hookspecs import StorageSpec
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 
@@ -31,16 +35,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def storage_specs() -> Sequence[StorageSpec]:
-    """The storage under test; override it in your conftest (the kernel's tables only here)."""
+    """The storage under test; override it in your conftest (the kernel's tables only here).
+
+    Whatever it returns is checked as the host checks it (``check_specs``).
+    """
     return ()
-
-
-def _chains(specs: Sequence[StorageSpec]) -> list[MigrationChain]:
-    return [MigrationChain(s.namespace, s.sql_migrations) for s in specs if s.sql_migrations]
-
-
-def _sql(specs: Sequence[StorageSpec]) -> dict[type[Any], Callable[[Any], Any]]:
-    return {r.port: r.sql for spec in specs for r in spec.repositories}
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +76,8 @@ async def postgres_url(postgres_database: Callable[[], Awaitable[str]]) -> str:
 
 @pytest.fixture
 async def memory_uow_factory(storage_specs: Sequence[StorageSpec]) -> MemoryUnitOfWorkFactory:
-    repositories = {r.port: r.memory for s in storage_specs for r in s.repositories if r.memory}
-    return MemoryUnitOfWorkFactory(repositories=repositories)
+    check_specs(storage_specs)
+    return MemoryUnitOfWorkFactory(repositories=memory_repositories(storage_specs))
 
 
 @pytest.fixture
@@ -86,8 +85,8 @@ async def sqlite_uow_factory(
     tmp_path: Path, storage_specs: Sequence[StorageSpec]
 ) -> AsyncIterator[SqlUnitOfWorkFactory]:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'spyglass.db'}")
-    await upgrade(engine, _chains(storage_specs))
-    yield SqlUnitOfWorkFactory(engine, _sql(storage_specs))
+    await upgrade(engine, migration_chains(storage_specs))
+    yield SqlUnitOfWorkFactory(engine, sql_repositories(storage_specs))
     await engine.dispose()
 
 
@@ -96,7 +95,7 @@ async def postgres_engine(
     postgres_url: str, storage_specs: Sequence[StorageSpec]
 ) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(postgres_url)
-    await upgrade(engine, _chains(storage_specs))
+    await upgrade(engine, migration_chains(storage_specs))
     yield engine
     await engine.dispose()
 
@@ -115,7 +114,7 @@ async def postgres_uow_factory(
         tables = [f'"{name}"' for (name,) in rows]
         if tables:
             await conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} CASCADE"))
-    return SqlUnitOfWorkFactory(postgres_engine, _sql(storage_specs))
+    return SqlUnitOfWorkFactory(postgres_engine, sql_repositories(storage_specs))
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

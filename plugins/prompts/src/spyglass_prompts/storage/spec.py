@@ -18,4 +18,6 @@ def storage_spec() -> StorageSpec:
         namespace=NAMESPACE,
         repositories=(RepositorySpec(PromptRepository, SqlPrompts, MemoryPrompts),),
         sql_migrations="spyglass_prompts.storage.migrations",
+        # Databases from before per-plugin chains recorded this revision in alembic_version.
+        legacy_sql_revisions=("0002",),
     )

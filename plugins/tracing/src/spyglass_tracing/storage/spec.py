@@ -28,5 +28,7 @@ def storage_spec() -> StorageSpec:
             RepositorySpec(MediaRepository, sql.SqlMedia, memory.MemoryMedia),
         ),
         sql_migrations="spyglass_tracing.storage.migrations",
+        # Databases from before per-plugin chains recorded this revision in alembic_version.
+        legacy_sql_revisions=("0003",),
         clickhouse_migrations=MIGRATIONS_PACKAGE,
     )
