@@ -22,7 +22,7 @@ from taskiq import AsyncBroker
 
 from spyglass_adapters.memory.task_queue import MemoryTaskQueue
 from spyglass_adapters.queue import TaskiqTaskQueue, in_process_broker, redis_broker
-from spyglass_core.domain.errors import InvalidInput, NotFound
+from spyglass_core.domain.errors import InvalidInput, NotFound, StorageUnavailable
 from spyglass_core.ports.task_queue import TaskQueue
 
 TIMEOUT = 5.0
@@ -234,3 +234,15 @@ async def cancel_a_consumer_after_its_tasks(redis_url: str, delay: float) -> Non
             consumer.cancel()
             await asyncio.wait({consumer}, timeout=TIMEOUT)
         await delete_stream(redis_url, queue_name)
+
+
+async def test_an_unreachable_redis_is_storage_unavailable() -> None:
+    broker, depth = redis_broker("redis://127.0.0.1:1/0", queue_name=f"down-{uuid.uuid4().hex}")
+    queue = TaskiqTaskQueue(broker, depth)
+
+    async def noop() -> None:
+        return None
+
+    queue.register({"contract.noop": noop})
+    with pytest.raises(StorageUnavailable):
+        await queue.enqueue("contract.noop", {})

@@ -123,3 +123,31 @@ def test_worker_without_a_shared_queue_explains_itself(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "SPYGLASS_QUEUE_URL=redis://" in result.stderr
+
+
+def test_a_project_created_from_the_cli_reaches_event_handlers(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import spyglass.cli
+    from spyglass.plugins import plugin_manager_for
+    from spyglass_core.domain.events import DomainEvent, ProjectCreated
+    from spyglass_core.hookspecs import hookimpl
+
+    seen: list[str] = []
+
+    async def remember(event: ProjectCreated, container: object) -> None:
+        seen.append(event.project_id)
+
+    class Listener:
+        @hookimpl
+        def register_event_handlers(self) -> dict[type[DomainEvent], list[object]]:
+            return {ProjectCreated: [remember]}
+
+    def with_listener(settings: Settings) -> object:
+        pm = plugin_manager_for(settings)
+        pm.register(Listener())
+        return pm
+
+    monkeypatch.setattr(spyglass.cli, "plugin_manager_for", with_listener)
+    project_id, _ = invoke(settings, "projects", "create", "Evented").strip().split("\t")
+    assert seen == [project_id]

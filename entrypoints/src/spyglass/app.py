@@ -73,6 +73,8 @@ def _claimants(
     for impl in pm.hook.register_routes.get_hookimpls():  # in registration order
         result = cast("Sequence[Any] | None", impl.function(*[kwargs[n] for n in impl.argnames]))
         owners.extend(impl.plugin_name for claimed in _routes_of(result or []) if claimed == route)
+    # A hookwrapper may have added the second claim itself: name what can be named.
+    owners.extend(["a hookwrapper"] * 2)
     return owners[0], owners[1]
 
 

@@ -38,7 +38,7 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 async def _admin(settings: Settings) -> AsyncIterator[ProjectAdmin]:
     # Only the transactional store is opened: the CLI can run beside a live server.
     from spyglass.di import make_container
-    from spyglass.runtime import migrate_sql
+    from spyglass.runtime import attach_tasks, migrate_sql
     from spyglass_core.services.projects import ProjectAdmin
 
     settings = ensure_salt(settings)
@@ -47,7 +47,16 @@ async def _admin(settings: Settings) -> AsyncIterator[ProjectAdmin]:
         await migrate_sql(settings, pm)
     container = make_container(settings, pm)
     try:
-        yield await container.get(ProjectAdmin)
+        # Domain events (ProjectCreated) reach their handlers through the queue: with the
+        # in-process broker they run here, before the command exits; with Redis, a worker.
+        queue = await attach_tasks(pm, settings, container)
+        await queue.broker.startup()
+        try:
+            yield await container.get(ProjectAdmin)
+        finally:
+            if wait_all := getattr(queue.broker, "wait_all", None):
+                await wait_all()
+            await queue.broker.shutdown()
     finally:
         await container.close()
 

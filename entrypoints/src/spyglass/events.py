@@ -17,7 +17,6 @@ import pluggy
 from dishka import AsyncContainer
 from dishka.integrations.taskiq import FromDishka, inject
 
-from spyglass_core.domain.errors import DomainError
 from spyglass_core.domain.events import DomainEvent
 from spyglass_core.hookspecs import EventHandler
 from spyglass_core.ports.event_publisher import EventPublisher
@@ -75,7 +74,7 @@ class QueuedEventPublisher(EventPublisher):
         }
         try:
             await self._queue.enqueue(DELIVER_EVENT_TASK, payload)
-        except DomainError:
+        except Exception:
             # What raised the event is already committed; losing its notification must
             # not undo or fail it, so it is logged loudly instead.
             logger.exception("could not enqueue %s for its handlers", type(event).__name__)
@@ -87,11 +86,14 @@ class EventDelivery:
     def __init__(self, handlers: EventHandlers, container: AsyncContainer) -> None:
         self._handlers = handlers
         self._container = container
-        self._types = {event_type_name(t): t for t in handlers}
 
     def decode(self, event_type: str, event: str) -> DomainEvent | None:
-        """The event, or None when no handler of this process knows its type."""
-        known = self._types.get(event_type)
+        """The event, or None when no handler of this process listens to its type.
+
+        A handler of a type also receives its subclasses, so the name is looked up
+        among the handled types and everything derived from them.
+        """
+        known = _subtypes(self._handlers).get(event_type)
         return None if known is None else msgspec.json.decode(event, type=known)
 
     async def deliver(self, event: DomainEvent) -> None:
@@ -108,6 +110,17 @@ class EventDelivery:
                 await handler(event, request_container)
         except Exception:
             logger.exception("handler %r failed on %s", handler, type(event).__name__)
+
+
+def _subtypes(handlers: EventHandlers) -> dict[str, type[DomainEvent]]:
+    found: dict[str, type[DomainEvent]] = {}
+    pending = list(handlers)
+    while pending:
+        event_type = pending.pop()
+        if event_type_name(event_type) not in found:
+            found[event_type_name(event_type)] = event_type
+            pending.extend(event_type.__subclasses__())
+    return found
 
 
 @inject(patch_module=True)

@@ -16,6 +16,7 @@ from taskiq import (
     TaskiqResult,
     TaskiqState,
 )
+from taskiq.exceptions import SendTaskError
 
 from spyglass_adapters.queue.consumer import DRAIN_TIMEOUT_SECONDS, consume
 from spyglass_core.domain.errors import InvalidInput, NotFound, StorageUnavailable
@@ -111,7 +112,8 @@ class TaskiqTaskQueue(TaskQueue):
             raise InvalidInput(f"Task payload is not JSON-compatible: {error}") from error
         try:
             await task.kiq(**payload)
-        except (OSError, ConnectionError) as error:
+        except (OSError, ConnectionError, SendTaskError) as error:
+            # taskiq wraps a broker's connection failure (Redis down) in SendTaskError.
             raise StorageUnavailable("The task queue is unavailable", details=str(error)) from error
 
     async def depth(self) -> int:

@@ -102,49 +102,39 @@ class BatchProcessor:
         # Each turn of the lock applies the oldest waiting batches; loop until ours is
         # among them (it is at once unless more than a group's worth waited ahead).
         while not waiting.done.done():
+            changed: dict[str, set[str]] = {}
             async with self._lock:
                 if not waiting.done.done():
                     group = self._waiting[:MAX_GROUP_BATCHES]
                     del self._waiting[: len(group)]
-                    await self._apply_group(group)
+                    changed = await self._apply_group(group)
+            # Announced after the lock is released: a slow queue never holds up ingestion.
+            await self._announce(changed)
         await waiting.done
 
-    async def _apply_group(self, group: list[_Waiting]) -> None:
+    async def _apply_group(self, group: list[_Waiting]) -> dict[str, set[str]]:
+        """Apply the group's batches; the traces they changed, by project."""
+        changed: dict[str, set[str]] = defaultdict(set)
         try:
-            await self._apply_ids([item.batch_id for item in group])
+            _merge_changes(changed, await self._apply_ids([item.batch_id for item in group]))
         except Exception as error:
             if len(group) == 1:
                 group[0].done.set_exception(error)
-                return
+                return changed
             # One bad batch must not hold back the others: retry them one by one.
             for item in group:
                 try:
-                    await self._apply_ids([item.batch_id])
+                    _merge_changes(changed, await self._apply_ids([item.batch_id]))
                 except Exception as single_error:
                     item.done.set_exception(single_error)
                 else:
                     item.done.set_result(None)
-            return
+            return changed
         for item in group:
             item.done.set_result(None)
+        return changed
 
-    async def _apply_ids(self, batch_ids: Sequence[str]) -> None:
-        async with self._uow() as uow:
-            records = [
-                await uow.repository(IngestionBatchRepository).get(batch_id)
-                for batch_id in batch_ids
-            ]
-        pending = [record for record in records if record and record.processed_at is None]
-        if not pending:
-            return
-        blobs = await asyncio.gather(*(self._blobs.get(record.blob_key) for record in pending))
-        batches = [_decoder.decode(blob) for blob in blobs]
-        changed = await self.apply(batches)
-        async with self._uow() as uow:
-            now = self._clock.now()
-            for record in pending:
-                await uow.repository(IngestionBatchRepository).mark_done(record.id, now)
-            await uow.commit()
+    async def _announce(self, changed: dict[str, set[str]]) -> None:
         for project_id, trace_ids in changed.items():
             await self._events.publish(
                 TracesIngested(
@@ -153,6 +143,25 @@ class BatchProcessor:
                     trace_ids=tuple(sorted(trace_ids)),
                 )
             )
+
+    async def _apply_ids(self, batch_ids: Sequence[str]) -> dict[str, set[str]]:
+        async with self._uow() as uow:
+            records = [
+                await uow.repository(IngestionBatchRepository).get(batch_id)
+                for batch_id in batch_ids
+            ]
+        pending = [record for record in records if record and record.processed_at is None]
+        if not pending:
+            return {}
+        blobs = await asyncio.gather(*(self._blobs.get(record.blob_key) for record in pending))
+        batches = [_decoder.decode(blob) for blob in blobs]
+        changed = await self.apply(batches)
+        async with self._uow() as uow:
+            now = self._clock.now()
+            for record in pending:
+                await uow.repository(IngestionBatchRepository).mark_done(record.id, now)
+            await uow.commit()
+        return changed
 
     async def apply(self, batches: Sequence[IngestionBatch]) -> dict[str, set[str]]:
         """Merge the batches' events into stored rows and write one version of each.
@@ -262,3 +271,8 @@ def _add_shallow_traces(
                 ),
             )
         )
+
+
+def _merge_changes(into: dict[str, set[str]], changed: dict[str, set[str]]) -> None:
+    for project_id, trace_ids in changed.items():
+        into[project_id] |= trace_ids
