@@ -419,6 +419,8 @@ async def test_migration_records_are_namespaced_and_old_records_still_count(
                 column_names=["version", "applied_at"],
             )
             again = apply_migrations(client, database)
+            adopted = {r[0] for r in client.query(f"SELECT version FROM {table}").result_rows}
+            assert {f"tracing:{version}" for version in first} <= adopted
             # Another namespace's files are its own, even under the same names.
             other = apply_namespace(client, database, "other", [Migration(first[0], "SELECT 1")])
             return first, recorded, again, other

@@ -135,8 +135,19 @@ class ClickHouseMigrator:
         unprefixed = {v for v in recorded if ":" not in v}
         # Rows from before namespaces belong to the one namespace whose files they all are.
         if unprefixed and unprefixed <= {m.version for m in self._migrations}:
+            adopted = sorted(unprefixed - mine)
+            if adopted:
+                # Recorded under the namespace too, so renaming a file later cannot undo it.
+                self._record(adopted)
             mine |= unprefixed
         return mine
+
+    def _record(self, versions: list[str]) -> None:
+        self._client.insert(
+            f"{self._database}.schema_migrations",
+            [[f"{self._namespace}:{version}", datetime.now(UTC)] for version in versions],
+            column_names=["version", "applied_at"],
+        )
 
     def apply(self) -> list[str]:
         """Create the database if needed and apply pending migrations, returning their versions."""
@@ -154,11 +165,7 @@ class ClickHouseMigrator:
             for statement in migration.statements(db):
                 self._client.command(statement)
             # Recorded only after every statement succeeded, so a failed file is retried.
-            self._client.insert(
-                f"{db}.schema_migrations",
-                [[f"{self._namespace}:{migration.version}", datetime.now(UTC)]],
-                column_names=["version", "applied_at"],
-            )
+            self._record([migration.version])
             applied_now.append(migration.version)
         return applied_now
 
