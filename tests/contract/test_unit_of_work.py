@@ -515,3 +515,22 @@ async def test_migrations_are_idempotent(sql_uow_factory: SqlUnitOfWorkFactory) 
         assert await uow.organizations.get("org-a") == make_org()
         assert await uow.api_keys.get("key-a") == make_key()
         assert await uow.users.get("usr-a") == make_user()
+
+
+async def test_instance_secrets_are_written_once(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        assert await uow.instance_secrets.get("salt") is None
+        await uow.instance_secrets.add("salt", "s1")
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.instance_secrets.get("salt") == "s1"
+        with pytest.raises(Conflict):
+            await uow.instance_secrets.add("salt", "s2")
+
+
+async def test_instance_secret_first_writer_wins(uow_factory: UnitOfWorkFactory) -> None:
+    from spyglass_core.services.instance_secrets import instance_secret
+
+    first = await instance_secret(uow_factory, "key", initial=lambda: "mine")
+    second = await instance_secret(uow_factory, "key", initial=lambda: "theirs")
+    assert first == second == "mine"

@@ -244,4 +244,5 @@ def test_a_bad_setting_names_its_variable() -> None:
     with pytest.raises(InvalidInput, match="SPYGLASS_PLUGIN_TRACING_QUEUE_BOUND='lots'"):
         tracing_options(config)
     parsed = tracing_options(PluginConfig(sections={"tracing": {"queue_bound": "7"}}))
-    assert parsed.queue_bound == 7 and parsed.media_signing_key
+    # No signing key configured: the deployment's own is used (MediaService.load_signing_key).
+    assert parsed.queue_bound == 7 and parsed.media_signing_key == ""

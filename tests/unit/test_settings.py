@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from spyglass.settings import Settings, SettingsError, ensure_salt, load_settings
+from spyglass.settings import SettingsError, load_settings
 
 
 def test_defaults_are_embedded_under_the_data_dir(tmp_path: Path) -> None:
@@ -56,11 +56,3 @@ def test_plugin_sections_come_from_prefixed_variables() -> None:
     settings = load_settings({"SPYGLASS_PLUGIN_PROMPTS_CACHE_TTL": "30"})
     assert settings.plugin_config.for_plugin("prompts") == {"cache_ttl": "30"}
     assert settings.plugin_config.for_plugin("other") == {}
-
-
-def test_salt_is_created_once_and_kept(tmp_path: Path) -> None:
-    settings = Settings(data_dir=str(tmp_path))
-    first = ensure_salt(settings).salt
-    second = ensure_salt(settings).salt
-    assert first == second and len(first) == 64
-    assert ensure_salt(Settings(data_dir=str(tmp_path), salt="given")).salt == "given"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -11,13 +12,15 @@ import click
 
 from spyglass import __version__
 from spyglass.plugins import plugin_manager_for
-from spyglass.settings import Settings, SettingsError, ensure_salt, load_settings
+from spyglass.settings import Settings, SettingsError, load_settings
 from spyglass_core.domain.errors import DomainError
 
 if TYPE_CHECKING:
     from spyglass_core.services.projects import ProjectAdmin
 
-__all__ = ("cli", "main")
+__all__ = ("PRIVATE_UMASK", "cli", "main")
+
+PRIVATE_UMASK = 0o077
 
 T = TypeVar("T")
 
@@ -38,13 +41,13 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 async def _admin(settings: Settings) -> AsyncIterator[ProjectAdmin]:
     # Only the transactional store is opened: the CLI can run beside a live server.
     from spyglass.di import make_container
-    from spyglass.runtime import attach_tasks, migrate_sql
+    from spyglass.runtime import attach_tasks, migrate_sql, resolve_salt
     from spyglass_core.services.projects import ProjectAdmin
 
-    settings = ensure_salt(settings)
     pm = plugin_manager_for(settings)
     if settings.migrate_on_start:
         await migrate_sql(settings, pm)
+    settings = await resolve_salt(settings)
     container = make_container(settings, pm)
     try:
         # Domain events (ProjectCreated) reach their handlers through the queue: with the
@@ -102,7 +105,7 @@ def migrate(ctx: click.Context) -> None:
     from spyglass.storage import collect_storage, migrate_clickhouse
     from spyglass_adapters.clickhouse import ClickHouseConnection
 
-    settings = ensure_salt(_settings(ctx))
+    settings = _settings(ctx)
 
     async def run() -> None:
         pm = plugin_manager_for(settings)
@@ -207,6 +210,9 @@ def keys_revoke(ctx: click.Context, key: str) -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point: parse settings once, let plugins add commands, run."""
+    # Everything Spyglass writes (the database, batches, media, chDB files) holds tenants'
+    # data: private to the server's user (files 0600, directories 0700).
+    os.umask(PRIVATE_UMASK)
     try:
         settings = load_settings()
     except SettingsError as error:

@@ -171,7 +171,7 @@ def make_container(
     """The process's container.
 
     Args:
-        settings: parsed settings (with a salt, see ``ensure_salt``).
+        settings: parsed settings (with a salt, see ``runtime.resolve_salt``).
         pm: the plugin manager; its providers are added after the core ones.
         core: the provider of the core ports; tests pass one built on memory adapters.
     """

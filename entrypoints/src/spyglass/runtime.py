@@ -20,13 +20,21 @@ from spyglass.plugins import (
     plugin_manager_for,
     register_plugins,
 )
-from spyglass.settings import Settings, ensure_salt
+from spyglass.settings import Settings, legacy_salt
 from spyglass.storage import collect_storage, migration_chains
 from spyglass_adapters.queue import TaskiqTaskQueue
-from spyglass_adapters.sql import create_engine, upgrade
+from spyglass_adapters.sql import SqlUnitOfWorkFactory, create_engine, upgrade
+from spyglass_core.services.instance_secrets import instance_secret, new_secret
 from spyglass_core.services.projects import BootstrapRequest, BootstrapResult, ProjectAdmin
 
-__all__ = ("Runtime", "attach_tasks", "bootstrap_request", "migrate_sql", "open_runtime")
+__all__ = (
+    "Runtime",
+    "attach_tasks",
+    "bootstrap_request",
+    "migrate_sql",
+    "open_runtime",
+    "resolve_salt",
+)
 
 logger = logging.getLogger("spyglass")
 
@@ -49,6 +57,36 @@ async def migrate_sql(settings: Settings, pm: pluggy.PluginManager) -> None:
         await engine.dispose()
 
 
+SALT_SECRET = "api_key_salt"
+"""The instance secret that salts API-key hashes when ``SPYGLASS_SALT`` is not set."""
+
+
+async def resolve_salt(settings: Settings) -> Settings:
+    """Settings with the API-key salt: ``SPYGLASS_SALT``, else the deployment's own.
+
+    The deployment's salt lives in the transactional store with the keys it protects, so
+    every replica agrees without configuration and a lost data directory loses nothing.
+    The first start creates it, adopting a ``<data_dir>/salt`` file an earlier release
+    wrote. The schema must be migrated first.
+
+    Raises:
+        StorageUnavailable: the database cannot be reached.
+    """
+    if settings.salt:
+        return settings
+    adopted = legacy_salt(settings)
+    engine = create_engine(settings.sql_url)
+    try:
+        salt = await instance_secret(
+            SqlUnitOfWorkFactory(engine),
+            SALT_SECRET,
+            initial=(lambda: adopted) if adopted else new_secret,
+        )
+    finally:
+        await engine.dispose()
+    return msgspec.structs.replace(settings, salt=salt)
+
+
 def bootstrap_request(settings: Settings) -> BootstrapRequest:
     """The ``SPYGLASS_INIT_*`` variables as a bootstrap request."""
     return BootstrapRequest(
@@ -68,16 +106,17 @@ async def open_runtime(
     """Build the process; close the container (engines, chDB, caches) on exit.
 
     Args:
-        settings: parsed settings; a salt is added from the data directory if missing.
+        settings: parsed settings; without ``SPYGLASS_SALT`` the deployment's salt is read
+            from (or created in) the transactional store.
         migrate: apply SQL migrations first; by default only in embedded mode.
         plugins: extra plugin objects to register (tests, embedding applications).
     """
-    settings = ensure_salt(settings)
-    settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+    settings.resolved_data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     pm = plugin_manager_for(settings)
     register_plugins(pm, plugins)
     if settings.migrate_on_start if migrate is None else migrate:
         await migrate_sql(settings, pm)
+    settings = await resolve_salt(settings)
     container = make_container(settings, pm)
     try:
         queue = await attach_tasks(pm, settings, container)

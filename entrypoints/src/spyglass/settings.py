@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -100,20 +99,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(**values)
 
 
-def ensure_salt(settings: Settings) -> Settings:
-    """Settings with a salt: ``SPYGLASS_SALT``, else one kept in the data directory.
+def legacy_salt(settings: Settings) -> str | None:
+    """The salt earlier releases kept in ``<data_dir>/salt``, if this directory has one.
 
-    The salt keys the hash of every API secret, so it must never change once keys exist;
-    embedded mode therefore writes it once to ``<data_dir>/salt`` and reads it back.
+    The salt now lives in the transactional store (see ``spyglass.runtime.resolve_salt``);
+    a file from before is adopted once so existing keys keep working.
     """
-    if settings.salt:
-        return settings
     path = settings.resolved_data_dir / "salt"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return msgspec.structs.replace(settings, salt=path.read_text().strip())
+    return path.read_text().strip() or None if path.is_file() else None
 
 
 def _parse(name: str, annotation: Any, raw: str) -> Any:

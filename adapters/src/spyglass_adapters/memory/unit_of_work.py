@@ -15,6 +15,7 @@ from spyglass_core.domain.errors import Conflict
 from spyglass_core.domain.projects import Organization, Project, User
 from spyglass_core.ports.repositories import (
     ApiKeyRepository,
+    InstanceSecretRepository,
     OrganizationRepository,
     ProjectRepository,
     UserRepository,
@@ -37,7 +38,8 @@ MemoryRepositoryFactories = Mapping[type[Any], Callable[[MemoryTables], Any]]
 class MemoryDatabase(MemoryTables):
     """The committed state every memory unit of work starts from: named dicts.
 
-    The kernel's tables are ``organizations``, ``projects``, ``api_keys`` and ``users``;
+    The kernel's tables are ``organizations``, ``projects``, ``api_keys``, ``users`` and
+    ``instance_secrets``;
     plugins' memory repositories add theirs (see ``spyglass_adapters.memory.spi``).
     """
 
@@ -162,6 +164,20 @@ class _Users(UserRepository):
         )
 
 
+class _InstanceSecrets(InstanceSecretRepository):
+    def __init__(self, db: MemoryTables) -> None:
+        self._db = db
+
+    async def get(self, name: str) -> str | None:
+        value: str | None = self._db.table("instance_secrets").get(name)
+        return value
+
+    async def add(self, name: str, value: str) -> None:
+        if name in self._db.table("instance_secrets"):
+            raise Conflict(f"Instance secret '{name}' already exists")
+        self._db.table("instance_secrets")[name] = value
+
+
 class MemoryUnitOfWork(UnitOfWork):
     """Works on a private copy of the database; ``commit`` publishes the copy."""
 
@@ -178,6 +194,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.projects = _Projects(self._work)
         self.api_keys = _ApiKeys(self._work)
         self.users = _Users(self._work)
+        self.instance_secrets = _InstanceSecrets(self._work)
 
     def repository(self, port: type[R]) -> R:
         if (repository := self._repositories.get(port)) is None:

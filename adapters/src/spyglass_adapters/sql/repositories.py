@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from spyglass_adapters.sql import mapping
-from spyglass_adapters.sql.schema import api_keys, organizations, projects, users
+from spyglass_adapters.sql.schema import api_keys, instance_secrets, organizations, projects, users
 from spyglass_adapters.sql.spi import SqlRepository
 from spyglass_core.domain.api_keys import ApiKey
 from spyglass_core.domain.projects import Organization, Project, User
 from spyglass_core.ports.repositories import (
     ApiKeyRepository,
+    InstanceSecretRepository,
     OrganizationRepository,
     ProjectRepository,
     UserRepository,
 )
 
-__all__ = ("SqlApiKeys", "SqlOrganizations", "SqlProjects", "SqlUsers")
+__all__ = ("SqlApiKeys", "SqlInstanceSecrets", "SqlOrganizations", "SqlProjects", "SqlUsers")
 
 
 class SqlOrganizations(SqlRepository, OrganizationRepository):
@@ -121,3 +122,18 @@ class SqlUsers(SqlRepository, UserRepository):
             sa.select(users).where(users.c.email_normalized == email.casefold())
         )
         return mapping.user_from_row(row) if row else None
+
+
+class SqlInstanceSecrets(SqlRepository, InstanceSecretRepository):
+    """Instance secrets in SQL."""
+
+    async def get(self, name: str) -> str | None:
+        row = await self._first(
+            sa.select(instance_secrets.c.value).where(instance_secrets.c.name == name)
+        )
+        return None if row is None else str(row[0])
+
+    async def add(self, name: str, value: str) -> None:
+        await self._write(
+            instance_secrets.insert().values(name=name, value=value, created_at=datetime.now(UTC))
+        )

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ("api_keys", "metadata", "naming_convention", "organizations", "projects", "users")
+__all__ = (
+    "api_keys",
+    "instance_secrets",
+    "metadata",
+    "naming_convention",
+    "organizations",
+    "projects",
+    "users",
+)
 
 naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -70,5 +78,13 @@ users = sa.Table(
     sa.Column("email", sa.String(320), nullable=False),
     sa.Column("email_normalized", sa.String(320), nullable=False, unique=True),
     sa.Column("name", sa.String(255), nullable=True),
+    sa.Column("created_at", _TS, nullable=False),
+)
+
+instance_secrets = sa.Table(
+    "instance_secrets",
+    metadata,
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
     sa.Column("created_at", _TS, nullable=False),
 )

@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from spyglass_adapters.sql.errors import translate_errors
-from spyglass_adapters.sql.repositories import SqlApiKeys, SqlOrganizations, SqlProjects, SqlUsers
+from spyglass_adapters.sql.repositories import (
+    SqlApiKeys,
+    SqlInstanceSecrets,
+    SqlOrganizations,
+    SqlProjects,
+    SqlUsers,
+)
 from spyglass_core.domain.errors import StorageUnavailable
 from spyglass_core.ports.unit_of_work import RepositoryNotRegistered, UnitOfWork, UnitOfWorkFactory
 
@@ -39,6 +45,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.projects = SqlProjects(self._conn)
         self.api_keys = SqlApiKeys(self._conn)
         self.users = SqlUsers(self._conn)
+        self.instance_secrets = SqlInstanceSecrets(self._conn)
         return self
 
     def repository(self, port: type[R]) -> R:

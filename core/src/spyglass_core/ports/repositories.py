@@ -24,6 +24,7 @@ from spyglass_core.domain.projects import Organization, Project, User
 
 __all__ = (
     "ApiKeyRepository",
+    "InstanceSecretRepository",
     "OrganizationRepository",
     "ProjectRepository",
     "UserRepository",
@@ -95,3 +96,17 @@ class UserRepository(Protocol):
 
     async def get_by_email(self, email: str) -> User | None:
         """The user with this email (compared case-insensitively), or None."""
+
+
+class InstanceSecretRepository(Protocol):
+    """Secrets of the deployment (the API-key salt, signing keys), by name.
+
+    Kept with the data they protect, so every replica reads the same value and losing a
+    data directory loses nothing. A secret never changes once stored.
+    """
+
+    async def get(self, name: str) -> str | None:
+        """The secret called ``name``, or None."""
+
+    async def add(self, name: str, value: str) -> None:
+        """Store a new secret. Raises: Conflict when ``name`` exists (another replica won)."""

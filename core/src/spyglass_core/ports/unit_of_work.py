@@ -24,6 +24,7 @@ from typing import Protocol, TypeVar
 
 from spyglass_core.ports.repositories import (
     ApiKeyRepository,
+    InstanceSecretRepository,
     OrganizationRepository,
     ProjectRepository,
     UserRepository,
@@ -45,6 +46,7 @@ class UnitOfWork(Protocol):
     projects: ProjectRepository
     api_keys: ApiKeyRepository
     users: UserRepository
+    instance_secrets: InstanceSecretRepository
 
     def repository(self, port: type[R]) -> R:
         """The repository registered for ``port``, bound to this unit of work's transaction.

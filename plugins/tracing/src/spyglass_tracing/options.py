@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 import msgspec
 
 from spyglass_core.domain.errors import InvalidInput
@@ -26,8 +24,8 @@ class TracingOptions(msgspec.Struct, frozen=True, kw_only=True):
         model_cache_seconds: how long the worker reuses a project's price table.
         dedupe_window_hours: how long accepted envelope ids (and done batch records) are
             kept: a batch resent within the window is recognised; older ones are pruned.
-        media_signing_key: signs media download URLs; set the same value on every
-            replica (a random key per process otherwise).
+        media_signing_key: signs media download URLs; without it the deployment's own
+            key is used, created once and kept in the transactional store.
         media_max_bytes: the largest media upload accepted (``POST /media`` refuses to
             announce anything bigger; the upload route reads no further).
     """
@@ -49,7 +47,6 @@ def tracing_options(config: PluginConfig) -> TracingOptions:
         InvalidInput: a value has the wrong type.
     """
     raw = dict(config.for_plugin(PLUGIN_NAME))
-    raw.setdefault("media_signing_key", secrets.token_hex(32))
     values = {}
     for field in msgspec.structs.fields(TracingOptions):
         if field.name not in raw:

@@ -4,7 +4,8 @@ The Langfuse SDKs announce a piece of content (type, length, SHA-256) with
 ``POST /media``, PUT the bytes to the URL they get back, and report the result with
 ``PATCH /media/{id}``. Here the upload URL points back at this server; the upload needs
 no credentials because it is accepted only when the bytes hash to what an authenticated
-client announced. Downloads use URLs signed with ``TracingOptions.media_signing_key``.
+client announced. Downloads use URLs signed with ``TracingOptions.media_signing_key``, or
+without one with the deployment's own key, kept in the transactional store.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from spyglass_core.domain.errors import Conflict, InvalidInput, NotFound, Permis
 from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_core.services.instance_secrets import instance_secret
 from spyglass_tracing.admin_schemas import (
     MediaResponse,
     MediaUploadRequest,
@@ -69,6 +71,10 @@ MEDIA_EXTENSIONS = {
 """The accepted content types and the file extension of their blobs."""
 
 
+SIGNING_KEY_SECRET = "tracing.media_signing_key"
+"""The instance secret that signs media URLs when no key is configured."""
+
+
 def is_uploaded(media: Media) -> bool:
     """True once an upload of the bytes was reported (or verified) as successful."""
     status = media.upload_http_status
@@ -97,6 +103,18 @@ class MediaService:
         self._blobs = blobs
         self._clock = clock
         self._options = options
+        configured = options.media_signing_key
+        self._signing_key: bytes | None = configured.encode() if configured else None
+
+    async def load_signing_key(self) -> None:
+        """Read the deployment's signing key (created on first use) unless one is configured.
+
+        Kept in the transactional store like the API-key salt, so signed URLs survive a
+        restart and verify on every replica.
+        """
+        if self._signing_key is None:
+            key = await instance_secret(self._uow_factory, SIGNING_KEY_SECRET)
+            self._signing_key = key.encode()
 
     async def announce(
         self, project_id: str, request: MediaUploadRequest, public_url: str
@@ -255,6 +273,7 @@ class MediaService:
             raise NotFound(f"Media '{media_id}' not found")
         assert record.uploaded_at is not None
         expires = int(self._clock.now().timestamp()) + DOWNLOAD_URL_SECONDS
+        await self.load_signing_key()
         signature = self.sign(project_id, media_id, expires)
         return MediaResponse(
             media_id=media_id,
@@ -279,6 +298,7 @@ class MediaService:
         """
         if not expires or not expires.isdigit() or not signature:
             raise PermissionDenied("A signed media URL needs expires and signature")
+        await self.load_signing_key()
         expected = self.sign(project_id, media_id, int(expires))
         if not hmac.compare_digest(expected, signature):
             raise PermissionDenied("Invalid media URL signature")
@@ -290,10 +310,10 @@ class MediaService:
         return await self._blobs.get(record.blob_key), record.content_type
 
     def sign(self, project_id: str, media_id: str, expires: int) -> str:
-        """Hex HMAC-SHA256 of ``{project_id}/{media_id}/{expires}``."""
+        """Hex HMAC-SHA256 of ``{project_id}/{media_id}/{expires}`` (after ``load_signing_key``)."""
+        assert self._signing_key is not None, "load_signing_key() first"
         message = f"{project_id}/{media_id}/{expires}".encode()
-        key = self._options.media_signing_key.encode()
-        return hmac.new(key, message, hashlib.sha256).hexdigest()
+        return hmac.new(self._signing_key, message, hashlib.sha256).hexdigest()
 
     async def _get(self, project_id: str, media_id: str) -> Media | None:
         async with self._uow_factory() as uow:
