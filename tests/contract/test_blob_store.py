@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 
 import pytest
 
@@ -159,3 +161,32 @@ async def test_a_prefix_of_stored_keys_is_not_itself_an_object(store: BlobStore)
     await store.delete("folder/inner")
     assert await store.list() == ["folder/inner/object"]
     assert await store.get("folder/inner/object") == b"x"
+
+
+async def test_a_local_put_is_on_disk_before_it_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A power cut after put() returns must not lose the object: the file and every
+    # directory entry leading to it are fsynced (a rename alone is not durable).
+    import spyglass_adapters.blobs.obstore_store as module
+
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def spy(descriptor: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(module.os, "fsync", spy)
+    root = (tmp_path / "blobs").resolve()
+    store = ObstoreBlobStore.from_url(f"file://{root}")
+    await store.put("ingestion/p1/2026/12/01/batch.json", b"{}")
+    assert synced == [
+        str(root / "ingestion/p1/2026/12/01/batch.json"),
+        str(root / "ingestion/p1/2026/12/01"),
+        str(root / "ingestion/p1/2026/12"),
+        str(root / "ingestion/p1/2026"),
+        str(root / "ingestion/p1"),
+        str(root / "ingestion"),
+        str(root),
+    ]

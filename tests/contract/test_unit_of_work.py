@@ -534,3 +534,15 @@ async def test_instance_secret_first_writer_wins(uow_factory: UnitOfWorkFactory)
     first = await instance_secret(uow_factory, "key", initial=lambda: "mine")
     second = await instance_secret(uow_factory, "key", initial=lambda: "theirs")
     assert first == second == "mine"
+
+
+async def test_sqlite_commits_survive_a_power_cut(tmp_path) -> None:
+    # synchronous=FULL: in WAL mode, NORMAL may lose the last commits to a power cut.
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'durable.db'}")
+    try:
+        async with engine.connect() as conn:
+            level = (await conn.execute(sa.text("PRAGMA synchronous"))).scalar()
+            journal = (await conn.execute(sa.text("PRAGMA journal_mode"))).scalar()
+    finally:
+        await engine.dispose()
+    assert (level, journal) == (2, "wal")  # 2 is FULL

@@ -42,5 +42,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # FULL: in WAL mode NORMAL may lose the last commits to a power cut, and a commit here
+    # is what acknowledges an ingestion batch.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
