@@ -16,7 +16,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 import spyglass_tracing
+from spyglass_adapters.queue import TaskiqTaskQueue
 from spyglass_core.domain.api_keys import KeyPair
+from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.services.media import MediaService
 from spyglass_tracing.services.prices import PriceBook
 from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
@@ -156,7 +158,16 @@ _EXTRA = {
     ("changes", "message"),
     [
         ({"matchPattern": "([a-z"}, "not a valid regular expression"),
-        ({"matchPattern": "(a+)+$"}, "backtrack"),
+        (
+            {"matchPattern": "(?i)^gpt-4o(?=-mini)"},
+            "matchPattern '(?i)^gpt-4o(?=-mini)' is not a valid regular expression: "
+            "lookahead assertions",
+        ),
+        (
+            {"matchPattern": r"^(gpt)-\1$"},
+            "matchPattern '^(gpt)-\\1$' is not a valid regular expression: backreferences",
+        ),
+        ({"matchPattern": "^gpt-4o++$"}, "possessive quantifiers"),
         ({"matchPattern": ""}, "must not be empty"),
         ({"matchPattern": "a" * 201}, "at most 200"),
         ({"modelName": "  "}, "modelName"),
@@ -191,11 +202,28 @@ _EXTRA = {
                     _DEFAULT,
                     {
                         **_EXTRA,
-                        "conditions": [{**_EXTRA["conditions"][0], "usageDetailPattern": "(x*)*"}],
+                        "conditions": [
+                            {**_EXTRA["conditions"][0], "usageDetailPattern": "(?<=cached_)input"}
+                        ],
                     },
                 )
             },
-            "usageDetailPattern",
+            "Pricing tier 'Big': usageDetailPattern '(?<=cached_)input' is not a valid "
+            "regular expression: lookbehind assertions",
+        ),
+        (
+            {
+                "pricingTiers": _tiers(
+                    _DEFAULT,
+                    {
+                        **_EXTRA,
+                        "conditions": [
+                            {**_EXTRA["conditions"][0], "usageDetailPattern": r"(in)put_\1"}
+                        ],
+                    },
+                )
+            },
+            "usageDetailPattern '(in)put_\\1' is not a valid regular expression: backreferences",
         ),
     ],
 )
@@ -206,6 +234,55 @@ async def test_invalid_models_are_400(
     body = {"modelName": name, "matchPattern": f"(?i)^{name}$", **changes}
     error = await call(app, "POST", "/models", 400, json=body)
     assert message in error["message"], error
+
+
+async def test_a_catastrophic_pattern_cannot_stall_the_worker(app: EmbeddedApp) -> None:
+    # Python's re takes ~2**27 steps (seconds, doubling per "a") to fail the first name.
+    name = unique("evil")
+    condition = {"usageDetailPattern": "^(a|a)*$", "operator": "gt", "value": 0}
+    created = await call(
+        app,
+        "POST",
+        "/models",
+        200,
+        json={
+            "modelName": name,
+            "matchPattern": "^(a|a)*$",
+            "pricingTiers": _tiers(
+                {**_DEFAULT, "prices": {"input": 1.0}},
+                {**_EXTRA, "conditions": [condition], "prices": {"input": 2.0}},
+            ),
+        },
+    )
+    trace_id = unique("trace")
+    slow, fast = unique("slow"), unique("fast")
+    batch = [
+        {
+            "id": unique("event"),
+            "type": "generation-create",
+            "timestamp": "2026-11-01T12:00:00Z",
+            "body": {"id": observation, "traceId": trace_id, "model": model, **usage},
+        }
+        for observation, model, usage in (
+            (slow, "a" * 27 + "b", {"usage": {"input": 3}}),
+            (fast, "a" * 27, {"usageDetails": {"input": 3, "a" * 27 + "b": 1}}),
+        )
+    ]
+    started = time.perf_counter()
+    response = await app.client.post(
+        "/api/public/ingestion", json={"batch": batch}, auth=app.auth()
+    )
+    assert response.status_code == 207 and not response.json()["errors"]
+    queue = await app.container.get(TaskiqTaskQueue)
+    await queue.broker.wait_all()  # type: ignore[attr-defined]
+    assert time.perf_counter() - started < 2.0
+    store = await app.container.get(AnalyticsStore)
+    unmatched = await store.get_observation(app.project.id, slow)
+    assert unmatched is not None and unmatched.internal_model_id is None
+    matched = await store.get_observation(app.project.id, fast)
+    assert matched is not None and matched.internal_model_id == created["id"]
+    assert matched.usage_details["a" * 27 + "b"] == 1
+    assert matched.total_cost == pytest.approx(3.0)  # the tier's condition matched no key
 
 
 async def test_missing_fields_are_400(app: EmbeddedApp) -> None:

@@ -8,7 +8,8 @@ Pure rules, as Langfuse applies them in its worker:
 - ``match_model`` picks the model definition for a provided model name,
   ``select_tier`` picks the pricing tier for the usage, ``compute_cost`` prices it.
 - ``default_models`` is the platform's price table (``project_id`` None).
-- ``validate_match_pattern`` guards the regular expressions users send.
+- ``validate_match_pattern`` guards the regular expressions users send; patterns are
+  compiled and matched by ``patterns`` (RE2, linear time, never backtracking).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import msgspec
 
 from spyglass_tracing.domain.limits import MAX_COST, MAX_USAGE_COUNT
 from spyglass_tracing.domain.models import Model, PricingTier, PricingTierCondition
+from spyglass_tracing.domain.patterns import PatternError, compile_pattern, stored_pattern
 
 __all__ = (
     "MAX_MATCH_PATTERN_LENGTH",
@@ -214,14 +216,6 @@ def normalize_cost_details(cost_details: Any) -> dict[str, float]:
 # --- model and tier ----------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4096)
-def _compile(pattern: str, flags: int = 0) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern, flags)
-    except (re.error, TypeError, ValueError, OverflowError, RecursionError):
-        return None
-
-
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -231,11 +225,12 @@ def match_model(
 ) -> Model | None:
     """The model whose ``match_pattern`` matches ``model_name``, or None.
 
-    Matching is ``re.search`` (like Postgres ``~``, so patterns anchor themselves with
-    ``^``/``$``). Only the project's models and the managed ones (``project_id`` None) are
-    considered; project-specific ones win over managed ones, then the newest
-    ``start_date`` (None last). Models whose ``start_date`` is after ``at`` are ignored,
-    and so are invalid patterns: this never raises.
+    Matching is a search (like ``re.search`` and Postgres ``~``, so patterns anchor
+    themselves with ``^``/``$``) by RE2, in time linear in the name. Only the project's
+    models and the managed ones (``project_id`` None) are considered; project-specific
+    ones win over managed ones, then the newest ``start_date`` (None last). Models whose
+    ``start_date`` is after ``at`` are ignored, and so are stored patterns RE2 cannot
+    compile (logged once): this never raises.
     """
     moment = None if at is None else _aware(at)
     candidates = [
@@ -252,7 +247,7 @@ def match_model(
         )
     )
     for model in candidates:
-        pattern = _compile(model.match_pattern)
+        pattern = stored_pattern(model.match_pattern)
         if pattern is not None and pattern.search(model_name):
             return model
     return None
@@ -260,8 +255,8 @@ def match_model(
 
 def _condition_holds(condition: PricingTierCondition, usage: Mapping[str, int]) -> bool:
     compare = _OPERATORS.get(condition.operator.lower())
-    pattern = _compile(
-        condition.usage_detail_pattern, 0 if condition.case_sensitive else re.IGNORECASE
+    pattern = stored_pattern(
+        condition.usage_detail_pattern, case_sensitive=condition.case_sensitive
     )
     if compare is None or pattern is None:
         return False
@@ -279,7 +274,7 @@ def select_tier(
     whose every condition holds; otherwise the default tier (None if the model has none).
 
     A condition sums the usage counts whose key matches ``usage_detail_pattern``
-    (``re.search``, case-insensitive unless ``case_sensitive``) and compares the sum with
+    (a search by RE2, case-insensitive unless ``case_sensitive``) and compares the sum with
     ``value`` by ``operator`` (gt, gte, lt, lte, eq, neq). Unknown operators, invalid
     patterns and conditional tiers without conditions never match. ``model_parameters``
     and ``metadata`` are accepted for Langfuse's source-based conditions, which
@@ -332,112 +327,24 @@ def _storable(costs: dict[str, float]) -> dict[str, float]:
 
 # --- match pattern validation ------------------------------------------------------------
 
-_BRACES = re.compile(r"\{(\d*)(,(\d*))?\}")
 
+def validate_match_pattern(pattern: str, field: str = "matchPattern") -> str | None:
+    """Why ``pattern`` is not an acceptable ``field`` (``matchPattern`` or a condition's
+    ``usageDetailPattern``), or None when it is.
 
-def _quantifier_at(pattern: str, i: int) -> tuple[int, bool, bool] | None:
-    """A quantifier starting at ``i``: (length with any lazy/possessive suffix,
-    whether it varies the width of its atom by more than one, whether it repeats it)."""
-    char = pattern[i]
-    if char in "*+":
-        length, varies, repeats = 1, True, True
-    elif char == "?":
-        length, varies, repeats = 1, False, False
-    elif char == "{":
-        braces = _BRACES.match(pattern, i)
-        if braces is None or not (braces.group(1) or braces.group(2)):
-            return None  # "{" is a literal here, as in Python's re
-        low = int(braces.group(1) or 0)
-        high = int(braces.group(1)) if braces.group(2) is None else None
-        if braces.group(2) is not None and braces.group(3):
-            high = int(braces.group(3))
-        length = braces.end() - i
-        varies = high is None or (high > low and high > 1)
-        repeats = high is None or high > 1
-    else:
-        return None
-    if i + length < len(pattern) and pattern[i + length] in "?+":
-        length += 1
-    return length, varies, repeats
-
-
-def _skip_class(pattern: str, i: int) -> int:
-    """The index just after the character class opening at ``i``."""
-    j = i + 1
-    if j < len(pattern) and pattern[j] == "^":
-        j += 1
-    if j < len(pattern) and pattern[j] == "]":
-        j += 1
-    while j < len(pattern):
-        if pattern[j] == "\\":
-            j += 2
-        elif pattern[j] == "]":
-            return j + 1
-        else:
-            j += 1
-    return len(pattern)
-
-
-def _has_nested_quantifier(pattern: str) -> bool:
-    """True when a repeated group contains a variable-width repetition, e.g. ``(a+)+``."""
-    open_groups = [False]  # per open group: it contains a variable-width repetition
-    after_risky_group = False
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            i, after_risky_group = i + 2, False
-        elif char == "[":
-            i, after_risky_group = _skip_class(pattern, i), False
-        elif pattern.startswith("(?#", i):
-            end = pattern.find(")", i)
-            i = len(pattern) if end < 0 else end + 1
-        elif char == "(":
-            open_groups.append(False)
-            i, after_risky_group = i + 1, False
-        elif char == ")":
-            inner = open_groups.pop() if len(open_groups) > 1 else False
-            open_groups[-1] = open_groups[-1] or inner
-            i, after_risky_group = i + 1, inner
-        elif (quantifier := _quantifier_at(pattern, i)) is not None:
-            length, varies, repeats = quantifier
-            if repeats and after_risky_group:
-                return True
-            if varies:
-                open_groups[-1] = True
-            i, after_risky_group = i + length, False
-        else:
-            i, after_risky_group = i + 1, False
-    return False
-
-
-def validate_match_pattern(pattern: str) -> str | None:
-    """Why ``pattern`` is not an acceptable ``matchPattern``, or None when it is.
-
-    It must be non-empty, at most 200 characters, compile with Python's ``re``, and must
-    not repeat a group that itself contains a variable-width repetition (``(a+)+``,
-    ``(.*)*``, ``(\\w+)*``, ``((ab)*c)+``, ``(a{1,5}){2,}``): the classic shapes of
-    catastrophic backtracking.
-
-    Limits of this structural check: overlapping alternatives under a repetition
-    (``(a|a)*``, ``(a|ab)+``), optional items inside a repetition (``(a?b?)*``) and
-    adjacent overlapping repetitions (``\\d+\\d+x``, polynomial rather than exponential)
-    are not detected. It errs on the side of rejecting: ``(a+b)+`` is refused although
-    the ``b`` keeps it linear.
+    It must be non-empty, at most 200 characters, and compile with RE2 (see
+    ``patterns``): matching then takes linear time whatever the pattern, so ``(a+)+``
+    or ``^(a|a)*$`` are harmless, while lookarounds, backreferences and the like are
+    refused with a message naming the pattern and the construct.
     """
     if not isinstance(pattern, str) or not pattern.strip():
-        return "matchPattern must not be empty"
+        return f"{field} must not be empty"
     if len(pattern) > MAX_MATCH_PATTERN_LENGTH:
-        return f"matchPattern must be at most {MAX_MATCH_PATTERN_LENGTH} characters"
+        return f"{field} must be at most {MAX_MATCH_PATTERN_LENGTH} characters"
     try:
-        re.compile(pattern)
-    except (re.error, OverflowError, RecursionError) as exc:
-        return f"matchPattern is not a valid regular expression: {exc}"
-    if _has_nested_quantifier(pattern):
-        return (
-            "matchPattern repeats a group that itself repeats (like (a+)+), "
-            "which can backtrack catastrophically"
-        )
+        compile_pattern(pattern)
+    except PatternError as exc:
+        return f"{field} '{pattern}' is not a valid regular expression: {exc.problem}"
     return None
 
 

@@ -1,10 +1,11 @@
 """Model prices: which model a generation used and what each unit of usage costs.
 
 A ``Model`` matches provided model names with a regular expression (``match_pattern``,
-case-insensitive with ``(?i)``, as Langfuse writes them). Its prices live in pricing
-tiers: exactly one default tier (priority 0, no conditions) plus optional conditional
-tiers, evaluated by ascending priority. Models without a ``project_id`` are the
-platform's defaults ("Langfuse-managed"); a project's own model wins over them.
+case-insensitive with ``(?i)``, as Langfuse writes them), matched by RE2 in linear time
+(``patterns``). Its prices live in pricing tiers: exactly one default tier (priority 0,
+no conditions) plus optional conditional tiers, evaluated by ascending priority. Models
+without a ``project_id`` are the platform's defaults ("Langfuse-managed"); a project's
+own model wins over them.
 """
 
 from __future__ import annotations

@@ -78,8 +78,9 @@ class ModelService:
 def build_model(project_id: str, request: CreateModelRequest, now: datetime) -> Model:
     """The model a create request describes, with new ids.
 
-    Rules: a non-empty ``modelName``; a ``matchPattern`` that passes
-    ``validate_match_pattern``; a known ``unit`` (``TOKENS`` when absent) and
+    Rules: a non-empty ``modelName``; a ``matchPattern`` and conditions'
+    ``usageDetailPattern`` that pass ``validate_match_pattern`` (RE2 compiles them, so
+    matching takes linear time); a known ``unit`` (``TOKENS`` when absent) and
     ``tokenizerId``; finite, non-negative prices; flat prices or tiers, not both; and
     for tiers, exactly one default tier (priority 0, no conditions), unique names and
     priorities, at least one price each, and at least one condition on every other tier.
@@ -171,10 +172,8 @@ def _tier(tier: PricingTierInput) -> PricingTier:
                 f"Pricing tier '{name}': operator must be one of "
                 f"{', '.join(sorted(CONDITION_OPERATORS))}"
             )
-        if problem := validate_match_pattern(condition.usage_detail_pattern):
-            raise InvalidInput(
-                f"Pricing tier '{name}': {problem.replace('matchPattern', 'usageDetailPattern')}"
-            )
+        if problem := validate_match_pattern(condition.usage_detail_pattern, "usageDetailPattern"):
+            raise InvalidInput(f"Pricing tier '{name}': {problem}")
         if not math.isfinite(condition.value):
             raise InvalidInput(f"Pricing tier '{name}': a condition's value must be finite")
         conditions.append(
