@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,9 @@ from typing import Any
 import pytest
 
 import spyglass_prompts
+from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.hookspecs import PluginConfig
+from spyglass_prompts.options import PromptsOptions, prompts_options
 from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
 
 V2 = "/api/public/v2/prompts"
@@ -299,3 +304,124 @@ async def test_malformed_and_oversized_bodies_are_clear_4xx(app: EmbeddedApp) ->
     oversized = await app.client.post(V2, content=huge, headers=headers, auth=app.auth())
     assert oversized.status_code == 413
     assert set(oversized.json()) == {"message", "error"}
+
+
+# --- composition bounds: resolved size and references followed
+
+
+def tag(name: str, label: str = "production") -> str:
+    return f"@@@langfusePrompt:name={name}|label={label}@@@"
+
+
+@contextlib.asynccontextmanager
+async def bounded_app(tmp_path: Path, chdb_dsn: str, **options: str) -> AsyncIterator[EmbeddedApp]:
+    config = PluginConfig(sections={"prompts": options})
+    settings = embedded_settings(tmp_path, chdb_dsn, plugin_config=config)
+    async with embedded_app(settings, [spyglass_prompts]) as running:
+        yield running
+
+
+async def test_a_composition_resolving_to_20_mb_is_refused_at_creation_quickly(
+    app: EmbeddedApp,
+) -> None:
+    await create(app, name="a", prompt="x" * 1000, labels=["production"])
+    # 1000 tags of "a": 1,000,000 bytes resolved, just within the default 1 MiB.
+    await create(app, name="b", prompt=tag("a") * 1000, labels=["production"])
+    assert len((await fetch(app, "b"))["prompt"]) == 1_000_000
+    started = time.perf_counter()
+    response = await app.client.post(
+        V2, json={"name": "c", "prompt": tag("b") * 20}, auth=app.auth()
+    )
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 400, response.text[:500]
+    assert elapsed < 1.0
+    assert len(response.content) < 1000
+    body = response.json()
+    assert set(body) == {"message", "error"}
+    assert "max_resolved_bytes = 1048576" in body["message"]
+    assert "'c'" in body["message"]
+    await fetch(app, "c", expected=404, label="latest")  # nothing was stored
+
+
+async def test_a_composition_following_too_many_references_is_refused(app: EmbeddedApp) -> None:
+    # A diamond: top -> 30 versions of mid, each -> 40 versions of leaf. Tiny (1,200 bytes)
+    # but 30 + 30 * 40 = 1,230 references followed, over the default 1,000.
+    for _ in range(40):
+        await create(app, name="leaf", prompt=".")
+    fan_out = "".join(f"@@@langfusePrompt:name=leaf|version={v}@@@" for v in range(1, 41))
+    for _ in range(30):
+        await create(app, name="mid", prompt=fan_out)
+    top = "".join(f"@@@langfusePrompt:name=mid|version={v}@@@" for v in range(1, 31))
+    refused = await create(app, 400, name="top", prompt=top)
+    assert "max_references = 1000" in refused["message"]
+    accepted = await create(app, name="top", prompt=top[: top.index("|version=25@@@") - 23])
+    assert accepted["version"] == 1  # 24 + 24 * 40 = 984 references: within the limit
+
+
+async def test_a_prompt_that_outgrew_the_limit_since_creation_is_refused_on_fetch(
+    app: EmbeddedApp,
+) -> None:
+    await create(app, name="tone", prompt="Be kind.", labels=["production"])
+    await create(app, name="support", prompt=tag("tone") * 100, labels=["production"])
+    assert (await fetch(app, "support"))["prompt"] == "Be kind." * 100  # cached now
+    # A bigger child under the same label: 100 * 20 kB would resolve to 2 MB.
+    await create(app, name="tone", prompt="y" * 20_000, labels=["production"])
+    started = time.perf_counter()
+    response = await app.client.get(f"{V2}/support", auth=app.auth())
+    assert time.perf_counter() - started < 1.0
+    assert response.status_code == 409, response.text[:500]
+    assert len(response.content) < 1000
+    assert set(response.json()) == {"message", "error"}
+    assert "max_resolved_bytes = 1048576" in response.json()["message"]
+    raw = await fetch(app, "support", resolve="false")  # the stored text is still served
+    assert raw["prompt"] == tag("tone") * 100
+    # Moving the label back makes it resolvable again.
+    await app.client.patch(
+        f"{V2}/tone/versions/1", json={"newLabels": ["production"]}, auth=app.auth()
+    )
+    assert (await fetch(app, "support"))["prompt"] == "Be kind." * 100
+
+
+async def test_configured_limits_apply_at_their_exact_bounds(tmp_path: Path, chdb_dsn: str) -> None:
+    async with bounded_app(tmp_path, chdb_dsn, max_resolved_bytes="100", max_references="3") as app:
+        await create(app, name="ten", prompt="0123456789", labels=["production"])
+        await create(app, name="fits", prompt="é" * 5 + tag("ten") * 9, labels=["production"])
+        assert (await fetch(app, "fits"))["prompt"] == "é" * 5 + "0123456789" * 9  # 100 bytes
+        too_big = await create(app, 400, name="big", prompt="é" * 5 + tag("ten") * 9 + "x")
+        assert "max_resolved_bytes = 100" in too_big["message"]
+        chat = [
+            {"role": "system", "content": tag("ten") * 5},
+            {"role": "user", "content": "z" * 51},
+        ]
+        too_big_chat = await create(app, 400, name="chatty", type="chat", prompt=chat)
+        assert "max_resolved_bytes = 100" in too_big_chat["message"]
+        both = tag("ten") + tag("ten", "latest")  # two distinct references
+        await create(app, name="two", prompt=both, labels=["production"])
+        refused = await create(app, 400, name="four", prompt=tag("two") + tag("ten"))
+        assert "max_references = 3" in refused["message"]
+        await create(app, name="three", prompt=tag("two"))
+
+
+def test_settings_parse_and_a_bad_value_names_its_variable() -> None:
+    assert prompts_options(PluginConfig()) == PromptsOptions(
+        cache_ttl_seconds=3600.0, max_resolved_bytes=1_048_576, max_references=1000
+    )
+    parsed = prompts_options(
+        PluginConfig(sections={"prompts": {"max_resolved_bytes": "2048", "max_references": "7"}})
+    )
+    assert (parsed.limits.max_resolved_bytes, parsed.limits.max_references) == (2048, 7)
+    for key, value in [
+        ("max_resolved_bytes", "1MB"),
+        ("max_resolved_bytes", "0"),
+        ("max_references", "-1"),
+        ("cache_ttl_seconds", "soon"),
+    ]:
+        variable = f"SPYGLASS_PLUGIN_PROMPTS_{key.upper()}='{value}'"
+        with pytest.raises(InvalidInput, match=variable):
+            prompts_options(PluginConfig(sections={"prompts": {key: value}}))
+
+
+async def test_a_bad_setting_fails_start_up(tmp_path: Path, chdb_dsn: str) -> None:
+    with pytest.raises(InvalidInput, match="SPYGLASS_PLUGIN_PROMPTS_MAX_REFERENCES='many'"):
+        async with bounded_app(tmp_path, chdb_dsn, max_references="many"):
+            pytest.fail("the app started")

@@ -1,6 +1,8 @@
 """Spyglass prompts: versioned, labelled, composable prompts that the SDKs fetch from cache.
 
-Configuration: ``SPYGLASS_PLUGIN_PROMPTS_CACHE_TTL_SECONDS`` (default 3600).
+Configuration: ``SPYGLASS_PLUGIN_PROMPTS_<KEY>``, see ``spyglass_prompts.options``
+(``CACHE_TTL_SECONDS``, ``MAX_RESOLVED_BYTES``, ``MAX_REFERENCES``). A bad value fails
+start-up.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Any
 
 from spyglass_core.hookspecs import ApiSurface, StorageSpec, hookimpl
 
-__all__ = ("register_providers", "register_routes", "register_storage")
+__all__ = ("register_providers", "register_routes", "register_storage", "startup")
 
 
 @hookimpl
@@ -35,3 +37,11 @@ def register_storage() -> Sequence[StorageSpec]:
     from spyglass_prompts.storage.spec import storage_spec
 
     return [storage_spec()]
+
+
+@hookimpl
+def startup(container: Any) -> Any:
+    """Parse the settings now, so that a bad value fails start-up rather than a request."""
+    from spyglass_prompts.options import PromptsOptions
+
+    return container.get(PromptsOptions)

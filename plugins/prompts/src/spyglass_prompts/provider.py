@@ -8,12 +8,10 @@ from spyglass_core.hookspecs import PluginConfig
 from spyglass_core.ports.cache import Cache
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_prompts.options import PromptsOptions, prompts_options
 from spyglass_prompts.services.prompts import PromptService
 
-__all__ = ("PLUGIN_NAME", "PromptsProvider")
-
-PLUGIN_NAME = "prompts"
-DEFAULT_CACHE_TTL_SECONDS = 3600.0
+__all__ = ("PromptsProvider",)
 
 
 class PromptsProvider(Provider):
@@ -22,9 +20,13 @@ class PromptsProvider(Provider):
     scope = Scope.APP
 
     @provide
+    def options(self, config: PluginConfig) -> PromptsOptions:
+        return prompts_options(config)
+
+    @provide
     def prompt_service(
-        self, uow: UnitOfWorkFactory, cache: Cache, clock: Clock, config: PluginConfig
+        self, uow: UnitOfWorkFactory, cache: Cache, clock: Clock, options: PromptsOptions
     ) -> PromptService:
-        options = config.for_plugin(PLUGIN_NAME)
-        ttl = float(options.get("cache_ttl_seconds", DEFAULT_CACHE_TTL_SECONDS))
-        return PromptService(uow, cache, clock, ttl_seconds=ttl)
+        return PromptService(
+            uow, cache, clock, ttl_seconds=options.cache_ttl_seconds, limits=options.limits
+        )

@@ -28,6 +28,7 @@ __all__ = (
     "PromptType",
     "parse_references",
     "reference_tag",
+    "split_references",
     "validate_chat_messages",
     "validate_labels",
     "validate_prompt_name",
@@ -157,23 +158,40 @@ def parse_references(text: str) -> list[PromptReference]:
         InvalidInput: a tag lacks ``name=`` first or exactly one of ``version``/``label``.
     """
     found: list[PromptReference] = []
-    for body in _REFERENCE.findall(text):
-        parts = body.split("|")
-        if len(parts) != 2 or not parts[0].startswith("name=") or not parts[0][5:]:
-            raise InvalidInput(
-                f"Invalid prompt reference '@@@langfusePrompt:{body}@@@': "
-                "expected name=<name>|version=<n> or name=<name>|label=<label>"
-            )
-        name, (key, _, value) = parts[0][5:], parts[1].partition("=")
-        if key == "version" and value.isdigit():
-            reference = PromptReference(name=name, version=int(value))
-        elif key == "label" and value:
-            reference = PromptReference(name=name, label=value)
-        else:
-            raise InvalidInput(f"Invalid prompt reference '@@@langfusePrompt:{body}@@@'")
+    for reference in split_references(text)[1]:
         if reference not in found:
             found.append(reference)
     return found
+
+
+def split_references(text: str) -> tuple[list[str], list[PromptReference]]:
+    """``text`` cut at its ``@@@langfusePrompt:…@@@`` tags.
+
+    Returns:
+        The literal pieces around the tags (one more than there are tags) and the
+        reference of every tag in order, repeats included: the tag ``i`` sits between
+        the pieces ``i`` and ``i + 1``.
+
+    Raises:
+        InvalidInput: a tag lacks ``name=`` first or exactly one of ``version``/``label``.
+    """
+    pieces = _REFERENCE.split(text)
+    return pieces[0::2], [_parse_tag(body) for body in pieces[1::2]]
+
+
+def _parse_tag(body: str) -> PromptReference:
+    parts = body.split("|")
+    if len(parts) != 2 or not parts[0].startswith("name=") or not parts[0][5:]:
+        raise InvalidInput(
+            f"Invalid prompt reference '@@@langfusePrompt:{body}@@@': "
+            "expected name=<name>|version=<n> or name=<name>|label=<label>"
+        )
+    name, (key, _, value) = parts[0][5:], parts[1].partition("=")
+    if key == "version" and value.isascii() and value.isdigit():
+        return PromptReference(name=name, version=int(value))
+    if key == "label" and value:
+        return PromptReference(name=name, label=value)
+    raise InvalidInput(f"Invalid prompt reference '@@@langfusePrompt:{body}@@@'")
 
 
 def reference_tag(reference: PromptReference) -> str:

@@ -17,7 +17,12 @@ from spyglass_core.ports.cache import Cache
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from spyglass_prompts.api.schemas import CreatePromptRequest, PromptResponse
-from spyglass_prompts.domain.composition import references_in, resolve, validate_graph
+from spyglass_prompts.domain.composition import (
+    CompositionLimits,
+    references_in,
+    resolve,
+    validate_composition,
+)
 from spyglass_prompts.domain.prompts import (
     DEFAULT_LABEL,
     LATEST_LABEL,
@@ -53,24 +58,36 @@ _cached_decoder = msgspec.msgpack.Decoder(CachedPrompt)
 class PromptService:
     """Prompt management for one deployment; every call is scoped to a project.
 
+    References are resolved within ``limits`` (see ``spyglass_prompts.domain.composition``):
+    a create that would exceed them is refused, and so is a fetch of a prompt that has come
+    to exceed them since.
+
     Fetches are served from the cache port. Every write rotates the project's cache
     epoch, which retires every cached prompt of the project at once (composed prompts
     included) and cannot be undone by a reader that loaded the old version just before.
     """
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, cache: Cache, clock: Clock, *, ttl_seconds: float
+        self,
+        uow_factory: UnitOfWorkFactory,
+        cache: Cache,
+        clock: Clock,
+        *,
+        ttl_seconds: float,
+        limits: CompositionLimits | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._cache = cache
         self._clock = clock
         self._ttl = ttl_seconds
+        self._limits = limits or CompositionLimits()
 
     async def create(self, project_id: str, request: CreatePromptRequest) -> Prompt:
         """Store a new version (``max + 1``), labelled ``latest`` plus the given labels.
 
         Raises:
-            InvalidInput: bad name, labels, tags or content; a type change; bad references.
+            InvalidInput: bad name, labels, tags or content; a type change; bad references;
+                references that would resolve beyond the composition limits.
         """
         name = validate_prompt_name(request.name)
         prompt_type = PromptType(request.type or "text")
@@ -111,7 +128,7 @@ class PromptService:
                     project_id, reference.name, version=reference.version, label=reference.label
                 )
 
-            await validate_graph(name, references, load)
+            await validate_composition(name, prompt_type, content, load, self._limits)
             latest = await uow.repository(PromptRepository).latest_version(project_id, name)
             if latest is not None:
                 previous = await uow.repository(PromptRepository).get(
@@ -153,7 +170,8 @@ class PromptService:
         Raises:
             InvalidInput: both ``version`` and ``label`` given.
             NotFound: nothing matches.
-            Conflict: a stored reference no longer resolves.
+            Conflict: a stored reference no longer resolves, or the prompt now resolves
+                beyond the composition limits (nothing is cached then).
         """
         _check_one_selector(version, label)
         epoch = await self._epoch(project_id)
@@ -309,7 +327,7 @@ class PromptService:
                 )
 
             if resolve_refs:
-                resolved = await resolve(prompt, load)
+                resolved = await resolve(prompt, load, self._limits)
                 content, graph = resolved.prompt, resolved.graph
             else:
                 content, graph = prompt.prompt, None
