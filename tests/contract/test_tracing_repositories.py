@@ -742,3 +742,46 @@ async def test_prune_drops_old_done_batches_and_event_ids(uow_factory: UnitOfWor
             "p-prune", ["e-old", "e-pending", "e-new"]
         )
         assert seen == {"e-new"}
+
+
+async def test_failed_batches_back_off_and_are_dead_lettered(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    later = T0 + timedelta(minutes=5)
+    async with uow_factory() as uow:
+        batches = uow.repository(IngestionBatchRepository)
+        for batch_id in ("b-ok", "b-retry", "b-dead"):
+            await batches.add(make_batch(batch_id), [])
+        retried = await batches.record_failure(
+            "b-retry", "boom", next_attempt_at=later, dead_at=None
+        )
+        await batches.record_failure("b-dead", "x" * 10_000, next_attempt_at=None, dead_at=T0)
+        assert (
+            await batches.record_failure("missing", "?", next_attempt_at=None, dead_at=None) is None
+        )
+        await uow.commit()
+    assert retried is not None
+    assert (retried.attempts, retried.last_error, retried.next_attempt_at) == (1, "boom", later)
+
+    async with uow_factory() as uow:
+        batches = uow.repository(IngestionBatchRepository)
+        assert [b.id for b in await batches.pending()] == ["b-ok", "b-retry"]
+        assert [b.id for b in await batches.pending(due_at=T0)] == ["b-ok"]
+        assert [b.id for b in await batches.pending(due_at=later)] == ["b-ok", "b-retry"]
+        dead, total = await batches.dead()
+        assert total == 1 and [b.id for b in dead] == ["b-dead"]
+        assert dead[0].dead_at == T0 and dead[0].attempts == 1
+        assert dead[0].last_error is not None and len(dead[0].last_error) == 4000
+        # Dead batches are kept by the pruning of done ones, whatever their age.
+        await batches.prune(T0 + timedelta(days=365))
+        assert not await batches.revive("b-ok")  # not dead
+        assert await batches.revive("b-dead")
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        batches = uow.repository(IngestionBatchRepository)
+        revived = await batches.get("b-dead")
+        assert revived is not None
+        assert (revived.attempts, revived.last_error, revived.dead_at) == (0, None, None)
+        assert [b.id for b in await batches.pending()] == ["b-dead", "b-ok", "b-retry"]
+        assert (await batches.dead())[1] == 0

@@ -220,3 +220,11 @@ class BatchRecord(msgspec.Struct, kw_only=True):
     received_at: datetime
     event_count: int
     processed_at: datetime | None = None
+    attempts: int = 0
+    """Failed runs so far."""
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    """Not retried before this time (backoff after a failure)."""
+    dead_at: datetime | None = None
+    """Set when the batch stopped being retried (a permanent error, or too many failures):
+    it waits for an operator to inspect and replay it, and is never pruned."""

@@ -91,14 +91,41 @@ class IngestionBatchRepository(Protocol):
         """Record that the worker applied the batch. A missing id is a no-op."""
 
     async def pending(
-        self, *, received_before: datetime | None = None, limit: int = 1000
+        self,
+        *,
+        received_before: datetime | None = None,
+        due_at: datetime | None = None,
+        limit: int = 1000,
     ) -> Sequence[BatchRecord]:
-        """Batches not yet done, oldest first (only those received before the given time)."""
+        """Batches not yet done nor dead, oldest first.
+
+        Only those received before ``received_before``, and, given ``due_at``, only those
+        whose backoff (``next_attempt_at``) has passed by then.
+        """
+
+    async def record_failure(
+        self,
+        batch_id: str,
+        error: str,
+        *,
+        next_attempt_at: datetime | None,
+        dead_at: datetime | None,
+    ) -> BatchRecord | None:
+        """Count one failed run: ``attempts`` + 1, the error, the backoff or the death.
+
+        Returns the updated record, or None for an unknown id.
+        """
+
+    async def dead(self, *, offset: int = 0, limit: int = 50) -> tuple[Sequence[BatchRecord], int]:
+        """Dead-lettered batches, oldest first, and how many there are."""
+
+    async def revive(self, batch_id: str) -> bool:
+        """Make a dead batch pending again with no failures counted; False if it is not dead."""
 
     async def prune(self, received_before: datetime) -> int:
         """Forget done batches and accepted event ids received before the given time.
 
-        Pending batches are kept whatever their age. Returns how many batch records went.
+        Pending and dead batches are kept whatever their age. Returns how many batch records went.
         """
 
 

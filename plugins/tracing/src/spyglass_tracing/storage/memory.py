@@ -159,18 +159,61 @@ class MemoryIngestionBatches(IngestionBatchRepository):
             )
 
     async def pending(
-        self, *, received_before: datetime | None = None, limit: int = 1000
+        self,
+        *,
+        received_before: datetime | None = None,
+        due_at: datetime | None = None,
+        limit: int = 1000,
     ) -> Sequence[BatchRecord]:
         waiting = sorted(
             (
                 r
                 for r in self._db.table("ingestion_batches").values()
                 if r.processed_at is None
+                and r.dead_at is None
                 and (received_before is None or r.received_at < received_before)
+                and (due_at is None or r.next_attempt_at is None or r.next_attempt_at <= due_at)
             ),
             key=lambda r: (r.received_at, r.id),
         )
         return [_copy(r) for r in waiting[:limit]]
+
+    async def record_failure(
+        self,
+        batch_id: str,
+        error: str,
+        *,
+        next_attempt_at: datetime | None,
+        dead_at: datetime | None,
+    ) -> BatchRecord | None:
+        record: BatchRecord | None = self._db.table("ingestion_batches").get(batch_id)
+        if record is None:
+            return None
+        failed = msgspec.structs.replace(
+            record,
+            attempts=record.attempts + 1,
+            last_error=error[:4000],
+            next_attempt_at=next_attempt_at,
+            dead_at=dead_at,
+        )
+        self._db.table("ingestion_batches")[batch_id] = failed
+        return _copy(failed)
+
+    async def dead(self, *, offset: int = 0, limit: int = 50) -> tuple[Sequence[BatchRecord], int]:
+        dead = sorted(
+            (r for r in self._db.table("ingestion_batches").values() if r.dead_at is not None),
+            key=lambda r: (r.received_at, r.id),
+        )
+        return [_copy(r) for r in dead[offset : offset + limit]], len(dead)
+
+    async def revive(self, batch_id: str) -> bool:
+        record = self._db.table("ingestion_batches").get(batch_id)
+        if record is None or record.dead_at is None:
+            return False
+        self._db.table("ingestion_batches")[batch_id] = msgspec.structs.replace(
+            record, attempts=0, last_error=None, next_attempt_at=None, dead_at=None
+        )
+        return True
 
     async def prune(self, received_before: datetime) -> int:
         db = self._db

@@ -46,6 +46,8 @@ __all__ = ("SqlIngestionBatches", "SqlMedia", "SqlModels", "SqlScoreConfigs")
 
 # Ids per statement: far below the bound-parameter limits of SQLite and asyncpg.
 _CHUNK = 500
+# A batch's last error is kept for an operator, cut to this length.
+_MAX_ERROR_CHARS = 4000
 
 
 class _TracingRepository(SqlRepository):
@@ -247,18 +249,68 @@ class SqlIngestionBatches(_TracingRepository, IngestionBatchRepository):
         )
 
     async def pending(
-        self, *, received_before: datetime | None = None, limit: int = 1000
+        self,
+        *,
+        received_before: datetime | None = None,
+        due_at: datetime | None = None,
+        limit: int = 1000,
     ) -> Sequence[BatchRecord]:
         # Matches the partial index ix_ingestion_batches_pending.
-        statement = sa.select(ingestion_batches).where(ingestion_batches.c.processed_at.is_(None))
-        if received_before is not None:
-            statement = statement.where(
-                ingestion_batches.c.received_at < mapping.utc_value(received_before)
-            )
-        rows = await self._all(
-            statement.order_by(ingestion_batches.c.received_at, ingestion_batches.c.id).limit(limit)
+        batches = ingestion_batches.c
+        statement = sa.select(ingestion_batches).where(
+            batches.processed_at.is_(None), batches.dead_at.is_(None)
         )
+        if received_before is not None:
+            statement = statement.where(batches.received_at < mapping.utc_value(received_before))
+        if due_at is not None:
+            statement = statement.where(
+                sa.or_(
+                    batches.next_attempt_at.is_(None),
+                    batches.next_attempt_at <= mapping.utc_value(due_at),
+                )
+            )
+        rows = await self._all(statement.order_by(batches.received_at, batches.id).limit(limit))
         return [_batch_from_row(r) for r in rows]
+
+    async def record_failure(
+        self,
+        batch_id: str,
+        error: str,
+        *,
+        next_attempt_at: datetime | None,
+        dead_at: datetime | None,
+    ) -> BatchRecord | None:
+        await self._write(
+            ingestion_batches.update()
+            .where(ingestion_batches.c.id == batch_id)
+            .values(
+                attempts=ingestion_batches.c.attempts + 1,
+                last_error=error[:_MAX_ERROR_CHARS],
+                next_attempt_at=mapping.utc_value(next_attempt_at),
+                dead_at=mapping.utc_value(dead_at),
+            )
+        )
+        return await self.get(batch_id)
+
+    async def dead(self, *, offset: int = 0, limit: int = 50) -> tuple[Sequence[BatchRecord], int]:
+        batches = ingestion_batches.c
+        rows = await self._all(
+            sa.select(ingestion_batches)
+            .where(batches.dead_at.is_not(None))
+            .order_by(batches.received_at, batches.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        total = await self._count(ingestion_batches, batches.dead_at.is_not(None))
+        return [_batch_from_row(r) for r in rows], total
+
+    async def revive(self, batch_id: str) -> bool:
+        revived = await self._write(
+            ingestion_batches.update()
+            .where(ingestion_batches.c.id == batch_id, ingestion_batches.c.dead_at.is_not(None))
+            .values(attempts=0, last_error=None, next_attempt_at=None, dead_at=None)
+        )
+        return revived > 0
 
     async def prune(self, received_before: datetime) -> int:
         cutoff = mapping.utc_value(received_before)
@@ -431,6 +483,10 @@ def _batch_from_row(row: sa.Row[Any]) -> BatchRecord:
         received_at=mapping.utc_loaded(row.received_at),
         event_count=row.event_count,
         processed_at=_optional_utc(row.processed_at),
+        attempts=row.attempts,
+        last_error=row.last_error,
+        next_attempt_at=_optional_utc(row.next_attempt_at),
+        dead_at=_optional_utc(row.dead_at),
     )
 
 
@@ -443,6 +499,10 @@ def _batch_values(record: BatchRecord) -> dict[str, Any]:
         "received_at": mapping.utc_value(record.received_at),
         "event_count": record.event_count,
         "processed_at": mapping.utc_value(record.processed_at),
+        "attempts": record.attempts,
+        "last_error": record.last_error,
+        "next_attempt_at": mapping.utc_value(record.next_attempt_at),
+        "dead_at": mapping.utc_value(record.dead_at),
     }
 
 

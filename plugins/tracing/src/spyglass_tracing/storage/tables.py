@@ -107,6 +107,10 @@ ingestion_batches = sa.Table(
     sa.Column("received_at", _TS, nullable=False),
     sa.Column("event_count", sa.Integer, nullable=False),
     sa.Column("processed_at", _TS, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("next_attempt_at", _TS, nullable=True),
+    sa.Column("dead_at", _TS, nullable=True),
     # Partial: only pending batches are indexed, so the index stays as small as the backlog.
     sa.Index(
         "ix_ingestion_batches_pending",
