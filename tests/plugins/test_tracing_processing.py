@@ -156,7 +156,11 @@ async def test_a_broken_batch_does_not_hold_back_the_others_in_its_group(
     )
     assert results[0] is None and isinstance(results[1], NotFound)
     assert await pipeline.analytics.get_trace(P, "good") is not None
-    assert await pending_ids(pipeline) == [bad["batch_id"]]
+    # Its stored file is gone, which no retry can fix: dead-lettered, not dropped.
+    assert await pending_ids(pipeline) == []
+    async with pipeline.uow() as uow:
+        dead, _ = await uow.repository(IngestionBatchRepository).dead()
+    assert [record.id for record in dead] == [bad["batch_id"]]
 
 
 async def test_duplicate_event_ids_are_stored_once(pipeline: Pipeline) -> None:
@@ -246,3 +250,43 @@ def test_a_bad_setting_names_its_variable() -> None:
     parsed = tracing_options(PluginConfig(sections={"tracing": {"queue_bound": "7"}}))
     # No signing key configured: the deployment's own is used (MediaService.load_signing_key).
     assert parsed.queue_bound == 7 and parsed.media_signing_key == ""
+
+
+async def test_a_failing_batch_backs_off_then_is_dead_lettered_and_can_be_replayed(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await accept(pipeline, trace_event("e1", "t1", "flaky"))
+    ((_, payload),) = pipeline.queue.pending
+    pipeline.queue.pending.clear()
+    batch_id = payload["batch_id"]
+    real_apply = pipeline.processor.apply
+
+    async def failing_apply(batches: Any) -> Any:
+        raise RuntimeError("the store refused a value")
+
+    monkeypatch.setattr(pipeline.processor, "apply", failing_apply)
+    for attempt in range(1, 6):
+        with pytest.raises(RuntimeError):
+            await pipeline.processor.process(batch_id)
+        async with pipeline.uow() as uow:
+            record = await uow.repository(IngestionBatchRepository).get(batch_id)
+        assert record is not None and record.attempts == attempt
+        assert record.last_error == "RuntimeError: the store refused a value"
+        if attempt < 5:  # backing off: the sweep leaves it until its time comes
+            assert record.next_attempt_at is not None and record.next_attempt_at > T0
+            assert await pipeline.sweep.run_once() == 0
+            pipeline.clock.advance(7200)
+            assert await pipeline.sweep.run_once() == 1
+            pipeline.queue.pending.clear()
+    assert record.dead_at is not None  # five failures: given up on, and kept
+    pipeline.clock.advance(7200)
+    assert await pipeline.sweep.run_once() == 0
+    await pipeline.processor.process(batch_id)  # a stray redelivery does not run it
+    assert await pipeline.analytics.get_trace(P, "t1") is None
+
+    monkeypatch.setattr(pipeline.processor, "apply", real_apply)
+    async with pipeline.uow() as uow:
+        assert await uow.repository(IngestionBatchRepository).revive(batch_id)
+        await uow.commit()
+    await pipeline.processor.process(batch_id)
+    assert await pipeline.analytics.get_trace(P, "t1") is not None

@@ -26,11 +26,7 @@ async def start(container: AsyncContainer) -> None:
         await uow.commit()
     (await container.get(PriceBook)).invalidate()
     await (await container.get(MediaService)).load_signing_key()
-    sweep = await container.get(PendingSweep)
-    count = await sweep.run_once()
-    if count:
-        logger.warning("re-enqueued %d batches left pending by an earlier run", count)
-    sweep.start()
+    (await container.get(PendingSweep)).start(recover_first=True)
 
 
 async def stop(container: AsyncContainer) -> None:

@@ -28,6 +28,10 @@ class TracingOptions(msgspec.Struct, frozen=True, kw_only=True):
             key is used, created once and kept in the transactional store.
         media_max_bytes: the largest media upload accepted (``POST /media`` refuses to
             announce anything bigger; the upload route reads no further).
+        max_attempts: failed runs after which a batch is dead-lettered (kept for an
+            operator to inspect and replay instead of being retried forever).
+        retry_backoff_seconds: the wait before a failed batch's first retry; it doubles
+            with each failure, up to an hour.
     """
 
     queue_bound: int = 2000
@@ -38,6 +42,8 @@ class TracingOptions(msgspec.Struct, frozen=True, kw_only=True):
     dedupe_window_hours: float = 168.0
     media_signing_key: str = ""
     media_max_bytes: int = 100 * 1024 * 1024
+    max_attempts: int = 5
+    retry_backoff_seconds: float = 10.0
 
 
 def tracing_options(config: PluginConfig) -> TracingOptions:

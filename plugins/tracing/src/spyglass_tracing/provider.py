@@ -18,7 +18,7 @@ from spyglass_tracing.services.intake import BatchIntake
 from spyglass_tracing.services.media import MediaService
 from spyglass_tracing.services.models import ModelService
 from spyglass_tracing.services.prices import PriceBook
-from spyglass_tracing.services.processing import BatchProcessor
+from spyglass_tracing.services.processing import BatchProcessor, RetryPolicy
 from spyglass_tracing.services.reads import TracingReads
 from spyglass_tracing.services.recovery import PendingSweep
 from spyglass_tracing.services.score_configs import ScoreConfigService
@@ -62,8 +62,13 @@ class TracingProvider(Provider):
         prices: PriceBook,
         clock: Clock,
         events: EventPublisher,
+        options: TracingOptions,
     ) -> BatchProcessor:
-        return BatchProcessor(uow, blobs, analytics, prices, clock, events)
+        retry = RetryPolicy(
+            max_attempts=max(options.max_attempts, 1),
+            backoff_seconds=options.retry_backoff_seconds,
+        )
+        return BatchProcessor(uow, blobs, analytics, prices, clock, events, retry=retry)
 
     @provide
     def sweep(

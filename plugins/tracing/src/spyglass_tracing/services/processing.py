@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from spyglass_core.domain.errors import DomainError, NotFound, StorageUnavailable
 from spyglass_core.domain.events import TracesIngested
 from spyglass_core.domain.tracing import Observation, Score, Trace
 from spyglass_core.ports.blob_store import BlobStore
@@ -39,13 +40,30 @@ from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.ports.repositories import IngestionBatchRepository
 from spyglass_tracing.services.prices import PriceBook, with_cost
 
-__all__ = ("BatchProcessor",)
+__all__ = ("BatchProcessor", "RetryPolicy")
 
 logger = logging.getLogger(__name__)
 _decoder = msgspec.json.Decoder(IngestionBatch)
 
 MAX_GROUP_BATCHES = 64
 """Batches applied together at most, bounding the memory of one group."""
+
+
+class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
+    """When a failed batch is retried, and when it is given up on (dead-lettered)."""
+
+    max_attempts: int = 5
+    backoff_seconds: float = 10.0
+    max_backoff_seconds: float = 3600.0
+
+    def next_attempt(self, attempts: int, now: datetime) -> datetime:
+        """When to try again after ``attempts`` failures: the backoff doubles each time."""
+        delay = min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.max_backoff_seconds)
+        return now + timedelta(seconds=delay)
+
+
+# Failures no retry can fix: the stored batch is gone or unreadable.
+_PERMANENT_ERRORS: tuple[type[Exception], ...] = (NotFound, msgspec.DecodeError)
 
 
 class _Waiting(msgspec.Struct):
@@ -70,6 +88,7 @@ class BatchProcessor:
         prices: the price table used to cost generations.
         clock: the time source.
         events: tells other plugins which traces changed.
+        retry: how failed batches are retried and when they are dead-lettered.
     """
 
     def __init__(
@@ -80,10 +99,13 @@ class BatchProcessor:
         prices: PriceBook,
         clock: Clock,
         events: EventPublisher,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self._uow = uow
         self._blobs = blobs
         self._analytics = analytics
+        self._retry = retry or RetryPolicy()
         self._prices = prices
         self._clock = clock
         self._events = events
@@ -119,6 +141,7 @@ class BatchProcessor:
             _merge_changes(changed, await self._apply_ids([item.batch_id for item in group]))
         except Exception as error:
             if len(group) == 1:
+                await self._record_failure(group[0].batch_id, error)
                 group[0].done.set_exception(error)
                 return changed
             # One bad batch must not hold back the others: retry them one by one.
@@ -126,6 +149,7 @@ class BatchProcessor:
                 try:
                     _merge_changes(changed, await self._apply_ids([item.batch_id]))
                 except Exception as single_error:
+                    await self._record_failure(item.batch_id, single_error)
                     item.done.set_exception(single_error)
                 else:
                     item.done.set_result(None)
@@ -133,6 +157,38 @@ class BatchProcessor:
         for item in group:
             item.done.set_result(None)
         return changed
+
+    async def _record_failure(self, batch_id: str, error: Exception) -> None:
+        """Count a failed run: back off, or dead-letter a batch that cannot succeed.
+
+        An unavailable store is not the batch's fault and is not counted.
+        """
+        if isinstance(error, StorageUnavailable):
+            return
+        now = self._clock.now()
+        try:
+            async with self._uow() as uow:
+                batches = uow.repository(IngestionBatchRepository)
+                record = await batches.get(batch_id)
+                if record is None:
+                    return
+                attempts = record.attempts + 1
+                permanent = isinstance(error, _PERMANENT_ERRORS)
+                dead = permanent or attempts >= self._retry.max_attempts
+                await batches.record_failure(
+                    batch_id,
+                    f"{type(error).__name__}: {error}",
+                    next_attempt_at=None if dead else self._retry.next_attempt(attempts, now),
+                    dead_at=now if dead else None,
+                )
+                await uow.commit()
+        except DomainError as storage_error:
+            logger.warning("could not record the failure of batch %s: %s", batch_id, storage_error)
+            return
+        if dead:
+            logger.error(
+                "batch %s dead-lettered after %d attempt(s): %s", batch_id, attempts, error
+            )
 
     async def _announce(self, changed: dict[str, set[str]]) -> None:
         for project_id, trace_ids in changed.items():
@@ -150,7 +206,8 @@ class BatchProcessor:
                 await uow.repository(IngestionBatchRepository).get(batch_id)
                 for batch_id in batch_ids
             ]
-        pending = [record for record in records if record and record.processed_at is None]
+        # Dead-lettered batches wait for an operator's replay, whoever enqueues them.
+        pending = [r for r in records if r and r.processed_at is None and r.dead_at is None]
         if not pending:
             return {}
         blobs = await asyncio.gather(*(self._blobs.get(record.blob_key) for record in pending))

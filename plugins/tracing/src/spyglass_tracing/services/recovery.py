@@ -1,6 +1,7 @@
 """Finding batches that were accepted but never applied, and enqueueing them again.
 
-At start-up every pending batch is enqueued (a crash or a restart left them). While
+At start-up every pending batch is enqueued (a crash or a restart left them), in the
+background, so the API answers at once whatever the backlog. While
 running, a periodic sweep enqueues batches pending for longer than a threshold when the
 queue is idle: their message was lost, or their run failed and is due another try.
 Enqueueing a batch twice is harmless; the worker skips batches already done. The sweep
@@ -55,8 +56,10 @@ class PendingSweep:
         enqueued = 0
         while True:
             async with self._uow() as uow:
+                # Batches in backoff after a failure wait their turn; dead ones are left
+                # for an operator. So every page makes progress, even when all fail.
                 pending = await uow.repository(IngestionBatchRepository).pending(
-                    received_before=received_before, limit=1000
+                    received_before=received_before, due_at=self._clock.now(), limit=1000
                 )
             for record in pending:
                 await self._intake.enqueue(record.id)
@@ -68,10 +71,17 @@ class PendingSweep:
             while await self._queue.depth() > 0:  # noqa: ASYNC110
                 await asyncio.sleep(0.2)
 
-    def start(self) -> None:
-        """Begin the periodic sweep in the background."""
+    def start(self, *, recover_first: bool = False) -> None:
+        """Begin the periodic sweep in the background.
+
+        Args:
+            recover_first: enqueue every pending batch at once (start-up), in the same
+                background task, so serving never waits for a large backlog.
+        """
         if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="tracing-pending-sweep")
+            self._task = asyncio.create_task(
+                self._loop(recover_first=recover_first), name="tracing-pending-sweep"
+            )
 
     async def stop(self) -> None:
         """End the periodic sweep."""
@@ -89,7 +99,14 @@ class PendingSweep:
             await uow.commit()
         return pruned
 
-    async def _loop(self) -> None:
+    async def _loop(self, *, recover_first: bool = False) -> None:
+        if recover_first:
+            try:
+                count = await self.run_once()
+                if count:
+                    logger.warning("re-enqueued %d batches left pending by an earlier run", count)
+            except DomainError as error:
+                logger.warning("start-up recovery failed: %s", error.message)
         last_prune = self._clock.monotonic()
         while True:
             await asyncio.sleep(self._options.sweep_interval_seconds)
