@@ -6,6 +6,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import clickhouse_connect
 import msgspec
@@ -151,3 +152,84 @@ def test_a_project_created_from_the_cli_reaches_event_handlers(
     monkeypatch.setattr(spyglass.cli, "plugin_manager_for", with_listener)
     project_id, _ = invoke(settings, "projects", "create", "Evented").strip().split("\t")
     assert seen == [project_id]
+
+
+def test_dead_lettered_batches_are_listed_shown_and_replayed(settings: Settings) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from spyglass.plugins import plugin_manager_for
+    from spyglass.storage import collect_storage, sql_repositories
+    from spyglass_adapters.blobs import ObstoreBlobStore
+    from spyglass_adapters.sql import SqlUnitOfWorkFactory, create_engine
+    from spyglass_tracing.domain.ingestion import (
+        BatchRecord,
+        EntityEvent,
+        IngestionBatch,
+        TraceBody,
+    )
+    from spyglass_tracing.ports.repositories import IngestionBatchRepository
+
+    invoke(settings, "migrate")
+    project_id = invoke(settings, "projects", "create", "Ops").split("\t")[0]
+    received = datetime(2026, 12, 1, tzinfo=UTC)
+    event = EntityEvent(
+        id="e1", type="trace-create", timestamp=received, trace=TraceBody(id="t-replayed")
+    )
+    batch = IngestionBatch(
+        id="b-dead", project_id=project_id, source="ingestion", received_at=received, events=[event]
+    )
+    key = f"ingestion/{project_id}/b-dead.json"
+    pm = plugin_manager_for(settings)
+    repositories = sql_repositories(collect_storage(pm, settings.plugin_config))
+
+    async def seed() -> None:
+        await ObstoreBlobStore.from_url(settings.blob_store_url).put(
+            key, msgspec.json.encode(batch)
+        )
+        engine = create_engine(settings.sql_url)
+        async with SqlUnitOfWorkFactory(engine, repositories)() as uow:
+            batches = uow.repository(IngestionBatchRepository)
+            record = BatchRecord(
+                id="b-dead",
+                project_id=project_id,
+                blob_key=key,
+                source="ingestion",
+                received_at=received,
+                event_count=1,
+            )
+            await batches.add(record, [])
+            await batches.record_failure(
+                "b-dead", "RuntimeError: store down", next_attempt_at=None, dead_at=received
+            )
+            await uow.commit()
+        await engine.dispose()
+
+    async def state() -> BatchRecord | None:
+        engine = create_engine(settings.sql_url)
+        async with SqlUnitOfWorkFactory(engine, repositories)() as uow:
+            record = await uow.repository(IngestionBatchRepository).get("b-dead")
+        await engine.dispose()
+        return record
+
+    asyncio.run(seed())
+    pm.hook.register_commands(cli=cli)  # as main() does
+    try:
+        _inspect_and_replay(settings, project_id, state)
+    finally:
+        cli.commands.pop("batches", None)
+
+
+def _inspect_and_replay(settings: Settings, project_id: str, state: Any) -> None:
+    import asyncio
+
+    listed = invoke(settings, "batches", "list")
+    assert f"b-dead\t{project_id}\t" in listed and "RuntimeError: store down" in listed
+    shown = invoke(settings, "batches", "show", "b-dead")
+    assert "attempts: 1" in shown and "t-replayed" in shown
+    assert "replayed 1 batch(es)" in invoke(settings, "batches", "replay", "b-dead")
+    replayed = asyncio.run(state())
+    assert replayed is not None and replayed.dead_at is None and replayed.processed_at is not None
+    assert "b-dead" not in invoke(settings, "batches", "list")
+    unknown = CliRunner().invoke(cli, ["batches", "replay", "nope"], obj=settings)
+    assert unknown.exit_code != 0 and "No dead-lettered batch 'nope'" in unknown.output

@@ -60,3 +60,15 @@ async def test_a_backlog_of_broken_batches_neither_blocks_start_up_nor_loops(
             await asyncio.sleep(0.2)
     await engine.dispose()
     assert (dead, pending) == (BACKLOG, [])
+
+
+async def test_the_internal_api_counts_pending_and_dead_batches(
+    tmp_path: Path, chdb_dsn: str
+) -> None:
+    settings = embedded_settings(tmp_path, chdb_dsn)
+    async with embedded_app(settings, plugins=[spyglass_tracing]) as app:
+        response = await app.client.get("/api/internal/ingestion/status", auth=app.auth())
+        assert response.status_code == 200
+        assert response.json() == {"pendingBatches": 0, "deadBatches": 0}
+        anonymous = await app.client.get("/api/internal/ingestion/status")
+        assert anonymous.status_code == 401

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # annotations only: core never imports frameworks at run time
     import click
 
 __all__ = (
+    "COMMAND_CONTAINER",
     "PROJECT_NAME",
     "ApiSurface",
     "EvaluatorSpec",
@@ -38,6 +39,13 @@ __all__ = (
 
 PROJECT_NAME = "spyglass"
 """Marker name and the entry-point group plugins register under (``spyglass.plugins``)."""
+
+COMMAND_CONTAINER = "spyglass.container"
+"""Key of ``click.Context.meta`` holding a factory of the process container for commands.
+
+``async with ctx.meta[COMMAND_CONTAINER]() as container:`` yields the dishka container
+(schema migrated, tasks attached); a plugin command gets its services from it.
+"""
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
@@ -204,6 +212,9 @@ def register_event_handlers() -> Mapping[type[DomainEvent], Sequence[EventHandle
 @hookspec
 def register_commands(cli: click.Group) -> None:
     """Add subcommands to the ``spyglass`` command line.
+
+    A command reaches the services through ``ctx.meta[COMMAND_CONTAINER]()``, an async
+    context manager yielding the process container.
 
     Args:
         cli: the root click group; call ``cli.command()`` or ``cli.add_command()``.

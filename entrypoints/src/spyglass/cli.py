@@ -9,16 +9,18 @@ from collections.abc import AsyncIterator, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from dishka import AsyncContainer
 
 from spyglass import __version__
 from spyglass.plugins import plugin_manager_for
 from spyglass.settings import Settings, SettingsError, load_settings
 from spyglass_core.domain.errors import DomainError
+from spyglass_core.hookspecs import COMMAND_CONTAINER
 
 if TYPE_CHECKING:
     from spyglass_core.services.projects import ProjectAdmin
 
-__all__ = ("PRIVATE_UMASK", "cli", "main")
+__all__ = ("PRIVATE_UMASK", "cli", "main", "open_command_container")
 
 PRIVATE_UMASK = 0o077
 
@@ -38,11 +40,15 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 @contextlib.asynccontextmanager
-async def _admin(settings: Settings) -> AsyncIterator[ProjectAdmin]:
-    # Only the transactional store is opened: the CLI can run beside a live server.
+async def open_command_container(settings: Settings) -> AsyncIterator[AsyncContainer]:
+    """The process container for a CLI command: migrated, salted, with tasks attached.
+
+    Only what a command asks for is opened (the transactional store, usually), so the CLI
+    can run beside a live server. Plugin commands reach it through
+    ``ctx.meta[COMMAND_CONTAINER]``.
+    """
     from spyglass.di import make_container
     from spyglass.runtime import attach_tasks, migrate_sql, resolve_salt
-    from spyglass_core.services.projects import ProjectAdmin
 
     pm = plugin_manager_for(settings)
     if settings.migrate_on_start:
@@ -55,7 +61,7 @@ async def _admin(settings: Settings) -> AsyncIterator[ProjectAdmin]:
         queue = await attach_tasks(pm, settings, container)
         await queue.broker.startup()
         try:
-            yield await container.get(ProjectAdmin)
+            yield container
         finally:
             if wait_all := getattr(queue.broker, "wait_all", None):
                 await wait_all()
@@ -64,11 +70,20 @@ async def _admin(settings: Settings) -> AsyncIterator[ProjectAdmin]:
         await container.close()
 
 
+@contextlib.asynccontextmanager
+async def _admin(settings: Settings) -> AsyncIterator[ProjectAdmin]:
+    from spyglass_core.services.projects import ProjectAdmin
+
+    async with open_command_container(settings) as container:
+        yield await container.get(ProjectAdmin)
+
+
 @click.group()
 @click.version_option(__version__, prog_name="spyglass")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Spyglass: LLM tracing, prompts, datasets and evaluations, Langfuse-compatible."""
+    ctx.meta[COMMAND_CONTAINER] = lambda: open_command_container(_settings(ctx))
 
 
 @cli.command()

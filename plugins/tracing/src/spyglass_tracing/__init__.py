@@ -11,6 +11,7 @@ from typing import Any
 from spyglass_core.hookspecs import ApiSurface, StorageSpec, TaskSpec, hookimpl
 
 __all__ = (
+    "register_commands",
     "register_providers",
     "register_routes",
     "register_storage",
@@ -22,9 +23,11 @@ __all__ = (
 
 @hookimpl
 def register_routes(surface: ApiSurface) -> Sequence[Any]:
-    """Ingestion and read routes on the public API."""
-    if surface is not ApiSurface.PUBLIC:
-        return []
+    """Ingestion and read routes on the public API; the ingestion status on the internal one."""
+    if surface is ApiSurface.INTERNAL:
+        from spyglass_tracing.api.status import INTERNAL_ROUTES
+
+        return INTERNAL_ROUTES
     from spyglass_tracing.api import ROUTES
 
     return ROUTES
@@ -54,6 +57,14 @@ def register_storage() -> Sequence[StorageSpec]:
     from spyglass_tracing.storage.spec import storage_spec
 
     return [storage_spec()]
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    """``spyglass batches list|show|replay`` for dead-lettered ingestion batches."""
+    from spyglass_tracing.commands import register
+
+    register(cli)
 
 
 @hookimpl

@@ -14,6 +14,7 @@ from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_tracing.options import TracingOptions, tracing_options
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.services.cross_feature import AnalyticsTraceReader, IngestingScoreWriter
+from spyglass_tracing.services.dead_letters import DeadLetters
 from spyglass_tracing.services.intake import BatchIntake
 from spyglass_tracing.services.media import MediaService
 from spyglass_tracing.services.models import ModelService
@@ -118,3 +119,9 @@ class TracingProvider(Provider):
     def score_writer(self, intake: BatchIntake, checker: ScoreConfigChecker) -> ScoreWriter:
         """Core's cross-feature port: other features (evaluations) write scores through it."""
         return IngestingScoreWriter(intake, checker)
+
+    @provide
+    def dead_letters(
+        self, uow: UnitOfWorkFactory, blobs: BlobStore, intake: BatchIntake
+    ) -> DeadLetters:
+        return DeadLetters(uow, blobs, intake)
