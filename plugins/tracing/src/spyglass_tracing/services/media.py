@@ -71,6 +71,12 @@ MEDIA_EXTENSIONS = {
 """The accepted content types and the file extension of their blobs."""
 
 
+_REFUSED = InvalidInput(
+    "Upload refused",
+    details="the upload must match an open announcement: its id, Content-Type, "
+    "contentLength and sha256Hash",
+)
+
 SIGNING_KEY_SECRET = "tracing.media_signing_key"
 """The instance secret that signs media URLs when no key is configured."""
 
@@ -197,39 +203,37 @@ class MediaService:
         content_type: str | None,
         body: AsyncIterable[bytes],
     ) -> None:
-        """Store the bytes of an announced record and mark it uploaded.
+        """Store the bytes of an announced, not yet uploaded record and mark it uploaded.
 
-        The body is read only up to the announced length.
+        The route needs no credentials, so every refusal is the same ``InvalidInput``:
+        an unknown id, finished media, or bytes whose type, length or SHA-256 differ from
+        the announcement are indistinguishable, and nobody learns whether some content
+        exists in a project or what its type is. The body is hashed as it arrives and
+        read only up to the announced length.
 
         Raises:
-            NotFound: nothing was announced under this id.
-            InvalidInput: the content type, the length or the SHA-256 differ from the
-                announcement.
+            InvalidInput: the upload matches no open announcement.
         """
         record = await self._get(project_id, media_id)
-        if record is None:
-            raise NotFound(f"Media '{media_id}' not found")
+        if record is None or is_uploaded(record):
+            raise _REFUSED
         if _media_type(content_type) != record.content_type:
-            raise InvalidInput(
-                f"Content-Type '{content_type or ''}' does not match the announced "
-                f"'{record.content_type}'"
-            )
-        data = bytearray()
+            raise _REFUSED
+        digest = hashlib.sha256()
+        chunks: list[bytes] = []
+        received = 0
         async for chunk in body:
-            data += chunk
-            if len(data) > record.content_length:
-                raise InvalidInput(
-                    f"The body is longer than the announced contentLength "
-                    f"({record.content_length} bytes)"
-                )
-        if len(data) != record.content_length:
-            raise InvalidInput(
-                f"The body has {len(data)} bytes, the announced contentLength is "
-                f"{record.content_length}"
-            )
-        if hashlib.sha256(data).digest() != base64.b64decode(record.sha256_hash):
-            raise InvalidInput("The body's SHA-256 does not match the announced sha256Hash")
-        await self._blobs.put(record.blob_key, bytes(data))
+            received += len(chunk)
+            if received > record.content_length:
+                raise _REFUSED
+            digest.update(chunk)
+            chunks.append(chunk)
+        if received != record.content_length:
+            raise _REFUSED
+        if digest.digest() != base64.b64decode(record.sha256_hash):
+            raise _REFUSED
+        data = b"".join(chunks)
+        await self._blobs.put(record.blob_key, data)
         async with self._uow_factory() as uow:
             current = await uow.repository(MediaRepository).get(project_id, media_id)
             if current is not None and current.blob_key == record.blob_key:
