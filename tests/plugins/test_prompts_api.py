@@ -116,6 +116,34 @@ async def test_chat_prompts_with_placeholders(app: EmbeddedApp) -> None:
     assert "content" in bad["message"]
 
 
+async def test_chat_variables_may_not_share_a_placeholders_name(app: EmbeddedApp) -> None:
+    clashing = [
+        {"role": "system", "content": "Summarize {{history}} for {{user}}"},
+        {"type": "placeholder", "name": "history"},
+        {"role": "user", "content": "{{user}} asks about {{history}}"},
+    ]
+    refused = await create(app, 400, name="clash", type="chat", prompt=clashing)
+    assert refused["message"] == (
+        "Cannot create prompt, variables and placeholders must be unique, "
+        "the following are not: history"
+    )
+    legacy = await app.client.post(
+        "/api/public/prompts",
+        json={"name": "clash", "type": "chat", "prompt": clashing, "isActive": True},
+        auth=app.auth(),
+    )
+    assert legacy.status_code == 400 and "history" in legacy.json()["message"]
+    await fetch(app, "clash", 404)
+    # What is no variable cannot clash: spaced or non-letter names, placeholder-only names.
+    fine = [
+        {"role": "system", "content": "{{ history }} {{1history}} {{user}}"},
+        {"type": "placeholder", "name": "history"},
+    ]
+    assert (await create(app, name="fine", type="chat", prompt=fine))["prompt"] == fine
+    # Text prompts have no placeholders.
+    await create(app, name="text", prompt="{{history}}")
+
+
 @pytest.mark.parametrize(
     "body",
     [

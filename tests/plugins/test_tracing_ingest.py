@@ -479,6 +479,71 @@ async def test_legacy_single_object_routes(app: EmbeddedApp) -> None:
     assert len(await store.list_observations(pid, "lt")) == 3
 
 
+async def test_trace_names_longer_than_1000_characters_are_refused(app: EmbeddedApp) -> None:
+    batch = [
+        envelope("n1", "trace-create", {"id": "tn1", "name": "n" * 1000}, "2026-11-01T12:00:00Z"),
+        envelope("n2", "trace-create", {"id": "tn2", "name": "n" * 1001}, "2026-11-01T12:00:00Z"),
+    ]
+    response = await app.client.post(
+        "/api/public/ingestion", json={"batch": batch}, auth=app.auth()
+    )
+    assert response.status_code == 207
+    assert [item["id"] for item in response.json()["successes"]] == ["n1"]
+    [error] = response.json()["errors"]
+    assert error["id"] == "n2" and error["status"] == 400
+    assert error["message"] == "Invalid request data" and "1000" in error["error"]
+    legacy = await app.client.post(
+        "/api/public/traces", json={"id": "tn3", "name": "n" * 1001}, auth=app.auth()
+    )
+    assert legacy.status_code == 400
+    assert legacy.json()["message"] == "Invalid request data" and "1000" in legacy.json()["error"]
+    store = await settle(app)
+    assert await store.get_trace(app.project.id, "tn1") is not None
+    assert await store.get_trace(app.project.id, "tn2") is None
+    assert await store.get_trace(app.project.id, "tn3") is None
+
+
+async def test_scores_need_a_trace_session_or_dataset_run(app: EmbeddedApp) -> None:
+    subjectless = {"id": "sn1", "name": "q", "value": 1, "observationId": "o1"}
+    single = await app.client.post("/api/public/scores", json=subjectless, auth=app.auth())
+    assert single.status_code == 400
+    assert single.json()["message"] == "Invalid request data"
+    assert "traceId" in single.json()["error"] and "datasetRunId" in single.json()["error"]
+    scores = [
+        {"id": "sn2", "name": "q", "value": 1},
+        {"id": "sn3", "name": "q", "value": 1, "datasetRunId": "run1"},
+    ]
+    array = await app.client.post("/api/public/scores", json=scores, auth=app.auth())
+    assert array.status_code == 207
+    assert array.json()["accepted"] == 1 and array.json()["rejected"] == 1
+    assert "sessionId" in array.json()["errors"][0]["message"]
+    batch = [
+        envelope(
+            "se1", "score-create", {"id": "sn4", "name": "q", "value": 1}, "2026-11-01T12:00:00Z"
+        ),
+        envelope(
+            "se2",
+            "score-create",
+            {"id": "sn5", "name": "q", "value": 1, "sessionId": "s1"},
+            "2026-11-01T12:00:00Z",
+        ),
+    ]
+    response = await app.client.post(
+        "/api/public/ingestion", json={"batch": batch}, auth=app.auth()
+    )
+    assert response.status_code == 207
+    assert [item["id"] for item in response.json()["successes"]] == ["se2"]
+    [error] = response.json()["errors"]
+    assert (error["id"], error["status"], error["message"]) == ("se1", 400, "Invalid request data")
+    assert "traceId" in error["error"]
+    store = await settle(app)
+    pid = app.project.id
+    assert await store.get_score(pid, "sn3") is not None
+    assert await store.get_score(pid, "sn5") is not None
+    for refused in ("sn1", "sn2", "sn4"):
+        assert await store.get_score(pid, refused) is None
+
+
 async def test_accepted_batches_are_recorded_and_marked_done(app: EmbeddedApp) -> None:
     response = await app.client.post(
         "/api/public/ingestion",

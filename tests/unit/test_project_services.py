@@ -7,7 +7,7 @@ import pytest
 from spyglass_adapters.cache import InProcessCache
 from spyglass_adapters.memory.clock import FixedClock
 from spyglass_adapters.memory.events import RecordingEventPublisher
-from spyglass_adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
+from spyglass_adapters.memory.unit_of_work import MemoryUnitOfWork, MemoryUnitOfWorkFactory
 from spyglass_core.domain.api_keys import AccessLevel, KeyPair
 from spyglass_core.domain.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from spyglass_core.domain.events import ProjectCreated
@@ -109,6 +109,47 @@ async def test_bearer_public_key_gives_scores_only_access(world: World) -> None:
     assert principal.project_id == project.id
     with pytest.raises(AuthenticationFailed):
         await world.auth.authenticate_bearer("pk-lf-unknown")
+
+
+class CountingUnitOfWorkFactory(MemoryUnitOfWorkFactory):
+    """Memory storage that counts the units of work opened on it."""
+
+    opened = 0
+
+    def __call__(self) -> MemoryUnitOfWork:
+        self.opened += 1
+        return super().__call__()
+
+
+async def test_unknown_bearer_keys_are_negatively_cached_briefly() -> None:
+    clock = FixedClock()
+    storage = CountingUnitOfWorkFactory()
+    auth = ApiKeyAuthenticator(
+        storage, InProcessCache(clock), clock, salt=SALT, ttl_seconds=60, negative_ttl_seconds=5
+    )
+    admin = ProjectAdmin(storage, clock, auth, RecordingEventPublisher(), salt=SALT)
+    project = await admin.create_project("P")
+    with pytest.raises(AuthenticationFailed):
+        await auth.authenticate_bearer("pk-lf-chosen")
+    opened = storage.opened
+    for _ in range(2):
+        with pytest.raises(AuthenticationFailed):
+            await auth.authenticate_bearer("pk-lf-chosen")
+    assert storage.opened == opened  # the repeated misses never reached storage
+    await admin.create_api_key(project.id, key_pair=KeyPair("pk-lf-chosen", "sk-lf-chosen"))
+    with pytest.raises(AuthenticationFailed):  # still the cached miss, as for Basic
+        await auth.authenticate_bearer("pk-lf-chosen")
+    clock.advance(6)
+    principal = await auth.authenticate_bearer("pk-lf-chosen")
+    assert principal.project_id == project.id
+    assert principal.access_level is AccessLevel.SCORES
+    # An over-long header is cached under a hash, like any other unknown key.
+    with pytest.raises(AuthenticationFailed):
+        await auth.authenticate_bearer("pk-lf-" + "x" * 100_000)
+    opened = storage.opened
+    with pytest.raises(AuthenticationFailed):
+        await auth.authenticate_bearer("pk-lf-" + "x" * 100_000)
+    assert storage.opened == opened
 
 
 async def test_project_names_are_unique_per_organization(world: World) -> None:

@@ -16,6 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from spyglass import __version__
 from spyglass.api.auth import EXCLUDE_FROM_AUTH, ApiKeyAuthMiddleware, project_access_guard
 from spyglass.api.errors import EXCEPTION_HANDLERS
+from spyglass.api.requests import SpyglassRequest
 from spyglass.lifecycle import run_shutdown_hooks, run_startup_hooks
 from spyglass.plugins import StartupError
 from spyglass_core.hookspecs import ApiSurface, PluginConfig
@@ -121,6 +122,7 @@ def create_app(
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         request_max_body_size=MAX_BODY_BYTES,
+        request_class=SpyglassRequest,
         openapi_config=OpenAPIConfig(title="Spyglass", version=__version__, path="/api/openapi"),
         debug=False,
     )

@@ -33,9 +33,10 @@ class ApiKeyAuthenticator:
     """Turns Basic (public:secret) or Bearer (public key) credentials into a ``Principal``.
 
     Keys are found by the salted hash of the secret and cached for ``ttl_seconds``;
-    unknown secrets are cached for ``negative_ttl_seconds``. A revoked key therefore
-    stops working in other processes within ``ttl_seconds`` at most, and at once in
-    the process that revoked it (see ``forget``).
+    unknown secrets, and unknown public keys sent as Bearer credentials, are cached for
+    ``negative_ttl_seconds``. A revoked key therefore stops working in other processes
+    within ``ttl_seconds`` at most, and at once in the process that revoked it (see
+    ``forget``).
     """
 
     def __init__(
@@ -77,11 +78,22 @@ class ApiKeyAuthenticator:
 
         Raises:
             AuthenticationFailed: no key has this public key.
+            StorageUnavailable: the key is not known to be unknown and storage is down.
         """
+        # Keyed by a hash: the header is the caller's, of any length.
+        cache_key = f"auth:public-key:{fast_hash(public_key, self._salt)}"
+        try:
+            known_unknown = await self._cache.get(cache_key) == _UNKNOWN
+        except StorageUnavailable:
+            known_unknown = False
+        if known_unknown:
+            raise AuthenticationFailed(INVALID_CREDENTIALS)
         async with self._uow_factory() as uow:
             key = await uow.api_keys.get_by_public_key(public_key)
             project = await uow.projects.get(key.project_id) if key else None
         if key is None or project is None:
+            with contextlib.suppress(StorageUnavailable):
+                await self._cache.set(cache_key, _UNKNOWN, self._negative_ttl)
             raise AuthenticationFailed(INVALID_CREDENTIALS)
         return Principal(
             project_id=project.id,

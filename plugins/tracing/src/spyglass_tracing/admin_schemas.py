@@ -7,10 +7,11 @@ Field names follow Langfuse's Fern definitions (``models.yml``, ``score-configs.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
+from spyglass_core.domain.input_limits import MAX_INT32, MAX_INT64
 from spyglass_tracing.views.wire import PageMeta
 
 __all__ = (
@@ -50,7 +51,8 @@ class PricingTierInput(msgspec.Struct, kw_only=True, rename="camel"):
 
     name: str
     is_default: bool
-    priority: int
+    # An INTEGER column; the service checks the lower bound (0 default, else 1 or more).
+    priority: Annotated[int, msgspec.Meta(le=MAX_INT32)]
     conditions: list[PricingTierConditionBody] = []
     prices: dict[str, float] = {}
 
@@ -179,7 +181,8 @@ class MediaUploadRequest(msgspec.Struct, kw_only=True, rename="camel"):
     """``POST /media``: a trace (and observation) field or a dataset item field."""
 
     content_type: str
-    content_length: int
+    # The service refuses lengths beyond the configured maximum with its own message.
+    content_length: Annotated[int, msgspec.Meta(le=MAX_INT64)]
     sha256_hash: str
     field: str
     trace_id: str | None = None
@@ -199,9 +202,9 @@ class PatchMediaRequest(msgspec.Struct, kw_only=True, rename="camel"):
     """``PATCH /media/{id}``: how the client's upload went."""
 
     uploaded_at: datetime
-    upload_http_status: int
+    upload_http_status: Annotated[int, msgspec.Meta(ge=-MAX_INT32 - 1, le=MAX_INT32)]
     upload_http_error: str | None = None
-    upload_time_ms: int | None = None
+    upload_time_ms: Annotated[int, msgspec.Meta(ge=-MAX_INT64 - 1, le=MAX_INT64)] | None = None
 
 
 class MediaResponse(msgspec.Struct, kw_only=True, rename="camel"):

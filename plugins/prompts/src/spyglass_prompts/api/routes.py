@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import InvalidInput, NotFound
+from spyglass_core.domain.input_limits import MAX_INT32, MAX_PAGE, parse_bounded_int
 from spyglass_prompts.api.schemas import (
     CreatePromptRequest,
     CreatePromptV1Request,
@@ -72,7 +73,7 @@ async def get_prompt(
     request: Request[Any, Any, Any],
     principal: FromDishka[Principal],
     service: FromDishka[PromptService],
-    version: Annotated[int | None, QueryParameter(ge=1)] = None,
+    version: Annotated[int | None, QueryParameter(ge=1, le=MAX_INT32)] = None,
     label: FromQuery[str | None] = None,
     resolve: FromQuery[bool] = True,
 ) -> Response[bytes]:
@@ -91,11 +92,14 @@ async def update_prompt_version(
     service: FromDishka[PromptService],
 ) -> PromptResponse:
     """Add labels to one version: ``/v2/prompts/{name}/versions/{version}``."""
-    encoded_name, separator, version = _name_from_raw_path(request).rpartition("/versions/")
-    if not separator or not encoded_name or not version.isdigit():
+    encoded_name, separator, raw_version = _name_from_raw_path(request).rpartition("/versions/")
+    if not separator or not encoded_name or not raw_version.isascii() or not raw_version.isdigit():
         raise NotFound("Expected /api/public/v2/prompts/{name}/versions/{version}")
+    version = parse_bounded_int(raw_version, MAX_INT32)
+    if version is None:
+        raise InvalidInput("Invalid request data", details=f"version must be at most {MAX_INT32}")
     updated = await service.add_labels(
-        principal.project_id, unquote(encoded_name), int(version), data.new_labels
+        principal.project_id, unquote(encoded_name), version, data.new_labels
     )
     return to_response(updated)
 
@@ -105,7 +109,7 @@ async def delete_prompt(
     request: Request[Any, Any, Any],
     principal: FromDishka[Principal],
     service: FromDishka[PromptService],
-    version: Annotated[int | None, QueryParameter(ge=1)] = None,
+    version: Annotated[int | None, QueryParameter(ge=1, le=MAX_INT32)] = None,
     label: FromQuery[str | None] = None,
 ) -> None:
     """Delete every version, or the one with ``version`` or ``label``."""
@@ -120,7 +124,7 @@ async def list_prompts(
     name: FromQuery[str | None] = None,
     label: FromQuery[str | None] = None,
     tag: FromQuery[str | None] = None,
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
+    page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
     limit: Annotated[int, QueryParameter(ge=1, le=_MAX_LIMIT)] = 10,
     from_updated_at: Annotated[datetime | None, QueryParameter(name="fromUpdatedAt")] = None,
     to_updated_at: Annotated[datetime | None, QueryParameter(name="toUpdatedAt")] = None,
@@ -161,7 +165,7 @@ async def get_prompt_v1(
     principal: FromDishka[Principal],
     service: FromDishka[PromptService],
     name: FromQuery[str],
-    version: Annotated[int | None, QueryParameter(ge=1)] = None,
+    version: Annotated[int | None, QueryParameter(ge=1, le=MAX_INT32)] = None,
 ) -> Response[bytes]:
     """Legacy fetch: ``?name=&version=``, the ``production`` version when no version."""
     rendered = await service.fetch(principal.project_id, name, version=version, label=None)

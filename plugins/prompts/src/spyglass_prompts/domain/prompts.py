@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.domain.input_limits import MAX_INT32, parse_bounded_int
 
 __all__ = (
     "DEFAULT_LABEL",
@@ -27,6 +28,7 @@ __all__ = (
     "PromptSummary",
     "PromptType",
     "parse_references",
+    "prompt_variables",
     "reference_tag",
     "split_references",
     "validate_chat_messages",
@@ -45,6 +47,9 @@ _RESERVED_NAMES = frozenset({"new", "metrics", "prompt-detail"})
 _LABEL = re.compile(r"^[a-z0-9_.\-]+$")
 _NAME_FORBIDDEN = re.compile(r"[|\x00-\x1f]")
 _REFERENCE = re.compile(r"@@@langfusePrompt:(.*?)@@@")
+# Langfuse's mustache variables: ``{{name}}``, the name starting with a letter.
+_MUSTACHE = re.compile(r"{{([^{}]*)}}")
+_VARIABLE_NAME = re.compile(r"[A-Za-z]\w*", re.ASCII)
 
 
 class PromptType(enum.Enum):
@@ -134,20 +139,48 @@ def validate_tags(tags: list[str]) -> list[str]:
     return sorted(set(tags))
 
 
+def prompt_variables(text: str) -> list[str]:
+    """The ``{{variable}}`` names in ``text``, in order, deduplicated.
+
+    As in Langfuse, only names starting with a letter followed by letters, digits or
+    ``_`` count; ``{{ spaced }}`` and other braces are left alone.
+    """
+    found: list[str] = []
+    for name in _MUSTACHE.findall(text):
+        if _VARIABLE_NAME.fullmatch(name) and name not in found:
+            found.append(name)
+    return found
+
+
 def validate_chat_messages(messages: Any) -> list[dict[str, Any]]:
-    """Check a chat prompt: ``{role, content}`` messages and ``{type: placeholder, name}``."""
+    """Check a chat prompt: ``{role, content}`` messages and ``{type: placeholder, name}``.
+
+    A ``{{variable}}`` of a message may not share its name with a placeholder: both are
+    filled by name when the prompt is compiled.
+    """
     if not isinstance(messages, list):
         raise InvalidInput("A chat prompt must be a list of messages")
+    placeholders: list[str] = []
+    variables: list[str] = []
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
             raise InvalidInput(f"Chat message {index} must be an object")
         if message.get("type") == "placeholder":
             if not isinstance(message.get("name"), str) or not message["name"]:
                 raise InvalidInput(f"Placeholder {index} needs a non-empty 'name'")
+            placeholders.append(message["name"])
         elif not isinstance(message.get("role"), str) or not isinstance(
             message.get("content"), str
         ):
             raise InvalidInput(f"Chat message {index} needs string 'role' and 'content'")
+        else:
+            variables.extend(prompt_variables(message["content"]))
+    clashes = [name for name in dict.fromkeys(variables) if name in placeholders]
+    if clashes:
+        raise InvalidInput(
+            "Cannot create prompt, variables and placeholders must be unique, "
+            f"the following are not: {', '.join(clashes)}"
+        )
     return messages
 
 
@@ -155,7 +188,8 @@ def parse_references(text: str) -> list[PromptReference]:
     """Every ``@@@langfusePrompt:…@@@`` tag in ``text``, in order, deduplicated.
 
     Raises:
-        InvalidInput: a tag lacks ``name=`` first or exactly one of ``version``/``label``.
+        InvalidInput: a tag lacks ``name=`` first or exactly one of ``version``/``label``,
+            or its version is not a number up to ``MAX_INT32``.
     """
     found: list[PromptReference] = []
     for reference in split_references(text)[1]:
@@ -173,7 +207,8 @@ def split_references(text: str) -> tuple[list[str], list[PromptReference]]:
         the pieces ``i`` and ``i + 1``.
 
     Raises:
-        InvalidInput: a tag lacks ``name=`` first or exactly one of ``version``/``label``.
+        InvalidInput: a tag lacks ``name=`` first or exactly one of ``version``/``label``,
+            or its version is not a number up to ``MAX_INT32``.
     """
     pieces = _REFERENCE.split(text)
     return pieces[0::2], [_parse_tag(body) for body in pieces[1::2]]
@@ -187,8 +222,9 @@ def _parse_tag(body: str) -> PromptReference:
             "expected name=<name>|version=<n> or name=<name>|label=<label>"
         )
     name, (key, _, value) = parts[0][5:], parts[1].partition("=")
-    if key == "version" and value.isascii() and value.isdigit():
-        return PromptReference(name=name, version=int(value))
+    version = parse_bounded_int(value, MAX_INT32) if key == "version" else None
+    if version is not None:
+        return PromptReference(name=name, version=version)
     if key == "label" and value:
         return PromptReference(name=name, label=value)
     raise InvalidInput(f"Invalid prompt reference '@@@langfusePrompt:{body}@@@'")

@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_207_MULTI_STATUS
 
 from spyglass_core.domain.api_keys import AccessLevel, Principal
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.domain.input_limits import decode_json
 from spyglass_core.ports.clock import Clock
 from spyglass_tracing.api.otlp import decode_body, decompress
 from spyglass_tracing.api.pages import (
@@ -67,15 +68,6 @@ def _attribution(request: Request[Any, Any, Any]) -> Attribution:
     )
 
 
-def _json(body: bytes, type_: Any = Any) -> Any:
-    try:
-        return msgspec.json.decode(body, type=type_)
-    except msgspec.ValidationError as error:
-        raise InvalidInput("Invalid request data", details=str(error)) from None
-    except msgspec.DecodeError as error:
-        raise InvalidInput("Invalid request data", details=f"Malformed JSON: {error}") from None
-
-
 @post("/ingestion", status_code=HTTP_207_MULTI_STATUS, opt=SCORES_ACCESS)
 async def ingest_batch(
     request: Request[Any, Any, Any],
@@ -85,10 +77,7 @@ async def ingest_batch(
     clock: FromDishka[Clock],
 ) -> Response[IngestionResponse]:
     """Langfuse's batch API: each event validated alone; 207 with successes and errors."""
-    try:
-        raw_events = decode_batch(await request.body())
-    except (msgspec.DecodeError, msgspec.ValidationError) as error:
-        raise InvalidInput("Invalid request data", details=str(error)) from None
+    raw_events = decode_batch(await request.body())
     await intake.check_capacity()  # refuse before validating, not after (accept checks too)
     result = validate_batch(
         raw_events, scores_only=principal.access_level is AccessLevel.SCORES, now=clock.now
@@ -197,7 +186,7 @@ async def create_scores(
     clock: FromDishka[Clock],
 ) -> Response[Any]:
     """One score (a JSON object → ``{id}``) or the v5 SDK's array (→ 202 Accepted)."""
-    document = _json(await request.body())
+    document = decode_json(await request.body())
     if isinstance(document, list):
         return await _create_score_list(request, document, principal, intake, checker, clock)
     body = _score_body(document, allow_eval=False)
@@ -277,7 +266,7 @@ async def _accept_one(
 
 
 def _observation(body: bytes, kind: str, now: datetime, *, generation: bool = False) -> EntityEvent:
-    document = _json(body)
+    document = decode_json(body)
     if generation and isinstance(document, dict):
         # The legacy generations routes call input and output "prompt" and "completion".
         if "prompt" in document and "input" not in document:
@@ -301,7 +290,7 @@ async def create_trace(
     clock: FromDishka[Clock],
 ) -> IdResponse:
     """Legacy: one ``trace-create``."""
-    trace = _json(await request.body(), TraceBody)
+    trace = decode_json(await request.body(), TraceBody)
     try:
         event = trace_event(uuid.uuid4().hex, clock.now(), trace)
     except InvalidEvent as error:

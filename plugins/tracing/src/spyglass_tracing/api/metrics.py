@@ -10,6 +10,7 @@ from litestar import get
 from litestar.params import FromQuery, QueryParameter
 
 from spyglass_core.domain.api_keys import Principal
+from spyglass_core.domain.input_limits import MAX_PAGE
 from spyglass_tracing.api.pages import DailyMetricsPage
 from spyglass_tracing.api.reads import MAX_PAGE_LIMIT, offset_page, when
 from spyglass_tracing.domain.queries import MetricsQuery
@@ -22,7 +23,7 @@ __all__ = ("METRICS_ROUTES",)
 async def daily_metrics(
     principal: FromDishka[Principal],
     reads: FromDishka[TracingReads],
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
+    page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_LIMIT)] = 50,
     trace_name: Annotated[str | None, QueryParameter(name="traceName")] = None,
     user_id: Annotated[str | None, QueryParameter(name="userId")] = None,

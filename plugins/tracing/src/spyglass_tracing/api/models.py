@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from spyglass_core.domain.api_keys import Principal
+from spyglass_core.domain.input_limits import MAX_PAGE
 from spyglass_tracing.admin_schemas import (
     CreateModelRequest,
     ModelPage,
@@ -75,7 +76,7 @@ def model_response(model: Model) -> ModelResponse:
 async def list_models(
     principal: FromDishka[Principal],
     service: FromDishka[ModelService],
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
+    page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 50,
 ) -> ModelPage:
     """The project's models, then the managed ones."""

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.domain.input_limits import MAX_PAGE
 from spyglass_core.domain.tracing import ObservationLevel, ObservationType
 from spyglass_tracing.api.pages import CursorMeta, ObservationPage, ObservationV2Page
 from spyglass_tracing.api.reads import (
@@ -78,7 +79,7 @@ class _Filters:
 async def list_observations(
     principal: FromDishka[Principal],
     reads: FromDishka[TracingReads],
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
+    page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_LIMIT)] = 50,
     name: FromQuery[str | None] = None,
     user_id: Annotated[str | None, QueryParameter(name="userId")] = None,

@@ -19,6 +19,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.domain.input_limits import check_json_depth
 from spyglass_tracing.domain.otel import OtelSpan, OtelSpanEvent
 
 __all__ = ("decode_body", "decompress", "spans_from_json", "spans_from_protobuf")
@@ -186,8 +187,10 @@ def spans_from_json(body: bytes) -> list[OtelSpan]:
     """Decode an OTLP/JSON ``ExportTraceServiceRequest``.
 
     Raises:
-        InvalidInput: malformed JSON or a structure that is not an export request.
+        InvalidInput: malformed JSON, JSON nested deeper than ``MAX_JSON_DEPTH``, or a
+            structure that is not an export request.
     """
+    check_json_depth(body)
     try:
         document = msgspec.json.decode(body)
     except msgspec.DecodeError as error:

@@ -10,6 +10,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from spyglass_core.domain.api_keys import Principal
+from spyglass_core.domain.input_limits import MAX_PAGE
 from spyglass_tracing.admin_schemas import (
     CategoryBody,
     CreateScoreConfigRequest,
@@ -49,7 +50,7 @@ def score_config_response(config: ScoreConfig) -> ScoreConfigResponse:
 async def list_score_configs(
     principal: FromDishka[Principal],
     service: FromDishka[ScoreConfigService],
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
+    page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 50,
 ) -> ScoreConfigPage:
     """The project's configs, newest first."""

@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.domain.input_limits import MAX_PAGE
 from spyglass_core.domain.tracing import ScoreDataType, ScoreSource
 from spyglass_tracing.api.pages import MessageResponse, ScorePage, ScoreV3Meta, ScoreV3Page
 from spyglass_tracing.api.reads import (
@@ -74,7 +75,7 @@ def _one(value: str | None) -> list[str]:
 async def list_scores_v1(
     principal: FromDishka[Principal],
     reads: FromDishka[TracingReads],
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
+    page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_LIMIT)] = 50,
     user_id: Annotated[str | None, QueryParameter(name="userId")] = None,
     name: FromQuery[str | None] = None,
@@ -132,7 +133,7 @@ async def list_scores_v1(
 async def list_scores_v2(
     principal: FromDishka[Principal],
     reads: FromDishka[TracingReads],
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
+    page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_LIMIT)] = 50,
     user_id: Annotated[str | None, QueryParameter(name="userId")] = None,
     name: FromQuery[str | None] = None,

@@ -10,6 +10,7 @@ from litestar import get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from spyglass_core.domain.api_keys import Principal
+from spyglass_core.domain.input_limits import MAX_PAGE
 from spyglass_tracing.api.pages import SessionPage
 from spyglass_tracing.api.reads import MAX_PAGE_LIMIT, offset_page, when
 from spyglass_tracing.domain.queries import SessionQuery
@@ -23,7 +24,7 @@ __all__ = ("SESSION_ROUTES",)
 async def list_sessions(
     principal: FromDishka[Principal],
     reads: FromDishka[TracingReads],
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
+    page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_LIMIT)] = 50,
     from_timestamp: Annotated[datetime | None, QueryParameter(name="fromTimestamp")] = None,
     to_timestamp: Annotated[datetime | None, QueryParameter(name="toTimestamp")] = None,

@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.domain.input_limits import MAX_PAGE
 from spyglass_tracing.api.pages import MessageResponse, TracePage
 from spyglass_tracing.api.reads import (
     MAX_PAGE_LIMIT,
@@ -59,7 +60,7 @@ def _groups(fields: str | None) -> frozenset[str]:
 async def list_traces(
     principal: FromDishka[Principal],
     reads: FromDishka[TracingReads],
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
+    page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_LIMIT)] = 50,
     user_id: Annotated[str | None, QueryParameter(name="userId")] = None,
     name: FromQuery[str | None] = None,

@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from spyglass_core.domain.input_limits import decode_json
 from spyglass_core.domain.tracing import (
     ObservationLevel,
     ObservationType,
@@ -30,6 +31,7 @@ from spyglass_tracing.domain.merge import score_value_fields
 from spyglass_tracing.domain.time import utc
 
 __all__ = (
+    "MAX_TRACE_NAME_LENGTH",
     "OBSERVATION_EVENT_TYPES",
     "EventError",
     "InvalidEvent",
@@ -42,6 +44,7 @@ __all__ = (
 )
 
 _LEVELS = {level.value for level in ObservationLevel}
+_SCORE_SUBJECTS = ("trace_id", "session_id", "dataset_run_id")
 _TYPES = {kind.value for kind in ObservationType}
 
 OBSERVATION_EVENT_TYPES: dict[str, str | None] = {
@@ -61,6 +64,9 @@ OBSERVATION_EVENT_TYPES: dict[str, str | None] = {
     "observation-update": None,
 }
 """Observation event types and the observation type each implies."""
+
+MAX_TRACE_NAME_LENGTH = 1000
+"""Langfuse's limit on a trace's name (``z.string().max(1000)``)."""
 
 
 class EventError(msgspec.Struct, kw_only=True):
@@ -101,9 +107,11 @@ def decode_batch(body: bytes) -> list[msgspec.Raw]:
     """The raw events of a request body.
 
     Raises:
-        msgspec.DecodeError, msgspec.ValidationError: the body is not ``{batch: [...]}``.
+        InvalidInput: the body is not ``{batch: [...]}``, or nests deeper than
+            ``MAX_JSON_DEPTH`` (each event is then known to nest no deeper either).
     """
-    return msgspec.json.decode(body, type=_BatchRequest).batch
+    batch: _BatchRequest = decode_json(body, _BatchRequest)
+    return batch.batch
 
 
 def _best_effort_id(raw: msgspec.Raw) -> str:
@@ -187,9 +195,11 @@ def trace_event(event_id: str, timestamp: datetime, body: TraceBody) -> EntityEv
     """A ``trace-create`` event with a checked (or new) id and UTC timestamps.
 
     Raises:
-        InvalidEvent: a bad id.
+        InvalidEvent: a bad id, or a name longer than ``MAX_TRACE_NAME_LENGTH``.
     """
     body.id = _entity_id(body.id, create=True)
+    if isinstance(body.name, str) and len(body.name) > MAX_TRACE_NAME_LENGTH:
+        raise InvalidEvent(f"name must be at most {MAX_TRACE_NAME_LENGTH} characters")
     if isinstance(body.timestamp, datetime):
         body.timestamp = utc(body.timestamp)
     return EntityEvent(id=event_id, type="trace-create", timestamp=utc(timestamp), trace=body)
@@ -235,7 +245,8 @@ def normalize_score(body: ScoreBody, *, allow_eval: bool) -> ScoreBody:
     """Check a score body and give it an id, an inferred ``dataType`` and a UTC timestamp.
 
     Raises:
-        InvalidEvent: a bad id, value, data type or source.
+        InvalidEvent: a bad id, value, data type or source, or no subject (none of
+            ``traceId``, ``sessionId`` and ``datasetRunId``).
     """
     body.id = _entity_id(body.id, create=True)
     for field in ("trace_id", "observation_id", "session_id", "dataset_run_id"):
@@ -257,6 +268,10 @@ def normalize_score(body: ScoreBody, *, allow_eval: bool) -> ScoreBody:
         body.source = source
         if source == "ANNOTATION" and kind.value != "CORRECTION" and not body.config_id:
             raise InvalidEvent("ANNOTATION scores need a configId")
+    if not any(isinstance(getattr(body, field), str) for field in _SCORE_SUBJECTS):
+        raise InvalidEvent(
+            "A score needs one of traceId (with optional observationId), sessionId or datasetRunId"
+        )
     if isinstance(body.timestamp, datetime):
         body.timestamp = utc(body.timestamp)
     return body

@@ -26,6 +26,7 @@ from typing import Any
 
 import msgspec
 
+from spyglass_core.domain.input_limits import json_too_deep
 from spyglass_core.domain.tracing import (
     DEFAULT_ENVIRONMENT,
     Observation,
@@ -101,6 +102,10 @@ def merge_metadata(stored: Mapping[str, str], incoming: Mapping[str, str]) -> di
 
 
 def _json_object(text: str) -> dict[str, Any] | None:
+    # Nested too deeply, a value would overflow the stack of the decoder or of
+    # ``_deep_merge``; it is then replaced, not merged.
+    if json_too_deep(text):
+        return None
     try:
         value = json.loads(text)
     except ValueError:

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.domain.input_limits import check_json_depth
 from spyglass_tracing.domain.filter_columns import FilterColumn, Typed, checked_column
 
 __all__ = (
@@ -71,11 +72,13 @@ def parse_filter(raw: str | None, columns: Mapping[str, FilterColumn]) -> list[F
             accepts.
 
     Raises:
-        InvalidInput: the JSON is malformed, or a condition names an unknown column,
-            type or operator, or carries a value of the wrong type.
+        InvalidInput: the JSON is malformed or nested deeper than ``MAX_JSON_DEPTH``, or
+            a condition names an unknown column, type or operator, or carries a value
+            of the wrong type.
     """
     if not raw:
         return []
+    check_json_depth(raw)
     try:
         items = msgspec.json.decode(raw, type=list[_RawCondition])
     except msgspec.DecodeError as error:

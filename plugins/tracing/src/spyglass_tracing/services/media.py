@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from spyglass_core.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from spyglass_core.domain.input_limits import MAX_INT64, parse_bounded_int
 from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
@@ -300,13 +301,14 @@ class MediaService:
             PermissionDenied: the signature is missing or wrong, or the URL expired.
             NotFound: the record or its bytes are gone.
         """
-        if not expires or not expires.isdigit() or not signature:
+        expiry = parse_bounded_int(expires or "", MAX_INT64)
+        if expiry is None or not signature:
             raise PermissionDenied("A signed media URL needs expires and signature")
         await self.load_signing_key()
-        expected = self.sign(project_id, media_id, int(expires))
+        expected = self.sign(project_id, media_id, expiry)
         if not hmac.compare_digest(expected, signature):
             raise PermissionDenied("Invalid media URL signature")
-        if int(expires) < self._clock.now().timestamp():
+        if expiry < self._clock.now().timestamp():
             raise PermissionDenied("The media URL has expired")
         record = await self._get(project_id, media_id)
         if record is None:

@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.domain.input_limits import json_too_deep
 from spyglass_tracing.domain.time import utc, utc_or_none
 
 __all__ = (
@@ -34,8 +35,12 @@ _JSON_START = frozenset('{["-0123456789tfn')
 
 
 def decode_json_text(text: str | None) -> Any:
-    """The JSON value ``text`` holds, or ``text`` itself when it is no JSON."""
-    if not text or text[0] not in _JSON_START:
+    """The JSON value ``text`` holds, or ``text`` itself when it is no JSON.
+
+    Text nested deeper than ``MAX_JSON_DEPTH`` (stored as a string: the API refuses
+    such JSON elsewhere) is returned as it is, as decoding it could exhaust the stack.
+    """
+    if not text or text[0] not in _JSON_START or json_too_deep(text):
         return text
     try:
         return msgspec.json.decode(text)

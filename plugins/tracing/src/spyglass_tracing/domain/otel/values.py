@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from spyglass_core.domain.input_limits import json_too_deep
 from spyglass_tracing.domain.time import utc
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -62,8 +63,14 @@ def _dumps(value: Any) -> str:
 
 
 def _json(value: Any) -> Any:
-    """A string JSON-decoded when it parses, else kept raw; other values as they are."""
+    """A string JSON-decoded when it parses, else kept raw; other values as they are.
+
+    JSON nested deeper than ``MAX_JSON_DEPTH`` stays a string too: decoded, it would
+    make the stored batch too deep for the worker to decode.
+    """
     if isinstance(value, str):
+        if json_too_deep(value):
+            return value
         try:
             return msgspec.json.decode(value)
         except (msgspec.DecodeError, ValueError, RecursionError):
