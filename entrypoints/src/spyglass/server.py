@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import signal
+import threading
 from collections.abc import Iterator
 
 import uvicorn
@@ -14,6 +15,7 @@ import uvicorn
 from spyglass.app import collapse_leading_slashes, create_app
 from spyglass.runtime import Runtime, open_runtime, run_bootstrap
 from spyglass.settings import Settings
+from spyglass_adapters.queue.consumer import DRAIN_TIMEOUT_SECONDS
 from spyglass_core.domain.api_keys import KeyPair
 from spyglass_core.domain.projects import Project
 
@@ -53,7 +55,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             log_level=settings.log_level,
             lifespan="on",
         )
-        server = uvicorn.Server(config)
+        server = _DrainingServer(config)
         await runtime.queue.broker.startup()
         consumer = _start_consumer(runtime)
         # Everything built so far lives as long as the process: move it out of the
@@ -66,7 +68,9 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         finally:
             if consumer is not None:
                 await _stop_consumer(consumer)
+            await _drain_in_process_tasks(runtime)
             await runtime.queue.broker.shutdown()
+    print("Spyglass stopped", flush=True)
 
 
 async def work(settings: Settings) -> None:
@@ -117,6 +121,43 @@ def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
         yield
     finally:
         restore_defaults()
+
+
+class _DrainingServer(uvicorn.Server):
+    """uvicorn's server, except that it does not re-raise the stop signal when it is done.
+
+    uvicorn restores the default handlers and raises SIGTERM again once it has shut down,
+    which kills the process before Spyglass stops its consumer, lets in-process tasks
+    finish and closes its stores. Here the signal only stops serving; ``serve`` then
+    cleans up and returns, and the process exits 0.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        signals = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in signals}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+
+
+async def _drain_in_process_tasks(runtime: Runtime) -> None:
+    """Give tasks the in-process broker still runs a bounded time to finish.
+
+    A batch not applied by then stays pending and is applied at the next start.
+    """
+    wait_all = getattr(runtime.queue.broker, "wait_all", None)
+    if wait_all is None:
+        return
+    try:
+        await asyncio.wait_for(wait_all(), DRAIN_TIMEOUT_SECONDS)
+    except TimeoutError:
+        logger.warning("stopping with tasks still running; their batches stay pending")
 
 
 def _start_consumer(runtime: Runtime) -> asyncio.Task[None] | None:
