@@ -785,3 +785,17 @@ async def test_failed_batches_back_off_and_are_dead_lettered(
         assert (revived.attempts, revived.last_error, revived.dead_at) == (0, None, None)
         assert [b.id for b in await batches.pending()] == ["b-dead", "b-ok", "b-retry"]
         assert (await batches.dead())[1] == 0
+
+
+async def test_done_batches_are_listed_for_pruning(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        batches = uow.repository(IngestionBatchRepository)
+        await batches.add(make_batch("b-old"), [])
+        await batches.add(make_batch("b-pending"), [])
+        await batches.add(make_batch("b-new", received_at=T0 + timedelta(days=9)), [])
+        await batches.mark_done("b-old", T0)
+        await batches.mark_done("b-new", T0 + timedelta(days=9))
+        await uow.commit()
+    async with uow_factory() as uow:
+        done = await uow.repository(IngestionBatchRepository).done_before(T0 + timedelta(days=1))
+    assert [record.id for record in done] == ["b-old"]

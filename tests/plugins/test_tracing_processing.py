@@ -55,7 +55,7 @@ def make_pipeline(**options: Any) -> Pipeline:
     processor = BatchProcessor(uow, blobs, analytics, PriceBook(uow, clock, 30), clock, events)
     queue = MemoryTaskQueue({PROCESS_BATCH_TASK: lambda batch_id: processor.process(batch_id)})
     intake = BatchIntake(uow, blobs, queue, clock, settings)
-    sweep = PendingSweep(uow, intake, queue, clock, settings)
+    sweep = PendingSweep(uow, intake, queue, clock, settings, blobs)
     return Pipeline(
         uow=uow,
         blobs=blobs,
@@ -290,3 +290,17 @@ async def test_a_failing_batch_backs_off_then_is_dead_lettered_and_can_be_replay
         await uow.commit()
     await pipeline.processor.process(batch_id)
     assert await pipeline.analytics.get_trace(P, "t1") is not None
+
+
+async def test_prune_deletes_the_raw_files_of_old_done_batches(pipeline: Pipeline) -> None:
+    await accept(pipeline, trace_event("old", "t1", "secret-marker"))
+    await pipeline.queue.run_pending()
+    await accept(pipeline, trace_event("stuck", "t2", "pending-marker"))
+    pipeline.queue.pending.clear()  # never applied: its file must stay
+    pipeline.clock.advance(8 * 24 * 3600)
+    await accept(pipeline, trace_event("new", "t3", "recent-marker"))
+    await pipeline.queue.run_pending()
+    assert await pipeline.sweep.prune() == 1
+    kept = [await pipeline.blobs.get(key) for key in await pipeline.blobs.list("ingestion/")]
+    assert not any(b"secret-marker" in body for body in kept)
+    assert sum(b"pending-marker" in body or b"recent-marker" in body for body in kept) == 2

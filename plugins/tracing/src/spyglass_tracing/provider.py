@@ -79,8 +79,9 @@ class TracingProvider(Provider):
         queue: TaskQueue,
         clock: Clock,
         options: TracingOptions,
+        blobs: BlobStore,
     ) -> PendingSweep:
-        return PendingSweep(uow, intake, queue, clock, options)
+        return PendingSweep(uow, intake, queue, clock, options, blobs)
 
     @provide
     def score_checker(self, uow: UnitOfWorkFactory) -> ScoreConfigChecker:

@@ -116,6 +116,11 @@ class IngestionBatchRepository(Protocol):
         Returns the updated record, or None for an unknown id.
         """
 
+    async def done_before(
+        self, received_before: datetime, *, limit: int = 1000
+    ) -> Sequence[BatchRecord]:
+        """Done batches received before the given time, oldest first (for pruning their files)."""
+
     async def dead(self, *, offset: int = 0, limit: int = 50) -> tuple[Sequence[BatchRecord], int]:
         """Dead-lettered batches, oldest first, and how many there are."""
 

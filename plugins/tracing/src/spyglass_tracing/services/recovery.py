@@ -5,8 +5,9 @@ background, so the API answers at once whatever the backlog. While
 running, a periodic sweep enqueues batches pending for longer than a threshold when the
 queue is idle: their message was lost, or their run failed and is due another try.
 Enqueueing a batch twice is harmless; the worker skips batches already done. The sweep
-also forgets, once an hour, done batch records and envelope ids older than the dedupe
-window, so those tables stay bounded.
+also deletes, once an hour, done batches older than the dedupe window (their raw files
+and their records) and the envelope ids of that age, so raw events are not kept forever
+and those tables stay bounded.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 from datetime import timedelta
 
 from spyglass_core.domain.errors import DomainError
+from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.task_queue import TaskQueue
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
@@ -40,8 +42,10 @@ class PendingSweep:
         queue: TaskQueue,
         clock: Clock,
         options: TracingOptions,
+        blobs: BlobStore,
     ) -> None:
         self._uow = uow
+        self._blobs = blobs
         self._intake = intake
         self._queue = queue
         self._clock = clock
@@ -92,8 +96,24 @@ class PendingSweep:
                 await task
 
     async def prune(self) -> int:
-        """Forget done batches and envelope ids older than the dedupe window."""
+        """Delete done batches older than the retention window: their files, then records.
+
+        The window is the dedupe window (``DEDUPE_WINDOW_HOURS``, 7 days by default): raw
+        events are kept no longer than needed to recognise a resent batch.
+        """
         cutoff = self._clock.now() - timedelta(hours=self._options.dedupe_window_hours)
+        while True:
+            async with self._uow() as uow:
+                done = await uow.repository(IngestionBatchRepository).done_before(cutoff)
+            for record in done:
+                await self._blobs.delete(record.blob_key)
+            if len(done) < 1000:
+                break
+            async with self._uow() as uow:  # forget this page before reading the next
+                await uow.repository(IngestionBatchRepository).prune(
+                    done[-1].received_at + timedelta(microseconds=1)
+                )
+                await uow.commit()
         async with self._uow() as uow:
             pruned = await uow.repository(IngestionBatchRepository).prune(cutoff)
             await uow.commit()

@@ -199,6 +199,19 @@ class MemoryIngestionBatches(IngestionBatchRepository):
         self._db.table("ingestion_batches")[batch_id] = failed
         return _copy(failed)
 
+    async def done_before(
+        self, received_before: datetime, *, limit: int = 1000
+    ) -> Sequence[BatchRecord]:
+        done = sorted(
+            (
+                r
+                for r in self._db.table("ingestion_batches").values()
+                if r.processed_at is not None and r.received_at < received_before
+            ),
+            key=lambda r: (r.received_at, r.id),
+        )
+        return [_copy(r) for r in done[:limit]]
+
     async def dead(self, *, offset: int = 0, limit: int = 50) -> tuple[Sequence[BatchRecord], int]:
         dead = sorted(
             (r for r in self._db.table("ingestion_batches").values() if r.dead_at is not None),

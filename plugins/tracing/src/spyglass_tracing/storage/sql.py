@@ -292,6 +292,21 @@ class SqlIngestionBatches(_TracingRepository, IngestionBatchRepository):
         )
         return await self.get(batch_id)
 
+    async def done_before(
+        self, received_before: datetime, *, limit: int = 1000
+    ) -> Sequence[BatchRecord]:
+        batches = ingestion_batches.c
+        rows = await self._all(
+            sa.select(ingestion_batches)
+            .where(
+                batches.processed_at.is_not(None),
+                batches.received_at < mapping.utc_value(received_before),
+            )
+            .order_by(batches.received_at, batches.id)
+            .limit(limit)
+        )
+        return [_batch_from_row(r) for r in rows]
+
     async def dead(self, *, offset: int = 0, limit: int = 50) -> tuple[Sequence[BatchRecord], int]:
         batches = ingestion_batches.c
         rows = await self._all(
