@@ -9,7 +9,7 @@ from spyglass_tracing.ports.repositories import (
     ModelRepository,
     ScoreConfigRepository,
 )
-from spyglass_tracing.storage import memory, sql
+from spyglass_tracing.storage import memory, sql, sql_batches
 from spyglass_tracing.storage.clickhouse.store import MIGRATIONS_PACKAGE, NAMESPACE
 
 __all__ = ("storage_spec",)
@@ -23,7 +23,9 @@ def storage_spec() -> StorageSpec:
             RepositorySpec(ModelRepository, sql.SqlModels, memory.MemoryModels),
             RepositorySpec(ScoreConfigRepository, sql.SqlScoreConfigs, memory.MemoryScoreConfigs),
             RepositorySpec(
-                IngestionBatchRepository, sql.SqlIngestionBatches, memory.MemoryIngestionBatches
+                IngestionBatchRepository,
+                sql_batches.SqlIngestionBatches,
+                memory.MemoryIngestionBatches,
             ),
             RepositorySpec(MediaRepository, sql.SqlMedia, memory.MemoryMedia),
         ),

@@ -1,4 +1,4 @@
-"""Model prices, score configs, ingestion batches and media in SQL.
+"""Model prices, score configs and media in SQL (ingestion batches: ``sql_batches``).
 
 A model's pricing tiers and their prices are child rows that go with it (``ON DELETE
 CASCADE``); any set of models is read with its tiers and prices in three queries. Tiers
@@ -9,32 +9,26 @@ backend (``COLLATE "C"`` on PostgreSQL), so results match the memory adapter's.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from spyglass_adapters.sql import spi as mapping
-from spyglass_adapters.sql.spi import SqlRepository, translate_errors
 from spyglass_core.domain.errors import Conflict, NotFound
 from spyglass_core.domain.tracing import ScoreDataType
-from spyglass_tracing.domain.ingestion import BatchRecord
 from spyglass_tracing.domain.media import Media
 from spyglass_tracing.domain.models import Model, PricingTier, PricingTierCondition
 from spyglass_tracing.domain.scoring import ScoreCategory, ScoreConfig
 from spyglass_tracing.ports.repositories import (
-    IngestionBatchRepository,
     MediaRepository,
     ModelRepository,
     ScoreConfigRepository,
 )
+from spyglass_tracing.storage.sql_common import TracingRepository, chunks, optional_utc
 from spyglass_tracing.storage.tables import (
-    ingestion_batches,
-    ingestion_event_ids,
     media,
     models,
     prices,
@@ -42,27 +36,10 @@ from spyglass_tracing.storage.tables import (
     score_configs,
 )
 
-__all__ = ("SqlIngestionBatches", "SqlMedia", "SqlModels", "SqlScoreConfigs")
-
-# Ids per statement: far below the bound-parameter limits of SQLite and asyncpg.
-_CHUNK = 500
-# A batch's last error is kept for an operator, cut to this length.
-_MAX_ERROR_CHARS = 4000
+__all__ = ("SqlMedia", "SqlModels", "SqlScoreConfigs")
 
 
-class _TracingRepository(SqlRepository):
-    async def _count(self, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
-        async with translate_errors():
-            statement = sa.select(sa.func.count()).select_from(table).where(*where)
-            return int((await self._conn.execute(statement)).scalar() or 0)
-
-    async def _insert_many(self, statement: sa.Insert, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            async with translate_errors():
-                await self._conn.execute(statement, rows)
-
-
-class SqlModels(_TracingRepository, ModelRepository):
+class SqlModels(TracingRepository, ModelRepository):
     """Models in SQL: a project's own and the managed ones (``project_id`` NULL)."""
 
     async def add(self, model: Model) -> None:
@@ -117,7 +94,7 @@ class SqlModels(_TracingRepository, ModelRepository):
         wanted = {m.id: _as_stored(m) for m in managed}
         # Runs at every start: unchanged models are left alone, the others are rewritten.
         doomed = [model_id for model_id, m in stored.items() if wanted.get(model_id) != m]
-        for chunk in _chunks(doomed):
+        for chunk in chunks(doomed):
             await self._write(models.delete().where(models.c.id.in_(chunk)))
         await self._insert([m for model_id, m in wanted.items() if stored.get(model_id) != m])
 
@@ -170,7 +147,7 @@ class SqlModels(_TracingRepository, ModelRepository):
         )
 
 
-class SqlScoreConfigs(_TracingRepository, ScoreConfigRepository):
+class SqlScoreConfigs(TracingRepository, ScoreConfigRepository):
     """Score configs in SQL."""
 
     async def add(self, config: ScoreConfig) -> None:
@@ -208,145 +185,7 @@ class SqlScoreConfigs(_TracingRepository, ScoreConfigRepository):
             raise NotFound(f"Score config '{config.id}' not found")
 
 
-class SqlIngestionBatches(_TracingRepository, IngestionBatchRepository):
-    """Batch records and the per-project set of accepted event ids, in SQL."""
-
-    async def seen_event_ids(self, project_id: str, event_ids: Sequence[str]) -> set[str]:
-        seen: set[str] = set()
-        for chunk in _chunks(list(dict.fromkeys(event_ids))):
-            rows = await self._all(
-                sa.select(ingestion_event_ids.c.event_id).where(
-                    ingestion_event_ids.c.project_id == project_id,
-                    ingestion_event_ids.c.event_id.in_(chunk),
-                )
-            )
-            seen.update(r.event_id for r in rows)
-        return seen
-
-    async def add(self, record: BatchRecord, event_ids: Sequence[str]) -> None:
-        await self._write(ingestion_batches.insert().values(_batch_values(record)))
-        received_at = mapping.utc_value(record.received_at)
-        for chunk in _chunks(list(dict.fromkeys(event_ids))):
-            await self._insert_many(
-                self._insert_new_event_ids(),
-                [
-                    {"project_id": record.project_id, "event_id": e, "received_at": received_at}
-                    for e in chunk
-                ],
-            )
-
-    async def get(self, batch_id: str) -> BatchRecord | None:
-        row = await self._first(
-            sa.select(ingestion_batches).where(ingestion_batches.c.id == batch_id)
-        )
-        return _batch_from_row(row) if row else None
-
-    async def mark_done(self, batch_id: str, processed_at: datetime) -> None:
-        await self._write(
-            ingestion_batches.update()
-            .where(ingestion_batches.c.id == batch_id)
-            .values(processed_at=mapping.utc_value(processed_at))
-        )
-
-    async def pending(
-        self,
-        *,
-        received_before: datetime | None = None,
-        due_at: datetime | None = None,
-        limit: int = 1000,
-    ) -> Sequence[BatchRecord]:
-        # Matches the partial index ix_ingestion_batches_pending.
-        batches = ingestion_batches.c
-        statement = sa.select(ingestion_batches).where(
-            batches.processed_at.is_(None), batches.dead_at.is_(None)
-        )
-        if received_before is not None:
-            statement = statement.where(batches.received_at < mapping.utc_value(received_before))
-        if due_at is not None:
-            statement = statement.where(
-                sa.or_(
-                    batches.next_attempt_at.is_(None),
-                    batches.next_attempt_at <= mapping.utc_value(due_at),
-                )
-            )
-        rows = await self._all(statement.order_by(batches.received_at, batches.id).limit(limit))
-        return [_batch_from_row(r) for r in rows]
-
-    async def record_failure(
-        self,
-        batch_id: str,
-        error: str,
-        *,
-        next_attempt_at: datetime | None,
-        dead_at: datetime | None,
-    ) -> BatchRecord | None:
-        await self._write(
-            ingestion_batches.update()
-            .where(ingestion_batches.c.id == batch_id)
-            .values(
-                attempts=ingestion_batches.c.attempts + 1,
-                last_error=error[:_MAX_ERROR_CHARS],
-                next_attempt_at=mapping.utc_value(next_attempt_at),
-                dead_at=mapping.utc_value(dead_at),
-            )
-        )
-        return await self.get(batch_id)
-
-    async def done_before(
-        self, received_before: datetime, *, limit: int = 1000
-    ) -> Sequence[BatchRecord]:
-        batches = ingestion_batches.c
-        rows = await self._all(
-            sa.select(ingestion_batches)
-            .where(
-                batches.processed_at.is_not(None),
-                batches.received_at < mapping.utc_value(received_before),
-            )
-            .order_by(batches.received_at, batches.id)
-            .limit(limit)
-        )
-        return [_batch_from_row(r) for r in rows]
-
-    async def dead(self, *, offset: int = 0, limit: int = 50) -> tuple[Sequence[BatchRecord], int]:
-        batches = ingestion_batches.c
-        rows = await self._all(
-            sa.select(ingestion_batches)
-            .where(batches.dead_at.is_not(None))
-            .order_by(batches.received_at, batches.id)
-            .offset(offset)
-            .limit(limit)
-        )
-        total = await self._count(ingestion_batches, batches.dead_at.is_not(None))
-        return [_batch_from_row(r) for r in rows], total
-
-    async def revive(self, batch_id: str) -> bool:
-        revived = await self._write(
-            ingestion_batches.update()
-            .where(ingestion_batches.c.id == batch_id, ingestion_batches.c.dead_at.is_not(None))
-            .values(attempts=0, last_error=None, next_attempt_at=None, dead_at=None)
-        )
-        return revived > 0
-
-    async def prune(self, received_before: datetime) -> int:
-        cutoff = mapping.utc_value(received_before)
-        await self._write(
-            ingestion_event_ids.delete().where(ingestion_event_ids.c.received_at < cutoff)
-        )
-        return await self._write(
-            ingestion_batches.delete().where(
-                ingestion_batches.c.received_at < cutoff,
-                ingestion_batches.c.processed_at.is_not(None),
-            )
-        )
-
-    def _insert_new_event_ids(self) -> sa.Insert:
-        # Ids seen before keep their row: the first batch that carried them owns them.
-        if self._conn.dialect.name == "postgresql":
-            return postgresql.insert(ingestion_event_ids).on_conflict_do_nothing()
-        return sqlite.insert(ingestion_event_ids).on_conflict_do_nothing()
-
-
-class SqlMedia(_TracingRepository, MediaRepository):
+class SqlMedia(TracingRepository, MediaRepository):
     """Media records in SQL, keyed by (project, id)."""
 
     async def add(self, record: Media) -> None:
@@ -371,11 +210,6 @@ class SqlMedia(_TracingRepository, MediaRepository):
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
 def _bytewise(conn: AsyncConnection, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     # PostgreSQL orders text by the database's collation; SQLite and Python by code point.
     return column.collate("C") if conn.dialect.name == "postgresql" else column
@@ -398,23 +232,19 @@ def _as_stored(model: Model) -> Model:
     return msgspec.structs.replace(model, pricing_tiers=tiers)
 
 
-def _optional_utc(value: datetime | None) -> datetime | None:
-    return mapping.utc_loaded(value) if value is not None else None
-
-
 def _model_from_row(row: sa.Row[Any], tiers: list[PricingTier]) -> Model:
     return Model(
         id=row.id,
         project_id=row.project_id,
         model_name=row.model_name,
         match_pattern=row.match_pattern,
-        start_date=_optional_utc(row.start_date),
+        start_date=optional_utc(row.start_date),
         unit=row.unit,
         tokenizer_id=row.tokenizer_id,
         tokenizer_config=row.tokenizer_config,
         pricing_tiers=tiers,
-        created_at=_optional_utc(row.created_at),
-        updated_at=_optional_utc(row.updated_at),
+        created_at=optional_utc(row.created_at),
+        updated_at=optional_utc(row.updated_at),
     )
 
 
@@ -489,38 +319,6 @@ def _score_config_values(config: ScoreConfig) -> dict[str, Any]:
     }
 
 
-def _batch_from_row(row: sa.Row[Any]) -> BatchRecord:
-    return BatchRecord(
-        id=row.id,
-        project_id=row.project_id,
-        blob_key=row.blob_key,
-        source=row.source,
-        received_at=mapping.utc_loaded(row.received_at),
-        event_count=row.event_count,
-        processed_at=_optional_utc(row.processed_at),
-        attempts=row.attempts,
-        last_error=row.last_error,
-        next_attempt_at=_optional_utc(row.next_attempt_at),
-        dead_at=_optional_utc(row.dead_at),
-    )
-
-
-def _batch_values(record: BatchRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "project_id": record.project_id,
-        "blob_key": record.blob_key,
-        "source": record.source,
-        "received_at": mapping.utc_value(record.received_at),
-        "event_count": record.event_count,
-        "processed_at": mapping.utc_value(record.processed_at),
-        "attempts": record.attempts,
-        "last_error": record.last_error,
-        "next_attempt_at": mapping.utc_value(record.next_attempt_at),
-        "dead_at": mapping.utc_value(record.dead_at),
-    }
-
-
 def _media_from_row(row: sa.Row[Any]) -> Media:
     return Media(
         id=row.id,
@@ -530,7 +328,7 @@ def _media_from_row(row: sa.Row[Any]) -> Media:
         content_length=row.content_length,
         blob_key=row.blob_key,
         created_at=mapping.utc_loaded(row.created_at),
-        uploaded_at=_optional_utc(row.uploaded_at),
+        uploaded_at=optional_utc(row.uploaded_at),
         upload_http_status=row.upload_http_status,
         upload_http_error=row.upload_http_error,
     )
