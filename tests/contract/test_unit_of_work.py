@@ -546,3 +546,20 @@ async def test_sqlite_commits_survive_a_power_cut(tmp_path) -> None:
     finally:
         await engine.dispose()
     assert (level, journal) == (2, "wal")  # 2 is FULL
+
+
+@pytest.mark.postgres
+async def test_processes_migrating_at_once_both_succeed(postgres_database, storage_specs) -> None:
+    from spyglass_adapters.plugin_storage import migration_chains
+
+    url = await postgres_database()
+    engines = [create_engine(url) for _ in range(3)]
+    try:
+        chains = migration_chains(storage_specs)
+        await asyncio.gather(*(upgrade(engine, chains) for engine in engines))
+        async with engines[0].connect() as conn:
+            query = sa.text("SELECT version_num FROM alembic_version_core")
+            assert len((await conn.execute(query)).all()) == 1
+    finally:
+        for engine in engines:
+            await engine.dispose()

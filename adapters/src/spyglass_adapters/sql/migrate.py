@@ -40,6 +40,8 @@ __all__ = (
 )
 
 LEGACY_VERSION_TABLE = "alembic_version"
+# Any constant shared by every Spyglass process: the advisory lock migrations hold.
+_LOCK_KEY = 0x5350_5947_4C41_5353 & 0x7FFF_FFFF_FFFF_FFFF
 # The one linear history every database had before features owned their storage (ids
 # only: which chain owns which is each chain's ``legacy_revisions``).
 _LEGACY_LINEAR_REVISIONS = ("0001", "0002", "0003")
@@ -91,6 +93,11 @@ async def upgrade(engine: AsyncEngine, chains: Sequence[MigrationChain] = ()) ->
         raise ValueError(f"Two migration chains share a namespace: {namespaces}")
 
     def run(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            # Replicas starting together migrate one after the other: the second finds
+            # the schema done instead of failing on a table the first just created.
+            # (SQLite's BEGIN IMMEDIATE already serializes writers.)
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
         for chain in ordered:
             config = alembic_config(chain)
             config.attributes["connection"] = connection
