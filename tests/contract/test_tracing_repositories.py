@@ -799,3 +799,15 @@ async def test_done_batches_are_listed_for_pruning(uow_factory: UnitOfWorkFactor
     async with uow_factory() as uow:
         done = await uow.repository(IngestionBatchRepository).done_before(T0 + timedelta(days=1))
     assert [record.id for record in done] == ["b-old"]
+
+
+async def test_pending_batches_are_counted(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        batches = uow.repository(IngestionBatchRepository)
+        for batch_id in ("b-pending", "b-done", "b-dead"):
+            await batches.add(make_batch(batch_id), [])
+        await batches.mark_done("b-done", T0)
+        await batches.record_failure("b-dead", "gone", next_attempt_at=None, dead_at=T0)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.repository(IngestionBatchRepository).count_pending() == 1

@@ -86,6 +86,7 @@ class EventDelivery:
     def __init__(self, handlers: EventHandlers, container: AsyncContainer) -> None:
         self._handlers = handlers
         self._container = container
+        self._types = _subtypes(handlers)
 
     def decode(self, event_type: str, event: str) -> DomainEvent | None:
         """The event, or None when no handler of this process listens to its type.
@@ -93,7 +94,10 @@ class EventDelivery:
         A handler of a type also receives its subclasses, so the name is looked up
         among the handled types and everything derived from them.
         """
-        known = _subtypes(self._handlers).get(event_type)
+        known = self._types.get(event_type)
+        if known is None:  # a subclass defined after start-up: look again, once per miss
+            self._types = _subtypes(self._handlers)
+            known = self._types.get(event_type)
         return None if known is None else msgspec.json.decode(event, type=known)
 
     async def deliver(self, event: DomainEvent) -> None:

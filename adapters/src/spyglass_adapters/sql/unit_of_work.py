@@ -93,9 +93,11 @@ class SqlUnitOfWorkFactory(UnitOfWorkFactory):
         repositories: the plugins' repositories by port type (``RepositorySpec.sql``).
     """
 
-    def __init__(self, engine: AsyncEngine, repositories: SqlRepositoryFactories = {}) -> None:  # noqa: B006 - read only
+    def __init__(
+        self, engine: AsyncEngine, repositories: SqlRepositoryFactories | None = None
+    ) -> None:
         self.engine = engine
-        self.repositories = dict(repositories)
+        self.repositories = dict(repositories or {})
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self.repositories)

@@ -124,6 +124,9 @@ class IngestionBatchRepository(Protocol):
     async def dead(self, *, offset: int = 0, limit: int = 50) -> tuple[Sequence[BatchRecord], int]:
         """Dead-lettered batches, oldest first, and how many there are."""
 
+    async def count_pending(self) -> int:
+        """How many batches are neither done nor dead."""
+
     async def revive(self, batch_id: str) -> bool:
         """Make a dead batch pending again with no failures counted; False if it is not dead."""
 

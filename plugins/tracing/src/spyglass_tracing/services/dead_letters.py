@@ -63,9 +63,9 @@ class DeadLetters:
         await self._intake.enqueue(batch_id)
 
     async def status(self) -> IngestionStatus:
-        """Counts for dashboards and alerts (pending is capped at 10,000)."""
+        """Counts for dashboards and alerts."""
         async with self._uow() as uow:
             batches = uow.repository(IngestionBatchRepository)
-            pending = await batches.pending(limit=10_000)
+            pending = await batches.count_pending()
             _, dead = await batches.dead(limit=1)
-        return IngestionStatus(pending_batches=len(pending), dead_batches=dead)
+        return IngestionStatus(pending_batches=pending, dead_batches=dead)

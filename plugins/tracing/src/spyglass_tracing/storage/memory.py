@@ -219,6 +219,13 @@ class MemoryIngestionBatches(IngestionBatchRepository):
         )
         return [_copy(r) for r in dead[offset : offset + limit]], len(dead)
 
+    async def count_pending(self) -> int:
+        return sum(
+            1
+            for r in self._db.table("ingestion_batches").values()
+            if r.processed_at is None and r.dead_at is None
+        )
+
     async def revive(self, batch_id: str) -> bool:
         record = self._db.table("ingestion_batches").get(batch_id)
         if record is None or record.dead_at is None:

@@ -132,6 +132,12 @@ class SqlIngestionBatches(TracingRepository, IngestionBatchRepository):
         total = await self._count(ingestion_batches, batches.dead_at.is_not(None))
         return [_batch_from_row(r) for r in rows], total
 
+    async def count_pending(self) -> int:
+        batches = ingestion_batches.c
+        return await self._count(
+            ingestion_batches, batches.processed_at.is_(None), batches.dead_at.is_(None)
+        )
+
     async def revive(self, batch_id: str) -> bool:
         revived = await self._write(
             ingestion_batches.update()
