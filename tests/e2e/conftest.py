@@ -7,6 +7,7 @@ environment; tests run SDK snippets there as separate processes.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,9 @@ from typing import TypeVar
 
 import httpx
 import pytest
+import sqlalchemy as sa
+
+from tests.conftest import POSTGRES_DSN
 
 _T = TypeVar("_T")
 
@@ -338,3 +343,30 @@ def fresh_server(module_spyglass_server: ServerFactory) -> SpyglassServer:
     Tests using it must not change its state (no restarts, no new projects or keys).
     """
     return module_spyglass_server()
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+async def _create_database(name: str, *, drop: bool = False) -> str:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    admin = create_async_engine(POSTGRES_DSN, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            if drop:
+                await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            else:
+                await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+    return sa.make_url(POSTGRES_DSN).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+    name = f"spyglass_e2e_{uuid.uuid4().hex[:12]}"
+    url = asyncio.run(_create_database(name))
+    yield url
+    asyncio.run(_create_database(name, drop=True))

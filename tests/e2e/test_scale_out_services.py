@@ -7,19 +7,13 @@ the analytics engine: no ClickHouse server can run on these machines.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
-
-from tests.conftest import POSTGRES_DSN
 
 from .conftest import ServerFactory, poll, run_sdk
 
@@ -46,27 +40,6 @@ with propagate_attributes(user_id="u-redis", session_id="s-redis"):
 client.flush()
 print(json.dumps({"trace_id": trace_id}))
 """
-
-
-async def _create_database(name: str, *, drop: bool = False) -> str:
-    admin = create_async_engine(POSTGRES_DSN, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            if drop:
-                await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            else:
-                await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await admin.dispose()
-    return sa.make_url(POSTGRES_DSN).set(database=name).render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def postgres_url() -> Any:
-    name = f"spyglass_e2e_{uuid.uuid4().hex[:12]}"
-    url = asyncio.run(_create_database(name))
-    yield url
-    asyncio.run(_create_database(name, drop=True))
 
 
 def test_serve_on_postgres_and_redis_makes_sdk_traces_queryable(

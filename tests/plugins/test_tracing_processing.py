@@ -13,6 +13,7 @@ from spyglass.storage import memory_repositories
 from spyglass_adapters.memory.blobs import MemoryBlobStore
 from spyglass_adapters.memory.clock import FixedClock
 from spyglass_adapters.memory.events import RecordingEventPublisher
+from spyglass_adapters.memory.locks import InProcessLocks
 from spyglass_adapters.memory.task_queue import MemoryTaskQueue
 from spyglass_adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
 from spyglass_core.domain.errors import InvalidInput, NotFound, RateLimited
@@ -45,14 +46,16 @@ class Pipeline(msgspec.Struct, kw_only=True):
     sweep: PendingSweep
 
 
-def make_pipeline(**options: Any) -> Pipeline:
+def make_pipeline(locks: InProcessLocks | None = None, **options: Any) -> Pipeline:
     uow = MemoryUnitOfWorkFactory(repositories=memory_repositories([tracing_storage()]))
     blobs = MemoryBlobStore()
     analytics = MemoryAnalyticsStore()
     clock = FixedClock(T0)
     events = RecordingEventPublisher()
     settings = TracingOptions(media_signing_key="k", **options)
-    processor = BatchProcessor(uow, blobs, analytics, PriceBook(uow, clock, 30), clock, events)
+    processor = BatchProcessor(
+        uow, blobs, analytics, PriceBook(uow, clock, 30), clock, events, locks or InProcessLocks()
+    )
     queue = MemoryTaskQueue({PROCESS_BATCH_TASK: lambda batch_id: processor.process(batch_id)})
     intake = BatchIntake(uow, blobs, queue, clock, settings)
     sweep = PendingSweep(uow, intake, queue, clock, settings, blobs)
@@ -304,3 +307,46 @@ async def test_prune_deletes_the_raw_files_of_old_done_batches(pipeline: Pipelin
     kept = [await pipeline.blobs.get(key) for key in await pipeline.blobs.list("ingestion/")]
     assert not any(b"secret-marker" in body for body in kept)
     assert sum(b"pending-marker" in body or b"recent-marker" in body for body in kept) == 2
+
+
+async def test_a_version_written_by_a_process_whose_clock_is_ahead_is_still_superseded(
+    pipeline: Pipeline,
+) -> None:
+    await accept(pipeline, trace_event("e1", "t1", "one"))
+    await pipeline.queue.run_pending()
+    stored = await pipeline.analytics.get_trace(P, "t1")
+    assert stored is not None
+    # Another worker, its clock an hour ahead, merged an update of the same trace.
+    ahead = msgspec.structs.replace(
+        stored, metadata={"from": "other worker"}, event_ts=T0 + timedelta(hours=1)
+    )
+    await pipeline.analytics.upsert_traces([ahead])
+    pipeline.clock.advance(1)
+    await accept(
+        pipeline,
+        EntityEvent(
+            id="e2",
+            type="trace-create",
+            timestamp=T0,
+            trace=TraceBody(id="t1", metadata={"from this": "worker"}),
+        ),
+    )
+    await pipeline.queue.run_pending()
+    merged = await pipeline.analytics.get_trace(P, "t1")
+    assert merged is not None
+    assert merged.metadata == {"from": "other worker", "from this": "worker"}
+    assert merged.event_ts is not None and merged.event_ts > T0 + timedelta(hours=1)
+
+
+async def test_merges_of_one_project_take_its_cross_process_lock() -> None:
+    held: list[list[str]] = []
+
+    class RecordingLocks(InProcessLocks):
+        def hold(self, names: Any) -> Any:
+            held.append(sorted(names))
+            return super().hold(held[-1])
+
+    pipeline = make_pipeline(RecordingLocks())
+    await accept(pipeline, trace_event("e1", "t1", "one"))
+    await pipeline.queue.run_pending()
+    assert held == [[f"tracing.merge:{P}"]]

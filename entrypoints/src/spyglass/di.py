@@ -13,6 +13,7 @@ from typing import Any
 import pluggy
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from spyglass.events import (
     EventDelivery,
@@ -27,7 +28,7 @@ from spyglass_adapters.cache import InProcessCache
 from spyglass_adapters.clickhouse import ClickHouseConnection
 from spyglass_adapters.clock import SystemClock
 from spyglass_adapters.queue import TaskiqTaskQueue, in_process_broker, redis_broker
-from spyglass_adapters.sql import SqlUnitOfWorkFactory, create_engine
+from spyglass_adapters.sql import SqlLocks, SqlUnitOfWorkFactory, create_engine
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import AuthenticationFailed
 from spyglass_core.hookspecs import PluginConfig, StorageSpec
@@ -35,6 +36,7 @@ from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.cache import Cache
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.event_publisher import EventPublisher
+from spyglass_core.ports.locks import Locks
 from spyglass_core.ports.task_queue import TaskQueue
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_core.services.authentication import ApiKeyAuthenticator
@@ -64,12 +66,21 @@ class CoreProvider(Provider):
         return collect_storage(pm, config)
 
     @provide
-    async def unit_of_work_factory(
-        self, settings: Settings, specs: list[StorageSpec]
-    ) -> AsyncIterator[UnitOfWorkFactory]:
+    async def sql_engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
         engine = create_engine(settings.sql_url)
-        yield SqlUnitOfWorkFactory(engine, sql_repositories(specs))
+        yield engine
         await engine.dispose()
+
+    @provide
+    def unit_of_work_factory(
+        self, engine: AsyncEngine, specs: list[StorageSpec]
+    ) -> UnitOfWorkFactory:
+        return SqlUnitOfWorkFactory(engine, sql_repositories(specs))
+
+    @provide
+    def locks(self, engine: AsyncEngine) -> Locks:
+        """Kept by the transactional store, so they hold across every process sharing it."""
+        return SqlLocks(engine)
 
     @provide
     async def clickhouse(

@@ -80,6 +80,12 @@ async def work(settings: Settings) -> None:
             "spyglass worker needs a shared queue: set SPYGLASS_QUEUE_URL=redis://… "
             "(in embedded mode 'spyglass serve' runs the worker in-process)"
         )
+    # serve gets its logging from uvicorn; the worker sets up the same level itself, so
+    # that what it runs (and what fails) shows up in its output.
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(levelname)s - %(asctime)s - %(name)s - %(message)s",
+    )
     async with open_runtime(settings) as runtime:
         await runtime.queue.broker.startup()
         stop = asyncio.Event()

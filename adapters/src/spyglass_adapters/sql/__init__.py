@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from spyglass_adapters.sql.engine import create_engine
+from spyglass_adapters.sql.locks import SqlLocks
 from spyglass_adapters.sql.migrate import upgrade
 from spyglass_adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
 
-__all__ = ("SqlUnitOfWork", "SqlUnitOfWorkFactory", "create_engine", "upgrade")
+__all__ = ("SqlLocks", "SqlUnitOfWork", "SqlUnitOfWorkFactory", "create_engine", "upgrade")

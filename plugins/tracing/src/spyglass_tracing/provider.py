@@ -8,6 +8,7 @@ from spyglass_core.hookspecs import PluginConfig
 from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.event_publisher import EventPublisher
+from spyglass_core.ports.locks import Locks
 from spyglass_core.ports.task_queue import TaskQueue
 from spyglass_core.ports.traces import ScoreWriter, TraceReader
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
@@ -63,13 +64,14 @@ class TracingProvider(Provider):
         prices: PriceBook,
         clock: Clock,
         events: EventPublisher,
+        locks: Locks,
         options: TracingOptions,
     ) -> BatchProcessor:
         retry = RetryPolicy(
             max_attempts=max(options.max_attempts, 1),
             backoff_seconds=options.retry_backoff_seconds,
         )
-        return BatchProcessor(uow, blobs, analytics, prices, clock, events, retry=retry)
+        return BatchProcessor(uow, blobs, analytics, prices, clock, events, locks, retry=retry)
 
     @provide
     def sweep(

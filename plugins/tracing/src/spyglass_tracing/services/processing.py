@@ -3,8 +3,12 @@
 Batches that arrive while one is being applied wait, and the next holder of the lock
 applies all of them together (group commit): one read and one insert per table for many
 requests, which is what keeps the embedded engine ahead of a steady stream of spans.
-Applying is serialized within a process because merging reads the stored row and
-writes a new version of it; two concurrent merges of one row would lose an update.
+Merging reads the stored row and writes a new version of it, so two concurrent merges
+of one row would lose an update. Applying is therefore serialized within a process (the
+lock above) and, per project, across processes: a batch redelivered to a second worker,
+or ``serve`` and ``spyglass worker`` consuming one queue, take the project's merge lock
+(``Locks``, kept by the transactional store) around read, merge and write. Every version
+written is later than the versions it was merged from, whatever the writers' clocks say.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from spyglass_core.domain.tracing import Observation, Score, Trace
 from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.event_publisher import EventPublisher
+from spyglass_core.ports.locks import Locks
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_tracing.domain.ingestion import (
     UNSET,
@@ -40,7 +45,7 @@ from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.ports.repositories import IngestionBatchRepository
 from spyglass_tracing.services.prices import PriceBook, with_cost
 
-__all__ = ("BatchProcessor", "RetryPolicy")
+__all__ = ("BatchProcessor", "RetryPolicy", "merge_lock_name")
 
 logger = logging.getLogger(__name__)
 _decoder = msgspec.json.Decoder(IngestionBatch)
@@ -76,6 +81,20 @@ class _Rows(msgspec.Struct):
     observations: list[Observation]
     scores: list[Score]
     trace_ids: dict[str, set[str]]
+    newest_stored: datetime | None = None
+    """The latest ``event_ts`` among the stored rows merged from."""
+
+    def saw(self, stored: Iterable[Trace | Observation | Score]) -> None:
+        for row in stored:
+            if row.event_ts is not None and (
+                self.newest_stored is None or row.event_ts > self.newest_stored
+            ):
+                self.newest_stored = row.event_ts
+
+
+def merge_lock_name(project_id: str) -> str:
+    """The lock every process takes before merging a project's events."""
+    return f"tracing.merge:{project_id}"
 
 
 class BatchProcessor:
@@ -88,6 +107,7 @@ class BatchProcessor:
         prices: the price table used to cost generations.
         clock: the time source.
         events: tells other plugins which traces changed.
+        locks: the cross-process locks taken around each project's merge.
         retry: how failed batches are retried and when they are dead-lettered.
     """
 
@@ -99,6 +119,7 @@ class BatchProcessor:
         prices: PriceBook,
         clock: Clock,
         events: EventPublisher,
+        locks: Locks,
         *,
         retry: RetryPolicy | None = None,
     ) -> None:
@@ -109,6 +130,7 @@ class BatchProcessor:
         self._prices = prices
         self._clock = clock
         self._events = events
+        self._locks = locks
         self._lock = asyncio.Lock()
         self._waiting: list[_Waiting] = []
         self._last_event_ts: datetime | None = None
@@ -230,18 +252,21 @@ class BatchProcessor:
         for batch in batches:
             by_project[batch.project_id].extend(batch.events)
         rows = _Rows(traces=[], observations=[], scores=[], trace_ids={})
-        for project_id, events in by_project.items():
-            await self._merge_project(project_id, events, rows)
-        event_ts = self._next_event_ts()
-        await self._analytics.upsert_observations(
-            [msgspec.structs.replace(row, event_ts=event_ts) for row in rows.observations]
-        )
-        await self._analytics.upsert_scores(
-            [msgspec.structs.replace(row, event_ts=event_ts) for row in rows.scores]
-        )
-        await self._analytics.upsert_traces(
-            [msgspec.structs.replace(row, event_ts=event_ts) for row in rows.traces]
-        )
+        # Held from the first read to the last write, so another process's merge of the
+        # same rows sees this one's result rather than the rows this one started from.
+        async with self._locks.hold(merge_lock_name(project) for project in by_project):
+            for project_id, events in by_project.items():
+                await self._merge_project(project_id, events, rows)
+            event_ts = self._next_event_ts(after=rows.newest_stored)
+            await self._analytics.upsert_observations(
+                [msgspec.structs.replace(row, event_ts=event_ts) for row in rows.observations]
+            )
+            await self._analytics.upsert_scores(
+                [msgspec.structs.replace(row, event_ts=event_ts) for row in rows.scores]
+            )
+            await self._analytics.upsert_traces(
+                [msgspec.structs.replace(row, event_ts=event_ts) for row in rows.traces]
+            )
         return rows.trace_ids
 
     async def _merge_project(
@@ -257,6 +282,7 @@ class BatchProcessor:
         merged_observations: list[Observation] = []
         if observation_events:
             stored = await self._analytics.get_observations(project_id, list(observation_events))
+            rows.saw(stored)
             stored_by_id = {row.id: row for row in stored}
             models = await self._prices.models(project_id)
             for observation_id, items in observation_events.items():
@@ -269,6 +295,7 @@ class BatchProcessor:
         wanted = set(trace_events) | {row.trace_id for row in merged_observations}
         if wanted:
             stored_traces = await self._analytics.get_traces(project_id, list(wanted))
+            rows.saw(stored_traces)
             stored_trace_by_id = {row.id: row for row in stored_traces}
             _add_shallow_traces(trace_events, stored_trace_by_id, merged_observations)
             for trace_id, items in trace_events.items():
@@ -278,6 +305,7 @@ class BatchProcessor:
         score_events = grouped[EntityKind.SCORE]
         if score_events:
             stored_scores = await self._analytics.get_scores(project_id, list(score_events))
+            rows.saw(stored_scores)
             stored_score_by_id = {row.id: row for row in stored_scores}
             for score_id, items in score_events.items():
                 rows.scores.append(
@@ -290,12 +318,15 @@ class BatchProcessor:
             row.trace_id for row in rows.scores if row.project_id == project_id and row.trace_id
         )
 
-    def _next_event_ts(self) -> datetime:
+    def _next_event_ts(self, *, after: datetime | None) -> datetime:
         # Versions of one row are told apart by event_ts at millisecond precision: make
-        # every write of this process strictly later than the one before.
+        # every write strictly later than this process's previous one and than the stored
+        # versions it was merged from (another process, whose clock may be ahead, may
+        # have written those).
         now = self._clock.now()
-        if self._last_event_ts is not None and now <= self._last_event_ts:
-            now = self._last_event_ts + timedelta(milliseconds=1)
+        for earlier in (self._last_event_ts, after):
+            if earlier is not None and now <= earlier:
+                now = earlier + timedelta(milliseconds=1)
         self._last_event_ts = now
         return now
 
