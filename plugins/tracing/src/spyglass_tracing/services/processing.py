@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import msgspec
 
@@ -48,10 +49,23 @@ from spyglass_tracing.services.prices import PriceBook, with_cost
 __all__ = ("BatchProcessor", "RetryPolicy", "merge_lock_name")
 
 logger = logging.getLogger(__name__)
+_Item = TypeVar("_Item")
 _decoder = msgspec.json.Decoder(IngestionBatch)
 
 MAX_GROUP_BATCHES = 64
 """Batches applied together at most, bounding the memory of one group."""
+
+YIELD_EVERY = 256
+"""Entities merged between two yields to the event loop: a 20k-span export merges in
+slices of a few milliseconds, so requests served by the same loop keep being answered."""
+
+
+async def _in_slices(items: Iterable[_Item]) -> AsyncIterator[_Item]:
+    """``items``, yielding control to the event loop every ``YIELD_EVERY`` of them."""
+    for index, item in enumerate(items, start=1):
+        yield item
+        if index % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
 
 
 class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
@@ -285,7 +299,7 @@ class BatchProcessor:
             rows.saw(stored)
             stored_by_id = {row.id: row for row in stored}
             models = await self._prices.models(project_id)
-            for observation_id, items in observation_events.items():
+            async for observation_id, items in _in_slices(observation_events.items()):
                 merged = apply_observation_events(
                     stored_by_id.get(observation_id), items, project_id, now
                 )
@@ -298,7 +312,7 @@ class BatchProcessor:
             rows.saw(stored_traces)
             stored_trace_by_id = {row.id: row for row in stored_traces}
             _add_shallow_traces(trace_events, stored_trace_by_id, merged_observations)
-            for trace_id, items in trace_events.items():
+            async for trace_id, items in _in_slices(trace_events.items()):
                 rows.traces.append(
                     apply_trace_events(stored_trace_by_id.get(trace_id), items, project_id, now)
                 )
@@ -307,7 +321,7 @@ class BatchProcessor:
             stored_scores = await self._analytics.get_scores(project_id, list(score_events))
             rows.saw(stored_scores)
             stored_score_by_id = {row.id: row for row in stored_scores}
-            for score_id, items in score_events.items():
+            async for score_id, items in _in_slices(score_events.items()):
                 rows.scores.append(
                     apply_score_events(stored_score_by_id.get(score_id), items, project_id, now)
                 )

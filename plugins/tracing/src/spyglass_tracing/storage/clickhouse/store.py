@@ -70,6 +70,10 @@ __all__ = (
 )
 
 _T = TypeVar("_T")
+_Item = TypeVar("_Item", Trace, Observation, Score)
+
+_MAP_ON_LOOP_BELOW = 256
+"""Fewer rows than this are mapped on the event loop: the hop to the thread costs more."""
 
 NAMESPACE = "tracing"
 """The namespace of this plugin's storage: its SQL chain and its ClickHouse migrations."""
@@ -145,7 +149,17 @@ class ClickHouseAnalyticsStore(AnalyticsStore):
     def _table(self, name: str) -> str:
         return self._connection.table(name)
 
-    def _insert(self, table: str, rows: list[list[Any]], columns: Sequence[str]) -> None:
+    def _insert(
+        self,
+        table: str,
+        items: Sequence[_Item],
+        to_row: Callable[..., list[Any]],
+        columns: Sequence[str],
+    ) -> None:
+        # Mapped here, on the client's thread: tens of thousands of rows would otherwise
+        # hold the event loop for a noticeable time.
+        now = datetime.now(UTC)
+        rows = [to_row(item, default_event_ts=now) for item in items]
         self._client.insert(self._table(table), rows, column_names=list(columns))
 
     def _rows(self, sql: str, parameters: dict[str, Any]) -> list[Sequence[Any]]:
@@ -155,25 +169,21 @@ class ClickHouseAnalyticsStore(AnalyticsStore):
         """Append new versions of these traces (one insert)."""
         if not traces:
             return
-        now = datetime.now(UTC)
-        rows = [trace_to_row(trace, default_event_ts=now) for trace in traces]
-        await self._run(self._insert, "traces", rows, TRACE_COLUMNS)
+        await self._run(self._insert, "traces", traces, trace_to_row, TRACE_COLUMNS)
 
     async def upsert_observations(self, observations: Sequence[Observation]) -> None:
         """Append new versions of these observations (one insert)."""
         if not observations:
             return
-        now = datetime.now(UTC)
-        rows = [observation_to_row(obs, default_event_ts=now) for obs in observations]
-        await self._run(self._insert, "observations", rows, OBSERVATION_COLUMNS)
+        await self._run(
+            self._insert, "observations", observations, observation_to_row, OBSERVATION_COLUMNS
+        )
 
     async def upsert_scores(self, scores: Sequence[Score]) -> None:
         """Append new versions of these scores (one insert)."""
         if not scores:
             return
-        now = datetime.now(UTC)
-        rows = [score_to_row(score, default_event_ts=now) for score in scores]
-        await self._run(self._insert, "scores", rows, SCORE_COLUMNS)
+        await self._run(self._insert, "scores", scores, score_to_row, SCORE_COLUMNS)
 
     def _latest(
         self,
@@ -209,6 +219,20 @@ class ClickHouseAnalyticsStore(AnalyticsStore):
         where = Where(direct=[f"id IN {params.strings(ids)}"])
         return await self._run(self._latest, table, columns, where, params)
 
+    async def _many_by_ids(
+        self,
+        table: str,
+        columns: Sequence[str],
+        project_id: str,
+        ids: Sequence[str],
+        from_row: Callable[[Sequence[Any]], _Item],
+    ) -> list[_Item]:
+        """Like ``_by_ids``, mapped on the client's thread (the worker reads thousands)."""
+        rows = await self._by_ids(table, columns, project_id, ids)
+        if len(rows) < _MAP_ON_LOOP_BELOW:
+            return [from_row(row) for row in rows]
+        return await self._run(lambda: [from_row(row) for row in rows])
+
     async def get_trace(self, project_id: str, trace_id: str) -> Trace | None:
         """The newest version of a trace, or None when absent or deleted."""
         rows = await self._by_ids("traces", TRACE_COLUMNS, project_id, [trace_id])
@@ -226,20 +250,23 @@ class ClickHouseAnalyticsStore(AnalyticsStore):
 
     async def get_traces(self, project_id: str, trace_ids: Sequence[str]) -> Sequence[Trace]:
         """The newest live version of each of these traces that exists (any order)."""
-        rows = await self._by_ids("traces", TRACE_COLUMNS, project_id, trace_ids)
-        return [trace_from_row(row) for row in rows]
+        return await self._many_by_ids(
+            "traces", TRACE_COLUMNS, project_id, trace_ids, trace_from_row
+        )
 
     async def get_observations(
         self, project_id: str, observation_ids: Sequence[str]
     ) -> Sequence[Observation]:
         """The newest live version of each of these observations that exists (any order)."""
-        rows = await self._by_ids("observations", OBSERVATION_COLUMNS, project_id, observation_ids)
-        return [observation_from_row(row) for row in rows]
+        return await self._many_by_ids(
+            "observations", OBSERVATION_COLUMNS, project_id, observation_ids, observation_from_row
+        )
 
     async def get_scores(self, project_id: str, score_ids: Sequence[str]) -> Sequence[Score]:
         """The newest live version of each of these scores that exists (any order)."""
-        rows = await self._by_ids("scores", SCORE_COLUMNS, project_id, score_ids)
-        return [score_from_row(row) for row in rows]
+        return await self._many_by_ids(
+            "scores", SCORE_COLUMNS, project_id, score_ids, score_from_row
+        )
 
     async def _of_traces(
         self,
