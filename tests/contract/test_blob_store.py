@@ -168,7 +168,7 @@ async def test_a_local_put_is_on_disk_before_it_returns(
 ) -> None:
     # A power cut after put() returns must not lose the object: the file and every
     # directory entry leading to it are fsynced (a rename alone is not durable).
-    import spyglass_adapters.blobs.obstore_store as module
+    import spyglass_adapters.blobs.local_files as module
 
     synced: list[str] = []
     real_fsync = os.fsync

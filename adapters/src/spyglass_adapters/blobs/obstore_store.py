@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import posixpath
+from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +13,18 @@ from obstore.exceptions import BaseError as ObstoreError
 from obstore.store import LocalStore, from_url
 
 from spyglass_adapters.blob_keys import check_key
+from spyglass_adapters.blobs.local_files import sync_to_disk, write_stream
 from spyglass_core.domain.errors import InvalidInput, NotFound, StorageUnavailable
 from spyglass_core.ports.blob_store import BlobStore
 
 __all__ = ("ObstoreBlobStore",)
+
+PART_BYTES = 5 * 1024 * 1024
+"""Part size of a streamed multipart upload: S3's minimum for every part but the last."""
+
+PARTS_IN_FLIGHT = 2
+"""Parts of one streamed upload sent at once: obstore holds about this many plus the one
+being filled, so a stream costs about 15 MiB whatever the object's size."""
 
 
 class ObstoreBlobStore(BlobStore):
@@ -27,6 +35,13 @@ class ObstoreBlobStore(BlobStore):
     returns only once the object is on disk: the file and every directory from it up to
     the store's root are fsynced (a rename alone can be lost to a power cut), so a batch
     is acknowledged only after it would survive one. S3 acknowledges durably itself.
+
+    ``put_stream`` on a local directory writes a staged file as the chunks arrive and
+    renames it into place (``local_files.write_stream``); elsewhere it is an obstore
+    multipart upload of ``PART_BYTES`` parts, which obstore aborts if the chunks fail,
+    so the object store never shows a partial object. (An aborted or interrupted
+    multipart upload can leave hidden parts behind on S3; a lifecycle rule that expires
+    incomplete multipart uploads collects them.)
     """
 
     def __init__(self, store: Any, *, local_root: Path | None = None) -> None:
@@ -48,9 +63,38 @@ class ObstoreBlobStore(BlobStore):
         try:
             await obstore.put_async(self._store, check_key(key), data)
             if self._local_root is not None:
-                await asyncio.to_thread(_sync_to_disk, self._local_root, key)
+                await asyncio.to_thread(sync_to_disk, self._local_root, key)
         except (OSError, ObstoreError) as error:
             raise StorageUnavailable(f"Could not write blob '{key}'", details=str(error)) from error
+
+    async def put_stream(self, key: str, chunks: AsyncIterable[bytes]) -> None:
+        check_key(key)
+        source = _WatchedSource(chunks)
+        try:
+            if self._local_root is not None:
+                await write_stream(self._local_root, key, source)
+            else:
+                await obstore.put_async(
+                    self._store,
+                    key,
+                    source,
+                    chunk_size=PART_BYTES,
+                    max_concurrency=PARTS_IN_FLIGHT,
+                )
+        except BaseException as error:
+            if source.error is None:
+                if isinstance(error, (OSError, ObstoreError)):
+                    raise StorageUnavailable(
+                        f"Could not write blob '{key}'", details=str(error)
+                    ) from error
+                raise
+            if error is source.error:
+                raise
+        if source.error is not None:
+            # The store wrapped the chunks' own failure, or failed again while aborting:
+            # the caller gets its exception as it raised it (raised out here so that its
+            # context is left alone).
+            raise source.error
 
     async def get(self, key: str) -> bytes:
         try:
@@ -98,25 +142,25 @@ class ObstoreBlobStore(BlobStore):
         return True
 
 
-def _sync_to_disk(root: Path, key: str) -> None:
-    """fsync the file ``root/key`` and each directory from it up to ``root``.
+class _WatchedSource:
+    """Iterates ``chunks`` and remembers the exception they raised, if any.
 
-    Directories are synced too because the rename that published the file, and the
-    directories obstore created for it, are entries in them.
+    Tells the caller's own failure apart from the store's: an ``OSError`` the chunks
+    raise must reach the caller as it is, not as ``StorageUnavailable``.
     """
-    path = root / key
-    _fsync(path)
-    directory = path.parent
-    while True:
-        _fsync(directory)
-        if directory == root or root not in directory.parents:
-            return
-        directory = directory.parent
 
+    def __init__(self, chunks: AsyncIterable[bytes]) -> None:
+        self._chunks: AsyncIterator[bytes] = aiter(chunks)
+        self.error: BaseException | None = None
 
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    def __aiter__(self) -> _WatchedSource:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            return await anext(self._chunks)
+        except StopAsyncIteration:
+            raise
+        except BaseException as error:
+            self.error = error
+            raise

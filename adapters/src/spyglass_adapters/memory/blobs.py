@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable
+
 from spyglass_adapters.blob_keys import check_key
 from spyglass_core.domain.errors import NotFound
 from spyglass_core.ports.blob_store import BlobStore
@@ -17,6 +19,12 @@ class MemoryBlobStore(BlobStore):
 
     async def put(self, key: str, data: bytes) -> None:
         self._objects[check_key(key)] = bytes(data)
+
+    async def put_stream(self, key: str, chunks: AsyncIterable[bytes]) -> None:
+        key = check_key(key)
+        # Joined only once the iterable is exhausted: if it raises, nothing is stored.
+        parts = [bytes(chunk) async for chunk in chunks]
+        self._objects[key] = b"".join(parts)
 
     async def get(self, key: str) -> bytes:
         try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, AsyncIterator
 from datetime import UTC, datetime
 
 import msgspec
@@ -72,11 +72,18 @@ MEDIA_EXTENSIONS = {
 """The accepted content types and the file extension of their blobs."""
 
 
-_REFUSED = InvalidInput(
-    "Upload refused",
-    details="the upload must match an open announcement: its id, Content-Type, "
-    "contentLength and sha256Hash",
-)
+def _refused() -> InvalidInput:
+    """The one answer to every refused upload, so none tells more than another.
+
+    A new exception each time: re-raising one shared instance would grow its traceback
+    with every refusal and keep the refused requests' frames (and their chunks) alive.
+    """
+    return InvalidInput(
+        "Upload refused",
+        details="the upload must match an open announcement: its id, Content-Type, "
+        "contentLength and sha256Hash",
+    )
+
 
 SIGNING_KEY_SECRET = "tracing.media_signing_key"
 """The instance secret that signs media URLs when no key is configured."""
@@ -90,6 +97,27 @@ def is_uploaded(media: Media) -> bool:
 
 def _media_type(value: str | None) -> str:
     return (value or "").split(";", 1)[0].strip().lower()
+
+
+async def _announced_bytes(body: AsyncIterable[bytes], record: Media) -> AsyncIterator[bytes]:
+    """The chunks of ``body``, refused as soon as they cannot be the announced content.
+
+    Stops at the first byte past the announced length; after the last chunk, checks the
+    length and SHA-256 before finishing, so whoever consumes the stream (the blob store)
+    sees it fail instead of end.
+    """
+    digest = hashlib.sha256()
+    received = 0
+    async for chunk in body:
+        received += len(chunk)
+        if received > record.content_length:
+            raise _refused()
+        digest.update(chunk)
+        yield chunk
+    if received != record.content_length:
+        raise _refused()
+    if digest.digest() != base64.b64decode(record.sha256_hash):
+        raise _refused()
 
 
 class MediaService:
@@ -209,32 +237,26 @@ class MediaService:
         The route needs no credentials, so every refusal is the same ``InvalidInput``:
         an unknown id, finished media, or bytes whose type, length or SHA-256 differ from
         the announcement are indistinguishable, and nobody learns whether some content
-        exists in a project or what its type is. The body is hashed as it arrives and
-        read only up to the announced length.
+        exists in a project or what its type is.
+
+        The body is streamed into the blob store as it arrives, hashed on the way and
+        read only up to the announced length, so an upload holds a few chunks in memory
+        however large it is. The last check runs after the last chunk, before the stream
+        ends: the blob store then discards what it was writing, and a refused upload
+        stores nothing. The blob key is derived from the content (the media id is the
+        SHA-256's prefix), so a stream that passes the checks can only ever write the
+        bytes already there, and one that fails them never replaces anything: no
+        further guard against overwriting a finished object is needed.
 
         Raises:
             InvalidInput: the upload matches no open announcement.
         """
         record = await self._get(project_id, media_id)
         if record is None or is_uploaded(record):
-            raise _REFUSED
+            raise _refused()
         if _media_type(content_type) != record.content_type:
-            raise _REFUSED
-        digest = hashlib.sha256()
-        chunks: list[bytes] = []
-        received = 0
-        async for chunk in body:
-            received += len(chunk)
-            if received > record.content_length:
-                raise _REFUSED
-            digest.update(chunk)
-            chunks.append(chunk)
-        if received != record.content_length:
-            raise _REFUSED
-        if digest.digest() != base64.b64decode(record.sha256_hash):
-            raise _REFUSED
-        data = b"".join(chunks)
-        await self._blobs.put(record.blob_key, data)
+            raise _refused()
+        await self._blobs.put_stream(record.blob_key, _announced_bytes(body, record))
         async with self._uow_factory() as uow:
             current = await uow.repository(MediaRepository).get(project_id, media_id)
             if current is not None and current.blob_key == record.blob_key:
