@@ -237,7 +237,8 @@ async def test_invalid_models_are_400(
 
 
 async def test_a_catastrophic_pattern_cannot_stall_the_worker(app: EmbeddedApp) -> None:
-    # Python's re takes ~2**27 steps (seconds, doubling per "a") to fail the first name.
+    # Python's re takes ~2**32 steps (minutes, doubling per "a") to fail the first name;
+    # the bound below is loose so that a loaded machine never fails a linear engine.
     name = unique("evil")
     condition = {"usageDetailPattern": "^(a|a)*$", "operator": "gt", "value": 0}
     created = await call(
@@ -264,8 +265,8 @@ async def test_a_catastrophic_pattern_cannot_stall_the_worker(app: EmbeddedApp) 
             "body": {"id": observation, "traceId": trace_id, "model": model, **usage},
         }
         for observation, model, usage in (
-            (slow, "a" * 27 + "b", {"usage": {"input": 3}}),
-            (fast, "a" * 27, {"usageDetails": {"input": 3, "a" * 27 + "b": 1}}),
+            (slow, "a" * 32 + "b", {"usage": {"input": 3}}),
+            (fast, "a" * 32, {"usageDetails": {"input": 3, "a" * 32 + "b": 1}}),
         )
     ]
     started = time.perf_counter()
@@ -275,13 +276,13 @@ async def test_a_catastrophic_pattern_cannot_stall_the_worker(app: EmbeddedApp) 
     assert response.status_code == 207 and not response.json()["errors"]
     queue = await app.container.get(TaskiqTaskQueue)
     await queue.broker.wait_all()  # type: ignore[attr-defined]
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 15.0
     store = await app.container.get(AnalyticsStore)
     unmatched = await store.get_observation(app.project.id, slow)
     assert unmatched is not None and unmatched.internal_model_id is None
     matched = await store.get_observation(app.project.id, fast)
     assert matched is not None and matched.internal_model_id == created["id"]
-    assert matched.usage_details["a" * 27 + "b"] == 1
+    assert matched.usage_details["a" * 32 + "b"] == 1
     assert matched.total_cost == pytest.approx(3.0)  # the tier's condition matched no key
 
 
