@@ -228,3 +228,26 @@ async def test_a_new_plugin_whose_revision_ids_match_the_legacy_ones_is_not_adop
     async with empty_engine.connect() as connection:
         tables = await connection.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
     assert {"test_notes", "clash_items"} <= tables
+
+
+async def test_rebuilding_a_referenced_table_on_sqlite_deletes_no_referencing_row(
+    tmp_path: Path,
+) -> None:
+    # With foreign keys enforced, SQLite's DROP of the old parent table during a batch
+    # rebuild would delete every child row through ON DELETE CASCADE.
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'cascade.db'}")
+    try:
+        await upgrade(engine, [MigrationChain("cascade", "tests.contract.cascade_migrations.v1")])
+        async with engine.begin() as connection:
+            await connection.execute(sa.text("INSERT INTO cascade_parents (id) VALUES ('p')"))
+            await connection.execute(
+                sa.text("INSERT INTO cascade_children (id, parent_id) VALUES ('c', 'p')")
+            )
+        await upgrade(engine, [MigrationChain("cascade", "tests.contract.cascade_migrations.v2")])
+        async with engine.connect() as connection:
+            children = (await connection.execute(sa.text("SELECT id FROM cascade_children"))).all()
+            enforced = (await connection.execute(sa.text("PRAGMA foreign_keys"))).scalar()
+        assert children == [("c",)]
+        assert enforced == 1  # the application's own connections still enforce them
+    finally:
+        await engine.dispose()

@@ -28,6 +28,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from spyglass_adapters.sql.engine import create_engine
 from spyglass_adapters.sql.errors import translate_errors
 
 __all__ = (
@@ -103,9 +104,36 @@ async def upgrade(engine: AsyncEngine, chains: Sequence[MigrationChain] = ()) ->
             config.attributes["connection"] = connection
             _adopt_legacy_revisions(connection, config, chain)
             command.upgrade(config, "head")
+        if connection.dialect.name == "sqlite":
+            _check_references(connection)
 
-    async with translate_errors(), engine.begin() as connection:
-        await connection.run_sync(run)
+    migrating = _sqlite_migration_engine(engine)
+    try:
+        async with translate_errors(), (migrating or engine).begin() as connection:
+            await connection.run_sync(run)
+    finally:
+        if migrating is not None:
+            await migrating.dispose()
+
+
+def _sqlite_migration_engine(engine: AsyncEngine) -> AsyncEngine | None:
+    """A SQLite file database is migrated on connections without foreign-key enforcement.
+
+    Rebuilding a table (batch mode) drops the old one, and with enforcement on, SQLite's
+    drop deletes the rows of every table referencing it ``ON DELETE CASCADE``. The
+    pragma has no effect inside a transaction, so it is set as each connection opens. An
+    in-memory database exists only on its own connections and is migrated as it is.
+    """
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    return create_engine(engine.url.render_as_string(hide_password=False), foreign_keys=False)
+
+
+def _check_references(connection: Connection) -> None:
+    """Refuse to commit a migration that left a row referencing nothing."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"Migration left rows with broken references: {broken[:10]}")
 
 
 def _adopt_legacy_revisions(connection: Connection, config: Config, chain: MigrationChain) -> None:
