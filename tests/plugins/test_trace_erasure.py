@@ -55,12 +55,12 @@ def score(event_id: str, score_id: str, trace_id: str, text: str) -> EntityEvent
     return EntityEvent(id=event_id, type="score-create", timestamp=T0, score=body)
 
 
-def raw_files(pipeline: Pipeline) -> dict[str, bytes]:
-    return {k: v for k, v in pipeline.blobs._objects.items() if k.startswith("ingestion/")}
+async def raw_files(pipeline: Pipeline) -> dict[str, bytes]:
+    return {key: await pipeline.blobs.get(key) for key in await pipeline.blobs.list("ingestion/")}
 
 
-def holding(pipeline: Pipeline, text: str) -> list[str]:
-    return [key for key, data in raw_files(pipeline).items() if text.encode() in data]
+async def holding(pipeline: Pipeline, text: str) -> list[str]:
+    return [key for key, data in (await raw_files(pipeline)).items() if text.encode() in data]
 
 
 async def owed(pipeline: Pipeline) -> list[TraceDeletion]:
@@ -88,18 +88,20 @@ async def test_a_deleted_trace_leaves_the_batch_file_and_the_other_trace_stays(
     # An update that names no trace, in a later batch: recognised by its observation.
     await accept(pipeline, span("e7", "o1", None, secret), span("e8", "o2", None, keep))
     await pipeline.queue.run_pending()
-    (key,) = holding(pipeline, keep)[:1]
-    assert len(holding(pipeline, secret)) == 2
+    (first,) = await holding(pipeline, '"id":"e1"')
+    (second,) = await holding(pipeline, '"id":"e7"')
+    assert len(await holding(pipeline, secret)) == 2
 
     await pipeline.deleted.delete(P, ["gone"])
     assert await pipeline.analytics.get_trace(P, "gone") is None  # at once, before erasure
     assert pipeline.queue.pending == [(ERASE_TRACES_TASK, {"project_id": P})]
     await pipeline.queue.run_pending()
 
-    assert holding(pipeline, secret) == []
-    assert len(holding(pipeline, keep)) == 2
-    rewritten = msgspec.json.decode(pipeline.blobs._objects[key], type=IngestionBatch)
-    assert [event.id for event in rewritten.events] == ["e3", "e4", "e6"]
+    assert await holding(pipeline, secret) == []
+    assert len(await holding(pipeline, keep)) == 2
+    for key, survivors in ((first, ["e3", "e4", "e6"]), (second, ["e8"])):
+        rewritten = msgspec.json.decode(await pipeline.blobs.get(key), type=IngestionBatch)
+        assert [event.id for event in rewritten.events] == survivors
     for observation_id, present in (("o1", False), ("o2", True)):
         assert (await pipeline.analytics.get_observation(P, observation_id) is not None) == present
     assert await pipeline.analytics.get_score(P, "s1") is None
@@ -122,12 +124,12 @@ async def test_a_done_file_left_empty_is_deleted_and_a_dead_one_kept_empty(
             dead_id, "boom", next_attempt_at=None, dead_at=T0
         )
         await uow.commit()
-    assert len(raw_files(pipeline)) == 2
+    assert len(await raw_files(pipeline)) == 2
 
     await pipeline.deleted.delete(P, ["gone"])
     await pipeline.queue.run_pending()
 
-    (left,) = raw_files(pipeline).items()
+    (left,) = (await raw_files(pipeline)).items()
     assert dead_id in left[0] and secret.encode() not in left[1]
     assert msgspec.json.decode(left[1], type=IngestionBatch).events == []
     async with pipeline.uow() as uow:
@@ -158,7 +160,7 @@ async def test_a_pending_batch_does_not_bring_a_deleted_trace_back(pipeline: Pip
     for entity_id in ("o1", "o3"):  # no stray observation, no trace of its own
         assert await pipeline.analytics.get_observation(P, entity_id) is None
         assert await pipeline.analytics.get_trace(P, entity_id) is None
-    assert holding(pipeline, secret) == []
+    assert await holding(pipeline, secret) == []
     assert await owed(pipeline) == []
 
 
@@ -176,7 +178,7 @@ async def test_events_accepted_after_the_deletion_start_the_trace_anew(pipeline:
 
     again = await pipeline.analytics.get_trace(P, "t1")
     assert again is not None and after in (again.input or "")
-    assert holding(pipeline, before) == [] and len(holding(pipeline, after)) == 1
+    assert await holding(pipeline, before) == [] and len(await holding(pipeline, after)) == 1
 
 
 async def test_a_file_put_back_by_a_stale_writer_is_cleaned_by_the_next_erasure(
@@ -185,10 +187,10 @@ async def test_a_file_put_back_by_a_stale_writer_is_cleaned_by_the_next_erasure(
     secret = marker()
     await accept(pipeline, trace("e1", "gone", secret), trace("e2", "kept", "k"))
     await pipeline.queue.run_pending()
-    before = dict(raw_files(pipeline))
+    before = await raw_files(pipeline)
     await pipeline.deleted.delete(P, ["gone"])
     await pipeline.queue.run_pending()
-    assert holding(pipeline, secret) == []
+    assert await holding(pipeline, secret) == []
     # A concurrent erasure that read the file before ours puts the old content back.
     for key, data in before.items():
         await pipeline.blobs.put(key, data)
@@ -196,8 +198,8 @@ async def test_a_file_put_back_by_a_stale_writer_is_cleaned_by_the_next_erasure(
     await pipeline.deleted.delete(P, ["unrelated"])
     await pipeline.queue.run_pending()
 
-    assert holding(pipeline, secret) == []  # erased deletions are still known
-    assert len(holding(pipeline, '"kept"')) == 1
+    assert await holding(pipeline, secret) == []  # erased deletions are still known
+    assert len(await holding(pipeline, '"kept"')) == 1
 
 
 async def test_events_of_a_batch_written_after_its_erasure_owe_it_again(
@@ -238,7 +240,7 @@ async def test_events_of_a_batch_written_after_its_erasure_owe_it_again(
 
     assert await pipeline.analytics.get_trace(P, "gone") is None
     assert await pipeline.analytics.get_trace(P, "kept") is not None
-    assert holding(pipeline, secret) == [] and holding(pipeline, '"kept"') == [key]
+    assert await holding(pipeline, secret) == [] and await holding(pipeline, '"kept"') == [key]
     assert await owed(pipeline) == []
 
 
@@ -253,7 +255,7 @@ async def test_a_lost_erasure_is_enqueued_again_by_the_sweep(pipeline: Pipeline)
     pipeline.clock.advance(61)
     assert await pipeline.sweep.recover_erasures(older_than_seconds=60) == 1
     await pipeline.queue.run_pending()
-    assert holding(pipeline, secret) == []
+    assert await holding(pipeline, secret) == []
     assert await pipeline.sweep.recover_erasures() == 0
 
 
