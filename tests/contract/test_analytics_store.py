@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import clickhouse_connect
@@ -277,23 +279,108 @@ async def test_reads_are_scoped_to_one_project(analytics_store: AnalyticsStore) 
     assert await analytics_store.list_scores(P1, "t1") == [full_score(name="one")]
 
 
-async def test_delete_traces_removes_observations_but_keeps_scores(
+async def test_delete_traces_removes_observations_and_scores(
     analytics_store: AnalyticsStore,
 ) -> None:
     await analytics_store.upsert_traces([full_trace(), full_trace(id="t2")])
     await analytics_store.upsert_observations(
         [full_observation(), full_observation(id="o2", trace_id="t2")]
     )
-    await analytics_store.upsert_scores([full_score()])
+    await analytics_store.upsert_scores(
+        [full_score(), full_score(id="s2", trace_id="t2"), full_score(id="s3", trace_id=None)]
+    )
 
     await analytics_store.delete_traces(P1, ["t1", "unknown"])
 
     assert await analytics_store.get_trace(P1, "t1") is None
     assert await analytics_store.get_observation(P1, "o1") is None
     assert await analytics_store.list_observations(P1, "t1") == []
-    assert await analytics_store.list_scores(P1, "t1") == [full_score()]
+    assert await analytics_store.list_scores(P1, "t1") == []
+    assert await analytics_store.get_score(P1, "s1") is None
     assert await analytics_store.get_trace(P1, "t2") == full_trace(id="t2")
     assert await analytics_store.get_observation(P1, "o2") is not None
+    assert await analytics_store.get_score(P1, "s2") is not None
+    assert await analytics_store.get_score(P1, "s3") is not None
+
+
+async def test_members_of_traces_are_their_live_observations_and_scores(
+    analytics_store: AnalyticsStore,
+) -> None:
+    await analytics_store.upsert_observations(
+        [
+            full_observation(),
+            full_observation(event_ts=T0 + timedelta(seconds=5)),  # a second version
+            full_observation(id="o2", trace_id="t2"),
+            full_observation(id="o3", trace_id="t3"),
+            full_observation(id="o1", project_id=P2),
+        ]
+    )
+    await analytics_store.upsert_scores(
+        [full_score(), full_score(id="s2", trace_id=None), full_score(id="s3", trace_id="t2")]
+    )
+    await analytics_store.delete_traces(P1, ["t3"])
+
+    members = await analytics_store.members_of_traces(P1, ["t1", "t2", "t3", "unknown"])
+
+    assert sorted((m.kind.value, m.entity_id, m.trace_id) for m in members) == [
+        ("observation", "o1", "t1"),
+        ("observation", "o2", "t2"),
+        ("score", "s1", "t1"),
+        ("score", "s3", "t2"),
+    ]
+    assert await analytics_store.members_of_traces(P1, []) == []
+
+
+async def test_purge_deleted_keeps_every_live_row(analytics_store: AnalyticsStore) -> None:
+    await analytics_store.upsert_traces([full_trace(), full_trace(id="t2")])
+    await analytics_store.upsert_observations([full_observation(id="o2", trace_id="t2")])
+    await analytics_store.delete_traces(P1, ["t1"])
+    await analytics_store.purge_deleted()
+    await analytics_store.purge_deleted()  # nothing left to rewrite: still fine
+    assert await analytics_store.get_trace(P1, "t1") is None
+    assert await analytics_store.get_trace(P1, "t2") == full_trace(id="t2")
+    assert await analytics_store.get_observation(P1, "o2") == full_observation(
+        id="o2", trace_id="t2"
+    )
+
+
+def _files_holding(root: Path, needle: bytes) -> list[Path]:
+    found = []
+    for path in root.rglob("*"):
+        try:
+            if path.is_file() and needle in path.read_bytes():
+                found.append(path)
+        except FileNotFoundError:  # a part removed while we walked
+            continue
+    return found
+
+
+async def test_purge_deleted_leaves_no_deleted_byte_on_disk(chdb_dsn: str) -> None:
+    """After purge_deleted, no file of the engine's directory holds a deleted row's input."""
+    root = Path(chdb_dsn.removeprefix("chdb://"))
+    marker = f"deleted-{uuid.uuid4().hex}"
+    kept = f"kept-{uuid.uuid4().hex}"
+    doomed_input, kept_input = json.dumps({"q": marker}), json.dumps({"q": kept})
+    database = f"test_{uuid.uuid4().hex}"
+    store = await ClickHouseAnalyticsStore.open(chdb_dsn, database)
+    try:
+        await store.upsert_traces(
+            [full_trace(input=doomed_input), full_trace(id="t2", input=kept_input)]
+        )
+        await store.upsert_observations([full_observation(input=doomed_input)])
+        await store.upsert_scores([full_score(comment=marker)])
+        assert await asyncio.to_thread(_files_holding, root, marker.encode())
+
+        await store.delete_traces(P1, ["t1"])
+        await store.purge_deleted()
+
+        assert await asyncio.to_thread(_files_holding, root, marker.encode()) == []
+        assert await asyncio.to_thread(_files_holding, root, kept.encode())
+        survivor = await store.get_trace(P1, "t2")
+        assert survivor is not None and survivor.input == kept_input
+    finally:
+        await store.close()
+        await asyncio.to_thread(_drop_database, chdb_dsn, database)
 
 
 async def test_delete_scores(analytics_store: AnalyticsStore) -> None:

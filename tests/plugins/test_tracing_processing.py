@@ -23,6 +23,8 @@ from spyglass_tracing.domain.cost import default_models
 from spyglass_tracing.domain.ingestion import EntityEvent, ObservationBody, TraceBody
 from spyglass_tracing.options import TracingOptions, tracing_options
 from spyglass_tracing.ports.repositories import IngestionBatchRepository, ModelRepository
+from spyglass_tracing.services.deletion import ERASE_TRACES_TASK, DeletedTraces
+from spyglass_tracing.services.erasure import RawEraser
 from spyglass_tracing.services.intake import PROCESS_BATCH_TASK, Attribution, BatchIntake
 from spyglass_tracing.services.prices import PriceBook
 from spyglass_tracing.services.processing import MAX_GROUP_BATCHES, BatchProcessor
@@ -44,6 +46,8 @@ class Pipeline(msgspec.Struct, kw_only=True):
     intake: BatchIntake
     processor: BatchProcessor
     sweep: PendingSweep
+    deleted: DeletedTraces
+    eraser: RawEraser
 
 
 def make_pipeline(locks: InProcessLocks | None = None, **options: Any) -> Pipeline:
@@ -53,12 +57,20 @@ def make_pipeline(locks: InProcessLocks | None = None, **options: Any) -> Pipeli
     clock = FixedClock(T0)
     events = RecordingEventPublisher()
     settings = TracingOptions(media_signing_key="k", **options)
-    processor = BatchProcessor(
-        uow, blobs, analytics, PriceBook(uow, clock, 30), clock, events, locks or InProcessLocks()
+    eraser = RawEraser(uow, blobs, analytics, clock, settings, pending_wait_seconds=0)
+    queue = MemoryTaskQueue(
+        {
+            PROCESS_BATCH_TASK: lambda batch_id: processor.process(batch_id),
+            ERASE_TRACES_TASK: lambda project_id: eraser.erase(project_id),
+        }
     )
-    queue = MemoryTaskQueue({PROCESS_BATCH_TASK: lambda batch_id: processor.process(batch_id)})
+    deleted = DeletedTraces(uow, analytics, queue, clock)
+    prices = PriceBook(uow, clock, 30)
+    processor = BatchProcessor(
+        uow, blobs, analytics, prices, clock, events, locks or InProcessLocks(), deleted=deleted
+    )
     intake = BatchIntake(uow, blobs, queue, clock, settings)
-    sweep = PendingSweep(uow, intake, queue, clock, settings, blobs)
+    sweep = PendingSweep(uow, intake, queue, clock, settings, blobs, deleted=deleted, eraser=eraser)
     return Pipeline(
         uow=uow,
         blobs=blobs,
@@ -69,6 +81,8 @@ def make_pipeline(locks: InProcessLocks | None = None, **options: Any) -> Pipeli
         intake=intake,
         processor=processor,
         sweep=sweep,
+        deleted=deleted,
+        eraser=eraser,
     )
 
 

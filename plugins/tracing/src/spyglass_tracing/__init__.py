@@ -35,11 +35,15 @@ def register_routes(surface: ApiSurface) -> Sequence[Any]:
 
 @hookimpl
 def register_tasks() -> Sequence[TaskSpec]:
-    """``tracing.process_batch``: apply one stored batch."""
+    """``tracing.process_batch`` (apply a stored batch), ``tracing.erase_traces``."""
+    from spyglass_tracing.services.deletion import ERASE_TRACES_TASK
     from spyglass_tracing.services.intake import PROCESS_BATCH_TASK
-    from spyglass_tracing.tasks import process_batch
+    from spyglass_tracing.tasks import erase_traces, process_batch
 
-    return [TaskSpec(name=PROCESS_BATCH_TASK, func=process_batch)]
+    return [
+        TaskSpec(name=PROCESS_BATCH_TASK, func=process_batch),
+        TaskSpec(name=ERASE_TRACES_TASK, func=erase_traces),
+    ]
 
 
 @hookimpl

@@ -16,6 +16,8 @@ from spyglass_tracing.options import TracingOptions, tracing_options
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.services.cross_feature import AnalyticsTraceReader, IngestingScoreWriter
 from spyglass_tracing.services.dead_letters import DeadLetters
+from spyglass_tracing.services.deletion import DeletedTraces
+from spyglass_tracing.services.erasure import RawEraser
 from spyglass_tracing.services.intake import BatchIntake
 from spyglass_tracing.services.media import MediaService
 from spyglass_tracing.services.models import ModelService
@@ -66,12 +68,32 @@ class TracingProvider(Provider):
         events: EventPublisher,
         locks: Locks,
         options: TracingOptions,
+        deleted: DeletedTraces,
     ) -> BatchProcessor:
         retry = RetryPolicy(
             max_attempts=max(options.max_attempts, 1),
             backoff_seconds=options.retry_backoff_seconds,
         )
-        return BatchProcessor(uow, blobs, analytics, prices, clock, events, locks, retry=retry)
+        return BatchProcessor(
+            uow, blobs, analytics, prices, clock, events, locks, deleted=deleted, retry=retry
+        )
+
+    @provide
+    def deleted_traces(
+        self, uow: UnitOfWorkFactory, analytics: AnalyticsStore, queue: TaskQueue, clock: Clock
+    ) -> DeletedTraces:
+        return DeletedTraces(uow, analytics, queue, clock)
+
+    @provide
+    def eraser(
+        self,
+        uow: UnitOfWorkFactory,
+        blobs: BlobStore,
+        analytics: AnalyticsStore,
+        clock: Clock,
+        options: TracingOptions,
+    ) -> RawEraser:
+        return RawEraser(uow, blobs, analytics, clock, options)
 
     @provide
     def sweep(
@@ -82,8 +104,12 @@ class TracingProvider(Provider):
         clock: Clock,
         options: TracingOptions,
         blobs: BlobStore,
+        deleted: DeletedTraces,
+        eraser: RawEraser,
     ) -> PendingSweep:
-        return PendingSweep(uow, intake, queue, clock, options, blobs)
+        return PendingSweep(
+            uow, intake, queue, clock, options, blobs, deleted=deleted, eraser=eraser
+        )
 
     @provide
     def score_checker(self, uow: UnitOfWorkFactory) -> ScoreConfigChecker:

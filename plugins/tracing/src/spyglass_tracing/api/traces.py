@@ -25,6 +25,7 @@ from spyglass_tracing.api.reads import (
 )
 from spyglass_tracing.domain.filter_columns import TRACE_FILTERS, TRACE_ORDER_FIELDS
 from spyglass_tracing.domain.queries import TraceQuery
+from spyglass_tracing.services.deletion import DeletedTraces
 from spyglass_tracing.services.reads import TRACE_GROUPS, TracingReads
 from spyglass_tracing.views.traces import TraceWithFullDetails
 
@@ -114,10 +115,13 @@ async def get_trace(
 async def delete_trace(
     trace_id: FromPath[str],
     principal: FromDishka[Principal],
-    reads: FromDishka[TracingReads],
+    deleted: FromDishka[DeletedTraces],
 ) -> MessageResponse:
-    """Delete a trace and its observations (unknown ids too answer 200)."""
-    await reads.delete_traces(principal.project_id, [trace_id])
+    """Delete a trace, its observations and scores (unknown ids too answer 200).
+
+    Gone from reads at once; its raw events are erased in the background.
+    """
+    await deleted.delete(principal.project_id, [trace_id])
     return MessageResponse(message="Trace deleted successfully")
 
 
@@ -125,10 +129,10 @@ async def delete_trace(
 async def delete_traces(
     data: JSONBody[DeleteTracesRequest],
     principal: FromDishka[Principal],
-    reads: FromDishka[TracingReads],
+    deleted: FromDishka[DeletedTraces],
 ) -> MessageResponse:
     """Delete several traces: ``{"traceIds": [...]}``, at least one."""
-    await reads.delete_traces(principal.project_id, data.trace_ids)
+    await deleted.delete(principal.project_id, data.trace_ids)
     return MessageResponse(message="Traces deleted successfully")
 
 

@@ -9,7 +9,8 @@ Contract:
 - Every read is scoped to one project: a row of another project is never returned,
   even when its id matches.
 - Deleted rows (``delete_traces``, ``delete_scores``) are never read back. Deleting a
-  trace deletes its observations; scores are kept, as in Langfuse.
+  trace deletes its observations and its scores, as Langfuse's trace deletion does.
+  A delete may leave the deleted bytes on disk until ``purge_deleted`` rewrites them.
 - Reads see every write whose call has returned (read-your-writes in one process).
 - Queries (``find_*``) follow the query struct's documented semantics; ``total`` is the
   number of matching rows when asked for (offset pagination), else None. Keyset pages
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from spyglass_core.domain.tracing import Observation, Score, Trace
+from spyglass_tracing.domain.erasure import TraceMember
 from spyglass_tracing.domain.queries import (
     DailyMetric,
     MetricsQuery,
@@ -66,10 +68,24 @@ class AnalyticsStore(Protocol):
         """The scores attached to one trace, ordered by timestamp then id."""
 
     async def delete_traces(self, project_id: str, trace_ids: Sequence[str]) -> None:
-        """Delete traces and their observations. Unknown ids are a no-op."""
+        """Delete traces, their observations and their scores. Unknown ids are a no-op."""
 
     async def delete_scores(self, project_id: str, score_ids: Sequence[str]) -> None:
         """Delete scores. Unknown ids are a no-op."""
+
+    async def members_of_traces(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> Sequence[TraceMember]:
+        """The (live) observations and scores of these traces, each once, in any order."""
+
+    async def purge_deleted(self) -> None:
+        """Rewrite storage so that no byte of a deleted row is left on disk.
+
+        Slow (it rewrites whatever holds deleted rows): for background work, never for a
+        request. A no-op where deletes are physical already.
+
+        Raises: StorageUnavailable.
+        """
 
     async def get_traces(self, project_id: str, trace_ids: Sequence[str]) -> Sequence[Trace]:
         """The newest live version of each of these traces that exists (any order)."""

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from spyglass_tracing.domain.ingestion import BatchRecord
+from spyglass_tracing.domain.erasure import TraceDeletion, TraceMember
+from spyglass_tracing.domain.ingestion import BatchRecord, EntityKind
 from spyglass_tracing.domain.media import Media
 from spyglass_tracing.domain.models import Model
 from spyglass_tracing.domain.scoring import ScoreConfig
@@ -20,6 +21,7 @@ __all__ = (
     "MediaRepository",
     "ModelRepository",
     "ScoreConfigRepository",
+    "TraceDeletionRepository",
 )
 
 
@@ -124,8 +126,10 @@ class IngestionBatchRepository(Protocol):
     async def dead(self, *, offset: int = 0, limit: int = 50) -> tuple[Sequence[BatchRecord], int]:
         """Dead-lettered batches, oldest first, and how many there are."""
 
-    async def count_pending(self) -> int:
-        """How many batches are neither done nor dead."""
+    async def count_pending(
+        self, *, project_id: str | None = None, received_before: datetime | None = None
+    ) -> int:
+        """How many batches are neither done nor dead (of one project, received before)."""
 
     async def revive(self, batch_id: str) -> bool:
         """Make a dead batch pending again with no failures counted; False if it is not dead."""
@@ -148,3 +152,58 @@ class MediaRepository(Protocol):
 
     async def update(self, media: Media) -> None:
         """Replace a stored record (same project and id). Raises: NotFound when absent."""
+
+
+class TraceDeletionRepository(Protocol):
+    """Deleted traces whose raw events are owed an erasure, and their known members.
+
+    A deletion stays recorded after its erasure (until ``prune``): events of the trace
+    that turn up later in a file accepted before the deletion are still recognised.
+    """
+
+    async def record(
+        self,
+        project_id: str,
+        trace_ids: Sequence[str],
+        deleted_at: datetime,
+        members: Sequence[TraceMember] = (),
+    ) -> None:
+        """Record these traces as deleted at ``deleted_at`` and owed an erasure.
+
+        A trace recorded before gets the new time, a new generation and is owed again.
+        ``members`` are remembered as with ``add_members``.
+        """
+
+    async def add_members(self, project_id: str, members: Sequence[TraceMember]) -> None:
+        """Remember observations and scores of deleted traces (a known one is updated)."""
+
+    async def deletions(
+        self, project_id: str, trace_ids: Sequence[str] | None = None
+    ) -> Sequence[TraceDeletion]:
+        """The recorded deletions of these traces (or of every trace) of one project."""
+
+    async def members(
+        self, project_id: str, keys: Sequence[tuple[EntityKind, str]] | None = None
+    ) -> Sequence[TraceMember]:
+        """The remembered members with these (kind, id) keys (or all) of one project."""
+
+    async def outstanding(self, project_id: str, *, limit: int = 1000) -> Sequence[TraceDeletion]:
+        """Deletions of one project owed an erasure, oldest first."""
+
+    async def owing_projects(self, deleted_before: datetime, *, limit: int = 1000) -> list[str]:
+        """Projects with a deletion owed an erasure that was recorded before the given time."""
+
+    async def reopen(self, project_id: str, trace_ids: Sequence[str]) -> None:
+        """Owe these (recorded) deletions another erasure: a new generation, not erased."""
+
+    async def mark_erased(self, deletions: Sequence[TraceDeletion], erased_at: datetime) -> int:
+        """Mark these deletions erased, each only if its generation is still the one given.
+
+        Returns how many were marked.
+        """
+
+    async def prune(self, deleted_before: datetime) -> int:
+        """Forget erased deletions recorded before the given time, with their members.
+
+        Deletions still owed an erasure are kept whatever their age. Returns how many went.
+        """

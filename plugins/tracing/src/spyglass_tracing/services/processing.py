@@ -44,6 +44,7 @@ from spyglass_tracing.domain.merge import (
 )
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.ports.repositories import IngestionBatchRepository
+from spyglass_tracing.services.deletion import DeletedTraces
 from spyglass_tracing.services.prices import PriceBook, with_cost
 
 __all__ = ("BatchProcessor", "RetryPolicy", "merge_lock_name")
@@ -122,6 +123,7 @@ class BatchProcessor:
         clock: the time source.
         events: tells other plugins which traces changed.
         locks: the cross-process locks taken around each project's merge.
+        deleted: drops events of traces deleted since their batch arrived.
         retry: how failed batches are retried and when they are dead-lettered.
     """
 
@@ -135,9 +137,11 @@ class BatchProcessor:
         events: EventPublisher,
         locks: Locks,
         *,
+        deleted: DeletedTraces,
         retry: RetryPolicy | None = None,
     ) -> None:
         self._uow = uow
+        self._deleted = deleted
         self._blobs = blobs
         self._analytics = analytics
         self._retry = retry or RetryPolicy()
@@ -247,13 +251,20 @@ class BatchProcessor:
         if not pending:
             return {}
         blobs = await asyncio.gather(*(self._blobs.get(record.blob_key) for record in pending))
-        batches = [_decoder.decode(blob) for blob in blobs]
+        # Events of traces deleted since these batches arrived must not bring them back.
+        batches, dropped = await self._deleted.drop_deleted(
+            [_decoder.decode(blob) for blob in blobs]
+        )
         changed = await self.apply(batches)
         async with self._uow() as uow:
             now = self._clock.now()
             for record in pending:
                 await uow.repository(IngestionBatchRepository).mark_done(record.id, now)
             await uow.commit()
+        try:
+            await self._deleted.owe_erasure(dropped)
+        except DomainError as error:  # the batches are applied: this must not fail them
+            logger.warning("could not owe an erasure for dropped events: %s", error.message)
         return changed
 
     async def apply(self, batches: Sequence[IngestionBatch]) -> dict[str, set[str]]:

@@ -119,10 +119,6 @@ class TracingReads:
             io="io" in groups,
         )
 
-    async def delete_traces(self, project_id: str, trace_ids: Sequence[str]) -> None:
-        """Delete traces and their observations; unknown ids are ignored."""
-        await self._store.delete_traces(project_id, list(dict.fromkeys(trace_ids)))
-
     # --- observations ---------------------------------------------------------------
 
     async def observations(

@@ -4,10 +4,12 @@ At start-up every pending batch is enqueued (a crash or a restart left them), in
 background, so the API answers at once whatever the backlog. While
 running, a periodic sweep enqueues batches pending for longer than a threshold when the
 queue is idle: their message was lost, or their run failed and is due another try.
-Enqueueing a batch twice is harmless; the worker skips batches already done. The sweep
-also deletes, once an hour, done batches older than the dedupe window (their raw files
-and their records) and the envelope ids of that age, so raw events are not kept forever
-and those tables stay bounded.
+Enqueueing a batch twice is harmless; the worker skips batches already done. Erasures
+of deleted traces still owed after that threshold are enqueued again the same way,
+whatever the queue's depth (one message per project). The sweep also deletes, once an
+hour, done batches older than the dedupe window (their raw files and their records),
+the envelope ids and erased trace deletions of that age, so raw events are not kept
+forever and those tables stay bounded.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.task_queue import TaskQueue
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_tracing.options import TracingOptions
-from spyglass_tracing.ports.repositories import IngestionBatchRepository
+from spyglass_tracing.ports.repositories import IngestionBatchRepository, TraceDeletionRepository
+from spyglass_tracing.services.deletion import DeletedTraces
+from spyglass_tracing.services.erasure import RawEraser
 from spyglass_tracing.services.intake import BatchIntake
 
 __all__ = ("PendingSweep",)
@@ -43,9 +47,14 @@ class PendingSweep:
         clock: Clock,
         options: TracingOptions,
         blobs: BlobStore,
+        *,
+        deleted: DeletedTraces,
+        eraser: RawEraser,
     ) -> None:
         self._uow = uow
         self._blobs = blobs
+        self._deleted = deleted
+        self._eraser = eraser
         self._intake = intake
         self._queue = queue
         self._clock = clock
@@ -75,6 +84,21 @@ class PendingSweep:
             while await self._queue.depth() > 0:  # noqa: ASYNC110
                 await asyncio.sleep(0.2)
 
+    async def recover_erasures(self, *, older_than_seconds: float | None = None) -> int:
+        """Enqueue the erasure of each project owing one; return how many projects.
+
+        Args:
+            older_than_seconds: only deletions owed for longer than this count.
+        """
+        deleted_before = self._clock.now()
+        if older_than_seconds is not None:
+            deleted_before -= timedelta(seconds=older_than_seconds)
+        async with self._uow() as uow:
+            projects = await uow.repository(TraceDeletionRepository).owing_projects(deleted_before)
+        for project_id in projects:
+            await self._deleted.request_erasure(project_id)
+        return len(projects)
+
     def start(self, *, recover_first: bool = False) -> None:
         """Begin the periodic sweep in the background.
 
@@ -98,6 +122,8 @@ class PendingSweep:
     async def prune(self) -> int:
         """Delete done batches older than the retention window: their files, then records.
 
+        Erased trace deletions of that age are forgotten too.
+
         The window is the dedupe window (``DEDUPE_WINDOW_HOURS``, 7 days by default): raw
         events are kept no longer than needed to recognise a resent batch.
         """
@@ -117,6 +143,7 @@ class PendingSweep:
         async with self._uow() as uow:
             pruned = await uow.repository(IngestionBatchRepository).prune(cutoff)
             await uow.commit()
+        await self._eraser.prune()
         return pruned
 
     async def _loop(self, *, recover_first: bool = False) -> None:
@@ -125,6 +152,8 @@ class PendingSweep:
                 count = await self.run_once()
                 if count:
                     logger.warning("re-enqueued %d batches left pending by an earlier run", count)
+                if owing := await self.recover_erasures():
+                    logger.warning("re-enqueued the erasures of %d projects", owing)
             except DomainError as error:
                 logger.warning("start-up recovery failed: %s", error.message)
         last_prune = self._clock.monotonic()
@@ -134,11 +163,13 @@ class PendingSweep:
                 if self._clock.monotonic() - last_prune >= _PRUNE_INTERVAL_SECONDS:
                     last_prune = self._clock.monotonic()
                     await self.prune()
+                stale = self._options.stale_after_seconds
                 if await self._queue.depth() == 0:
-                    count = await self.run_once(
-                        older_than_seconds=self._options.stale_after_seconds
-                    )
+                    count = await self.run_once(older_than_seconds=stale)
                     if count:
                         logger.warning("re-enqueued %d stale pending batches", count)
+                # Not only when idle: under steady load the queue never is, and a
+                # postponed erasure must still happen.
+                await self.recover_erasures(older_than_seconds=stale)
             except DomainError as error:
                 logger.warning("pending sweep failed: %s", error.message)

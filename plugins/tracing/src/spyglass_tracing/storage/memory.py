@@ -219,11 +219,16 @@ class MemoryIngestionBatches(IngestionBatchRepository):
         )
         return [_copy(r) for r in dead[offset : offset + limit]], len(dead)
 
-    async def count_pending(self) -> int:
+    async def count_pending(
+        self, *, project_id: str | None = None, received_before: datetime | None = None
+    ) -> int:
         return sum(
             1
             for r in self._db.table("ingestion_batches").values()
-            if r.processed_at is None and r.dead_at is None
+            if r.processed_at is None
+            and r.dead_at is None
+            and (project_id is None or r.project_id == project_id)
+            and (received_before is None or r.received_at < received_before)
         )
 
     async def revive(self, batch_id: str) -> bool:

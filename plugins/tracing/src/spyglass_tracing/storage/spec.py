@@ -8,15 +8,22 @@ from spyglass_tracing.ports.repositories import (
     MediaRepository,
     ModelRepository,
     ScoreConfigRepository,
+    TraceDeletionRepository,
 )
-from spyglass_tracing.storage import memory, sql, sql_batches
+from spyglass_tracing.storage import (
+    memory,
+    memory_deletions,
+    sql,
+    sql_batches,
+    sql_deletions,
+)
 from spyglass_tracing.storage.clickhouse.store import MIGRATIONS_PACKAGE, NAMESPACE
 
 __all__ = ("storage_spec",)
 
 
 def storage_spec() -> StorageSpec:
-    """Prices, score configs, ingestion batches and media in SQL; traces in ClickHouse."""
+    """Prices, score configs, batches, media, trace deletions in SQL; traces in ClickHouse."""
     return StorageSpec(
         namespace=NAMESPACE,
         repositories=(
@@ -28,6 +35,11 @@ def storage_spec() -> StorageSpec:
                 memory.MemoryIngestionBatches,
             ),
             RepositorySpec(MediaRepository, sql.SqlMedia, memory.MemoryMedia),
+            RepositorySpec(
+                TraceDeletionRepository,
+                sql_deletions.SqlTraceDeletions,
+                memory_deletions.MemoryTraceDeletions,
+            ),
         ),
         sql_migrations="spyglass_tracing.storage.migrations",
         # Databases from before per-plugin chains recorded this revision in alembic_version.

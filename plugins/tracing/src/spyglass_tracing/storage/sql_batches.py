@@ -132,11 +132,19 @@ class SqlIngestionBatches(TracingRepository, IngestionBatchRepository):
         total = await self._count(ingestion_batches, batches.dead_at.is_not(None))
         return [_batch_from_row(r) for r in rows], total
 
-    async def count_pending(self) -> int:
+    async def count_pending(
+        self, *, project_id: str | None = None, received_before: datetime | None = None
+    ) -> int:
         batches = ingestion_batches.c
-        return await self._count(
-            ingestion_batches, batches.processed_at.is_(None), batches.dead_at.is_(None)
-        )
+        where: list[sa.ColumnElement[bool]] = [
+            batches.processed_at.is_(None),
+            batches.dead_at.is_(None),
+        ]
+        if project_id is not None:
+            where.append(batches.project_id == project_id)
+        if received_before is not None:
+            where.append(batches.received_at < mapping.utc_value(received_before))
+        return await self._count(ingestion_batches, *where)
 
     async def revive(self, batch_id: str) -> bool:
         revived = await self._write(

@@ -15,6 +15,8 @@ __all__ = (
     "prices",
     "pricing_tiers",
     "score_configs",
+    "trace_deletion_members",
+    "trace_deletions",
 )
 
 metadata = new_metadata()
@@ -151,4 +153,36 @@ media = sa.Table(
     sa.Column("uploaded_at", _TS, nullable=True),
     sa.Column("upload_http_status", sa.Integer, nullable=True),
     sa.Column("upload_http_error", sa.Text, nullable=True),
+)
+
+# Deleted traces owed (or given) an erasure of their raw events; see domain/erasure.py.
+# No foreign key to projects: a deletion must outlive nothing it refers to.
+trace_deletions = sa.Table(
+    "trace_deletions",
+    metadata,
+    sa.Column("project_id", sa.String(255), primary_key=True),
+    sa.Column("trace_id", sa.String(800), primary_key=True),
+    sa.Column("deleted_at", _TS, nullable=False),
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("erased_at", _TS, nullable=True),
+    # Partial: only deletions still owed an erasure, so the sweep's probe stays small.
+    sa.Index(
+        "ix_trace_deletions_owed",
+        "deleted_at",
+        sqlite_where=sa.text("erased_at IS NULL"),
+        postgresql_where=sa.text("erased_at IS NULL"),
+    ),
+    # Pruning erased deletions walks them by age.
+    sa.Index("ix_trace_deletions_deleted_at", "deleted_at"),
+)
+
+# Observations and scores of deleted traces, so updates naming no trace are recognised.
+trace_deletion_members = sa.Table(
+    "trace_deletion_members",
+    metadata,
+    sa.Column("project_id", sa.String(255), primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("entity_id", sa.String(800), primary_key=True),
+    sa.Column("trace_id", sa.String(800), nullable=False),
+    sa.Index("ix_trace_deletion_members_trace", "project_id", "trace_id"),
 )

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from spyglass_core.domain.tracing import Observation, Score, Trace
+from spyglass_tracing.domain.erasure import TraceMember
+from spyglass_tracing.domain.ingestion import EntityKind
 from spyglass_tracing.domain.queries import (
     DailyMetric,
     MetricsQuery,
@@ -87,7 +89,7 @@ class MemoryAnalyticsStore(AnalyticsStore):
         return sorted(found, key=lambda score: (score.timestamp, score.id))
 
     async def delete_traces(self, project_id: str, trace_ids: Sequence[str]) -> None:
-        """Delete traces and their observations. Unknown ids are a no-op."""
+        """Delete traces, their observations and their scores. Unknown ids are a no-op."""
         doomed = set(trace_ids)
         for trace_id in doomed:
             self._traces.pop((project_id, trace_id), None)
@@ -97,6 +99,32 @@ class MemoryAnalyticsStore(AnalyticsStore):
             if key[0] == project_id and obs.trace_id in doomed
         ]:
             del self._observations[key]
+        for key in [
+            key
+            for key, score in self._scores.items()
+            if key[0] == project_id and score.trace_id in doomed
+        ]:
+            del self._scores[key]
+
+    async def members_of_traces(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> Sequence[TraceMember]:
+        """The (live) observations and scores of these traces, each once, in any order."""
+        wanted = set(trace_ids)
+        members = [
+            TraceMember(kind=EntityKind.OBSERVATION, entity_id=row.id, trace_id=row.trace_id)
+            for row in self._live_rows(self._observations, project_id)
+            if row.trace_id in wanted
+        ]
+        members.extend(
+            TraceMember(kind=EntityKind.SCORE, entity_id=row.id, trace_id=row.trace_id)
+            for row in self._live_rows(self._scores, project_id)
+            if row.trace_id is not None and row.trace_id in wanted
+        )
+        return members
+
+    async def purge_deleted(self) -> None:
+        """Nothing to do: deleted rows are dropped from memory at once."""
 
     async def delete_scores(self, project_id: str, score_ids: Sequence[str]) -> None:
         """Delete scores. Unknown ids are a no-op."""
