@@ -20,7 +20,6 @@ from spyglass_core.domain.api_keys import AccessLevel, Principal
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.input_limits import decode_json
 from spyglass_core.ports.clock import Clock
-from spyglass_tracing.api.otlp import decode_body, decompress
 from spyglass_tracing.api.pages import (
     IdResponse,
     IngestionResponse,
@@ -43,6 +42,7 @@ from spyglass_tracing.domain.envelopes import (
 )
 from spyglass_tracing.domain.ingestion import EntityEvent, ObservationBody, ScoreBody, TraceBody
 from spyglass_tracing.domain.otel import spans_to_events
+from spyglass_tracing.otlp.wire import decode_body, decompress
 from spyglass_tracing.services.intake import Attribution, BatchIntake
 from spyglass_tracing.services.score_rules import ScoreConfigChecker
 

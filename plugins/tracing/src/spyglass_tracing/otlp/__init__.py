@@ -1,0 +1,1 @@
+"""OTLP/HTTP trace exports: the wire formats (``wire``)."""
