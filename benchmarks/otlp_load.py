@@ -79,7 +79,8 @@ def _text(rng: random.Random, size: int) -> str:
     return " ".join(rng.choices(WORDS, k=size // 5))[:size]
 
 
-def _kv(key: str, value: str | int | bool | list[str]) -> KeyValue:
+def kv(key: str, value: str | int | bool | list[str]) -> KeyValue:
+    """One OTLP attribute (string, int, bool or a list of strings)."""
     if isinstance(value, bool):
         return KeyValue(key=key, value=AnyValue(bool_value=value))
     if isinstance(value, int):
@@ -96,13 +97,13 @@ def _trace_spans(rng: random.Random, trace_id: bytes, start_ns: int) -> list[Spa
     span_ids = [rng.randbytes(8) for _ in range(SPANS_PER_TRACE)]
     user, session = f"user-{rng.randrange(500)}", f"session-{rng.randrange(2000)}"
     shared = [
-        _kv("user.id", user),
-        _kv("session.id", session),
-        _kv("langfuse.trace.name", "support-chat"),
-        _kv("langfuse.trace.tags", ["bench", "support"]),
-        _kv("langfuse.trace.metadata.tenant", '"acme"'),
-        _kv("langfuse.environment", "production"),
-        _kv("langfuse.release", "bench-1"),
+        kv("user.id", user),
+        kv("session.id", session),
+        kv("langfuse.trace.name", "support-chat"),
+        kv("langfuse.trace.tags", ["bench", "support"]),
+        kv("langfuse.trace.metadata.tenant", '"acme"'),
+        kv("langfuse.environment", "production"),
+        kv("langfuse.release", "bench-1"),
     ]
     spans = []
     for n, span_id in enumerate(span_ids):
@@ -112,8 +113,8 @@ def _trace_spans(rng: random.Random, trace_id: bytes, start_ns: int) -> list[Spa
         answer = _text(rng, 600)
         attributes = [
             *shared,
-            _kv("langfuse.observation.type", kind),
-            _kv(
+            kv("langfuse.observation.type", kind),
+            kv(
                 "langfuse.observation.input",
                 json.dumps(
                     [
@@ -122,29 +123,27 @@ def _trace_spans(rng: random.Random, trace_id: bytes, start_ns: int) -> list[Spa
                     ]
                 ),
             ),
-            _kv(
-                "langfuse.observation.output", json.dumps({"role": "assistant", "content": answer})
-            ),
-            _kv("langfuse.observation.metadata.step", str(n)),
-            _kv("langfuse.observation.metadata.component", f'"{kind}-{n}"'),
+            kv("langfuse.observation.output", json.dumps({"role": "assistant", "content": answer})),
+            kv("langfuse.observation.metadata.step", str(n)),
+            kv("langfuse.observation.metadata.component", f'"{kind}-{n}"'),
         ]
         if n == 0:
-            attributes.append(_kv("langfuse.internal.is_app_root", True))
+            attributes.append(kv("langfuse.internal.is_app_root", True))
         if generation:
             usage_in, usage_out = rng.randrange(200, 4000), rng.randrange(20, 800)
             attributes += [
-                _kv("langfuse.observation.model.name", rng.choice(["gpt-4o", "gpt-4o-mini"])),
-                _kv(
+                kv("langfuse.observation.model.name", rng.choice(["gpt-4o", "gpt-4o-mini"])),
+                kv(
                     "langfuse.observation.model.parameters",
                     '{"temperature": 0.2, "max_tokens": 1024}',
                 ),
-                _kv(
+                kv(
                     "langfuse.observation.usage_details",
                     json.dumps(
                         {"input": usage_in, "output": usage_out, "total": usage_in + usage_out}
                     ),
                 ),
-                _kv(
+                kv(
                     "langfuse.observation.completion_start_time",
                     '"2026-01-01T00:00:00.100000Z"',
                 ),
@@ -181,9 +180,9 @@ def build_requests(count: int, batch_size: int, seed: int) -> list[Request]:
     traces_per_request = max(1, batch_size // SPANS_PER_TRACE)
     resource = Resource(
         attributes=[
-            _kv("service.name", "otlp-bench"),
-            _kv("telemetry.sdk.language", "python"),
-            _kv("langfuse.environment", "production"),
+            kv("service.name", "otlp-bench"),
+            kv("telemetry.sdk.language", "python"),
+            kv("langfuse.environment", "production"),
         ]
     )
     requests = []

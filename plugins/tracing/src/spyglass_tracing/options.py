@@ -32,6 +32,11 @@ class TracingOptions(msgspec.Struct, frozen=True, kw_only=True):
             operator to inspect and replay instead of being retried forever).
         retry_backoff_seconds: the wait before a failed batch's first retry; it doubles
             with each failure, up to an hour.
+        otlp_decode_workers: processes that decompress, decode and map OTLP exports, off
+            the event loop (``OTLP_DECODE_WORKERS``); started on the first export.
+        otlp_decode_queue: OTLP exports being decoded or waiting for a decoding process
+            beyond which another export is answered 429 with ``Retry-After`` at once
+            (``OTLP_DECODE_QUEUE``).
     """
 
     queue_bound: int = 2000
@@ -44,6 +49,8 @@ class TracingOptions(msgspec.Struct, frozen=True, kw_only=True):
     media_max_bytes: int = 100 * 1024 * 1024
     max_attempts: int = 5
     retry_backoff_seconds: float = 10.0
+    otlp_decode_workers: int = 1
+    otlp_decode_queue: int = 8
 
 
 def tracing_options(config: PluginConfig) -> TracingOptions:

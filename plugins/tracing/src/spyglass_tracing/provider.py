@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from dishka import Provider, Scope, provide
 
 from spyglass_core.hookspecs import PluginConfig
@@ -21,6 +23,7 @@ from spyglass_tracing.services.erasure import RawEraser
 from spyglass_tracing.services.intake import BatchIntake
 from spyglass_tracing.services.media import MediaService
 from spyglass_tracing.services.models import ModelService
+from spyglass_tracing.services.otlp_decoding import OtlpDecoder
 from spyglass_tracing.services.prices import PriceBook
 from spyglass_tracing.services.processing import BatchProcessor, RetryPolicy
 from spyglass_tracing.services.reads import TracingReads
@@ -56,6 +59,17 @@ class TracingProvider(Provider):
         options: TracingOptions,
     ) -> BatchIntake:
         return BatchIntake(uow, blobs, queue, clock, options)
+
+    @provide
+    async def otlp_decoder(self, options: TracingOptions) -> AsyncIterator[OtlpDecoder]:
+        """The OTLP decoding processes; stopped when the container closes."""
+        decoder = OtlpDecoder(
+            workers=options.otlp_decode_workers,
+            max_pending=options.otlp_decode_queue,
+            retry_after_seconds=options.retry_after_seconds,
+        )
+        yield decoder
+        await decoder.close()
 
     @provide
     def processor(

@@ -1,7 +1,9 @@
 """Ingestion routes: the batch API, OTLP/HTTP, scores and the legacy single-object routes.
 
 Each handler validates, hands accepted events to ``BatchIntake`` (which stores them
-durably and enqueues them) and only then answers.
+durably and enqueues them) and only then answers. OTLP exports, which can hold tens of
+thousands of spans, are decoded, mapped and encoded by ``OtlpDecoder`` in another
+process, so the event loop keeps answering other requests meanwhile.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from spyglass_core.domain.api_keys import AccessLevel, Principal
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.input_limits import decode_json
 from spyglass_core.ports.clock import Clock
-from spyglass_tracing.api.otlp import decode_body, decompress
 from spyglass_tracing.api.pages import (
     IdResponse,
     IngestionResponse,
@@ -42,8 +43,9 @@ from spyglass_tracing.domain.envelopes import (
     validate_batch,
 )
 from spyglass_tracing.domain.ingestion import EntityEvent, ObservationBody, ScoreBody, TraceBody
-from spyglass_tracing.domain.otel import spans_to_events
+from spyglass_tracing.otlp.export import OtlpExport
 from spyglass_tracing.services.intake import Attribution, BatchIntake
+from spyglass_tracing.services.otlp_decoding import OtlpDecoder
 from spyglass_tracing.services.score_rules import ScoreConfigChecker
 
 __all__ = ("INGEST_ROUTES",)
@@ -135,18 +137,25 @@ async def ingest_otlp(
     request: Request[Any, Any, Any],
     principal: FromDishka[Principal],
     intake: FromDishka[BatchIntake],
+    decoder: FromDishka[OtlpDecoder],
 ) -> Response[Any]:
     """OTLP/HTTP trace export (protobuf or JSON, optionally gzip); 200 with partial success."""
     content_type = request.headers.get("content-type", "")
     if "protobuf" not in content_type and "json" not in content_type:
         raise InvalidInput("Invalid content type", details="Invalid content type")
-    raw = decompress(await request.body(), request.headers.get("content-encoding", ""))
-    spans = decode_body(raw, content_type)
-    await intake.check_capacity()  # refuse before the costly mapping (accept checks too)
-    events, rejections = spans_to_events(spans)
-    await intake.accept(
-        principal.project_id, events, source="otel", attribution=_attribution(request)
+    body = await request.body()
+    await intake.check_capacity()  # refuse before the costly decoding (storing checks too)
+    batch = intake.new_batch(principal.project_id, source="otel", attribution=_attribution(request))
+    encoded = await decoder.decode(
+        OtlpExport(
+            body=body,
+            content_type=content_type,
+            content_encoding=request.headers.get("content-encoding", ""),
+            batch=batch,
+        )
     )
+    await intake.store_encoded(batch, encoded.blob, encoded.event_count)
+    rejections = encoded.rejections
     return _otlp_response(content_type, len(rejections), "; ".join(rejections[:20]))
 
 

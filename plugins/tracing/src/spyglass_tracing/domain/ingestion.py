@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from msgspec import UNSET, UnsetType
 __all__ = (
     "MAX_ID_LENGTH",
     "UNSET",
+    "BatchHeader",
     "BatchRecord",
     "EntityEvent",
     "EntityKind",
@@ -28,6 +30,7 @@ __all__ = (
     "ScoreBody",
     "TraceBody",
     "UnsetType",
+    "encode_batch",
     "sanitize_environment",
     "validate_id",
 )
@@ -188,6 +191,22 @@ class EntityEvent(msgspec.Struct, kw_only=True, omit_defaults=True):
         return self.type.endswith("-create")
 
 
+class BatchHeader(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything about a batch but its events, fixed when the request arrives.
+
+    The events of an OTLP export are mapped and encoded in a decoding process: the header
+    travels there, and the encoded batch comes back ready to be stored under ``id``.
+    """
+
+    id: str
+    project_id: str
+    source: str
+    received_at: datetime
+    sdk_name: str | None = None
+    sdk_version: str | None = None
+    public_key: str | None = None
+
+
 class IngestionBatch(msgspec.Struct, kw_only=True):
     """What the API durably stores before it answers: the accepted events of one request.
 
@@ -204,6 +223,26 @@ class IngestionBatch(msgspec.Struct, kw_only=True):
     sdk_name: str | None = None
     sdk_version: str | None = None
     public_key: str | None = None
+
+
+# JSON rather than MessagePack: event bodies are free-form JSON, whose integers may exceed
+# 64 bits, and a stored batch should be readable by hand when something goes wrong.
+_batch_encoder = msgspec.json.Encoder()
+
+
+def encode_batch(header: BatchHeader, events: Sequence[EntityEvent]) -> bytes:
+    """The stored form of a batch: its ``IngestionBatch`` as JSON."""
+    batch = IngestionBatch(
+        id=header.id,
+        project_id=header.project_id,
+        source=header.source,
+        received_at=header.received_at,
+        events=list(events),
+        sdk_name=header.sdk_name,
+        sdk_version=header.sdk_version,
+        public_key=header.public_key,
+    )
+    return _batch_encoder.encode(batch)
 
 
 class BatchRecord(msgspec.Struct, kw_only=True):

@@ -18,7 +18,7 @@ from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.task_queue import TaskQueue
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
-from spyglass_tracing.domain.ingestion import BatchRecord, EntityEvent, IngestionBatch
+from spyglass_tracing.domain.ingestion import BatchHeader, BatchRecord, EntityEvent, encode_batch
 from spyglass_tracing.options import TracingOptions
 from spyglass_tracing.ports.repositories import IngestionBatchRepository
 
@@ -27,9 +27,6 @@ __all__ = ("PROCESS_BATCH_TASK", "Attribution", "BatchIntake", "batch_blob_key")
 PROCESS_BATCH_TASK = "tracing.process_batch"
 
 logger = logging.getLogger(__name__)
-# JSON rather than MessagePack: event bodies are free-form JSON, whose integers may exceed
-# 64 bits, and a stored batch should be readable by hand when something goes wrong.
-_encoder = msgspec.json.Encoder()
 
 
 class Attribution(msgspec.Struct, frozen=True, kw_only=True):
@@ -82,6 +79,18 @@ class BatchIntake:
                 retry_after=self._options.retry_after_seconds,
             )
 
+    def new_batch(self, project_id: str, *, source: str, attribution: Attribution) -> BatchHeader:
+        """The header of a batch arriving now: a new id, the time, who sent it."""
+        return BatchHeader(
+            id=uuid.uuid4().hex,
+            project_id=project_id,
+            source=source,
+            received_at=self._clock.now(),
+            sdk_name=attribution.sdk_name,
+            sdk_version=attribution.sdk_version,
+            public_key=attribution.public_key,
+        )
+
     async def accept(
         self,
         project_id: str,
@@ -111,33 +120,45 @@ class BatchIntake:
             events = [event for event in events if event.id not in seen]
         if not events:
             return
-        now = self._clock.now()
-        batch = IngestionBatch(
-            id=uuid.uuid4().hex,
-            project_id=project_id,
-            source=source,
-            received_at=now,
-            events=list(events),
-            sdk_name=attribution.sdk_name,
-            sdk_version=attribution.sdk_version,
-            public_key=attribution.public_key,
-        )
-        key = batch_blob_key(project_id, batch.id, now.strftime("%Y/%m/%d/%H"))
-        await self._blobs.put(key, _encoder.encode(batch))
+        header = self.new_batch(project_id, source=source, attribution=attribution)
+        seen_ids = [event.id for event in events] if dedupe else []
+        await self._store(header, encode_batch(header, events), len(events), seen_ids)
+
+    async def store_encoded(self, header: BatchHeader, blob: bytes, event_count: int) -> None:
+        """Store a batch encoded elsewhere (``encode_batch``) and hand it to the worker.
+
+        The same as ``accept`` without deduplication, for events mapped and encoded off
+        the event loop (OTLP exports). Nothing is stored when ``event_count`` is 0.
+
+        Raises:
+            RateLimited: the queue is past its bound; nothing was stored.
+            StorageUnavailable: the blob store or the database failed; nothing was
+                acknowledged, so the caller may retry.
+        """
+        await self.check_capacity()
+        if event_count:
+            await self._store(header, blob, event_count, [])
+
+    async def _store(
+        self, header: BatchHeader, blob: bytes, event_count: int, seen_ids: list[str]
+    ) -> None:
+        """Blob first, then the pending record (with ``seen_ids`` for deduplication), then
+        the queue: whatever fails, nothing half-stored is acknowledged."""
+        received_at = header.received_at
+        key = batch_blob_key(header.project_id, header.id, received_at.strftime("%Y/%m/%d/%H"))
+        await self._blobs.put(key, blob)
         record = BatchRecord(
-            id=batch.id,
-            project_id=project_id,
+            id=header.id,
+            project_id=header.project_id,
             blob_key=key,
-            source=source,
-            received_at=now,
-            event_count=len(batch.events),
+            source=header.source,
+            received_at=received_at,
+            event_count=event_count,
         )
         async with self._uow() as uow:
-            await uow.repository(IngestionBatchRepository).add(
-                record, [event.id for event in batch.events] if dedupe else []
-            )
+            await uow.repository(IngestionBatchRepository).add(record, seen_ids)
             await uow.commit()
-        await self.enqueue(batch.id)
+        await self.enqueue(header.id)
 
     async def enqueue(self, batch_id: str) -> None:
         """Tell the worker about a recorded batch.
