@@ -20,7 +20,12 @@ from spyglass_core.domain.errors import InvalidInput, NotFound, RateLimited
 from spyglass_core.domain.events import TracesIngested
 from spyglass_core.hookspecs import PluginConfig
 from spyglass_tracing.domain.cost import default_models
-from spyglass_tracing.domain.ingestion import EntityEvent, ObservationBody, TraceBody
+from spyglass_tracing.domain.ingestion import (
+    EntityEvent,
+    ObservationBody,
+    TraceBody,
+    encode_batch,
+)
 from spyglass_tracing.options import TracingOptions, tracing_options
 from spyglass_tracing.ports.repositories import IngestionBatchRepository, ModelRepository
 from spyglass_tracing.services.deletion import ERASE_TRACES_TASK, DeletedTraces
@@ -200,6 +205,23 @@ async def test_past_the_bound_nothing_is_stored_and_the_caller_is_told_when_to_r
     assert len(await pending_ids(pipeline)) == 2
     await pipeline.queue.run_pending()
     await accept(pipeline, trace_event("e3", "t3", "x"))
+
+
+async def test_a_batch_encoded_elsewhere_is_stored_and_applied_like_an_accepted_one() -> None:
+    pipeline = make_pipeline(queue_bound=1, retry_after_seconds=2)
+    header = pipeline.intake.new_batch(P, source="otel", attribution=Attribution(sdk_name="py"))
+    events = [trace_event("e1", "t1", "encoded")]
+    await pipeline.intake.store_encoded(header, b"", 0)  # every span was rejected
+    assert await pending_ids(pipeline) == []
+    await pipeline.intake.store_encoded(header, encode_batch(header, events), len(events))
+    assert await pending_ids(pipeline) == [header.id]
+    with pytest.raises(RateLimited) as refused:  # the same bound as accept
+        await pipeline.intake.store_encoded(header, encode_batch(header, events), len(events))
+    assert refused.value.retry_after == 2
+    await pipeline.queue.run_pending()
+    trace = await pipeline.analytics.get_trace(P, "t1")
+    assert trace is not None and trace.name == "encoded"
+    assert await pending_ids(pipeline) == []
 
 
 async def test_versions_written_in_the_same_instant_still_order(pipeline: Pipeline) -> None:

@@ -142,8 +142,11 @@ class BatchIntake:
     async def _store(
         self, header: BatchHeader, blob: bytes, event_count: int, seen_ids: list[str]
     ) -> None:
-        """Blob first, then the pending record (with ``seen_ids`` for deduplication), then
-        the queue: whatever fails, nothing half-stored is acknowledged."""
+        """Write the blob, then the pending record, then tell the worker.
+
+        ``seen_ids`` are recorded with the batch for deduplication. Whatever step fails,
+        the caller answers with an error, so nothing half-stored is acknowledged.
+        """
         received_at = header.received_at
         key = batch_blob_key(header.project_id, header.id, received_at.strftime("%Y/%m/%d/%H"))
         await self._blobs.put(key, blob)
