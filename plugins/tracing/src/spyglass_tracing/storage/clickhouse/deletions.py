@@ -1,0 +1,117 @@
+"""The deleting half of the ClickHouse analytics store, and the connection plumbing both
+halves share: lightweight deletes, the members of traces, and the purge that makes
+deletes physical (``purge.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from spyglass_adapters.clickhouse.spi import ClickHouseConnection
+from spyglass_core.domain.errors import StorageUnavailable
+from spyglass_tracing.domain.erasure import TraceMember
+from spyglass_tracing.domain.ingestion import EntityKind
+from spyglass_tracing.storage.clickhouse.purge import (
+    apply_deleted_masks,
+    drop_outdated_parts,
+    unfinished_mutations,
+)
+
+__all__ = ("ClickHouseDeletions",)
+
+_T = TypeVar("_T")
+
+_PURGE_POLL_SECONDS = 0.2
+# Beyond this the erasure gives up and is retried later (the mutation goes on meanwhile).
+_PURGE_TIMEOUT_SECONDS = 600.0
+
+
+class ClickHouseDeletions:
+    """Deletes on the tracing tables of ``connection``'s database; a base of the store."""
+
+    def __init__(self, connection: ClickHouseConnection) -> None:
+        self._connection = connection
+        self._client = connection.client
+
+    async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
+        return await self._connection.run(fn, *args)
+
+    def _table(self, name: str) -> str:
+        return self._connection.table(name)
+
+    def _rows(self, sql: str, parameters: dict[str, Any]) -> list[Sequence[Any]]:
+        return list(self._client.query(sql, parameters=parameters).result_rows)
+
+    def _delete(self, statements: Sequence[str], parameters: dict[str, Any]) -> None:
+        for statement in statements:
+            self._client.command(statement, parameters=parameters)
+
+    async def delete_traces(self, project_id: str, trace_ids: Sequence[str]) -> None:
+        """Delete traces, their observations and their scores. Unknown ids are a no-op."""
+        if not trace_ids:
+            return
+        # Lightweight deletes remove every version at once and are synchronous by default,
+        # so the next read no longer sees them. Their bytes stay until purge_deleted.
+        statements = (
+            f"DELETE FROM {self._table('observations')} "
+            "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
+            f"DELETE FROM {self._table('scores')} "
+            "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
+            f"DELETE FROM {self._table('traces')} "
+            "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
+        )
+        parameters = {"project_id": project_id, "ids": list(trace_ids)}
+        await self._run(self._delete, statements, parameters)
+
+    def _members(self, project_id: str, trace_ids: Sequence[str]) -> list[TraceMember]:
+        parameters = {"project_id": project_id, "ids": list(trace_ids)}
+        members: list[TraceMember] = []
+        for kind, table in ((EntityKind.OBSERVATION, "observations"), (EntityKind.SCORE, "scores")):
+            sql = (
+                f"SELECT DISTINCT id, trace_id FROM {self._table(table)} "
+                "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}"
+            )
+            members.extend(
+                TraceMember(kind=kind, entity_id=entity_id, trace_id=trace_id)
+                for entity_id, trace_id in self._rows(sql, parameters)
+            )
+        return members
+
+    async def members_of_traces(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> Sequence[TraceMember]:
+        """The (live) observations and scores of these traces, each once, in any order."""
+        if not trace_ids:
+            return []
+        return await self._run(self._members, project_id, trace_ids)
+
+    async def purge_deleted(self) -> None:
+        """Rewrite the parts holding deleted rows and drop the parts they replace.
+
+        See ``storage.clickhouse.purge``: the rewrite runs in ClickHouse's background
+        pool and is polled, so the connection's thread stays free for other calls.
+        """
+        names = ("traces", "observations", "scores")
+        tables = [self._table(name) for name in names]
+        database = self._connection.database
+        await self._run(apply_deleted_masks, self._client, tables)
+        deadline = time.monotonic() + _PURGE_TIMEOUT_SECONDS
+        while await self._run(unfinished_mutations, self._client, database, names):
+            if time.monotonic() > deadline:
+                raise StorageUnavailable("Purging deleted rows is taking too long; retried later")
+            await asyncio.sleep(_PURGE_POLL_SECONDS)
+        await self._run(drop_outdated_parts, self._client, tables)
+
+    async def delete_scores(self, project_id: str, score_ids: Sequence[str]) -> None:
+        """Delete scores. Unknown ids are a no-op."""
+        if not score_ids:
+            return
+        statement = (
+            f"DELETE FROM {self._table('scores')} "
+            "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}"
+        )
+        parameters = {"project_id": project_id, "ids": list(score_ids)}
+        await self._run(self._delete, (statement,), parameters)
