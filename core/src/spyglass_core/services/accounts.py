@@ -1,7 +1,9 @@
 """Accounts of the web UI: sign-up, sign-in, sessions, sign-out and the first user.
 
 Sign-up policy: the first user of a deployment becomes OWNER of the default
-organization; after that a sign-up needs an invitation (a single-use link), unless
+organization. Once ``spyglass serve`` has printed a sign-up link, that first sign-up
+needs the link's token, so a deployment reachable before its owner signs up cannot be
+claimed by someone else. After that a sign-up needs an invitation (a single-use link), unless
 ``open_signup`` is set, in which case the new user belongs to no organization until
 someone invites them, so open sign-up never grants access to data by itself.
 """
@@ -149,6 +151,8 @@ class Accounts:
             if invitation_token:
                 await self._accept_invitation(uow, user, invitation_token)
             elif first:
+                if await self._sign_up_links_exist(uow):
+                    raise PermissionDenied("Use the sign-up link printed at start-up")
                 await self._make_owner(uow, user)
             elif not self._open_signup:
                 raise PermissionDenied("Sign-up needs an invitation link")
@@ -317,6 +321,12 @@ class Accounts:
             organization_id=org.id, user_id=user.id, role=Role.OWNER, created_at=self._clock.now()
         )
         await uow.memberships.add(membership)
+
+    async def _sign_up_links_exist(self, uow: UnitOfWork) -> bool:
+        for org in await uow.organizations.list():
+            if await uow.invitations.list(org.id):
+                return True
+        return False
 
     async def _withdraw_sign_up_links(self, uow: UnitOfWork) -> None:
         # Before the first user only first-start sign-up links can exist (nobody could
