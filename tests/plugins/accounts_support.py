@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator
 
 import httpx
 
+from spyglass.api.sessions import SESSION_COOKIE
 from spyglass_core.domain.accounts import Membership, Role
 from spyglass_core.domain.ids import new_id
 from spyglass_core.domain.projects import User
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.passwords import PasswordHasher
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_core.services.accounts import Accounts
 from tests.plugins.conftest import EmbeddedApp
 
 PASSWORD = "correct horse battery staple"
@@ -74,3 +76,13 @@ async def anonymous(app: EmbeddedApp) -> AsyncIterator[httpx.AsyncClient]:
 async def uow_factory(app: EmbeddedApp) -> UnitOfWorkFactory:
     """The app's unit-of-work factory."""
     return await app.container.get(UnitOfWorkFactory)
+
+
+@contextlib.asynccontextmanager
+async def session_of(app: EmbeddedApp, user: User) -> AsyncIterator[SignedInClient]:
+    """A client with a fresh session of ``user``, opened without hashing a password."""
+    accounts = await app.container.get(Accounts)
+    opened = await accounts.start_session(user)
+    async with anonymous(app) as client:
+        client.cookies.set(SESSION_COOKIE, opened.token)
+        yield SignedInClient(client, opened.csrf_token)

@@ -172,6 +172,10 @@ def test_same_path_on_other_surface_is_not_a_duplicate() -> None:
         "sign_in",
         "sign_out",
         "current_session",
+        "list_my_projects",
+        "list_api_keys",
+        "create_api_key",
+        "revoke_api_key",
     ]
 
 
