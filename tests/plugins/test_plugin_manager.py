@@ -176,6 +176,11 @@ def test_same_path_on_other_surface_is_not_a_duplicate() -> None:
         "list_api_keys",
         "create_api_key",
         "revoke_api_key",
+        "list_members",
+        "list_invitations",
+        "create_invitation",
+        "withdraw_invitation",
+        "accept_invitation",
     ]
 
 

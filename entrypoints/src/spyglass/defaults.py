@@ -19,9 +19,10 @@ def register_routes(surface: ApiSurface) -> Sequence[Any]:
     from spyglass.api.account_routes import AUTH_ROUTES
     from spyglass.api.health import health
     from spyglass.api.internal import list_plugins
+    from spyglass.api.organization_routes import ORGANIZATION_ROUTES
     from spyglass.api.project_routes import PROJECT_ROUTES
     from spyglass.api.projects import list_projects
 
     if surface is ApiSurface.PUBLIC:
         return [health, list_projects]
-    return [list_plugins, *AUTH_ROUTES, *PROJECT_ROUTES]
+    return [list_plugins, *AUTH_ROUTES, *PROJECT_ROUTES, *ORGANIZATION_ROUTES]

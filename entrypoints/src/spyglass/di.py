@@ -45,6 +45,7 @@ from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_core.services.accounts import Accounts, SessionContext, SessionPolicy
 from spyglass_core.services.authentication import ApiKeyAuthenticator
 from spyglass_core.services.login_throttle import LoginThrottle
+from spyglass_core.services.organizations import OrganizationAdmin
 from spyglass_core.services.projects import ProjectAdmin
 
 __all__ = ("CoreProvider", "RequestProvider", "make_container", "plugin_providers")
@@ -190,6 +191,10 @@ class CoreProvider(Provider):
         return Accounts(
             uow, clock, hasher, throttle, policy=policy, open_signup=settings.open_signup
         )
+
+    @provide
+    def organization_admin(self, uow: UnitOfWorkFactory, clock: Clock) -> OrganizationAdmin:
+        return OrganizationAdmin(uow, clock)
 
 
 class RequestProvider(Provider):

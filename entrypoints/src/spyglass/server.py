@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import uvicorn
 
+from spyglass.api.sessions import SIGN_UP_PATH
 from spyglass.app import collapse_leading_slashes, create_app
 from spyglass.runtime import Runtime, open_runtime, run_account_bootstrap, run_bootstrap
 from spyglass.settings import Settings
@@ -19,10 +20,7 @@ from spyglass_adapters.queue.consumer import DRAIN_TIMEOUT_SECONDS
 from spyglass_core.domain.api_keys import KeyPair
 from spyglass_core.domain.projects import Project
 
-__all__ = ("SIGN_UP_PATH", "format_new_keys", "format_sign_up_link", "serve", "work")
-
-SIGN_UP_PATH = "/sign-up"
-"""The UI page a sign-up link opens; its ``token`` goes to ``POST /api/internal/auth/sign-up``."""
+__all__ = ("format_new_keys", "format_sign_up_link", "serve", "work")
 
 logger = logging.getLogger("spyglass")
 

@@ -297,7 +297,19 @@ class Accounts:
         async with self._uow_factory() as uow:
             return await uow.memberships.list_for_user(user_id)
 
-    async def _accept_invitation(self, uow: UnitOfWork, user: User, token: str) -> None:
+    async def accept_invitation(self, user: User, token: str) -> Membership:
+        """Join an invitation's organization as an existing user.
+
+        Raises:
+            PermissionDenied: the token is unknown, used, expired or for another email.
+            Conflict: the user already belongs to that organization.
+        """
+        async with self._uow_factory() as uow:
+            membership = await self._accept_invitation(uow, user, token)
+            await uow.commit()
+        return membership
+
+    async def _accept_invitation(self, uow: UnitOfWork, user: User, token: str) -> Membership:
         invitation = await uow.invitations.get(hash_token(token))
         if invitation is None or invitation.expires_at <= self._clock.now():
             raise PermissionDenied(_INVALID_INVITATION)
@@ -306,14 +318,16 @@ class Accounts:
         # The delete decides a race: only the unit of work that removed the row may use it.
         if not await uow.invitations.delete(invitation.token_hash):
             raise PermissionDenied(_INVALID_INVITATION)
-        await uow.memberships.add(
-            Membership(
-                organization_id=invitation.organization_id,
-                user_id=user.id,
-                role=invitation.role,
-                created_at=self._clock.now(),
-            )
+        membership = Membership(
+            organization_id=invitation.organization_id,
+            user_id=user.id,
+            role=invitation.role,
+            created_at=self._clock.now(),
         )
+        if await uow.memberships.get(membership.organization_id, user.id) is not None:
+            raise Conflict("You are already a member of this organization")
+        await uow.memberships.add(membership)
+        return membership
 
     async def _make_owner(self, uow: UnitOfWork, user: User) -> None:
         org = await default_organization(uow, self._clock)

@@ -16,7 +16,7 @@ from dishka.integrations.litestar import FromDishka
 from litestar import Response, delete, get, post
 from litestar.params import FromPath, JSONBody
 
-from spyglass.server import SIGN_UP_PATH
+from spyglass.api.sessions import SIGN_UP_PATH
 from spyglass_core.domain.access import Access, requires
 from spyglass_core.domain.accounts import Invitation, Role
 from spyglass_core.domain.errors import PermissionDenied
@@ -108,9 +108,7 @@ async def list_invitations(
     return [_invitation(i) for i in await admin.invitations(organization_id)]
 
 
-@post(
-    "/organizations/{organization_id:str}/invitations", opt=requires(Role.ADMIN), status_code=201
-)
+@post("/organizations/{organization_id:str}/invitations", opt=requires(Role.ADMIN), status_code=201)
 async def create_invitation(
     organization_id: FromPath[str],
     data: JSONBody[CreateInvitationRequest],

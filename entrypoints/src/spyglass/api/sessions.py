@@ -22,6 +22,7 @@ __all__ = (
     "CSRF_HEADER",
     "SAFE_METHODS",
     "SESSION_COOKIE",
+    "SIGN_UP_PATH",
     "SessionAuthMiddleware",
     "internal_access_guard",
     "is_anonymous",
@@ -34,6 +35,9 @@ CSRF_HEADER = "x-csrf-token"
 """The header every state-changing internal request carries (the session's CSRF token)."""
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+SIGN_UP_PATH = "/sign-up"
+"""The UI page a sign-up or invitation link opens, with ``?token=…``."""
 
 
 def is_anonymous(handler: BaseRouteHandler) -> bool:
