@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from spyglass_core.domain.accounts import Role, hash_token
@@ -165,3 +166,24 @@ async def test_anonymous_writes_must_be_json(embedded: EmbeddedApp) -> None:
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 403
+
+
+async def test_the_cookie_is_secure_over_https(embedded: EmbeddedApp) -> None:
+    await add_user(embedded, "ada@example.com", Role.VIEWER, embedded.project.organization_id)
+    transport = httpx.ASGITransport(app=embedded.app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as https:
+        response = await https.post(
+            SIGN_IN, json={"email": "ada@example.com", "password": PASSWORD}
+        )
+    assert response.status_code == 200
+    assert "Secure" in response.headers["set-cookie"]
+
+
+async def test_secure_cookies_can_be_forced(tmp_path: Path, chdb_dsn: str) -> None:
+    settings = embedded_settings(tmp_path, chdb_dsn, secure_cookies=True)
+    async with embedded_app(settings) as app:
+        await add_user(app, "ada@example.com", Role.VIEWER, app.project.organization_id)
+        response = await app.client.post(  # plain http
+            SIGN_IN, json={"email": "ada@example.com", "password": PASSWORD}
+        )
+    assert "Secure" in response.headers["set-cookie"]
