@@ -79,6 +79,17 @@ async def test_memberships_round_trip_list_and_conflict(uow_factory: UnitOfWorkF
     with pytest.raises(Conflict):
         async with uow_factory() as uow:
             await uow.memberships.add(owner)
+    async with uow_factory() as uow:
+        await uow.memberships.set_role("org-a", "usr-b", Role.ADMIN)
+        await uow.memberships.set_role("org-b", "usr-b", Role.ADMIN)  # not a member: no-op
+        assert await uow.memberships.remove("org-b", "usr-a") is True
+        assert await uow.memberships.remove("org-b", "usr-a") is False
+        await uow.commit()
+    async with uow_factory() as uow:
+        promoted = await uow.memberships.get("org-a", "usr-b")
+        assert promoted is not None and promoted.role is Role.ADMIN
+        assert await uow.memberships.get("org-b", "usr-b") is None
+        assert list(await uow.memberships.list_for_user("usr-a")) == [owner]
 
 
 async def test_sessions_round_trip_touch_and_delete(uow_factory: UnitOfWorkFactory) -> None:

@@ -138,3 +138,52 @@ async def test_a_signed_in_user_accepts_an_invitation_to_another_organization(
             ("owner@example.com", "OWNER"),
             ("guest@example.com", "MEMBER"),
         }
+
+
+async def test_admins_change_roles_but_never_above_their_own(embedded: EmbeddedApp) -> None:
+    org_id = embedded.project.organization_id
+    owner = await add_user(embedded, "owner@example.com", Role.OWNER, org_id)
+    admin = await add_user(embedded, "admin@example.com", Role.ADMIN, org_id)
+    viewer = await add_user(embedded, "viewer@example.com", Role.VIEWER, org_id)
+    members = f"/api/internal/organizations/{org_id}/members"
+    async with session_of(embedded, admin) as signed_in:
+        promoted = await signed_in.client.patch(
+            f"{members}/{viewer.id}", json={"role": "MEMBER"}, headers=signed_in.csrf()
+        )
+        assert promoted.status_code == 200, promoted.text
+        assert promoted.json()["role"] == "MEMBER"
+        too_high = await signed_in.client.patch(
+            f"{members}/{viewer.id}", json={"role": "OWNER"}, headers=signed_in.csrf()
+        )
+        assert too_high.status_code == 403
+        demote_owner = await signed_in.client.patch(
+            f"{members}/{owner.id}", json={"role": "VIEWER"}, headers=signed_in.csrf()
+        )
+        assert demote_owner.status_code == 403
+        bad = await signed_in.client.patch(
+            f"{members}/{viewer.id}", json={"role": "KING"}, headers=signed_in.csrf()
+        )
+        assert bad.status_code == 400
+    async with session_of(embedded, owner) as signed_in:
+        last_owner = await signed_in.client.patch(
+            f"{members}/{owner.id}", json={"role": "ADMIN"}, headers=signed_in.csrf()
+        )
+        assert last_owner.status_code == 409
+        assert "at least one OWNER" in last_owner.json()["message"]
+
+
+async def test_a_removed_member_loses_access_at_once(embedded: EmbeddedApp) -> None:
+    org_id = embedded.project.organization_id
+    owner = await add_user(embedded, "owner@example.com", Role.OWNER, org_id)
+    member = await add_user(embedded, "member@example.com", Role.MEMBER, org_id)
+    members = f"/api/internal/organizations/{org_id}/members"
+    async with session_of(embedded, member) as victim, session_of(embedded, owner) as boss:
+        assert (await victim.client.get(members)).status_code == 200
+        removed = await boss.client.delete(f"{members}/{member.id}", headers=boss.csrf())
+        assert removed.status_code == 204
+        assert (await victim.client.get(members)).status_code == 403
+        assert (await victim.client.get("/api/internal/projects")).json() == []
+        again = await boss.client.delete(f"{members}/{member.id}", headers=boss.csrf())
+        assert again.status_code == 404
+        last = await boss.client.delete(f"{members}/{owner.id}", headers=boss.csrf())
+        assert last.status_code == 409

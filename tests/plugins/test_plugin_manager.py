@@ -177,6 +177,8 @@ def test_same_path_on_other_surface_is_not_a_duplicate() -> None:
         "create_api_key",
         "revoke_api_key",
         "list_members",
+        "change_member_role",
+        "remove_member",
         "list_invitations",
         "create_invitation",
         "withdraw_invitation",

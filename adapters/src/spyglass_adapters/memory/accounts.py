@@ -8,7 +8,7 @@ from datetime import datetime
 import msgspec
 
 from spyglass_adapters.memory.spi import MemoryTables
-from spyglass_core.domain.accounts import Invitation, Membership, UserSession
+from spyglass_core.domain.accounts import Invitation, Membership, Role, UserSession
 from spyglass_core.domain.errors import Conflict
 from spyglass_core.ports.repositories import (
     InvitationRepository,
@@ -41,6 +41,13 @@ class MemoryMemberships(MembershipRepository):
     async def list_for_organization(self, organization_id: str) -> Sequence[Membership]:
         rows = [m for m in self._rows.values() if m.organization_id == organization_id]
         return sorted(rows, key=lambda m: (m.created_at, m.user_id))
+
+    async def set_role(self, organization_id: str, user_id: str, role: Role) -> None:
+        if membership := self._rows.get((organization_id, user_id)):
+            self._rows[(organization_id, user_id)] = msgspec.structs.replace(membership, role=role)
+
+    async def remove(self, organization_id: str, user_id: str) -> bool:
+        return self._rows.pop((organization_id, user_id), None) is not None
 
 
 class MemorySessions(SessionRepository):

@@ -68,6 +68,22 @@ class SqlMemberships(SqlRepository, MembershipRepository):
         )
         return [_membership(r) for r in await self._all(statement)]
 
+    async def set_role(self, organization_id: str, user_id: str, role: Role) -> None:
+        await self._write(
+            memberships.update()
+            .where(
+                memberships.c.organization_id == organization_id,
+                memberships.c.user_id == user_id,
+            )
+            .values(role=role.value)
+        )
+
+    async def remove(self, organization_id: str, user_id: str) -> bool:
+        statement = memberships.delete().where(
+            memberships.c.organization_id == organization_id, memberships.c.user_id == user_id
+        )
+        return await self._write(statement) > 0
+
 
 def _session(row: sa.Row[Any]) -> UserSession:
     return UserSession(

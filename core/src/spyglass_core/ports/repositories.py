@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from spyglass_core.domain.accounts import Invitation, Membership, UserSession
+from spyglass_core.domain.accounts import Invitation, Membership, Role, UserSession
 from spyglass_core.domain.api_keys import ApiKey
 from spyglass_core.domain.projects import Organization, Project, User
 
@@ -122,6 +122,12 @@ class MembershipRepository(Protocol):
 
     async def list_for_organization(self, organization_id: str) -> Sequence[Membership]:
         """Every member of an organization."""
+
+    async def set_role(self, organization_id: str, user_id: str, role: Role) -> None:
+        """Change a member's role. A missing membership is a no-op."""
+
+    async def remove(self, organization_id: str, user_id: str) -> bool:
+        """End a membership; True if it existed."""
 
 
 class SessionRepository(Protocol):

@@ -1,9 +1,11 @@
-"""Organization administration: members and invitations by link."""
+"""Organization administration: members, their roles, and invitations by link."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+
+import msgspec
 
 from spyglass_core.domain.accounts import (
     Invitation,
@@ -13,10 +15,10 @@ from spyglass_core.domain.accounts import (
     new_token,
     validate_email,
 )
-from spyglass_core.domain.errors import NotFound, PermissionDenied
+from spyglass_core.domain.errors import Conflict, NotFound, PermissionDenied
 from spyglass_core.domain.projects import User
 from spyglass_core.ports.clock import Clock
-from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ("INVITATION_TTL", "OrganizationAdmin")
 
@@ -90,3 +92,59 @@ class OrganizationAdmin:
                 if user is not None:
                     members.append((membership, user))
             return members
+
+    async def change_role(
+        self, organization_id: str, user_id: str, role: Role, *, actor_role: Role
+    ) -> tuple[Membership, User]:
+        """Give a member another role; the changed membership and its user.
+
+        Nobody grants a role above their own or changes someone whose role is above
+        theirs (so only an OWNER touches an OWNER), and the last OWNER stays one.
+
+        Raises:
+            NotFound: the user is not a member.
+            PermissionDenied: the actor's role is too weak for this change.
+            Conflict: it would leave the organization without an OWNER.
+        """
+        async with self._uow_factory() as uow:
+            current = await self._member(uow, organization_id, user_id)
+            if not actor_role.allows(role) or not actor_role.allows(current.role):
+                raise PermissionDenied("You cannot change a role above your own")
+            if current.role is Role.OWNER and role is not Role.OWNER:
+                await self._keep_an_owner(uow, organization_id)
+            await uow.memberships.set_role(organization_id, user_id, role)
+            user = await uow.users.get(user_id)
+            await uow.commit()
+        if user is None:  # memberships cascade with their user, so this cannot happen
+            raise NotFound(f"User '{user_id}' not found")
+        return msgspec.structs.replace(current, role=role), user
+
+    async def remove_member(self, organization_id: str, user_id: str, *, actor_role: Role) -> None:
+        """End a membership; the user loses access at their next request.
+
+        Raises:
+            NotFound: the user is not a member.
+            PermissionDenied: the member's role is above the actor's.
+            Conflict: they are the last OWNER.
+        """
+        async with self._uow_factory() as uow:
+            current = await self._member(uow, organization_id, user_id)
+            if not actor_role.allows(current.role):
+                raise PermissionDenied("You cannot remove a member whose role is above your own")
+            if current.role is Role.OWNER:
+                await self._keep_an_owner(uow, organization_id)
+            await uow.memberships.remove(organization_id, user_id)
+            await uow.commit()
+
+    @staticmethod
+    async def _member(uow: UnitOfWork, organization_id: str, user_id: str) -> Membership:
+        membership = await uow.memberships.get(organization_id, user_id)
+        if membership is None:
+            raise NotFound(f"User '{user_id}' is not a member of this organization")
+        return membership
+
+    @staticmethod
+    async def _keep_an_owner(uow: UnitOfWork, organization_id: str) -> None:
+        members = await uow.memberships.list_for_organization(organization_id)
+        if sum(m.role is Role.OWNER for m in members) <= 1:
+            raise Conflict("An organization needs at least one OWNER")

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import msgspec
 from dishka.integrations.litestar import FromDishka
-from litestar import Response, delete, get, post
+from litestar import Response, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from spyglass.api.sessions import SIGN_UP_PATH
@@ -26,6 +26,7 @@ from spyglass_core.services.organizations import OrganizationAdmin
 __all__ = (
     "ORGANIZATION_ROUTES",
     "AcceptInvitationRequest",
+    "ChangeRoleRequest",
     "CreateInvitationRequest",
     "CreatedInvitationResponse",
     "InvitationResponse",
@@ -67,6 +68,12 @@ class CreateInvitationRequest(msgspec.Struct, frozen=True, kw_only=True):
     email: Annotated[str, msgspec.Meta(max_length=320)] | None = None
 
 
+class ChangeRoleRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """The member's new role."""
+
+    role: Role
+
+
 class AcceptInvitationRequest(msgspec.Struct, frozen=True, kw_only=True):
     """The token of an invitation link."""
 
@@ -100,6 +107,48 @@ async def list_members(
     ]
 
 
+def _actor_role(session: SessionContext, organization_id: str) -> Role:
+    role = session.role_in(organization_id)
+    if role is None:  # the guard let only members of this organization through
+        raise PermissionDenied("Access denied - your role does not allow this")
+    return role
+
+
+@patch("/organizations/{organization_id:str}/members/{user_id:str}", opt=requires(Role.ADMIN))
+async def change_member_role(
+    organization_id: FromPath[str],
+    user_id: FromPath[str],
+    data: JSONBody[ChangeRoleRequest],
+    session: FromDishka[SessionContext],
+    admin: FromDishka[OrganizationAdmin],
+) -> MemberResponse:
+    """Change a member's role (never above the caller's own; the last OWNER stays)."""
+    membership, user = await admin.change_role(
+        organization_id, user_id, data.role, actor_role=_actor_role(session, organization_id)
+    )
+    return MemberResponse(
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        role=membership.role,
+        created_at=membership.created_at,
+    )
+
+
+@delete("/organizations/{organization_id:str}/members/{user_id:str}", opt=requires(Role.ADMIN))
+async def remove_member(
+    organization_id: FromPath[str],
+    user_id: FromPath[str],
+    session: FromDishka[SessionContext],
+    admin: FromDishka[OrganizationAdmin],
+) -> Response[None]:
+    """Remove a member; their sessions lose this organization at their next request."""
+    await admin.remove_member(
+        organization_id, user_id, actor_role=_actor_role(session, organization_id)
+    )
+    return Response(None, status_code=204)
+
+
 @get("/organizations/{organization_id:str}/invitations", opt=requires(Role.ADMIN))
 async def list_invitations(
     organization_id: FromPath[str], admin: FromDishka[OrganizationAdmin]
@@ -116,11 +165,11 @@ async def create_invitation(
     admin: FromDishka[OrganizationAdmin],
 ) -> CreatedInvitationResponse:
     """A single-use invitation link (7 days); no role above the inviter's own."""
-    inviter_role = session.role_in(organization_id)
-    if inviter_role is None:  # the guard let an admin of this organization through
-        raise PermissionDenied("Access denied - your role does not allow this")
     invitation, token = await admin.invite(
-        organization_id, data.role, inviter_role=inviter_role, email=data.email
+        organization_id,
+        data.role,
+        inviter_role=_actor_role(session, organization_id),
+        email=data.email,
     )
     listed = _invitation(invitation)
     return CreatedInvitationResponse(
@@ -163,6 +212,8 @@ async def accept_invitation(
 
 ORGANIZATION_ROUTES = [
     list_members,
+    change_member_role,
+    remove_member,
     list_invitations,
     create_invitation,
     withdraw_invitation,
