@@ -112,15 +112,28 @@ async def test_a_database_of_the_linear_chain_upgrades_in_place(
         await uow.organizations.add(org)
         await uow.projects.add(project)
         await uow.api_keys.add(key)
-        await uow.users.add(user)
         await uow.repository(PromptRepository).add(prompt, [])
         await uow.repository(PromptRepository).set_tags(project.id, prompt.name, ["t"])
         await uow.repository(ModelRepository).add(model)
         await uow.repository(ScoreConfigRepository).add(config)
         await uow.repository(MediaRepository).add(media)
         await uow.commit()
-    # The batch tables grew after these releases: their rows are written as those wrote them.
+    # The batch and user tables grew after these releases: their rows are written as those
+    # releases wrote them.
     async with empty_engine.begin() as conn:
+        await conn.execute(
+            sa.text(
+                "INSERT INTO users (id, email, email_normalized, name, created_at)"
+                " VALUES (:id, :email, :normalized, :name, :at)"
+            ),
+            {
+                "id": user.id,
+                "email": user.email,
+                "normalized": user.email.casefold(),
+                "name": user.name,
+                "at": user.created_at,
+            },
+        )
         await conn.execute(
             sa.text(
                 "INSERT INTO ingestion_batches (id, project_id, blob_key, source, received_at,"

@@ -21,6 +21,7 @@ from tests.e2e.conftest import REPO_ROOT, ServerFactory, SpyglassServer
 pytestmark = pytest.mark.e2e
 
 EXAMPLE = REPO_ROOT / "examples" / "spyglass-notes"
+OPERATOR = {"email": "ops@example.com", "password": "correct horse battery staple"}
 
 
 def _uv(*args: str) -> None:
@@ -67,9 +68,12 @@ def _get_note(server: SpyglassServer, note_id: str, keys: dict[str, str]) -> htt
     return httpx.get(f"{server.base_url}/api/public/notes/{note_id}", auth=auth)
 
 
-def _plugin_names(server: SpyglassServer, keys: dict[str, str]) -> set[str]:
-    auth = (keys["LANGFUSE_PUBLIC_KEY"], keys["LANGFUSE_SECRET_KEY"])
-    response = httpx.get(f"{server.base_url}/api/internal/plugins", auth=auth)
+def _plugin_names(server: SpyglassServer) -> set[str]:
+    # The internal API takes a session, not an API key: sign in as the bootstrap user.
+    with httpx.Client(base_url=server.base_url) as client:
+        signed_in = client.post("/api/internal/auth/sign-in", json=OPERATOR)
+        assert signed_in.status_code == 200, signed_in.text
+        response = client.get("/api/internal/plugins")
     assert response.status_code == 200, response.text
     return {plugin["name"] for plugin in response.json()}
 
@@ -78,15 +82,21 @@ def test_install_restart_use_restart_uninstall(
     deployment_python: Path, spyglass_server: ServerFactory
 ) -> None:
     command = [str(deployment_python), "-c", "from spyglass.cli import main; main()"]
-    server = spyglass_server(command=command)
+    server = spyglass_server(
+        {
+            "SPYGLASS_INIT_USER_EMAIL": OPERATOR["email"],
+            "SPYGLASS_INIT_USER_PASSWORD": OPERATOR["password"],
+        },
+        command=command,
+    )
     keys = dict(server.printed_keys or {})
     assert keys, server.log()
     assert _post_note(server, "n1", "hello", keys).status_code in (404, 405)
-    assert "notes" not in _plugin_names(server, keys)
+    assert "notes" not in _plugin_names(server)
 
     _uv("pip", "install", "--python", str(deployment_python), "--no-deps", str(EXAMPLE))
     server.restart()
-    assert "notes" in _plugin_names(server, keys)
+    assert "notes" in _plugin_names(server)
     created = _post_note(server, "n1", "hello", keys)
     assert created.status_code == 201, created.text
     assert created.json()["text"] == "hello"
@@ -99,7 +109,7 @@ def test_install_restart_use_restart_uninstall(
 
     _uv("pip", "uninstall", "--python", str(deployment_python), "spyglass-notes")
     server.restart()  # starts (health answers) with the plugin's table and records left
-    assert "notes" not in _plugin_names(server, keys)
+    assert "notes" not in _plugin_names(server)
     assert _post_note(server, "n2", "gone", keys).status_code in (404, 405)
 
 

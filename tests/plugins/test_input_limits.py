@@ -20,9 +20,11 @@ import pytest
 
 import spyglass_prompts
 import spyglass_tracing
+from spyglass_core.domain.accounts import Role
 from spyglass_core.domain.input_limits import MAX_JSON_DEPTH
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_tracing.ports.repositories import IngestionBatchRepository
+from tests.plugins.accounts_support import add_user, session_of
 from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
 from tests.plugins.test_tracing_ingest import ROOT_ID, export_request, otlp_span, settle
 
@@ -247,16 +249,24 @@ async def test_json_nested_5000_levels_is_a_400_naming_the_limit_on_every_route(
     ]
     assert len(declared) >= 9
     cases = [*declared, *_deep_cases()]
-    for method, path, content, headers in cases:
-        response = await app.client.request(
-            method,
-            path,
-            content=content,
-            headers={"content-type": "application/json", **headers},
-            auth=app.auth(),
-        )
-        refused = assert_refused(response)
-        assert f"{MAX_JSON_DEPTH} levels" in refused["error"], (method, path, refused)
+    owner = await add_user(app, "owner@example.com", Role.OWNER, app.project.organization_id)
+    async with session_of(app, owner) as signed_in:
+        for method, path, content, headers in cases:
+            client, auth = app.client, app.auth()
+            if path.startswith("/api/internal"):
+                # The UI's routes take a session and its CSRF token, not an API key.
+                path = path.replace("project_id", app.project.id)
+                path = path.replace("organization_id", app.project.organization_id)
+                client, auth, headers = signed_in.client, None, {**headers, **signed_in.csrf()}
+            response = await client.request(
+                method,
+                path,
+                content=content,
+                headers={"content-type": "application/json", **headers},
+                auth=auth,
+            )
+            refused = assert_refused(response)
+            assert f"{MAX_JSON_DEPTH} levels" in refused["error"], (method, path, refused)
     # A read's filter parameter is JSON too.
     deep_filter = '[{"column": "name", "type": "string", "operator": "=", "value": ' + DEEP + "}]"
     response = await app.client.get(

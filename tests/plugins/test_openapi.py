@@ -68,3 +68,34 @@ def _documented(path: str) -> str:
         segment.split(":")[0] + "}" if segment.startswith("{") and ":" in segment else segment
         for segment in path.split("/")
     )
+
+
+async def test_the_internal_api_is_documented_with_typed_bodies(app: EmbeddedApp) -> None:
+    document = (await app.client.get("/api/openapi/openapi.json")).json()
+    served = {
+        (method, _documented(route.path))
+        for route in app.app.routes
+        if route.path.startswith("/api/internal")
+        for method in getattr(route, "methods", ())
+        if method not in ("HEAD", "OPTIONS")
+    }
+    described = {
+        (method.upper(), path): operation
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert len(served) >= 14
+    assert served <= described.keys(), served - described.keys()
+    untyped = []
+    for route in sorted(served):
+        operation = described[route]
+        bodies = [
+            (status, body)
+            for status, answer in operation["responses"].items()
+            if status.startswith("2") and status != "204"
+            for body in answer.get("content", {}).values()
+        ]
+        requests = operation.get("requestBody", {}).get("content", {}).values()
+        bodies += [("request", body) for body in requests]
+        untyped += [(*route, s, b) for s, b in bodies if not _typed(b.get("schema", {}))]
+    assert untyped == []

@@ -166,7 +166,24 @@ def test_same_path_on_other_surface_is_not_a_duplicate() -> None:
     public = collect_routes(pm, ApiSurface.PUBLIC, PluginConfig())
     assert [handler.handler_name for handler in public] == ["health", "list_projects", "things"]
     internal = collect_routes(pm, ApiSurface.INTERNAL, PluginConfig())
-    assert [handler.handler_name for handler in internal] == ["list_plugins"]
+    assert [handler.handler_name for handler in internal] == [
+        "list_plugins",
+        "sign_up",
+        "sign_in",
+        "sign_out",
+        "current_session",
+        "list_my_projects",
+        "list_api_keys",
+        "create_api_key",
+        "revoke_api_key",
+        "list_members",
+        "change_member_role",
+        "remove_member",
+        "list_invitations",
+        "create_invitation",
+        "withdraw_invitation",
+        "accept_invitation",
+    ]
 
 
 def test_a_plugin_registered_after_start_is_validated() -> None:

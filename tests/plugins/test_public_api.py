@@ -11,6 +11,8 @@ from spyglass import __version__
 from spyglass.app import create_app
 from spyglass.di import make_container
 from spyglass.plugins import make_plugin_manager
+from spyglass_core.domain.accounts import Role
+from tests.plugins.accounts_support import add_user, signed_in
 from tests.plugins.conftest import EmbeddedApp, embedded_settings
 
 
@@ -143,7 +145,9 @@ async def test_wrong_method_is_json_405(embedded: EmbeddedApp) -> None:
 
 
 async def test_internal_plugins_lists_builtin_plugin_with_hooks(embedded: EmbeddedApp) -> None:
-    response = await embedded.client.get("/api/internal/plugins", auth=embedded.auth())
+    await add_user(embedded, "viewer@example.com", Role.VIEWER, embedded.project.organization_id)
+    async with signed_in(embedded, "viewer@example.com") as viewer:
+        response = await viewer.client.get("/api/internal/plugins")
     assert response.status_code == 200
     plugins = {p["name"]: p for p in response.json()}
     assert plugins["spyglass.defaults"]["hooks"] == ["register_routes"]

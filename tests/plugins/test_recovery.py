@@ -12,8 +12,10 @@ from spyglass.plugins import make_plugin_manager, register_plugins
 from spyglass.runtime import migrate_sql
 from spyglass.storage import collect_storage, sql_repositories
 from spyglass_adapters.sql import SqlUnitOfWorkFactory, create_engine
+from spyglass_core.domain.accounts import Role
 from spyglass_tracing.domain.ingestion import BatchRecord
 from spyglass_tracing.ports.repositories import IngestionBatchRepository
+from tests.plugins.accounts_support import add_user, signed_in
 from tests.plugins.conftest import embedded_app, embedded_settings
 
 BACKLOG = 1_200
@@ -67,8 +69,13 @@ async def test_the_internal_api_counts_pending_and_dead_batches(
 ) -> None:
     settings = embedded_settings(tmp_path, chdb_dsn)
     async with embedded_app(settings, plugins=[spyglass_tracing]) as app:
-        response = await app.client.get("/api/internal/ingestion/status", auth=app.auth())
+        await add_user(app, "ops@example.com", Role.ADMIN, app.project.organization_id)
+        async with signed_in(app, "ops@example.com") as admin:
+            response = await admin.client.get("/api/internal/ingestion/status")
         assert response.status_code == 200
         assert response.json() == {"pendingBatches": 0, "deadBatches": 0}
         anonymous = await app.client.get("/api/internal/ingestion/status")
         assert anonymous.status_code == 401
+        # API keys are for the public API only.
+        with_key = await app.client.get("/api/internal/ingestion/status", auth=app.auth())
+        assert with_key.status_code == 401

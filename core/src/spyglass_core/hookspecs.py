@@ -140,7 +140,8 @@ def register_routes(surface: ApiSurface, config: PluginConfig) -> Sequence[Any] 
 
     Args:
         surface: ``PUBLIC`` routes are mounted under ``/api/public`` behind API-key
-            auth; ``INTERNAL`` routes under ``/api/internal``.
+            auth; ``INTERNAL`` routes under ``/api/internal`` behind sessions, each
+            declaring its rule with ``opt=requires(...)`` (``spyglass_core.domain.access``).
         config: settings for plugins.
 
     Returns:

@@ -17,6 +17,7 @@ from spyglass import __version__
 from spyglass.api.auth import EXCLUDE_FROM_AUTH, ApiKeyAuthMiddleware, project_access_guard
 from spyglass.api.errors import EXCEPTION_HANDLERS
 from spyglass.api.requests import SpyglassRequest
+from spyglass.api.sessions import SessionAuthMiddleware, internal_access_guard
 from spyglass.lifecycle import run_shutdown_hooks, run_startup_hooks
 from spyglass.plugins import StartupError
 from spyglass_core.hookspecs import ApiSurface, PluginConfig
@@ -92,7 +93,7 @@ def _routes_of(handlers: Sequence[Any]) -> list[tuple[str, str]]:
 def create_app(
     pm: pluggy.PluginManager, container: AsyncContainer, config: PluginConfig
 ) -> Litestar:
-    """The ASGI app: public routes behind API-key auth, internal routes, error mapping.
+    """The ASGI app: public routes behind API keys, internal routes behind sessions, errors.
 
     The container is built by the caller (``spyglass.di``) so tests can choose adapters.
     """
@@ -103,11 +104,13 @@ def create_app(
         middleware=[auth],
         guards=[project_access_guard],
     )
+    # The UI's API: session cookies only (API keys get 401), CSRF on writes, and every
+    # route's declared access rule (a route without one is refused).
     internal = DishkaRouter(
         path=INTERNAL_PREFIX,
         route_handlers=collect_routes(pm, ApiSurface.INTERNAL, config),
-        middleware=[auth],
-        guards=[project_access_guard],
+        middleware=[DefineMiddleware(SessionAuthMiddleware)],
+        guards=[internal_access_guard],
     )
 
     async def on_startup() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator, Iterable
+from datetime import timedelta
 from typing import Any
 
 import pluggy
@@ -27,6 +28,7 @@ from spyglass_adapters.blobs import ObstoreBlobStore
 from spyglass_adapters.cache import InProcessCache
 from spyglass_adapters.clickhouse import ClickHouseConnection
 from spyglass_adapters.clock import SystemClock
+from spyglass_adapters.passwords import Argon2PasswordHasher
 from spyglass_adapters.queue import TaskiqTaskQueue, in_process_broker, redis_broker
 from spyglass_adapters.sql import SqlLocks, SqlUnitOfWorkFactory, create_engine
 from spyglass_core.domain.api_keys import Principal
@@ -37,9 +39,13 @@ from spyglass_core.ports.cache import Cache
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.event_publisher import EventPublisher
 from spyglass_core.ports.locks import Locks
+from spyglass_core.ports.passwords import PasswordHasher
 from spyglass_core.ports.task_queue import TaskQueue
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_core.services.accounts import Accounts, SessionContext, SessionPolicy
 from spyglass_core.services.authentication import ApiKeyAuthenticator
+from spyglass_core.services.login_throttle import LoginThrottle
+from spyglass_core.services.organizations import OrganizationAdmin
 from spyglass_core.services.projects import ProjectAdmin
 
 __all__ = ("CoreProvider", "RequestProvider", "make_container", "plugin_providers")
@@ -156,9 +162,43 @@ class CoreProvider(Provider):
     ) -> ProjectAdmin:
         return ProjectAdmin(uow, clock, authenticator, events, salt=settings.salt)
 
+    @provide
+    def password_hasher(self) -> PasswordHasher:
+        return Argon2PasswordHasher()
+
+    @provide
+    def login_throttle(self, settings: Settings, cache: Cache, clock: Clock) -> LoginThrottle:
+        return LoginThrottle(
+            cache,
+            clock,
+            limit=settings.login_max_failures,
+            window_seconds=settings.login_window_seconds,
+        )
+
+    @provide
+    def accounts(
+        self,
+        settings: Settings,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        hasher: PasswordHasher,
+        throttle: LoginThrottle,
+    ) -> Accounts:
+        policy = SessionPolicy(
+            idle_timeout=timedelta(seconds=settings.session_idle_timeout_seconds),
+            absolute_timeout=timedelta(seconds=settings.session_max_age_seconds),
+        )
+        return Accounts(
+            uow, clock, hasher, throttle, policy=policy, open_signup=settings.open_signup
+        )
+
+    @provide
+    def organization_admin(self, uow: UnitOfWorkFactory, clock: Clock) -> OrganizationAdmin:
+        return OrganizationAdmin(uow, clock)
+
 
 class RequestProvider(Provider):
-    """What a request knows: the principal its credentials resolved to."""
+    """What a request knows: the principal or the session its credentials resolved to."""
 
     request = from_context(provides=Request, scope=Scope.REQUEST)
 
@@ -168,6 +208,13 @@ class RequestProvider(Provider):
         if not isinstance(principal, Principal):
             raise AuthenticationFailed("This route needs an API key")
         return principal
+
+    @provide(scope=Scope.REQUEST)
+    def session(self, request: Request) -> SessionContext:  # type: ignore[type-arg]
+        context = request.scope.get("auth")
+        if not isinstance(context, SessionContext):
+            raise AuthenticationFailed("Sign in to use this route")
+        return context
 
 
 def plugin_providers(pm: pluggy.PluginManager, config: PluginConfig) -> list[Provider]:

@@ -24,6 +24,8 @@ from spyglass.settings import Settings, legacy_salt
 from spyglass.storage import collect_storage, migration_chains
 from spyglass_adapters.queue import TaskiqTaskQueue
 from spyglass_adapters.sql import SqlUnitOfWorkFactory, create_engine, upgrade
+from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.services.accounts import Accounts
 from spyglass_core.services.instance_secrets import instance_secret, new_secret
 from spyglass_core.services.projects import BootstrapRequest, BootstrapResult, ProjectAdmin
 
@@ -34,6 +36,8 @@ __all__ = (
     "migrate_sql",
     "open_runtime",
     "resolve_salt",
+    "run_account_bootstrap",
+    "run_bootstrap",
 )
 
 logger = logging.getLogger("spyglass")
@@ -144,3 +148,24 @@ async def run_bootstrap(runtime: Runtime) -> BootstrapResult:
     """Apply ``SPYGLASS_INIT_*``; on a first start with none, make a default project."""
     admin = await runtime.container.get(ProjectAdmin)
     return await admin.bootstrap(bootstrap_request(runtime.settings))
+
+
+async def run_account_bootstrap(runtime: Runtime) -> str | None:
+    """Apply ``SPYGLASS_INIT_USER_*``; with none and no user yet, issue a sign-up link token.
+
+    Returns the token of a new single-use sign-up link (stored hashed) for the caller to
+    print, or None when a user exists or was just created from the variables.
+
+    Raises:
+        InvalidInput: only one of the two variables is set, or a value breaks a rule.
+    """
+    settings = runtime.settings
+    accounts = await runtime.container.get(Accounts)
+    if bool(settings.init_user_email) != bool(settings.init_user_password):
+        raise InvalidInput(
+            "SPYGLASS_INIT_USER_EMAIL and SPYGLASS_INIT_USER_PASSWORD must be set together"
+        )
+    if settings.init_user_email:
+        await accounts.ensure_user(settings.init_user_email, settings.init_user_password)
+        return None
+    return await accounts.sign_up_link_token()

@@ -12,14 +12,15 @@ from collections.abc import Iterator
 
 import uvicorn
 
+from spyglass.api.sessions import SIGN_UP_PATH
 from spyglass.app import collapse_leading_slashes, create_app
-from spyglass.runtime import Runtime, open_runtime, run_bootstrap
+from spyglass.runtime import Runtime, open_runtime, run_account_bootstrap, run_bootstrap
 from spyglass.settings import Settings
 from spyglass_adapters.queue.consumer import DRAIN_TIMEOUT_SECONDS
 from spyglass_core.domain.api_keys import KeyPair
 from spyglass_core.domain.projects import Project
 
-__all__ = ("format_new_keys", "serve", "work")
+__all__ = ("format_new_keys", "format_sign_up_link", "serve", "work")
 
 logger = logging.getLogger("spyglass")
 
@@ -40,13 +41,31 @@ def format_new_keys(project: Project, keys: KeyPair, base_url: str) -> str:
     )
 
 
+def format_sign_up_link(token: str, base_url: str) -> str:
+    """The first-start message for the owner's account, shown once per start without users."""
+    return "\n".join(
+        [
+            "",
+            "No user can sign in yet. Create the owner's account with this link",
+            "(it works once, for 7 days; a new one is printed at each start until then):",
+            "",
+            f"  {base_url.rstrip('/')}{SIGN_UP_PATH}?token={token}",
+            "",
+        ]
+    )
+
+
 async def serve(settings: Settings, host: str, port: int) -> None:
     """Serve the API with an in-process worker until interrupted."""
     async with open_runtime(settings) as runtime:
         result = await run_bootstrap(runtime)
+        sign_up_token = await run_account_bootstrap(runtime)
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        base_url = settings.public_url or f"http://{shown_host}:{port}"
         if result.project and result.new_keys:
-            shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-            print(format_new_keys(result.project, result.new_keys, f"http://{shown_host}:{port}"))
+            print(format_new_keys(result.project, result.new_keys, base_url))
+        if sign_up_token:
+            print(format_sign_up_link(sign_up_token, base_url), flush=True)
         app = create_app(runtime.pm, runtime.container, runtime.settings.plugin_config)
         config = uvicorn.Config(
             collapse_leading_slashes(app),

@@ -49,6 +49,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     init_project_name: str = ""
     init_project_public_key: str = ""
     init_project_secret_key: str = ""
+    init_user_email: str = ""
+    init_user_password: str = ""
+    open_signup: bool = False
+    secure_cookies: bool | None = None
+    session_idle_timeout_seconds: float = 12 * 3600.0
+    session_max_age_seconds: float = 7 * 24 * 3600.0
+    login_max_failures: int = 10
+    login_window_seconds: float = 900.0
+    public_url: str = ""
     plugin_config: PluginConfig = PluginConfig()
 
     @property

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 
 import msgspec
 
+from spyglass_adapters.memory.accounts import MemoryInvitations, MemoryMemberships, MemorySessions
 from spyglass_adapters.memory.spi import MemoryTables
 from spyglass_core.domain.api_keys import ApiKey
 from spyglass_core.domain.errors import Conflict
@@ -38,8 +39,8 @@ MemoryRepositoryFactories = Mapping[type[Any], Callable[[MemoryTables], Any]]
 class MemoryDatabase(MemoryTables):
     """The committed state every memory unit of work starts from: named dicts.
 
-    The kernel's tables are ``organizations``, ``projects``, ``api_keys``, ``users`` and
-    ``instance_secrets``;
+    The kernel's tables are ``organizations``, ``projects``, ``api_keys``, ``users``,
+    ``instance_secrets``, ``memberships``, ``user_sessions`` and ``invitations``;
     plugins' memory repositories add theirs (see ``spyglass_adapters.memory.spi``).
     """
 
@@ -163,6 +164,15 @@ class _Users(UserRepository):
             (u for u in self._db.table("users").values() if u.email.casefold() == wanted), None
         )
 
+    async def count(self) -> int:
+        return len(self._db.table("users"))
+
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        if user := self._db.table("users").get(user_id):
+            self._db.table("users")[user_id] = msgspec.structs.replace(
+                user, password_hash=password_hash
+            )
+
 
 class _InstanceSecrets(InstanceSecretRepository):
     def __init__(self, db: MemoryTables) -> None:
@@ -195,6 +205,9 @@ class MemoryUnitOfWork(UnitOfWork):
         self.api_keys = _ApiKeys(self._work)
         self.users = _Users(self._work)
         self.instance_secrets = _InstanceSecrets(self._work)
+        self.memberships = MemoryMemberships(self._work)
+        self.sessions = MemorySessions(self._work)
+        self.invitations = MemoryInvitations(self._work)
 
     def repository(self, port: type[R]) -> R:
         if (repository := self._repositories.get(port)) is None:

@@ -127,7 +127,13 @@ def api_key_values(key: ApiKey) -> dict[str, Any]:
 
 def user_from_row(row: sa.Row[Any]) -> User:
     """User from a ``users`` row."""
-    return User(id=row.id, email=row.email, name=row.name, created_at=_required_utc(row.created_at))
+    return User(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        created_at=_required_utc(row.created_at),
+        password_hash=row.password_hash,
+    )
 
 
 def user_values(user: User) -> dict[str, Any]:
@@ -138,4 +144,5 @@ def user_values(user: User) -> dict[str, Any]:
         "email_normalized": user.email.casefold(),
         "name": user.name,
         "created_at": utc_value(user.created_at),
+        "password_hash": user.password_hash,
     }

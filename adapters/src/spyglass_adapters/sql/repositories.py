@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from spyglass_adapters.sql import mapping
 from spyglass_adapters.sql.schema import api_keys, instance_secrets, organizations, projects, users
-from spyglass_adapters.sql.spi import SqlRepository
+from spyglass_adapters.sql.spi import SqlRepository, translate_errors
 from spyglass_core.domain.api_keys import ApiKey
 from spyglass_core.domain.projects import Organization, Project, User
 from spyglass_core.ports.repositories import (
@@ -122,6 +122,19 @@ class SqlUsers(SqlRepository, UserRepository):
             sa.select(users).where(users.c.email_normalized == email.casefold())
         )
         return mapping.user_from_row(row) if row else None
+
+    async def count(self) -> int:
+        async with translate_errors():
+            return int(
+                (
+                    await self._conn.execute(sa.select(sa.func.count()).select_from(users))
+                ).scalar_one()
+            )
+
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        await self._write(
+            users.update().where(users.c.id == user_id).values(password_hash=password_hash)
+        )
 
 
 class SqlInstanceSecrets(SqlRepository, InstanceSecretRepository):

@@ -7,10 +7,13 @@ import sqlalchemy as sa
 __all__ = (
     "api_keys",
     "instance_secrets",
+    "invitations",
+    "memberships",
     "metadata",
     "naming_convention",
     "organizations",
     "projects",
+    "user_sessions",
     "users",
 )
 
@@ -79,6 +82,60 @@ users = sa.Table(
     sa.Column("email_normalized", sa.String(320), nullable=False, unique=True),
     sa.Column("name", sa.String(255), nullable=True),
     sa.Column("created_at", _TS, nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=True),
+)
+
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column(
+        "organization_id",
+        sa.String(255),
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "user_id",
+        sa.String(255),
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("created_at", _TS, nullable=False),
+)
+
+user_sessions = sa.Table(
+    "user_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "user_id",
+        sa.String(255),
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("last_seen_at", _TS, nullable=False),
+    sa.Column("expires_at", _TS, nullable=False),
+)
+
+invitations = sa.Table(
+    "invitations",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "organization_id",
+        sa.String(255),
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("expires_at", _TS, nullable=False),
 )
 
 instance_secrets = sa.Table(

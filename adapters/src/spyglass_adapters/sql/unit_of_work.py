@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from spyglass_adapters.sql.accounts import SqlInvitations, SqlMemberships, SqlSessions
 from spyglass_adapters.sql.errors import translate_errors
 from spyglass_adapters.sql.repositories import (
     SqlApiKeys,
@@ -46,6 +47,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.api_keys = SqlApiKeys(self._conn)
         self.users = SqlUsers(self._conn)
         self.instance_secrets = SqlInstanceSecrets(self._conn)
+        self.memberships = SqlMemberships(self._conn)
+        self.sessions = SqlSessions(self._conn)
+        self.invitations = SqlInvitations(self._conn)
         return self
 
     def repository(self, port: type[R]) -> R:

@@ -41,6 +41,8 @@ class User(msgspec.Struct, frozen=True, kw_only=True):
     email: str
     created_at: datetime
     name: str | None = None
+    password_hash: str | None = None
+    """The argon2 hash of the password; None for a user who cannot sign in with one."""
 
 
 def validate_name(kind: str, name: str) -> str:

@@ -19,14 +19,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from spyglass_core.domain.accounts import Invitation, Membership, Role, UserSession
 from spyglass_core.domain.api_keys import ApiKey
 from spyglass_core.domain.projects import Organization, Project, User
 
 __all__ = (
     "ApiKeyRepository",
     "InstanceSecretRepository",
+    "InvitationRepository",
+    "MembershipRepository",
     "OrganizationRepository",
     "ProjectRepository",
+    "SessionRepository",
     "UserRepository",
 )
 
@@ -96,6 +100,76 @@ class UserRepository(Protocol):
 
     async def get_by_email(self, email: str) -> User | None:
         """The user with this email (compared case-insensitively), or None."""
+
+    async def count(self) -> int:
+        """How many users exist (zero on a first start)."""
+
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        """Replace a user's password hash. A missing user is a no-op."""
+
+
+class MembershipRepository(Protocol):
+    """Who belongs to which organization, with which role; one row per (organization, user)."""
+
+    async def add(self, membership: Membership) -> None:
+        """Store a membership. Raises: Conflict when the user is already a member."""
+
+    async def get(self, organization_id: str, user_id: str) -> Membership | None:
+        """The user's membership of the organization, or None."""
+
+    async def list_for_user(self, user_id: str) -> Sequence[Membership]:
+        """Every organization the user belongs to."""
+
+    async def list_for_organization(self, organization_id: str) -> Sequence[Membership]:
+        """Every member of an organization."""
+
+    async def set_role(self, organization_id: str, user_id: str, role: Role) -> None:
+        """Change a member's role. A missing membership is a no-op."""
+
+    async def remove(self, organization_id: str, user_id: str) -> bool:
+        """End a membership; True if it existed."""
+
+
+class SessionRepository(Protocol):
+    """Signed-in browsers, by the hash of their token."""
+
+    async def add(self, session: UserSession) -> None:
+        """Store a new session. Raises: Conflict when the hash is taken."""
+
+    async def get(self, token_hash: str) -> UserSession | None:
+        """The session with this token hash, or None (expired ones included)."""
+
+    async def touch(self, token_hash: str, seen_at: datetime) -> None:
+        """Record activity, which pushes back the idle expiry. A missing session is a no-op."""
+
+    async def delete(self, token_hash: str) -> bool:
+        """Remove a session (sign-out); True if it existed."""
+
+    async def delete_for_user(self, user_id: str) -> int:
+        """Remove every session of a user (password change); how many there were."""
+
+    async def delete_expired(self, now: datetime, idle_before: datetime) -> int:
+        """Remove sessions past ``expires_at`` or unused since ``idle_before``; how many."""
+
+
+class InvitationRepository(Protocol):
+    """Single-use sign-up links, by the hash of their token."""
+
+    async def add(self, invitation: Invitation) -> None:
+        """Store an invitation. Raises: Conflict when the hash is taken."""
+
+    async def get(self, token_hash: str) -> Invitation | None:
+        """The invitation with this token hash, or None (expired ones included)."""
+
+    async def delete(self, token_hash: str) -> bool:
+        """Use up or withdraw an invitation; True if it existed.
+
+        Two units of work deleting the same invitation: one gets True, so a link is
+        accepted once even under a race.
+        """
+
+    async def list(self, organization_id: str) -> Sequence[Invitation]:
+        """The open invitations of an organization."""
 
 
 class InstanceSecretRepository(Protocol):

@@ -25,8 +25,11 @@ from typing import Protocol, TypeVar
 from spyglass_core.ports.repositories import (
     ApiKeyRepository,
     InstanceSecretRepository,
+    InvitationRepository,
+    MembershipRepository,
     OrganizationRepository,
     ProjectRepository,
+    SessionRepository,
     UserRepository,
 )
 
@@ -47,6 +50,9 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     users: UserRepository
     instance_secrets: InstanceSecretRepository
+    memberships: MembershipRepository
+    sessions: SessionRepository
+    invitations: InvitationRepository
 
     def repository(self, port: type[R]) -> R:
         """The repository registered for ``port``, bound to this unit of work's transaction.

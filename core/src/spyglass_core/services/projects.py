@@ -146,16 +146,24 @@ class ProjectAdmin:
         async with self._uow_factory() as uow:
             return await uow.api_keys.list(project_id)
 
-    async def revoke_api_key(self, key_id_or_public_key: str) -> ApiKey:
+    async def revoke_api_key(
+        self, key_id_or_public_key: str, *, project_id: str | None = None
+    ) -> ApiKey:
         """Delete a key by id or public key; it stops authenticating.
 
+        Args:
+            key_id_or_public_key: which key.
+            project_id: when given, a key of another project is treated as missing.
+
         Raises:
-            NotFound: no key has this id or public key.
+            NotFound: no key has this id or public key (in this project).
         """
         async with self._uow_factory() as uow:
             key = await uow.api_keys.get(key_id_or_public_key)
             if key is None:
                 key = await uow.api_keys.get_by_public_key(key_id_or_public_key)
+            if key is not None and project_id is not None and key.project_id != project_id:
+                key = None
             if key is None:
                 raise NotFound(f"API key '{key_id_or_public_key}' not found")
             await uow.api_keys.delete(key.id)
