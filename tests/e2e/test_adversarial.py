@@ -9,7 +9,6 @@ no response, to the prober or to the poller, may be a 500.
 
 from __future__ import annotations
 
-import gzip
 import threading
 import time
 import uuid
@@ -20,9 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from .conftest import ServerFactory, SpyglassServer, poll
+from .test_ingestion_durability import OTLP_HEADERS, make_export, run_id
 
 pytestmark = [pytest.mark.e2e]
 
@@ -154,29 +153,9 @@ def _probe_prompt_expansion(probe: Prober) -> None:
         assert len(fetched.content) < 2 * 1024 * 1024
 
 
-def _large_export(spans: int) -> bytes:
-    request = ExportTraceServiceRequest()
-    scope = request.resource_spans.add().scope_spans.add()
-    trace_id = uuid.uuid4().bytes
-    start = time.time_ns()
-    for index in range(spans):
-        span = scope.spans.add()
-        span.trace_id = trace_id
-        span.span_id = index.to_bytes(8, "big") or b"\x01" * 8
-        span.name = f"span-{index % 50}"
-        span.start_time_unix_nano = start + index
-        span.end_time_unix_nano = start + index + 1000
-        attribute = span.attributes.add()
-        attribute.key = "langfuse.observation.input"
-        attribute.value.string_value = f'{{"q": {index}}}'
-    request.resource_spans[0].scope_spans[0].spans[0].span_id = b"\xff" * 8
-    return gzip.compress(request.SerializeToString())
-
-
 def _probe_large_otlp_export(probe: Prober) -> None:
-    body = _large_export(20_000)
-    headers = {"content-type": "application/x-protobuf", "content-encoding": "gzip"}
-    probe.send("POST", "/otel/v1/traces", 200, content=body, headers=headers)
+    export = make_export(run_id(), 0, 20_000)
+    probe.send("POST", "/otel/v1/traces", 200, content=export.body, headers=OTLP_HEADERS)
 
 
 def _probe_bad_numbers_and_nesting(probe: Prober) -> None:

@@ -5,9 +5,9 @@ decode and map. While it does, health checks and cached prompt fetches, polled e
 50 ms from other connections, must keep answering promptly; the export must still be
 accepted and every span become readable.
 
-Only the polls answered before the export's own answer are bounded: after it, the
-in-process worker applies the 20,000 events on the server's event loop, which is a
-separate cost (see ``benchmarks/README.md``).
+Only the polls answered before the export's own answer are bounded here: after it, the
+in-process worker applies the 20,000 events on the server's event loop, in slices, a
+separate cost bounded by ``test_adversarial.py`` (see also ``benchmarks/README.md``).
 """
 
 from __future__ import annotations
