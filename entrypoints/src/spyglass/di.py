@@ -16,6 +16,7 @@ from dishka import AsyncContainer, Provider, Scope, from_context, make_async_con
 from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from spyglass.api.sessions import PROJECT_SCOPE_KEY
 from spyglass.events import (
     EventDelivery,
     EventHandlers,
@@ -205,9 +206,17 @@ class RequestProvider(Provider):
     @provide(scope=Scope.REQUEST)
     def principal(self, request: Request) -> Principal:  # type: ignore[type-arg]
         principal = request.scope.get("auth")
-        if not isinstance(principal, Principal):
-            raise AuthenticationFailed("This route needs an API key")
-        return principal
+        if isinstance(principal, Principal):
+            return principal
+        # A signed-in user on a project-scoped internal route acts for that project; the
+        # access guard checked their role before the handler asked for this.
+        checked = request.scope.get(PROJECT_SCOPE_KEY)
+        if isinstance(principal, SessionContext) and checked is not None:
+            project_id, organization_id = checked
+            return Principal(
+                project_id=project_id, organization_id=organization_id, api_key_id=None
+            )
+        raise AuthenticationFailed("This route needs an API key")
 
     @provide(scope=Scope.REQUEST)
     def session(self, request: Request) -> SessionContext:  # type: ignore[type-arg]

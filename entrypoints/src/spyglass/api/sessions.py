@@ -20,6 +20,7 @@ from spyglass_core.services.accounts import NO_SESSION, Accounts, SessionContext
 
 __all__ = (
     "CSRF_HEADER",
+    "PROJECT_SCOPE_KEY",
     "SAFE_METHODS",
     "SESSION_COOKIE",
     "SIGN_UP_PATH",
@@ -35,6 +36,13 @@ CSRF_HEADER = "x-csrf-token"
 """The header every state-changing internal request carries (the session's CSRF token)."""
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+PROJECT_SCOPE_KEY = "spyglass.project"
+"""ASGI scope key where the guard leaves the ``(project_id, organization_id)`` it checked.
+
+The request's ``Principal`` is built from it, so a project-scoped internal route reads
+through the same services as the public API without a second lookup.
+"""
 
 SIGN_UP_PATH = "/sign-up"
 """The UI page a sign-up or invitation link opens, with ``?token=…``."""
@@ -103,8 +111,12 @@ async def _role_for(
         accounts = await connection.app.state.dishka_container.get(Accounts)
         # An unknown project and another organization's project answer alike (403), so
         # a user learns nothing about projects outside their organizations.
-        organization_id = await accounts.project_organization(str(params["project_id"]))
-        return context.role_in(organization_id) if organization_id else None
+        project_id = str(params["project_id"])
+        organization_id = await accounts.project_organization(project_id)
+        if organization_id is None:
+            return None
+        connection.scope[PROJECT_SCOPE_KEY] = (project_id, organization_id)  # type: ignore[literal-required]
+        return context.role_in(organization_id)
     if "organization_id" in params:
         return context.role_in(str(params["organization_id"]))
     return context.highest_role
