@@ -25,7 +25,7 @@ __all__ = (
 def register_routes(surface: ApiSurface) -> Sequence[Any]:
     """Ingestion and read routes on the public API; the ingestion status on the internal one."""
     if surface is ApiSurface.INTERNAL:
-        from spyglass_tracing.api.status import INTERNAL_ROUTES
+        from spyglass_tracing.api.internal import INTERNAL_ROUTES
 
         return INTERNAL_ROUTES
     from spyglass_tracing.api import ROUTES

@@ -9,7 +9,7 @@ from spyglass_core.domain.access import requires
 from spyglass_core.domain.accounts import Role
 from spyglass_tracing.services.dead_letters import DeadLetters, IngestionStatus
 
-__all__ = ("INTERNAL_ROUTES",)
+__all__ = ("STATUS_ROUTES",)
 
 
 @get("/ingestion/status", opt=requires(Role.ADMIN))
@@ -18,4 +18,4 @@ async def ingestion_status(dead_letters: FromDishka[DeadLetters]) -> IngestionSt
     return await dead_letters.status()
 
 
-INTERNAL_ROUTES = [ingestion_status]
+STATUS_ROUTES = [ingestion_status]
