@@ -16,6 +16,7 @@ from spyglass_core.ports.traces import ScoreWriter, TraceReader
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_tracing.options import TracingOptions, tracing_options
 from spyglass_tracing.ports.analytics import AnalyticsStore
+from spyglass_tracing.services.annotation_scores import AnnotationScores
 from spyglass_tracing.services.cross_feature import AnalyticsTraceReader, IngestingScoreWriter
 from spyglass_tracing.services.dead_letters import DeadLetters
 from spyglass_tracing.services.deletion import DeletedTraces
@@ -26,10 +27,12 @@ from spyglass_tracing.services.models import ModelService
 from spyglass_tracing.services.otlp_decoding import OtlpDecoder
 from spyglass_tracing.services.prices import PriceBook
 from spyglass_tracing.services.processing import BatchProcessor, RetryPolicy
+from spyglass_tracing.services.project_settings import ProjectSettings
 from spyglass_tracing.services.reads import TracingReads
 from spyglass_tracing.services.recovery import PendingSweep
 from spyglass_tracing.services.score_configs import ScoreConfigService
 from spyglass_tracing.services.score_rules import ScoreConfigChecker
+from spyglass_tracing.services.ui_detail import UiDetailReads
 
 __all__ = ("TracingProvider",)
 
@@ -168,3 +171,25 @@ class TracingProvider(Provider):
         self, uow: UnitOfWorkFactory, blobs: BlobStore, intake: BatchIntake
     ) -> DeadLetters:
         return DeadLetters(uow, blobs, intake)
+
+    # --- the web UI's detail pages, annotations and settings -----------------------------
+
+    @provide
+    def ui_detail_reads(self, analytics: AnalyticsStore) -> UiDetailReads:
+        return UiDetailReads(analytics)
+
+    @provide
+    def annotation_scores(
+        self,
+        intake: BatchIntake,
+        checker: ScoreConfigChecker,
+        analytics: AnalyticsStore,
+        clock: Clock,
+    ) -> AnnotationScores:
+        return AnnotationScores(intake, checker, analytics, clock)
+
+    @provide
+    def project_settings(
+        self, configs: ScoreConfigService, models: ModelService
+    ) -> ProjectSettings:
+        return ProjectSettings(configs, models)

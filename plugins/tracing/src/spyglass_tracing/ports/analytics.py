@@ -21,6 +21,7 @@ Contract:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from spyglass_core.domain.tracing import Observation, Score, Trace
@@ -36,6 +37,7 @@ from spyglass_tracing.domain.queries import (
     TraceMetrics,
     TraceQuery,
 )
+from spyglass_tracing.domain.ui_detail import LightObservation, SessionSummary, SessionSummaryQuery
 
 __all__ = ("AnalyticsStore",)
 
@@ -133,3 +135,30 @@ class AnalyticsStore(Protocol):
 
     async def ping(self) -> None:
         """Check that the backend answers. Raises: StorageUnavailable."""
+
+    # --- the web UI's detail pages (domain/ui_detail.py) ---------------------------------
+
+    async def observation_nodes(
+        self, project_id: str, trace_id: str, *, after: tuple[datetime, str] | None, limit: int
+    ) -> Sequence[LightObservation]:
+        """At most ``limit`` observations of one trace without their payloads, by
+        (start_time, id) ascending, strictly after ``after`` when given.
+
+        Reads no input, output or metadata: a trace of many thousands of observations
+        pages cheaply.
+        """
+
+    async def session_summaries(
+        self, project_id: str, query: SessionSummaryQuery
+    ) -> Sequence[SessionSummary]:
+        """At most ``query.limit`` sessions with their aggregates, newest
+        ``last_trace_at`` first (then id descending), as ``SessionSummaryQuery`` says."""
+
+    async def session_summary(self, project_id: str, session_id: str) -> SessionSummary | None:
+        """One session's aggregates, or None when no live trace carries ``session_id``."""
+
+    async def session_turns(
+        self, project_id: str, session_id: str, *, after: tuple[datetime, str] | None, limit: int
+    ) -> Sequence[Trace]:
+        """At most ``limit`` live traces of a session by (timestamp, id) ascending,
+        strictly after ``after`` when given."""

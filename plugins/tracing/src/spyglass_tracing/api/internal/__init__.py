@@ -5,10 +5,18 @@ the caller's role in that project's organization, and ``FromDishka[Principal]`` 
 the project, so these handlers reuse the services behind the public API.
 """
 
+from spyglass_tracing.api.internal.scores import ANNOTATION_SCORE_ROUTES
+from spyglass_tracing.api.internal.sessions import SESSION_DETAIL_ROUTES
+from spyglass_tracing.api.internal.settings import SETTINGS_ROUTES
+from spyglass_tracing.api.internal.trace_detail import TRACE_DETAIL_ROUTES
 from spyglass_tracing.api.status import STATUS_ROUTES
 
 __all__ = ("INTERNAL_ROUTES",)
 
 INTERNAL_ROUTES = [
     *STATUS_ROUTES,
+    *TRACE_DETAIL_ROUTES,
+    *SESSION_DETAIL_ROUTES,
+    *ANNOTATION_SCORE_ROUTES,
+    *SETTINGS_ROUTES,
 ]

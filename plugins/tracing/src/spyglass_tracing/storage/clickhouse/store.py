@@ -62,6 +62,7 @@ from spyglass_tracing.storage.clickhouse.queries.sessions import (
     sessions_sql,
 )
 from spyglass_tracing.storage.clickhouse.queries.traces import trace_order, trace_where
+from spyglass_tracing.storage.clickhouse.ui_detail import ClickHouseUiDetailReads
 
 __all__ = (
     "MIGRATIONS_PACKAGE",
@@ -105,7 +106,7 @@ def _daily_metric(day: str, traces: int, usage: list[DailyModelUsage]) -> DailyM
     )
 
 
-class ClickHouseAnalyticsStore(ClickHouseDeletions, AnalyticsStore):
+class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHouseDeletions, AnalyticsStore):
     """Analytics store on ClickHouse tables ``traces``, ``observations`` and ``scores``.
 
     Args:

@@ -32,13 +32,14 @@ from spyglass_tracing.storage.memory_analytics.rows import Key, keep_newest, liv
 from spyglass_tracing.storage.memory_analytics.scores import matching_scores
 from spyglass_tracing.storage.memory_analytics.sessions import matching_sessions, sessions_of
 from spyglass_tracing.storage.memory_analytics.traces import matching_traces, sorted_traces
+from spyglass_tracing.storage.memory_analytics.ui_detail import MemoryUiDetailReads
 
 __all__ = ("MemoryAnalyticsStore",)
 
 _Row = TypeVar("_Row", Trace, Observation, Score)
 
 
-class MemoryAnalyticsStore(AnalyticsStore):
+class MemoryAnalyticsStore(MemoryUiDetailReads, AnalyticsStore):
     """Traces, observations and scores keyed by (project_id, id); for tests."""
 
     def __init__(self) -> None:
