@@ -3,20 +3,21 @@ the public ``/score-configs`` and ``/models`` routes (same rules, same checks)."
 
 from __future__ import annotations
 
-import base64
-import binascii
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import msgspec
 
-from spyglass_core.domain.errors import InvalidInput, PermissionDenied
+from spyglass_core.domain.errors import PermissionDenied
 from spyglass_tracing.admin_schemas import UpdateScoreConfigRequest
 from spyglass_tracing.domain.models import Model
 from spyglass_tracing.domain.scoring import ScoreConfig
 from spyglass_tracing.services.models import ModelService
 from spyglass_tracing.services.score_configs import ScoreConfigService
 
-__all__ = ("MANAGED_MODEL_DELETE", "ProjectSettings", "decode_page_cursor", "encode_page_cursor")
+__all__ = ("MANAGED_MODEL_DELETE", "ProjectSettings")
+
+_T = TypeVar("_T")
 
 MANAGED_MODEL_DELETE = (
     "Langfuse-managed models cannot be deleted; add a model of the project instead"
@@ -25,32 +26,8 @@ MANAGED_MODEL_DELETE = (
 pattern takes precedence over it)."""
 
 
-class _PageCursor(msgspec.Struct, frozen=True):
-    page: int
-
-
-def encode_page_cursor(page: int) -> str:
-    """An opaque cursor naming an offset page (1-based)."""
-    raw = msgspec.json.encode(_PageCursor(page))
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def decode_page_cursor(cursor: str | None) -> int:
-    """The page a cursor names (1 without one). Raises: InvalidInput when malformed."""
-    if not cursor:
-        return 1
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        page = msgspec.json.decode(raw, type=_PageCursor).page
-    except (ValueError, binascii.Error, msgspec.DecodeError):
-        page = 0
-    if not 1 <= page <= 2**31 - 1:
-        raise InvalidInput("Invalid cursor", details="cursor is malformed")
-    return page
-
-
-def _next(page: int, limit: int, total: int) -> str | None:
-    return encode_page_cursor(page + 1) if page * limit < total else None
+_PAGE = 500
+"""Rows read per query while listing everything."""
 
 
 class ProjectSettings:
@@ -60,14 +37,11 @@ class ProjectSettings:
         self._configs = configs
         self._models = models
 
-    async def score_configs(
-        self, project_id: str, *, cursor: str | None, limit: int
-    ) -> tuple[Sequence[ScoreConfig], str | None]:
-        """One page of the project's configs, archived ones included, newest first, and
-        the cursor of the next page. Raises: InvalidInput (a malformed cursor)."""
-        page = decode_page_cursor(cursor)
-        configs, total = await self._configs.list(project_id, page=page, limit=limit)
-        return configs, _next(page, limit, total)
+    async def score_configs(self, project_id: str) -> list[ScoreConfig]:
+        """Every config of the project, archived ones included, newest first."""
+        return await _everything(
+            lambda page: self._configs.list(project_id, page=page, limit=_PAGE)
+        )
 
     async def update_score_config(
         self,
@@ -84,16 +58,9 @@ class ProjectSettings:
         request = UpdateScoreConfigRequest(is_archived=is_archived, description=description)
         return await self._configs.update(project_id, config_id, request)
 
-    async def models(
-        self, project_id: str, *, cursor: str | None, limit: int
-    ) -> tuple[Sequence[Model], str | None]:
-        """One page of the project's models, then the managed ones, and the next cursor.
-
-        Raises: InvalidInput (a malformed cursor).
-        """
-        page = decode_page_cursor(cursor)
-        models, total = await self._models.list(project_id, page=page, limit=limit)
-        return models, _next(page, limit, total)
+    async def models(self, project_id: str) -> list[Model]:
+        """Every model of the project (by name), then every managed one, with prices."""
+        return await _everything(lambda page: self._models.list(project_id, page=page, limit=_PAGE))
 
     async def delete_model(self, project_id: str, model_id: str) -> None:
         """Delete one of the project's own models.
@@ -106,3 +73,17 @@ class ProjectSettings:
         if model.is_managed:
             raise PermissionDenied(MANAGED_MODEL_DELETE)
         await self._models.delete(project_id, model_id)
+
+
+async def _everything(
+    read_page: Callable[[int], Awaitable[tuple[Sequence[_T], int]]],
+) -> list[_T]:
+    """Every row of an offset-paged listing (a project has tens of these, not millions)."""
+    rows: list[_T] = []
+    page = 1
+    while True:
+        found, total = await read_page(page)
+        rows.extend(found)
+        if not found or len(rows) >= total:
+            return rows
+        page += 1

@@ -1,18 +1,17 @@
 """Project settings in the web UI: score configs and model prices.
 
-Reads are for viewers, writes for admins. Creating goes through the services and checks
+Reads are for viewers and list everything (a project has tens of configs and models, not
+thousands), writes for admins. Creating goes through the services and checks
 of the public ``POST /score-configs`` and ``POST /models``, and the answers reuse their
 shapes (``ScoreConfigResponse``, ``ModelResponse``).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import msgspec
 from dishka.integrations.litestar import FromDishka
 from litestar import delete, get, patch, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from spyglass_core.domain.access import requires
@@ -32,23 +31,6 @@ from spyglass_tracing.services.score_configs import ScoreConfigService
 
 __all__ = ("SETTINGS_ROUTES",)
 
-MAX_SETTINGS_PER_PAGE = 1000
-_CURSOR = QueryParameter(max_length=512)
-
-
-class ScoreConfigList(msgspec.Struct, kw_only=True, rename="camel"):
-    """A page of score configs, archived ones included, newest first."""
-
-    items: list[ScoreConfigResponse]
-    next_cursor: str | None
-
-
-class ModelList(msgspec.Struct, kw_only=True, rename="camel"):
-    """A page of models: the project's own (by name), then the managed ones."""
-
-    items: list[ModelResponse]
-    next_cursor: str | None
-
 
 class UpdateScoreConfigSettings(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """Archive or unarchive a config, or change its description (null clears it)."""
@@ -59,18 +41,11 @@ class UpdateScoreConfigSettings(msgspec.Struct, frozen=True, kw_only=True, renam
 
 @get("/projects/{project_id:str}/score-configs", opt=requires(Role.VIEWER))
 async def score_config_settings(
-    principal: FromDishka[Principal],
-    settings: FromDishka[ProjectSettings],
-    cursor: Annotated[str | None, _CURSOR] = None,
-    limit: Annotated[int, QueryParameter(ge=1, le=MAX_SETTINGS_PER_PAGE)] = 100,
-) -> ScoreConfigList:
-    """The project's score configs, archived ones included, newest first."""
-    configs, next_cursor = await settings.score_configs(
-        principal.project_id, cursor=cursor, limit=limit
-    )
-    return ScoreConfigList(
-        items=[score_config_response(config) for config in configs], next_cursor=next_cursor
-    )
+    principal: FromDishka[Principal], settings: FromDishka[ProjectSettings]
+) -> list[ScoreConfigResponse]:
+    """Every score config of the project, archived ones included, newest first."""
+    configs = await settings.score_configs(principal.project_id)
+    return [score_config_response(config) for config in configs]
 
 
 @post(
@@ -106,14 +81,11 @@ async def update_score_config_setting(
 
 @get("/projects/{project_id:str}/models", opt=requires(Role.VIEWER))
 async def model_settings(
-    principal: FromDishka[Principal],
-    settings: FromDishka[ProjectSettings],
-    cursor: Annotated[str | None, _CURSOR] = None,
-    limit: Annotated[int, QueryParameter(ge=1, le=MAX_SETTINGS_PER_PAGE)] = 100,
-) -> ModelList:
-    """The project's models, then the managed ones (``isLangfuseManaged``), with prices."""
-    models, next_cursor = await settings.models(principal.project_id, cursor=cursor, limit=limit)
-    return ModelList(items=[model_response(model) for model in models], next_cursor=next_cursor)
+    principal: FromDishka[Principal], settings: FromDishka[ProjectSettings]
+) -> list[ModelResponse]:
+    """Every model of the project (by name), then every managed one
+    (``isLangfuseManaged``), with their prices."""
+    return [model_response(model) for model in await settings.models(principal.project_id)]
 
 
 @post("/projects/{project_id:str}/models", opt=requires(Role.ADMIN), status_code=HTTP_201_CREATED)
