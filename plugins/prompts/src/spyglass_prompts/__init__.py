@@ -17,7 +17,11 @@ __all__ = ("register_providers", "register_routes", "register_storage", "startup
 
 @hookimpl
 def register_routes(surface: ApiSurface) -> Sequence[Any]:
-    """The Langfuse prompt routes on the public API."""
+    """The Langfuse prompt routes on the public API; the web UI's on the internal one."""
+    if surface is ApiSurface.INTERNAL:
+        from spyglass_prompts.api.internal import INTERNAL_ROUTES
+
+        return INTERNAL_ROUTES
     from spyglass_prompts.api.routes import ROUTES
 
     return ROUTES if surface is ApiSurface.PUBLIC else []
