@@ -25,6 +25,9 @@ cp dompurify-*/package/dist/purify.es.mjs "$VENDOR/purify.js"
 cp andypf-json-viewer-*/package/dist/esm/index.js "$VENDOR/json-viewer.js"
 (cd diff-*/package/libesm && find . -name '*.js' -exec install -D {} "$VENDOR/diff/{}" \;)
 find "$VENDOR" -name '*.js' -exec sed -i '/sourceMappingURL/d' {} \;
+# What a bundler does: the browser has no `process`; production mode drops debug code.
+sed -i 's/process\.env\.NODE_ENV/"production"/g' "$VENDOR"/tanstack-virtual-core/*.js
+sed -i 's#from"preact"#from"./preact.js"#' "$VENDOR/preact-hooks.js"
 for name in preact htm tanstack-virtual-core uplot marked dompurify diff; do
   cp "$name"-*/package/LICENSE "$VENDOR/licenses/$name.txt"
 done

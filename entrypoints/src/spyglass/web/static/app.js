@@ -163,4 +163,6 @@ function App() {
   return html`<${Home} projects=${state.projects} />`;
 }
 
-render(html`<${App} />`, document.getElementById("app"));
+const root = document.getElementById("app");
+root.textContent = ""; // the boot message
+render(html`<${App} />`, root);

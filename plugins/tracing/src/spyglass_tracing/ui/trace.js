@@ -1,12 +1,13 @@
 // Trace detail: the observation tree and waterfall beside the selected node's details.
 
 import {
-  html, useEffect, useState, api, useApi, projectPath, projectUrl, setQuery, useHotkeys,
+  html, useEffect, useState, api, useApi, projectPath, projectUrl, setQuery, useHotkeys, roleAllows,
   ContentView, JsonTree, ErrorBox, Spinner, Badge, CopyButton, Tabs,
   formatTime, formatDuration, formatCost, formatNumber,
 } from "/static/app/ui.js";
 import { ObservationTree, visibleIds } from "./tree.js";
 import { CommentsPanel, ScoresPanel } from "./annotate.js";
+import { AddToQueue } from "./annotation.js";
 
 const PAGE = 1000;
 
@@ -44,6 +45,7 @@ function TraceDetails({ props, trace, reload }) {
   const scores = (trace.scores || []).filter((s) => !s.observationId);
   return html`<div class="detail">
     <h2>${trace.name || "(unnamed trace)"}</h2>
+    ${roleAllows(project.role, "MEMBER") ? html`<${AddToQueue} projectId=${projectId} objectType="TRACE" objectId=${trace.id} />` : null}
     <${Facts} items=${[
       ["Trace id", html`<code>${trace.id}</code> <${CopyButton} text=${trace.id} />`],
       ["Time", formatTime(trace.timestamp)],
@@ -77,6 +79,7 @@ function ObservationDetails({ props, trace, observationId, reload }) {
     : null;
   return html`<div class="detail">
     <h2><${Badge} kind=${o.type}>${o.type}<//> ${o.name || o.id}</h2>
+    ${roleAllows(project.role, "MEMBER") ? html`<${AddToQueue} projectId=${projectId} objectType="OBSERVATION" objectId=${o.id} />` : null}
     <${Facts} items=${[
       ["Observation id", html`<code>${o.id}</code> <${CopyButton} text=${o.id} />`],
       ["Start", formatTime(o.startTime)],
