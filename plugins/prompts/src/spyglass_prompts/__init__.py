@@ -10,9 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from spyglass_core.hookspecs import ApiSurface, StorageSpec, hookimpl
+from spyglass_core.hookspecs import (
+    ApiSurface,
+    NavigationEntry,
+    StorageSpec,
+    UIContribution,
+    hookimpl,
+)
 
-__all__ = ("register_providers", "register_routes", "register_storage", "startup")
+__all__ = ("register_providers", "register_routes", "register_storage", "register_ui", "startup")
 
 
 @hookimpl
@@ -41,6 +47,18 @@ def register_storage() -> Sequence[StorageSpec]:
     from spyglass_prompts.storage.spec import storage_spec
 
     return [storage_spec()]
+
+
+@hookimpl
+def register_ui() -> Sequence[UIContribution]:
+    """The prompts page: versions, labels, diffs, promotion."""
+    return [
+        UIContribution(
+            name="prompts",
+            assets="spyglass_prompts.ui",
+            navigation=(NavigationEntry(label="Prompts", path="prompts", order=60),),
+        )
+    ]
 
 
 @hookimpl
