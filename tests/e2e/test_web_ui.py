@@ -45,7 +45,9 @@ out = {"session_id": session_id}
 for turn, question in enumerate(["What is the capital of France?", "And of Italy?"]):
     with propagate_attributes(user_id="web-user", session_id=session_id, tags=["web"],
                               trace_name="chat-turn" if turn == 0 else "follow-up"):
-        with client.start_as_current_observation(as_type="span", name="handle", input=question) as root:
+        with client.start_as_current_observation(
+            as_type="span", name="handle", input=question
+        ) as root:
             out.setdefault("trace_ids", []).append(root.trace_id)
             with client.start_as_current_observation(
                 as_type="generation", name="answer", model="gpt-4o",
@@ -53,7 +55,8 @@ for turn, question in enumerate(["What is the capital of France?", "And of Italy
                 input=[{"role": "system", "content": "You answer in one word."},
                        {"role": "user", "content": question}],
             ) as gen:
-                gen.update(output={"role": "assistant", "content": "Paris" if turn == 0 else "Rome"})
+                answer = "Paris" if turn == 0 else "Rome"
+                gen.update(output={"role": "assistant", "content": answer})
                 out.setdefault("generation_ids", []).append(gen.id)
             root.update(output="Paris" if turn == 0 else "Rome")
             root.score_trace(name="helpfulness", value=0.8)
