@@ -1,6 +1,9 @@
 // The shell: session, project selection, sidebar, and routing to the registered pages.
 
-import { html, render, useEffect, useState, api, navigate, useLocation, ErrorBox, Spinner, projectUrl } from "./ui.js";
+import {
+  html, render, useEffect, useState, api, navigate, useLocation, roleAllows,
+  Dialog, ErrorBox, Field, Spinner, projectUrl,
+} from "./ui.js";
 import { setCsrfToken, signInUrl } from "./lib/api.js";
 import { matchPattern } from "./lib/router.js";
 import { allPages, registryFor } from "./lib/registry.js";
@@ -41,7 +44,33 @@ function loadManifest() {
   return manifestPromise;
 }
 
-function Sidebar({ session, projects, project, manifest, path }) {
+function NewProject({ project, onCreated }) {
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState(null);
+  if (!roleAllows(project.role, "ADMIN")) return null;
+  const submit = async (event) => {
+    event.preventDefault();
+    const name = new FormData(event.target).get("name");
+    try {
+      const created = await api.post(`/organizations/${encodeURIComponent(project.organizationId)}/projects`, { name });
+      setOpen(false);
+      await onCreated();
+      navigate(projectUrl(created.id, "settings", "api-keys"));
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return html`<button class="link" onClick=${() => setOpen(true)}>+ New project</button>
+    <${Dialog} open=${open} title=${`New project in ${project.organizationName}`} onClose=${() => setOpen(false)}>
+      <form class="stack" onSubmit=${submit}>
+        <${ErrorBox} error=${error} />
+        <${Field} label="Name"><input name="name" required maxlength="200" autofocus /><//>
+        <div><button class="primary" type="submit">Create project</button></div>
+      </form>
+    <//>`;
+}
+
+function Sidebar({ session, projects, project, manifest, path, onProjectsChanged }) {
   const main = manifest.plugins.flatMap((p) => p.navigation.filter((n) => n.section === "main"));
   main.sort((a, b) => a.order - b.order || a.label.localeCompare(b.label));
   const here = path.replace(/^\/project\/[^/]+\/?/, "");
@@ -53,6 +82,7 @@ function Sidebar({ session, projects, project, manifest, path }) {
         onChange=${(e) => navigate(projectUrl(e.target.value, here.split("/")[0] || "traces"))}>
         ${projects.map((p) => html`<option value=${p.id}>${p.organizationName} / ${p.name}</option>`)}
       </select></label>
+    <div class="project-actions"><${NewProject} project=${project} onCreated=${onProjectsChanged} /></div>
     <ul>
       ${main.map((entry) => html`<li><a class=${active(entry.path) ? "active" : ""}
         href=${projectUrl(project.id, ...entry.path.split("/"))}>${entry.label}</a></li>`)}
@@ -74,7 +104,7 @@ function NotFound() {
     <p><a href="/">Back to the start</a></p></div>`;
 }
 
-function ProjectPage({ session, projects, projectId, rest, query, path }) {
+function ProjectPage({ session, projects, projectId, rest, query, path, onProjectsChanged }) {
   const [manifest, setManifest] = useState(null);
   const [error, setError] = useState(null);
   useEffect(() => {
@@ -105,7 +135,8 @@ function ProjectPage({ session, projects, projectId, rest, query, path }) {
   const Component = page ? page.component : NotFound;
   document.title = page && page.title ? `${page.title} · Spyglass` : "Spyglass";
   return html`<div class="layout">
-    <${Sidebar} session=${session} projects=${projects} project=${project} manifest=${manifest} path=${path} />
+    <${Sidebar} session=${session} projects=${projects} project=${project} manifest=${manifest} path=${path}
+      onProjectsChanged=${onProjectsChanged} />
     <main class="main">
       ${manifest.failed.length ? html`<${ErrorBox} error=${{ message: `Pages of ${manifest.failed.join(", ")} failed to load` }} />` : null}
       <${Component} key=${path} projectId=${project.id} project=${project} params=${params || {}}
@@ -158,7 +189,7 @@ function App() {
     const projectId = decodeURIComponent(match[1]);
     localStorage.setItem("spyglass.project", projectId);
     return html`<${ProjectPage} session=${state.session} projects=${state.projects}
-      projectId=${projectId} rest=${match[2]} query=${query} path=${path} />`;
+      projectId=${projectId} rest=${match[2]} query=${query} path=${path} onProjectsChanged=${reload} />`;
   }
   return html`<${Home} projects=${state.projects} />`;
 }
