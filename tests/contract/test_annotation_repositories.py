@@ -64,7 +64,9 @@ def make_queue(queue_id: str, project_id: str = "prj-a", **fields: Any) -> Annot
     )
 
 
-def make_item(item_id: str, queue_id: str = "q1", project_id: str = "prj-a", **fields: Any) -> QueueItem:
+def make_item(
+    item_id: str, queue_id: str = "q1", project_id: str = "prj-a", **fields: Any
+) -> QueueItem:
     return QueueItem(
         id=item_id,
         project_id=project_id,
@@ -260,7 +262,9 @@ async def test_items_round_trip_and_an_object_is_in_a_queue_once(
 ) -> None:
     await add_queues(factory, make_queue("q1"), make_queue("q2"))
     first = make_item("i1", object_id="t1")
-    assert await add_items(factory, first, make_item("i2", object_id="o1", object_type=OBSERVATION)) == [
+    assert await add_items(
+        factory, first, make_item("i2", object_id="o1", object_type=OBSERVATION)
+    ) == [
         "i1",
         "i2",
     ]

@@ -106,7 +106,7 @@ class QueueItemRepository(Protocol):
         offset: int = 0,
         limit: int = 50,
     ) -> tuple[Sequence[QueueItem], int]:
-        """The queue's items (of one status), newest first (then by id, descending), and the total."""
+        """The queue's items (of one status), newest first (then id descending), and the total."""
 
     async def page(
         self,

@@ -102,8 +102,7 @@ class MemoryAnnotationQueues(AnnotationQueueRepository):
         if queue.id in self._queues:
             raise Conflict(f"Annotation queue '{queue.id}' already exists")
         if any(
-            q.project_id == queue.project_id and q.name == queue.name
-            for q in self._queues.values()
+            q.project_id == queue.project_id and q.name == queue.name for q in self._queues.values()
         ):
             raise Conflict(f"An annotation queue named '{queue.name}' already exists")
         self._queues[queue.id] = queue

@@ -267,9 +267,7 @@ class SqlQueueItems(TracingRepository, QueueItemRepository):
     async def update(self, item: QueueItem) -> None:
         updated = await self._write(
             annotation_queue_items.update()
-            .where(
-                _I.project_id == item.project_id, _I.queue_id == item.queue_id, _I.id == item.id
-            )
+            .where(_I.project_id == item.project_id, _I.queue_id == item.queue_id, _I.id == item.id)
             .values(
                 status=item.status.value,
                 completed_at=mapping.utc_value(item.completed_at),
