@@ -9,7 +9,7 @@ skipped comes back until it is completed or removed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import msgspec
 
@@ -133,7 +133,8 @@ class QueueItemService:
     async def add_many(
         self, project_id: str, queue_id: str, object_type: str, object_ids: Sequence[str]
     ) -> int:
-        """Add several objects of one type as PENDING items; returns how many were new.
+        """Add several objects of one type as PENDING items, in the order given; returns how
+        many were new.
 
         Raises: InvalidInput (type, ids, too many); NotFound (queue).
         """
@@ -145,6 +146,7 @@ class QueueItemService:
             )
         targets = [object_id(raw, "objectIds[]") for raw in object_ids]
         now = self._clock.now()
+        # A microsecond apart, so the items keep the order they were given in queue order.
         new = [
             QueueItem(
                 id=new_id(),
@@ -152,10 +154,10 @@ class QueueItemService:
                 queue_id=queue_id,
                 object_id=target,
                 object_type=kind,
-                created_at=now,
+                created_at=now + timedelta(microseconds=n),
                 updated_at=now,
             )
-            for target in dict.fromkeys(targets)
+            for n, target in enumerate(dict.fromkeys(targets))
         ]
         async with self._uow_factory() as uow:
             await self._queue(uow, project_id, queue_id)
