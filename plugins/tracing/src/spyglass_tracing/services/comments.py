@@ -137,13 +137,6 @@ class CommentService:
             emails = await _emails(uow, (c.author_user_id for c in found))
         return found, emails
 
-    async def author_email(self, user_id: str | None) -> str | None:
-        """The email of one author, or None."""
-        if user_id is None:
-            return None
-        async with self._uow_factory() as uow:
-            return (await _emails(uow, [user_id])).get(user_id)
-
     async def delete(
         self, project_id: str, comment_id: str, user_id: str, role: Role | None
     ) -> None:
