@@ -57,10 +57,11 @@ def register_tasks() -> Sequence[TaskSpec]:
 @hookimpl
 def register_providers() -> Sequence[Any]:
     """Intake, processor, sweep, price book and read services."""
+    from spyglass_tracing.annotation_provider import AnnotationProvider
     from spyglass_tracing.provider import TracingProvider
     from spyglass_tracing.storage.provider import TracingStorageProvider
 
-    return [TracingProvider(), TracingStorageProvider()]
+    return [TracingProvider(), TracingStorageProvider(), AnnotationProvider()]
 
 
 @hookimpl

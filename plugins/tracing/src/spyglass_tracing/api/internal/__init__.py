@@ -5,10 +5,15 @@ the caller's role in that project's organization, and ``FromDishka[Principal]`` 
 the project, so these handlers reuse the services behind the public API.
 """
 
+from spyglass_tracing.api.internal.annotation_queues import ANNOTATION_QUEUE_INTERNAL_ROUTES
+from spyglass_tracing.api.internal.comments import COMMENT_INTERNAL_ROUTES
 from spyglass_tracing.api.status import STATUS_ROUTES
 
 __all__ = ("INTERNAL_ROUTES",)
 
 INTERNAL_ROUTES = [
     *STATUS_ROUTES,
+    # Comments and annotation queues.
+    *ANNOTATION_QUEUE_INTERNAL_ROUTES,
+    *COMMENT_INTERNAL_ROUTES,
 ]
