@@ -143,7 +143,7 @@ export function QueuePage({ projectId, project, params }) {
       ? html`<${Notice} kind="success">Nothing left to annotate in this queue.${after ? html` <button class="link" onClick=${() => setAfter(null)}>Start over with skipped items</button>` : null}<//>`
       : html`<div class="annotate-grid">
         <div class="stack">
-          <div class="muted">Item ${current.position} of ${current.total} pending · <${Badge}>${item.objectType}<//>
+          <div class="muted">Item ${current.position} of ${current.total} · ${current.pendingCount} pending · <${Badge}>${item.objectType}<//>
             <code>${item.objectId}</code> ${traceLink(projectId, item) ? html`· <a href=${traceLink(projectId, item)}>open (o)</a>` : null}</div>
           <${QueueObject} key=${item.id} projectId=${projectId} item=${item} />
         </div>
