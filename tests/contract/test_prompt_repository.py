@@ -647,6 +647,40 @@ async def test_list_summaries_pages(factory: UnitOfWorkFactory) -> None:
         )
 
 
+async def test_list_summaries_by_name_substring_and_after_a_name(
+    factory: UnitOfWorkFactory,
+) -> None:
+    names = ["Alpha", "alphabet", "beta", "folder/ALPHA", "gamma", "100%_sure", "100x-sure"]
+    await add(factory, *(make_prompt(n) for n in names), make_prompt("alpha", project_id="prj-b"))
+
+    async def page(**kwargs: Any) -> tuple[list[str], int]:
+        async with factory() as uow:
+            summaries, total = await uow.repository(PromptRepository).list_summaries(
+                "prj-a", **kwargs
+            )
+        return [s.name for s in summaries], total
+
+    # Case-insensitive (ASCII), byte-wise order, scoped to the project.
+    assert await page(name_contains="alpha") == (["Alpha", "alphabet", "folder/ALPHA"], 3)
+    assert await page(name_contains="LPh") == (["Alpha", "alphabet", "folder/ALPHA"], 3)
+    assert await page(name_contains="der/a") == (["folder/ALPHA"], 1)
+    assert await page(name_contains="missing") == ([], 0)
+    # LIKE's wildcards and the escape character are plain characters.
+    assert await page(name_contains="%_") == (["100%_sure"], 1)
+    assert await page(name_contains="0_") == ([], 0)
+    assert await page(name_contains="/") == (["folder/ALPHA"], 1)
+    assert await page(name_contains="r/") == (["folder/ALPHA"], 1)
+    # Keyset pages: strictly after the given name, combinable with the substring.
+    assert await page(after_name="alphabet") == (["beta", "folder/ALPHA", "gamma"], 3)
+    assert await page(after_name="Alpha", limit=2) == (["alphabet", "beta"], 4)
+    assert await page(after_name="A") == (["Alpha", "alphabet", "beta", "folder/ALPHA", "gamma"], 5)
+    assert await page(after_name="zzz") == ([], 0)
+    assert await page(name_contains="ALPHA", after_name="Alpha") == (
+        ["alphabet", "folder/ALPHA"],
+        2,
+    )
+
+
 async def test_list_summaries_of_an_empty_project(factory: UnitOfWorkFactory) -> None:
     async with factory() as uow:
         assert await uow.repository(PromptRepository).list_summaries("prj-a") == ([], 0)

@@ -29,10 +29,12 @@ __all__ = (
     "ApiSurface",
     "EvaluatorSpec",
     "EventHandler",
+    "NavigationEntry",
     "PluginConfig",
     "RepositorySpec",
     "StorageSpec",
     "TaskSpec",
+    "UIContribution",
     "hookimpl",
     "hookspec",
 )
@@ -117,6 +119,46 @@ class StorageSpec(msgspec.Struct, frozen=True):
     legacy_sql_revisions: Sequence[str] = ()
 
 
+class NavigationEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """A link in the web UI's project sidebar.
+
+    Attributes:
+        label: what the link says.
+        path: the page under the project, without a leading slash: ``"traces"`` opens
+            ``/project/<project id>/traces``.
+        section: ``"main"`` (the sidebar's upper part) or ``"settings"`` (a tab of the
+            project settings page).
+        order: position within the section; lower comes first.
+    """
+
+    label: str
+    path: str
+    section: str = "main"
+    order: int = 100
+
+
+class UIContribution(msgspec.Struct, frozen=True, kw_only=True):
+    """A plugin's pages: its static files and the links that lead to them.
+
+    The host serves the files of package ``assets`` at ``/static/plugins/<name>/`` and
+    the UI imports ``entry`` from there once signed in. The entry module's default export
+    is a function that receives the UI's registry and registers page components for
+    paths under ``/project/:projectId/`` (see ``docs/ui.md``). A plugin that is not
+    installed contributes neither links nor pages, so the UI shows no dead links.
+
+    Attributes:
+        name: a plain identifier, unique across plugins (usually the plugin's name).
+        assets: dotted name of a package whose directory holds the files.
+        entry: the ES module, relative to that directory, that registers the pages.
+        navigation: sidebar links and settings tabs.
+    """
+
+    name: str
+    assets: str
+    entry: str = "index.js"
+    navigation: Sequence[NavigationEntry] = ()
+
+
 class PluginConfig(msgspec.Struct, frozen=True):
     """Per-plugin settings, from ``SPYGLASS_PLUGIN_<NAME>_<KEY>`` environment variables."""
 
@@ -198,6 +240,19 @@ def register_evaluators(config: PluginConfig) -> Sequence[EvaluatorSpec] | None:
 
     Returns:
         Evaluator specs, or None. A duplicate name fails start-up with ``StartupError``.
+    """
+
+
+@hookspec
+def register_ui(config: PluginConfig) -> Sequence[UIContribution] | None:
+    """Pages and navigation the plugin adds to the web UI.
+
+    Args:
+        config: settings for plugins.
+
+    Returns:
+        UI contributions, or None. Two contributions with the same name, or an
+        ``assets`` package that cannot be found, fail start-up with ``StartupError``.
     """
 
 

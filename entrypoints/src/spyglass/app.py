@@ -20,6 +20,7 @@ from spyglass.api.requests import SpyglassRequest
 from spyglass.api.sessions import SessionAuthMiddleware, internal_access_guard
 from spyglass.lifecycle import run_shutdown_hooks, run_startup_hooks
 from spyglass.plugins import StartupError
+from spyglass.web import collect_ui, web_routes
 from spyglass_core.hookspecs import ApiSurface, PluginConfig
 
 __all__ = (
@@ -119,8 +120,10 @@ def create_app(
     async def on_shutdown() -> None:
         await run_shutdown_hooks(pm, container)
 
+    # The web UI: its shell pages and the static files of the shell and of each plugin.
+    web = web_routes(collect_ui(pm, config))
     app = Litestar(
-        route_handlers=[public, internal],
+        route_handlers=[public, internal, *web],
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],

@@ -211,7 +211,7 @@ class RequestProvider(Provider):
         # A signed-in user on a project-scoped internal route acts for that project; the
         # access guard checked their role before the handler asked for this.
         checked = request.scope.get(PROJECT_SCOPE_KEY)
-        if isinstance(principal, SessionContext) and checked is not None:
+        if isinstance(principal, SessionContext) and isinstance(checked, tuple):
             project_id, organization_id = checked
             return Principal(
                 project_id=project_id, organization_id=organization_id, api_key_id=None

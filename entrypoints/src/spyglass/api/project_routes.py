@@ -25,6 +25,7 @@ __all__ = (
     "PROJECT_ROUTES",
     "ApiKeyResponse",
     "CreateApiKeyRequest",
+    "CreateProjectRequest",
     "CreatedApiKeyResponse",
     "InternalProject",
 )
@@ -55,6 +56,12 @@ class CreatedApiKeyResponse(ApiKeyResponse, frozen=True, kw_only=True, rename="c
     """A new key: ``secretKey`` appears in this response only, never again."""
 
     secret_key: str
+
+
+class CreateProjectRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """The new project's name (unique within its organization)."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
 class CreateApiKeyRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -92,6 +99,26 @@ async def list_my_projects(
     ]
 
 
+@post("/organizations/{organization_id:str}/projects", opt=requires(Role.ADMIN), status_code=201)
+async def create_project(
+    organization_id: FromPath[str],
+    data: JSONBody[CreateProjectRequest],
+    session: FromDishka[SessionContext],
+    admin: FromDishka[ProjectAdmin],
+) -> InternalProject:
+    """A new project in one of the caller's organizations (ADMIN or OWNER there)."""
+    project = await admin.create_project(data.name, organization_id=organization_id)
+    _, org = await admin.get_project(project.id)
+    role = session.role_in(organization_id) or Role.ADMIN
+    return InternalProject(
+        id=project.id,
+        name=project.name,
+        organization_id=org.id,
+        organization_name=org.name,
+        role=role,
+    )
+
+
 @get("/projects/{project_id:str}/api-keys", opt=requires(Role.ADMIN))
 async def list_api_keys(
     project_id: FromPath[str], admin: FromDishka[ProjectAdmin]
@@ -119,4 +146,4 @@ async def revoke_api_key(
     return Response(None, status_code=204)
 
 
-PROJECT_ROUTES = [list_my_projects, list_api_keys, create_api_key, revoke_api_key]
+PROJECT_ROUTES = [list_my_projects, create_project, list_api_keys, create_api_key, revoke_api_key]

@@ -10,14 +10,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from spyglass_core.hookspecs import ApiSurface, StorageSpec, hookimpl
+from spyglass_core.hookspecs import (
+    ApiSurface,
+    NavigationEntry,
+    StorageSpec,
+    UIContribution,
+    hookimpl,
+)
 
-__all__ = ("register_providers", "register_routes", "register_storage", "startup")
+__all__ = ("register_providers", "register_routes", "register_storage", "register_ui", "startup")
 
 
 @hookimpl
 def register_routes(surface: ApiSurface) -> Sequence[Any]:
-    """The Langfuse prompt routes on the public API."""
+    """The Langfuse prompt routes on the public API; the web UI's on the internal one."""
+    if surface is ApiSurface.INTERNAL:
+        from spyglass_prompts.api.internal import INTERNAL_ROUTES
+
+        return INTERNAL_ROUTES
     from spyglass_prompts.api.routes import ROUTES
 
     return ROUTES if surface is ApiSurface.PUBLIC else []
@@ -37,6 +47,18 @@ def register_storage() -> Sequence[StorageSpec]:
     from spyglass_prompts.storage.spec import storage_spec
 
     return [storage_spec()]
+
+
+@hookimpl
+def register_ui() -> Sequence[UIContribution]:
+    """The prompts page: versions, labels, diffs, promotion."""
+    return [
+        UIContribution(
+            name="prompts",
+            assets="spyglass_prompts.ui",
+            navigation=(NavigationEntry(label="Prompts", path="prompts", order=60),),
+        )
+    ]
 
 
 @hookimpl

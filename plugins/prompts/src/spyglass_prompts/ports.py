@@ -73,11 +73,16 @@ class PromptRepository(Protocol):
         tag: str | None = None,
         updated_from: datetime | None = None,
         updated_to: datetime | None = None,
+        name_contains: str | None = None,
+        after_name: str | None = None,
         offset: int = 0,
         limit: int = 10,
     ) -> tuple[Sequence[PromptSummary], int]:
         """One summary per name (ordered by name) matching every given filter, and the total.
 
         ``label``/``tag``: some version carries the label / the name has the tag;
-        ``updated_from`` (inclusive) / ``updated_to`` (exclusive): some version was updated then.
+        ``updated_from`` (inclusive) / ``updated_to`` (exclusive): some version was updated then;
+        ``name_contains``: the name contains this text, ignoring the case of ASCII letters
+        (``%`` and ``_`` are plain characters; other letters fold as the backend's
+        ``lower`` does); ``after_name``: the name sorts after this one (keyset pages).
         """

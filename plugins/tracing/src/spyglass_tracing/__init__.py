@@ -8,7 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from spyglass_core.hookspecs import ApiSurface, StorageSpec, TaskSpec, hookimpl
+from spyglass_core.hookspecs import (
+    ApiSurface,
+    NavigationEntry,
+    StorageSpec,
+    TaskSpec,
+    UIContribution,
+    hookimpl,
+)
 
 __all__ = (
     "register_commands",
@@ -16,6 +23,7 @@ __all__ = (
     "register_routes",
     "register_storage",
     "register_tasks",
+    "register_ui",
     "shutdown",
     "startup",
 )
@@ -49,10 +57,11 @@ def register_tasks() -> Sequence[TaskSpec]:
 @hookimpl
 def register_providers() -> Sequence[Any]:
     """Intake, processor, sweep, price book and read services."""
+    from spyglass_tracing.annotation_provider import AnnotationProvider
     from spyglass_tracing.provider import TracingProvider
     from spyglass_tracing.storage.provider import TracingStorageProvider
 
-    return [TracingProvider(), TracingStorageProvider()]
+    return [TracingProvider(), TracingStorageProvider(), AnnotationProvider()]
 
 
 @hookimpl
@@ -61,6 +70,28 @@ def register_storage() -> Sequence[StorageSpec]:
     from spyglass_tracing.storage.spec import storage_spec
 
     return [storage_spec()]
+
+
+@hookimpl
+def register_ui() -> Sequence[UIContribution]:
+    """Dashboard, traces, sessions, users, annotation queues; score configs and prices."""
+    return [
+        UIContribution(
+            name="tracing",
+            assets="spyglass_tracing.ui",
+            navigation=(
+                NavigationEntry(label="Dashboard", path="dashboard", order=10),
+                NavigationEntry(label="Traces", path="traces", order=20),
+                NavigationEntry(label="Sessions", path="sessions", order=30),
+                NavigationEntry(label="Users", path="users", order=40),
+                NavigationEntry(label="Annotation queues", path="annotation-queues", order=50),
+                NavigationEntry(
+                    label="Score configs", path="settings/score-configs", section="settings"
+                ),
+                NavigationEntry(label="Model prices", path="settings/models", section="settings"),
+            ),
+        )
+    ]
 
 
 @hookimpl

@@ -22,6 +22,7 @@ from spyglass_core.domain.input_limits import MAX_INT32, parse_bounded_int
 __all__ = (
     "DEFAULT_LABEL",
     "LATEST_LABEL",
+    "MAX_NAME_LENGTH",
     "MAX_NESTING_DEPTH",
     "Prompt",
     "PromptReference",

@@ -82,8 +82,13 @@ class PromptService:
         self._ttl = ttl_seconds
         self._limits = limits or CompositionLimits()
 
-    async def create(self, project_id: str, request: CreatePromptRequest) -> Prompt:
+    async def create(
+        self, project_id: str, request: CreatePromptRequest, *, created_by: str = "API"
+    ) -> Prompt:
         """Store a new version (``max + 1``), labelled ``latest`` plus the given labels.
+
+        ``created_by`` is ``API`` for an API key, as in Langfuse, or the id of the
+        signed-in user who created it in the web UI.
 
         Raises:
             InvalidInput: bad name, labels, tags or content; a type change; bad references;
@@ -98,7 +103,15 @@ class PromptService:
         for attempt in range(_CREATE_ATTEMPTS):
             try:
                 created = await self._create_once(
-                    project_id, name, prompt_type, content, labels, tags, references, request
+                    project_id,
+                    name,
+                    prompt_type,
+                    content,
+                    labels,
+                    tags,
+                    references,
+                    request,
+                    created_by,
                 )
             except Conflict:
                 if attempt == _CREATE_ATTEMPTS - 1:
@@ -120,6 +133,7 @@ class PromptService:
         tags: list[str] | None,
         references: list[PromptReference],
         request: CreatePromptRequest,
+        created_by: str,
     ) -> Prompt:
         async with self._uow_factory() as uow:
 
@@ -149,6 +163,7 @@ class PromptService:
                 config={} if request.config is None else request.config,
                 labels=sorted({*labels, LATEST_LABEL}),
                 commit_message=request.commit_message,
+                created_by=created_by,
                 created_at=now,
                 updated_at=now,
             )
@@ -219,6 +234,32 @@ class PromptService:
                 offset=(page - 1) * limit,
                 limit=limit,
             )
+
+    async def search_names(
+        self, project_id: str, *, search: str | None, after: str | None, limit: int
+    ) -> tuple[Sequence[PromptSummary], bool]:
+        """One keyset page of names (ordered by name) containing ``search``, any case.
+
+        Returns:
+            Up to ``limit`` summaries of the names after ``after``, and whether more follow.
+        """
+        async with self._uow_factory() as uow:
+            summaries, _ = await uow.repository(PromptRepository).list_summaries(
+                project_id, name_contains=search, after_name=after, limit=limit + 1
+            )
+        return summaries[:limit], len(summaries) > limit
+
+    async def versions(self, project_id: str, name: str) -> Sequence[Prompt]:
+        """Every version of ``name``, ascending, as stored (references not inlined).
+
+        Raises:
+            NotFound: the project has no prompt of that name.
+        """
+        async with self._uow_factory() as uow:
+            found = await uow.repository(PromptRepository).list_versions(project_id, name)
+        if not found:
+            raise NotFound(f"Prompt not found: '{name}'")
+        return found
 
     async def add_labels(
         self, project_id: str, name: str, version: int, new_labels: list[str]

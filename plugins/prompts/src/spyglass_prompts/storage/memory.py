@@ -117,6 +117,8 @@ class MemoryPrompts(PromptRepository):
         tag: str | None = None,
         updated_from: datetime | None = None,
         updated_to: datetime | None = None,
+        name_contains: str | None = None,
+        after_name: str | None = None,
         offset: int = 0,
         limit: int = 10,
     ) -> tuple[Sequence[PromptSummary], int]:
@@ -124,6 +126,8 @@ class MemoryPrompts(PromptRepository):
         def passes(p: Prompt) -> bool:
             return (
                 (name is None or p.name == name)
+                and (name_contains is None or name_contains.lower() in p.name.lower())
+                and (after_name is None or p.name > after_name)
                 and (updated_from is None or p.updated_at >= updated_from)
                 and (updated_to is None or p.updated_at < updated_to)
                 and (

@@ -135,6 +135,8 @@ class SqlPrompts(SqlRepository, PromptRepository):
         tag: str | None = None,
         updated_from: datetime | None = None,
         updated_to: datetime | None = None,
+        name_contains: str | None = None,
+        after_name: str | None = None,
         offset: int = 0,
         limit: int = 10,
     ) -> tuple[Sequence[PromptSummary], int]:
@@ -142,6 +144,15 @@ class SqlPrompts(SqlRepository, PromptRepository):
         where: list[sa.ColumnElement[bool]] = [prompts.c.project_id == project_id]
         if name is not None:
             where.append(prompts.c.name == name)
+        if name_contains is not None:
+            # lower() on both sides: a backend that folds only ASCII still matches the
+            # exact case of other letters.
+            pattern = f"%{_like_escaped(name_contains)}%"
+            where.append(
+                sa.func.lower(prompts.c.name).like(sa.func.lower(pattern), escape=_LIKE_ESCAPE)
+            )
+        if after_name is not None:
+            where.append(self._bytewise(prompts.c.name) > after_name)
         if updated_from is not None:
             where.append(prompts.c.updated_at >= utc_value(updated_from))
         if updated_to is not None:
@@ -283,6 +294,16 @@ class SqlPrompts(SqlRepository, PromptRepository):
             )
             for n in names
         ]
+
+
+_LIKE_ESCAPE = "/"
+
+
+def _like_escaped(text: str) -> str:
+    """``text`` matched literally inside a ``LIKE`` pattern escaped with ``_LIKE_ESCAPE``."""
+    for special in (_LIKE_ESCAPE, "%", "_"):
+        text = text.replace(special, _LIKE_ESCAPE + special)
+    return text
 
 
 def _of_name(project_id: str, name: str) -> tuple[sa.ColumnElement[bool], ...]:

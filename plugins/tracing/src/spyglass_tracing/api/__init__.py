@@ -1,5 +1,7 @@
 """HTTP routes of the tracing plugin, one module per resource."""
 
+from spyglass_tracing.api.annotation_queues import ANNOTATION_QUEUE_ROUTES
+from spyglass_tracing.api.comments import COMMENT_ROUTES
 from spyglass_tracing.api.ingest import INGEST_ROUTES
 from spyglass_tracing.api.media import MEDIA_ROUTES
 from spyglass_tracing.api.metrics import METRICS_ROUTES
@@ -22,4 +24,7 @@ ROUTES = [
     *MODEL_ROUTES,
     *SCORE_CONFIG_ROUTES,
     *MEDIA_ROUTES,
+    # Comments and annotation queues.
+    *COMMENT_ROUTES,
+    *ANNOTATION_QUEUE_ROUTES,
 ]

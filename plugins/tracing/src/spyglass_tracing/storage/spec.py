@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from spyglass_core.hookspecs import RepositorySpec, StorageSpec
+from spyglass_tracing.ports.annotation import (
+    AnnotationQueueRepository,
+    CommentRepository,
+    QueueItemRepository,
+)
 from spyglass_tracing.ports.repositories import (
     IngestionBatchRepository,
     MediaRepository,
@@ -12,8 +17,10 @@ from spyglass_tracing.ports.repositories import (
 )
 from spyglass_tracing.storage import (
     memory,
+    memory_annotation,
     memory_deletions,
     sql,
+    sql_annotation,
     sql_batches,
     sql_deletions,
 )
@@ -39,6 +46,20 @@ def storage_spec() -> StorageSpec:
                 TraceDeletionRepository,
                 sql_deletions.SqlTraceDeletions,
                 memory_deletions.MemoryTraceDeletions,
+            ),
+            # Comments and annotation queues.
+            RepositorySpec(
+                CommentRepository, sql_annotation.SqlComments, memory_annotation.MemoryComments
+            ),
+            RepositorySpec(
+                AnnotationQueueRepository,
+                sql_annotation.SqlAnnotationQueues,
+                memory_annotation.MemoryAnnotationQueues,
+            ),
+            RepositorySpec(
+                QueueItemRepository,
+                sql_annotation.SqlQueueItems,
+                memory_annotation.MemoryQueueItems,
             ),
         ),
         sql_migrations="spyglass_tracing.storage.migrations",

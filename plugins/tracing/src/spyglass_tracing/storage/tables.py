@@ -7,6 +7,10 @@ import sqlalchemy as sa
 from spyglass_adapters.sql.spi import new_metadata
 
 __all__ = (
+    "annotation_queue_assignments",
+    "annotation_queue_items",
+    "annotation_queues",
+    "comments",
     "ingestion_batches",
     "ingestion_event_ids",
     "media",
@@ -185,4 +189,89 @@ trace_deletion_members = sa.Table(
     sa.Column("entity_id", sa.String(800), primary_key=True),
     sa.Column("trace_id", sa.String(800), nullable=False),
     sa.Index("ix_trace_deletion_members_trace", "project_id", "trace_id"),
+)
+
+
+# --- comments and annotation queues (revision 0006) ---------------------------------------
+
+# The author is kept as written (no foreign key): a comment outlives its author's account.
+comments = sa.Table(
+    "comments",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column(
+        "project_id",
+        sa.String(255),
+        sa.ForeignKey("projects.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("object_type", sa.String(16), nullable=False),
+    sa.Column("object_id", sa.String(800), nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("author_user_id", sa.String(255), nullable=True),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("updated_at", _TS, nullable=False),
+    # The comments of one object, oldest first: what the UI shows beside it.
+    sa.Index("ix_comments_object", "project_id", "object_type", "object_id", "created_at"),
+    sa.Index("ix_comments_project_id_created_at", "project_id", "created_at"),
+)
+
+annotation_queues = sa.Table(
+    "annotation_queues",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column(
+        "project_id",
+        sa.String(255),
+        sa.ForeignKey("projects.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("score_config_ids", sa.JSON, nullable=False),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("updated_at", _TS, nullable=False),
+    sa.UniqueConstraint("project_id", "name", name="uq_annotation_queues_project_id_name"),
+    sa.Index("ix_annotation_queues_project_id_created_at", "project_id", "created_at"),
+)
+
+annotation_queue_items = sa.Table(
+    "annotation_queue_items",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("project_id", sa.String(255), nullable=False),
+    sa.Column(
+        "queue_id",
+        sa.String(255),
+        sa.ForeignKey("annotation_queues.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("object_id", sa.String(800), nullable=False),
+    sa.Column("object_type", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("completed_at", _TS, nullable=True),
+    sa.Column("annotator_user_id", sa.String(255), nullable=True),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("updated_at", _TS, nullable=False),
+    # An object is in a queue once: adding it again is ignored.
+    sa.UniqueConstraint(
+        "queue_id", "object_type", "object_id", name="uq_annotation_queue_items_queue_id"
+    ),
+    # Queue order per status: the next pending item, pages, counts.
+    sa.Index("ix_annotation_queue_items_order", "queue_id", "status", "created_at", "id"),
+    sa.Index("ix_annotation_queue_items_queue_created", "queue_id", "created_at", "id"),
+)
+
+annotation_queue_assignments = sa.Table(
+    "annotation_queue_assignments",
+    metadata,
+    sa.Column(
+        "queue_id",
+        sa.String(255),
+        sa.ForeignKey("annotation_queues.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("user_id", sa.String(255), primary_key=True),
+    sa.Column("project_id", sa.String(255), nullable=False),
+    sa.Column("created_at", _TS, nullable=False),
 )

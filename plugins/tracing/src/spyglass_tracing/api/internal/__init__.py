@@ -5,6 +5,8 @@ the caller's role in that project's organization, and ``FromDishka[Principal]`` 
 the project, so these handlers reuse the services behind the public API.
 """
 
+from spyglass_tracing.api.internal.annotation_queues import ANNOTATION_QUEUE_INTERNAL_ROUTES
+from spyglass_tracing.api.internal.comments import COMMENT_INTERNAL_ROUTES
 from spyglass_tracing.api.internal.scores import ANNOTATION_SCORE_ROUTES
 from spyglass_tracing.api.internal.sessions import SESSION_DETAIL_ROUTES
 from spyglass_tracing.api.internal.settings import SETTINGS_ROUTES
@@ -15,6 +17,10 @@ __all__ = ("INTERNAL_ROUTES",)
 
 INTERNAL_ROUTES = [
     *STATUS_ROUTES,
+    # Comments and annotation queues.
+    *ANNOTATION_QUEUE_INTERNAL_ROUTES,
+    *COMMENT_INTERNAL_ROUTES,
+    # Trace and session pages, annotation scores, project settings.
     *TRACE_DETAIL_ROUTES,
     *SESSION_DETAIL_ROUTES,
     *ANNOTATION_SCORE_ROUTES,

@@ -1,0 +1,27 @@
+// The module plugins build their pages with: the view layer, the API client, the
+// router and the shared components. Import it as "/static/app/ui.js".
+//
+//   import { html, useApi, DataTable } from "/static/app/ui.js";
+//   export default function register(ui) {
+//     ui.page("traces", TracesPage, { title: "Traces" });
+//   }
+//
+// A page component receives {projectId, project, params, query, session}.
+
+import { h, render, createContext, Fragment } from "./vendor/preact.js";
+import htm from "./vendor/htm.js";
+
+export { h, render, createContext, Fragment };
+export * from "./vendor/preact-hooks.js";
+export const html = htm.bind(h);
+
+export { api, ApiError, projectPath, query } from "./lib/api.js";
+export { navigate, setQuery, useLocation } from "./lib/router.js";
+export { useApi, useDebounced, useInterval, useHotkeys } from "./lib/hooks.js";
+export * from "./lib/format.js";
+export { DataTable, VirtualList, useVirtualizer } from "./lib/table.js";
+export { ChatView, ContentView, JsonTree, Markdown, isChat } from "./lib/content.js";
+export { BarList, TimeChart } from "./lib/chart.js";
+export * from "./lib/widgets.js";
+
+export { PageHeader, SettingsFrame, projectUrl, roleAllows } from "./lib/common.js";

@@ -1,0 +1,7 @@
+// The prompts plugin's pages.
+
+import { PromptsPage } from "./prompts.js";
+
+export default function register(ui) {
+  ui.page("prompts", PromptsPage, { title: "Prompts" });
+}

@@ -1,0 +1,1 @@
+"""Static files of the test UI contribution (a page module and nothing else)."""

@@ -1,0 +1,2 @@
+// A test page module.
+export default function register(ui) {}
