@@ -222,9 +222,17 @@ def test_adding_a_score_in_the_ui_reaches_the_public_api(
     page: Page, server: SpyglassServer, seeded: dict[str, Any]
 ) -> None:
     trace_id = seeded["trace_ids"][1]
-    sign_in(page, server, OWNER, start=f"/project/{PROJECT_ID}/traces/{trace_id}")
+    sign_in(page, server, OWNER, start=f"/project/{PROJECT_ID}/settings/score-configs")
+    new_config = page.get_by_role("form", name="New score config")
+    new_config.get_by_label("Name").fill("ui-review")
+    new_config.get_by_label("Minimum").fill("0")
+    new_config.get_by_label("Maximum").fill("1")
+    new_config.get_by_role("button", name="Create score config").click()
+    expect(page.locator(".dt-body")).to_contain_text("ui-review")
+    shoot(page, "settings-score-configs")
+    page.goto(project_url(server, f"traces/{trace_id}"))
     form = page.get_by_role("form", name="Add score")
-    form.get_by_label("Score name").fill("ui-review")
+    form.get_by_label("Score config").select_option(label="ui-review (numeric)")
     form.get_by_label("Value").fill("0.25")
     form.get_by_label("Comment").fill("from the browser")
     form.get_by_role("button", name="Add score").click()

@@ -4,9 +4,8 @@ import {
   html, useState, api, useApi, projectPath, roleAllows, formatScore, formatTime, Badge, ErrorBox,
 } from "/static/app/ui.js";
 
-/** A score value input for a score config (or free-form numeric when none is chosen). */
+/** A score value input for a score config. */
 export function ScoreValueInput({ config, name = "value" }) {
-  if (!config) return html`<input name=${name} type="number" step="any" required aria-label="Value" />`;
   if (config.dataType === "BOOLEAN") {
     return html`<select name=${name} aria-label="Value" required><option value="1">True</option><option value="0">False</option></select>`;
   }
@@ -21,7 +20,6 @@ export function ScoreValueInput({ config, name = "value" }) {
 
 /** The score body for the API from a config and the form's raw value. */
 export function scoreBody(config, raw) {
-  if (!config) return { value: Number(raw), dataType: "NUMERIC" };
   if (config.dataType === "CATEGORICAL") {
     const category = (config.categories || []).find((c) => String(c.value) === String(raw));
     return { value: category ? category.label : raw, dataType: "CATEGORICAL", configId: config.id };
@@ -35,18 +33,22 @@ function AddScore({ projectId, target, onAdded }) {
   const [configId, setConfigId] = useState("");
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
-  const config = active.find((c) => c.id === configId) || null;
+  const config = active.find((c) => c.id === configId) || active[0] || null;
+  if (configs.loading && !configs.data) return null;
+  if (!config) {
+    return html`<div class="muted">To score by hand, create a score config under
+      <a href=${`/project/${encodeURIComponent(projectId)}/settings/score-configs`}>Settings → Score configs</a>.</div>`;
+  }
   const submit = async (event) => {
     event.preventDefault();
     const form = new FormData(event.target);
-    const name = config ? config.name : form.get("name");
     setBusy(true);
     setError(null);
     try {
-      const body = { ...target, name, ...scoreBody(config, form.get("value")), comment: form.get("comment") || null };
+      const body = { ...target, name: config.name, ...scoreBody(config, form.get("value")), comment: form.get("comment") || null };
       const created = await api.post(projectPath(projectId, "/scores"), body);
       event.target.reset();
-      onAdded({ id: created.id, name, value: typeof body.value === "number" ? body.value : null,
+      onAdded({ id: created.id, name: config.name, value: typeof body.value === "number" ? body.value : null,
         stringValue: typeof body.value === "string" ? body.value : null, dataType: body.dataType,
         source: "ANNOTATION", comment: body.comment, observationId: target.observationId || null, pending: true });
     } catch (e) {
@@ -58,12 +60,10 @@ function AddScore({ projectId, target, onAdded }) {
   return html`<form class="score-form stack" onSubmit=${submit} aria-label="Add score">
     <${ErrorBox} error=${error} />
     <div class="inline-form">
-      <select aria-label="Score config" value=${configId} onChange=${(e) => setConfigId(e.target.value)}>
-        <option value="">Free-form numeric score</option>
+      <select aria-label="Score config" value=${config.id} onChange=${(e) => setConfigId(e.target.value)}>
         ${active.map((c) => html`<option value=${c.id}>${c.name} (${c.dataType.toLowerCase()})</option>`)}
       </select>
-      ${config ? null : html`<input name="name" placeholder="Score name" required aria-label="Score name" />`}
-      <${ScoreValueInput} config=${config} key=${configId} />
+      <${ScoreValueInput} config=${config} key=${config.id} />
     </div>
     <input name="comment" placeholder="Comment (optional)" aria-label="Comment" />
     <div><button class="primary" type="submit" disabled=${busy}>Add score</button></div>
