@@ -3,6 +3,7 @@
 from spyglass_tracing.api.ingest import INGEST_ROUTES
 from spyglass_tracing.api.media import MEDIA_ROUTES
 from spyglass_tracing.api.metrics import METRICS_ROUTES
+from spyglass_tracing.api.metrics_query import METRICS_QUERY_ROUTES
 from spyglass_tracing.api.models import MODEL_ROUTES
 from spyglass_tracing.api.observations import OBSERVATION_ROUTES
 from spyglass_tracing.api.score_configs import SCORE_CONFIG_ROUTES
@@ -22,4 +23,5 @@ ROUTES = [
     *MODEL_ROUTES,
     *SCORE_CONFIG_ROUTES,
     *MEDIA_ROUTES,
+    *METRICS_QUERY_ROUTES,
 ]

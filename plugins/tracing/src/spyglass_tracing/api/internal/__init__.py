@@ -5,10 +5,12 @@ the caller's role in that project's organization, and ``FromDishka[Principal]`` 
 the project, so these handlers reuse the services behind the public API.
 """
 
+from spyglass_tracing.api.internal.metrics import METRICS_INTERNAL_ROUTES
 from spyglass_tracing.api.status import STATUS_ROUTES
 
 __all__ = ("INTERNAL_ROUTES",)
 
 INTERNAL_ROUTES = [
     *STATUS_ROUTES,
+    *METRICS_INTERNAL_ROUTES,
 ]
