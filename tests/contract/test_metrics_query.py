@@ -191,6 +191,18 @@ async def test_users_top_n_by_cost(store: AnalyticsStore) -> None:
         ),
         ({"column": "timestamp", "type": "datetime", "operator": ">", "value": T0.isoformat()}, 2),
         ({"column": "timestampMonth", "type": "string", "operator": "=", "value": "2024-05"}, 3),
+        # Values are parameters: quotes are just characters.
+        ({"column": "name", "type": "string", "operator": "=", "value": "chat' OR '1'='1"}, 0),
+        (
+            {
+                "column": "metadata",
+                "type": "stringObject",
+                "operator": "=",
+                "key": "team'] OR 1=1 --",
+                "value": "",
+            },
+            3,
+        ),
     ],
 )
 async def test_trace_filters(

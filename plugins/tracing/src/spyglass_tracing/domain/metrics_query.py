@@ -295,20 +295,21 @@ def _metrics(view: ViewSpec, items: Sequence[MetricInput]) -> tuple[MetricSpec, 
 
 
 def _filters(view: ViewSpec, items: Sequence[FilterInput]) -> tuple[FilterCondition, ...]:
-    """Each condition on its canonical column, checked and coerced by ``parse_filter``."""
+    """Each condition checked and coerced by ``parse_filter`` (its messages name the
+    caller's column), then moved to its canonical column."""
     if len(items) > MAX_FILTERS:
         raise InvalidInput(
             "Invalid request data", details=f"at most {MAX_FILTERS} filters are allowed"
         )
-    columns: dict[str, FilterColumn] = {}
-    canonical: list[FilterInput] = []
-    for item in items:
-        target = filter_target(view, item.column)
-        columns[target.column] = FilterColumn(target.types, target.column)
-        canonical.append(msgspec.structs.replace(item, column=target.column))
-    if not canonical:
+    if not items:
         return ()
-    return tuple(parse_filter(msgspec.json.encode(canonical).decode(), columns))
+    targets = {item.column: filter_target(view, item.column) for item in items}
+    columns = {name: FilterColumn(target.types, target.column) for name, target in targets.items()}
+    parsed = parse_filter(msgspec.json.encode(list(items)).decode(), columns)
+    return tuple(
+        msgspec.structs.replace(condition, column=targets[condition.column].column)
+        for condition in parsed
+    )
 
 
 def _granularity(
