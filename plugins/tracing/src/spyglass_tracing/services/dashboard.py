@@ -57,10 +57,12 @@ class _Window:
         dimensions: tuple[str, ...] = (),
         series: bool = False,
         not_null: str | None = None,
-        order: tuple[str, ...] = (),
+        descending: tuple[str, ...] = (),
+        ascending: tuple[str, ...] = (),
         limit: int | None = None,
     ) -> MetricsViewQuery:
-        """A validated query: metrics as ``aggregation_measure``, ``order`` descending."""
+        """A validated query: metrics as ``aggregation_measure``, ordered by the
+        ``descending`` keys (or the ``ascending`` ones)."""
         return validate_metrics_query(
             MetricsQueryInput(
                 view=view,
@@ -75,7 +77,9 @@ class _Window:
                 if not_null
                 else [],
                 time_dimension=TimeDimensionInput(granularity=self.granularity) if series else None,
-                order_by=[OrderInput(field=key, direction="desc") for key in order] or None,
+                order_by=[OrderInput(field=key, direction="desc") for key in descending]
+                + [OrderInput(field=key, direction="asc") for key in ascending]
+                or None,
                 config=ConfigInput(row_limit=limit) if limit else None,
             )
         )
@@ -108,31 +112,22 @@ class ProjectDashboard:
             "trace_series": window.query("traces", latency, series=True),
             "observation_series": window.query("observations", observation_sums, series=True),
             "names": window.query(
-                "traces", ["count_count"], dimensions=("name",), limit=TOP_N,
-                order=("count_count",),
+                "traces", ["count_count"], dimensions=("name",), descending=("count_count",),
+                limit=TOP_N,
             ),
             "models": window.query(
                 "observations", observation_sums, dimensions=("providedModelName",),
-                not_null="providedModelName", order=("sum_totalCost", "count_count"), limit=TOP_N,
+                not_null="providedModelName", descending=("sum_totalCost", "count_count"),
+                limit=TOP_N,
             ),
             "users": window.query(
                 "traces", ["count_count", "sum_totalCost"], dimensions=("userId",),
-                not_null="userId", order=("sum_totalCost", "count_count"), limit=TOP_N,
+                not_null="userId", descending=("sum_totalCost", "count_count"), limit=TOP_N,
             ),
             # An explicit order: no filler rows without a score name.
-            "scores": validate_metrics_query(
-                MetricsQueryInput(
-                    view="scores-numeric",
-                    metrics=[
-                        MetricInput(measure="value", aggregation="avg"),
-                        MetricInput(measure="count", aggregation="count"),
-                    ],
-                    from_timestamp=start,
-                    to_timestamp=end,
-                    dimensions=[DimensionInput(field="name")],
-                    time_dimension=TimeDimensionInput(granularity=granularity),
-                    order_by=[OrderInput(field=TIME_DIMENSION), OrderInput(field="name")],
-                )
+            "scores": window.query(
+                "scores-numeric", ["avg_value", "count_count"], dimensions=("name",),
+                series=True, ascending=(TIME_DIMENSION, "name"),
             ),
         }  # fmt: skip
         results = dict(
