@@ -6,8 +6,9 @@ Three levels, every value a server-side parameter (``Params``):
    (``select_latest``), LEFT JOINed to what the query needs of its related rows (the
    trace, the observation, a trace's observation aggregates, the score counts), each
    related select narrowed to the ids the window can reach. One row per entity with one
-   column per dimension (``d<i>``) and measure (``m<i>``) and the bucket (``tb``); the
-   filters are conditions on these expressions.
+   column per dimension (``d<i>``) and measure (``m<i>``) and the bucket (``tb``).
+   Filters on the entity's own columns are checked on its newest version, before the
+   joins; filters on related rows after them.
 2. Groups: ``GROUP BY`` the dimensions (tags exploded with ``arrayJoin``, an entity
    without tags under NULL) and the bucket, one aggregate per metric, sorted (NULLs
    last) and cut at ``row_limit``.
@@ -136,8 +137,12 @@ class MetricsSql:
     has_bucket: bool = False
 
 
-def _dimension_sql(spec: DimensionSpec) -> str:
-    sources = [f"{_ALIAS[related]}.`{name}`" for related, name in spec.sources]
+def _dimension_sql(spec: DimensionSpec, *, qualified: bool = True) -> str:
+    """The expression of a dimension; unqualified, on the entity's own select."""
+    sources = [
+        f"{_ALIAS[related]}.`{name}`" if qualified else f"`{name}`"
+        for related, name in spec.sources
+    ]
     if spec.time_format is not None:
         sources = [
             f"formatDateTime({s}, {_TIME_FORMATS[spec.time_format]}, 'UTC')" for s in sources
@@ -171,8 +176,9 @@ class _Builder:
                 self.joins.add(_ALIAS[related])
         return _dimension_sql(spec)
 
-    def _base(self) -> str:
-        where = Where()
+    def _base(self, conditions: list[str]) -> str:
+        """The entities: ``conditions`` are checked on each row's newest version."""
+        where = Where(outer=list(conditions))
         where.narrowing(self._window(f"`{self.spec.time_field}`"))
         if self.spec.data_types:
             where.narrowing(f"data_type IN {self.params.strings(self.spec.data_types)}")
@@ -223,8 +229,11 @@ class _Builder:
             joins.append(f"LEFT JOIN ({self._score_counts(key)}) AS sa ON sa.subject = e.id")
         return " ".join(joins)
 
-    def _filters(self) -> list[str]:
-        conditions: list[str] = []
+    def _filters(self) -> tuple[list[str], list[str]]:
+        """The SQL of the filters: those on the entity's own columns (checked before the
+        joins, on the entity's select) and those on related rows (after the joins)."""
+        own: list[str] = []
+        related: list[str] = []
         for condition in self.query.filters:
             target = filter_target(self.spec, condition.column)
             checked_column(
@@ -234,14 +243,16 @@ class _Builder:
                 raise InvalidInput(
                     "Invalid filter", details=f"'{condition.type}' filters need a 'key'"
                 )
-            if target.dimension is not None:
-                expr = self._uses(target.dimension)
-            elif target.is_time:
-                expr = f"e.`{self.spec.time_field}`"
+            dimension = target.dimension
+            if dimension is None:
+                column = self.spec.time_field if target.is_time else "metadata"
+                own.append(condition_sql(condition, f"`{column}`", self.params))
+            elif all(source is Related.ENTITY for source, _ in dimension.sources):
+                expr = _dimension_sql(dimension, qualified=False)
+                own.append(condition_sql(condition, expr, self.params))
             else:
-                expr = "e.metadata"
-            conditions.append(condition_sql(condition, expr, self.params))
-        return conditions
+                related.append(condition_sql(condition, self._uses(dimension), self.params))
+        return own, related
 
     def _entities(self, result: MetricsSql) -> str:
         columns: list[str] = []
@@ -263,9 +274,9 @@ class _Builder:
             bucket = _BUCKETS[self.query.granularity].format(f"e.`{self.spec.time_field}`")
             columns.append(f"{bucket} AS tb")
             result.has_bucket = True
-        filters = self._filters()
-        where = f" WHERE {' AND '.join(filters)}" if filters else ""
-        base = self._base()
+        own, related = self._filters()
+        where = f" WHERE {' AND '.join(related)}" if related else ""
+        base = self._base(own)
         return f"SELECT {', '.join(columns)} FROM ({base}) AS e {self._join_sql()}{where}"
 
     def _aggregate(self, index: int, metric: MetricSpec) -> str:
