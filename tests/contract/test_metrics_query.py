@@ -11,12 +11,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import clickhouse_connect
+import msgspec
 import pytest
 
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_tracing.domain.metrics_query import (
     MetricSpec,
     MetricsViewQuery,
+    OrderTerm,
     parse_metrics_query,
 )
 from spyglass_tracing.domain.metrics_results import wire_rows
@@ -412,6 +414,9 @@ async def test_an_undeclared_name_is_refused(store: AnalyticsStore) -> None:
     )
     with pytest.raises(InvalidInput, match="Invalid metric nope"):
         await store.query_metrics(P1, bad)
+    unordered = msgspec.structs.replace(q, order_by=(OrderTerm(key="name"),))
+    with pytest.raises(InvalidInput, match="Invalid orderBy field: name"):
+        await store.query_metrics(P1, unordered)
 
 
 # --- both stores agree on everything ------------------------------------------------------

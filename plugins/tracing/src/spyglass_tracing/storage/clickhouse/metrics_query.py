@@ -326,6 +326,9 @@ class _Builder:
             selected.append(f"{self._aggregate(index, metric)} AS a{index}")
             aliases[metric.key] = f"a{index}"
         group_by = f" GROUP BY {', '.join(groups)}" if groups else ""
+        unknown = [term.key for term in self.query.order_by if term.key not in aliases]
+        if unknown:
+            raise InvalidInput(f"Invalid orderBy field: {unknown[0]}")
         order = ", ".join(
             f"{aliases[term.key]} {'DESC' if term.descending else 'ASC'} NULLS LAST"
             for term in self.query.order_by

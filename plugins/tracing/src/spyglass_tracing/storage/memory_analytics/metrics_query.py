@@ -38,6 +38,7 @@ from spyglass_tracing.domain.metrics_views import (
     filter_target,
 )
 from spyglass_tracing.domain.queries import FilterCondition
+from spyglass_tracing.domain.time import utc
 from spyglass_tracing.storage.memory_analytics.filters import condition_holds
 from spyglass_tracing.storage.memory_analytics.rows import decimal_sum
 
@@ -68,7 +69,8 @@ class _Context:
 
 def _in_window(spec: ViewSpec, query: MetricsViewQuery, row: Any) -> bool:
     """Both ends inclusive, as Langfuse's query builder has them."""
-    return bool(query.from_timestamp <= getattr(row, spec.time_field) <= query.to_timestamp)
+    moment: datetime = getattr(row, spec.time_field)
+    return utc(query.from_timestamp) <= moment <= utc(query.to_timestamp)
 
 
 def _entities(spec: ViewSpec, query: MetricsViewQuery, tables: Tables) -> list[_Context]:
@@ -255,6 +257,11 @@ def query_metrics(query: MetricsViewQuery, tables: Tables) -> list[MetricsRow]:
     measures = _MEASURES[spec.entity]
     for metric in query.metrics:
         spec.measure(metric.measure)
+    output = {*query.dimensions, *(m.key for m in query.metrics)}
+    output |= {TIME_DIMENSION} if query.granularity else set()
+    unknown = [term.key for term in query.order_by if term.key not in output]
+    if unknown:
+        raise InvalidInput(f"Invalid orderBy field: {unknown[0]}")
     keep = _filter(spec, query.filters)
     groups: dict[tuple[Any, ...], list[_Context]] = defaultdict(list)
     for context in _entities(spec, query, tables):
