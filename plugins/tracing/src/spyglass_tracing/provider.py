@@ -18,11 +18,13 @@ from spyglass_tracing.options import TracingOptions, tracing_options
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.services.annotation_scores import AnnotationScores
 from spyglass_tracing.services.cross_feature import AnalyticsTraceReader, IngestingScoreWriter
+from spyglass_tracing.services.dashboard import ProjectDashboard
 from spyglass_tracing.services.dead_letters import DeadLetters
 from spyglass_tracing.services.deletion import DeletedTraces
 from spyglass_tracing.services.erasure import RawEraser
 from spyglass_tracing.services.intake import BatchIntake
 from spyglass_tracing.services.media import MediaService
+from spyglass_tracing.services.metrics_query import MetricsQueries
 from spyglass_tracing.services.models import ModelService
 from spyglass_tracing.services.otlp_decoding import OtlpDecoder
 from spyglass_tracing.services.prices import PriceBook
@@ -193,3 +195,11 @@ class TracingProvider(Provider):
         self, configs: ScoreConfigService, models: ModelService
     ) -> ProjectSettings:
         return ProjectSettings(configs, models)
+
+    @provide
+    def metrics_queries(self, analytics: AnalyticsStore) -> MetricsQueries:
+        return MetricsQueries(analytics)
+
+    @provide
+    def project_dashboard(self, queries: MetricsQueries) -> ProjectDashboard:
+        return ProjectDashboard(queries)

@@ -5,6 +5,7 @@ from spyglass_tracing.api.comments import COMMENT_ROUTES
 from spyglass_tracing.api.ingest import INGEST_ROUTES
 from spyglass_tracing.api.media import MEDIA_ROUTES
 from spyglass_tracing.api.metrics import METRICS_ROUTES
+from spyglass_tracing.api.metrics_query import METRICS_QUERY_ROUTES
 from spyglass_tracing.api.models import MODEL_ROUTES
 from spyglass_tracing.api.observations import OBSERVATION_ROUTES
 from spyglass_tracing.api.score_configs import SCORE_CONFIG_ROUTES
@@ -27,4 +28,5 @@ ROUTES = [
     # Comments and annotation queues.
     *COMMENT_ROUTES,
     *ANNOTATION_QUEUE_ROUTES,
+    *METRICS_QUERY_ROUTES,
 ]

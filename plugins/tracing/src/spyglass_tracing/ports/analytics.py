@@ -26,6 +26,8 @@ from typing import Protocol
 
 from spyglass_core.domain.tracing import Observation, Score, Trace
 from spyglass_tracing.domain.erasure import TraceMember
+from spyglass_tracing.domain.metrics_query import MetricsViewQuery
+from spyglass_tracing.domain.metrics_results import MetricsRow
 from spyglass_tracing.domain.queries import (
     DailyMetric,
     MetricsQuery,
@@ -162,3 +164,13 @@ class AnalyticsStore(Protocol):
     ) -> Sequence[Trace]:
         """At most ``limit`` live traces of a session by (timestamp, id) ascending,
         strictly after ``after`` when given."""
+
+    async def query_metrics(self, project_id: str, query: MetricsViewQuery) -> Sequence[MetricsRow]:
+        """The groups of a metrics query (``domain.metrics_query``), as its view declares
+        them (``domain.metrics_views``): one row per group keyed by dimension names,
+        ``time_dimension`` (a UTC datetime) and ``<aggregation>_<measure>``, sorted by
+        ``query.order_by`` and cut at ``query.row_limit``. Without dimensions and time
+        bucket, one row even when nothing matches. Empty buckets are not filled here.
+
+        Raises: InvalidInput when the query names what its view does not declare.
+        """

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 from spyglass_adapters.clickhouse.spi import ClickHouseConnection, apply_migrations
 from spyglass_core.domain.tracing import Observation, Score, Trace
+from spyglass_tracing.domain.metrics_query import MetricsViewQuery
+from spyglass_tracing.domain.metrics_results import MetricsRow
 from spyglass_tracing.domain.queries import (
     DailyMetric,
     DailyModelUsage,
@@ -41,6 +43,7 @@ from spyglass_tracing.storage.clickhouse.mapping import (
     trace_from_row,
     trace_to_row,
 )
+from spyglass_tracing.storage.clickhouse.metrics_query import metrics_rows, metrics_sql
 from spyglass_tracing.storage.clickhouse.queries.metrics import (
     daily_days_sql,
     daily_total_sql,
@@ -426,3 +429,11 @@ class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHouseDeletions, Ana
     async def ping(self) -> None:
         """Check that the backend answers. Raises: StorageUnavailable."""
         await self._connection.ping()
+
+    async def query_metrics(self, project_id: str, query: MetricsViewQuery) -> Sequence[MetricsRow]:
+        """The groups of a metrics query, sorted and cut (``storage.clickhouse.metrics_query``)."""
+        params = Params(project_id)
+        tables = {name: self._table(name) for name in ("traces", "observations", "scores")}
+        built = metrics_sql(query, tables, params)
+        rows = await self._run(self._rows, built.sql, params.values)
+        return metrics_rows(query, built, rows)

@@ -185,3 +185,11 @@ def score_filter(
 ) -> Callable[[Score], bool]:
     """One test for the ``filter`` of a score list (``trace_of`` for trace columns)."""
     return _predicate(conditions, _SCORE_FIELDS, trace_of)
+
+
+def condition_holds(condition: FilterCondition, value: Any) -> bool:
+    """Whether ``value`` satisfies one already-checked ``condition``, NULL as in SQL.
+
+    For filters on values that are no column of a row (the metrics query's dimensions).
+    """
+    return _holds(condition, value)

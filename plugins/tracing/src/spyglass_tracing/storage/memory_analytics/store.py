@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 from spyglass_core.domain.tracing import Observation, Score, Trace
 from spyglass_tracing.domain.erasure import TraceMember
 from spyglass_tracing.domain.ingestion import EntityKind
+from spyglass_tracing.domain.metrics_query import MetricsViewQuery
+from spyglass_tracing.domain.metrics_results import MetricsRow
 from spyglass_tracing.domain.queries import (
     DailyMetric,
     MetricsQuery,
@@ -25,7 +27,7 @@ from spyglass_tracing.domain.queries import (
     TraceQuery,
 )
 from spyglass_tracing.ports.analytics import AnalyticsStore
-from spyglass_tracing.storage.memory_analytics import metrics
+from spyglass_tracing.storage.memory_analytics import metrics, metrics_query
 from spyglass_tracing.storage.memory_analytics.filters import TraceOf
 from spyglass_tracing.storage.memory_analytics.observations import matching_observations
 from spyglass_tracing.storage.memory_analytics.rows import Key, keep_newest, live, page
@@ -232,3 +234,12 @@ class MemoryAnalyticsStore(MemoryUiDetailReads, AnalyticsStore):
 
     async def ping(self) -> None:
         """Always answers."""
+
+    async def query_metrics(self, project_id: str, query: MetricsViewQuery) -> Sequence[MetricsRow]:
+        """The groups of a metrics query over the live rows, sorted and cut."""
+        tables = metrics_query.Tables(
+            traces=self._live_rows(self._traces, project_id),
+            observations=self._live_rows(self._observations, project_id),
+            scores=self._live_rows(self._scores, project_id),
+        )
+        return metrics_query.query_metrics(query, tables)

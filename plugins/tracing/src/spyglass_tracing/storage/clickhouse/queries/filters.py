@@ -109,3 +109,12 @@ def filters_sql(
         expr = _condition_sql(condition, column_sql(column.field), params)
         sql.append(trace_ids_in(traces, Where(outer=[expr])) if column.on_trace else expr)
     return sql
+
+
+def condition_sql(condition: FilterCondition, expr: str, params: Params) -> str:
+    """SQL for one already-checked ``condition`` on the expression ``expr``.
+
+    For filters on expressions that are no column of a table (the metrics query's
+    dimensions); ``expr`` must come from the caller's own declarations, never a request.
+    """
+    return _condition_sql(condition, expr, params)
