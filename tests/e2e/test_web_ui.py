@@ -291,5 +291,6 @@ def test_main_pages_render_without_errors(
     ]:
         page.goto(project_url(server, path))
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        expect(page.locator(".spinner, .dt-loading")).to_have_count(0)
         expect(page.get_by_role("alert")).to_have_count(0)
         shoot(page, path.replace("/", "-"))
