@@ -22,7 +22,7 @@ from spyglass_tracing.admin_schemas import (
 )
 from spyglass_tracing.services.media import MediaService
 
-__all__ = ("MEDIA_ROUTES",)
+__all__ = ("MEDIA_ROUTES", "public_url")
 
 PUBLIC_PREFIX = "/api/public"
 """Where the host mounts the public routes (``spyglass.app.PUBLIC_PREFIX``)."""
@@ -38,7 +38,8 @@ _DOWNLOAD_HEADERS = {
 }
 
 
-def _public_url(request: Request[Any, Any, Any]) -> str:
+def public_url(request: Request[Any, Any, Any]) -> str:
+    """The public API's base URL as this request reached the server (for signed links)."""
     return str(request.base_url).rstrip("/") + PUBLIC_PREFIX
 
 
@@ -50,7 +51,7 @@ async def announce_media(
     service: FromDishka[MediaService],
 ) -> MediaUploadResponse:
     """The media id and where to PUT the bytes (null when they are already stored)."""
-    return await service.announce(principal.project_id, data, _public_url(request))
+    return await service.announce(principal.project_id, data, public_url(request))
 
 
 @put(
@@ -91,7 +92,7 @@ async def get_media(
     service: FromDishka[MediaService],
 ) -> MediaResponse:
     """An uploaded record with a signed download URL valid for an hour."""
-    return await service.describe(principal.project_id, media_id, _public_url(request))
+    return await service.describe(principal.project_id, media_id, public_url(request))
 
 
 @get("/media-download/{project_id:str}/{media_id:str}", opt=NO_AUTH)

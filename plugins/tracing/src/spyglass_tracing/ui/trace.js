@@ -8,6 +8,7 @@ import {
 import { ObservationTree, visibleIds } from "./tree.js";
 import { CommentsPanel, ScoresPanel } from "./annotate.js";
 import { AddToQueue } from "./annotation.js";
+import { MediaPreviews } from "./media.js";
 
 const PAGE = 1000;
 
@@ -60,6 +61,7 @@ function TraceDetails({ props, trace, reload }) {
     ]} />
     <${ContentView} label="Input" value=${trace.input} />
     <${ContentView} label="Output" value=${trace.output} />
+    <${MediaPreviews} projectId=${projectId} values=${[trace.input, trace.output, trace.metadata]} />
     ${trace.metadata && Object.keys(trace.metadata).length ? html`<${ContentView} label="Metadata" value=${trace.metadata} />` : null}
     <${ScoresPanel} projectId=${projectId} project=${project} scores=${scores} target=${{ traceId: trace.id }} onChange=${reload} />
     <${CommentsPanel} projectId=${projectId} project=${project} session=${session} objectType="TRACE" objectId=${trace.id} />
@@ -97,6 +99,7 @@ function ObservationDetails({ props, trace, observationId, reload }) {
     <${Tabs} tabs=${[{ id: "io", label: "Input / output" }, { id: "meta", label: "Metadata" }, { id: "params", label: "Model parameters" }]}
       active=${tab} onChange=${setTab} />
     ${tab === "io" ? html`<${ContentView} label="Input" value=${o.input} /><${ContentView} label="Output" value=${o.output} />` : null}
+    <${MediaPreviews} projectId=${projectId} values=${[o.input, o.output, o.metadata]} />
     ${tab === "meta" ? html`<${ContentView} label="Metadata" value=${o.metadata} />` : null}
     ${tab === "params" ? html`<${ContentView} label="Model parameters" value=${o.modelParameters} />` : null}
     <${ScoresPanel} projectId=${projectId} project=${project} scores=${scores} target=${{ traceId: trace.id, observationId: o.id }} onChange=${reload} />

@@ -7,6 +7,7 @@ the project, so these handlers reuse the services behind the public API.
 
 from spyglass_tracing.api.internal.annotation_queues import ANNOTATION_QUEUE_INTERNAL_ROUTES
 from spyglass_tracing.api.internal.comments import COMMENT_INTERNAL_ROUTES
+from spyglass_tracing.api.internal.media import MEDIA_INTERNAL_ROUTES
 from spyglass_tracing.api.internal.metrics import METRICS_INTERNAL_ROUTES
 from spyglass_tracing.api.internal.scores import ANNOTATION_SCORE_ROUTES
 from spyglass_tracing.api.internal.sessions import SESSION_DETAIL_ROUTES
@@ -27,4 +28,5 @@ INTERNAL_ROUTES = [
     *ANNOTATION_SCORE_ROUTES,
     *SETTINGS_ROUTES,
     *METRICS_INTERNAL_ROUTES,
+    *MEDIA_INTERNAL_ROUTES,
 ]
