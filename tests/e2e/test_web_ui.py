@@ -10,6 +10,7 @@ are written to ``test-artifacts/screenshots`` (``SPYGLASS_SCREENSHOTS`` override
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -20,6 +21,8 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.plugins.test_tracing_admin_api import png
 
 from .conftest import ServerFactory, SpyglassServer, poll, run_sdk
 
@@ -36,8 +39,9 @@ OWNER = ("owner@example.com", "owner password 1")
 VIEWER = ("viewer@example.com", "viewer password 1")
 
 SDK_SCRIPT = r"""
-import json, uuid
+import base64, json, uuid
 from langfuse import Langfuse, propagate_attributes
+from langfuse.media import LangfuseMedia
 
 client = Langfuse()
 session_id = "web-session-" + uuid.uuid4().hex[:8]
@@ -58,6 +62,13 @@ for turn, question in enumerate(["What is the capital of France?", "And of Italy
                 answer = "Paris" if turn == 0 else "Rome"
                 gen.update(output={"role": "assistant", "content": answer})
                 out.setdefault("generation_ids", []).append(gen.id)
+            if turn == 0:
+                with client.start_as_current_observation(
+                    as_type="span", name="screenshot",
+                    input={"image": LangfuseMedia(content_bytes=base64.b64decode(PNG_B64),
+                                                  content_type="image/png")},
+                ):
+                    pass
             root.update(output="Paris" if turn == 0 else "Rome")
             root.score_trace(name="helpfulness", value=0.8)
 client.flush()
@@ -82,7 +93,8 @@ def server(module_spyglass_server: ServerFactory) -> SpyglassServer:
 @pytest.fixture(scope="module")
 def seeded(server: SpyglassServer, langfuse_python: Path) -> dict[str, Any]:
     """The SDK's ids, once both traces, the generation's cost and the score are readable."""
-    sent = run_sdk(langfuse_python, SDK_SCRIPT, server.sdk_env(PUBLIC_KEY, SECRET_KEY))
+    script = SDK_SCRIPT.replace("PNG_B64", repr(base64.b64encode(png(8, 8)).decode()))
+    sent = run_sdk(langfuse_python, script, server.sdk_env(PUBLIC_KEY, SECRET_KEY))
     assert sent.returncode == 0, sent.stderr
     ids: dict[str, Any] = json.loads(sent.stdout.strip().splitlines()[-1])
 
@@ -205,7 +217,7 @@ def test_traces_table_filters_and_trace_detail(
     rows.filter(has_text="chat-turn").click()
     page.wait_for_url(f"**/traces/{seeded['trace_ids'][0]}")
     tree = page.get_by_role("tree", name="Observations")
-    expect(tree.get_by_role("treeitem")).to_have_count(3)
+    expect(tree.get_by_role("treeitem")).to_have_count(4)
     expect(page.get_by_role("region", name="Scores")).to_contain_text("helpfulness: 0.8")
     tree.get_by_role("treeitem").filter(has_text="answer").click()
     detail = page.locator(".trace-right")
@@ -216,6 +228,11 @@ def test_traces_table_filters_and_trace_detail(
     # 1,200 input and 300 output tokens at gpt-4o's default prices.
     expect(detail).to_contain_text("$0.006")
     shoot(page, "trace-generation")
+    # The span whose input holds an image shows it as a preview.
+    tree.get_by_role("treeitem").filter(has_text="screenshot").click()
+    preview = page.get_by_role("region", name="Media").locator("img")
+    expect(preview).to_be_visible()
+    assert preview.evaluate("image => image.naturalWidth") == 8
 
 
 def test_adding_a_score_in_the_ui_reaches_the_public_api(
