@@ -30,6 +30,7 @@ from spyglass_tracing.services.reads import TracingReads
 from spyglass_tracing.services.recovery import PendingSweep
 from spyglass_tracing.services.score_configs import ScoreConfigService
 from spyglass_tracing.services.score_rules import ScoreConfigChecker
+from spyglass_tracing.services.ui_reads import UiReads
 
 __all__ = ("TracingProvider",)
 
@@ -168,3 +169,9 @@ class TracingProvider(Provider):
         self, uow: UnitOfWorkFactory, blobs: BlobStore, intake: BatchIntake
     ) -> DeadLetters:
         return DeadLetters(uow, blobs, intake)
+
+    # --- the web UI's lists (traces table, users) -------------------------------------
+
+    @provide
+    def ui_reads(self, analytics: AnalyticsStore) -> UiReads:
+        return UiReads(analytics)

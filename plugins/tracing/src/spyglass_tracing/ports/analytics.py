@@ -21,6 +21,7 @@ Contract:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from spyglass_core.domain.tracing import Observation, Score, Trace
@@ -35,6 +36,14 @@ from spyglass_tracing.domain.queries import (
     SessionQuery,
     TraceMetrics,
     TraceQuery,
+)
+from spyglass_tracing.domain.ui_lists import (
+    TraceFilterOptions,
+    TraceListPage,
+    TraceListQuery,
+    UserPage,
+    UserQuery,
+    UserRow,
 )
 
 __all__ = ("AnalyticsStore",)
@@ -133,3 +142,29 @@ class AnalyticsStore(Protocol):
 
     async def ping(self) -> None:
         """Check that the backend answers. Raises: StorageUnavailable."""
+
+    # --- the web UI's lists (traces table, users) --------------------------------------
+
+    async def find_trace_rows(self, project_id: str, query: TraceListQuery) -> TraceListPage:
+        """One keyset page of traces-table rows (``TraceListQuery`` says which and in
+        what order), with the cursor of the next page when more rows follow.
+
+        Raises: InvalidInput when the order is unknown.
+        """
+
+    async def trace_filter_options(
+        self, project_id: str, from_timestamp: datetime | None, to_timestamp: datetime | None
+    ) -> TraceFilterOptions:
+        """Distinct values of the traces table's filters, most frequent first.
+
+        Names, user ids, tags and environments of live traces with a timestamp in
+        ``[from, to)``; models and levels of live observations, score names of live
+        scores attached to a trace, with a start time / timestamp in that range.
+        """
+
+    async def find_users(self, project_id: str, query: UserQuery) -> UserPage:
+        """One keyset page of users (distinct ``user_id`` of live traces), last seen
+        first, with the cursor of the next page when more users follow."""
+
+    async def get_user(self, project_id: str, user_id: str) -> UserRow | None:
+        """One user's summary, or None when no live trace carries ``user_id``."""
