@@ -4,6 +4,7 @@ options and the users pages, on the in-memory fake and ClickHouse (embedded chDB
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -50,9 +51,10 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-@pytest.fixture(params=["memory", "chdb"])
-async def store(request: pytest.FixtureRequest, chdb_dsn: str) -> AsyncIterator[AnalyticsStore]:
-    if request.param == "memory":
+@contextlib.asynccontextmanager
+async def opened_store(kind: str, chdb_dsn: str) -> AsyncIterator[AnalyticsStore]:
+    """An empty store of ``kind`` (``memory`` or ``chdb``, in a database of its own)."""
+    if kind == "memory":
         yield MemoryAnalyticsStore()
         return
     database = f"test_{uuid.uuid4().hex}"
@@ -62,6 +64,12 @@ async def store(request: pytest.FixtureRequest, chdb_dsn: str) -> AsyncIterator[
     finally:
         await opened.close()
         await asyncio.to_thread(_drop_database, chdb_dsn, database)
+
+
+@pytest.fixture(params=["memory", "chdb"])
+async def store(request: pytest.FixtureRequest, chdb_dsn: str) -> AsyncIterator[AnalyticsStore]:
+    async with opened_store(request.param, chdb_dsn) as opened:
+        yield opened
 
 
 def trace(trace_id: str, seconds: float, project: str = P1, **fields: Any) -> Trace:
@@ -189,8 +197,7 @@ async def test_the_worst_level_wins_and_a_row_keeps_its_twenty_newest_scores(
 # --- filters ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def filtered(store: AnalyticsStore) -> AnalyticsStore:
+async def seed_filtered(store: AnalyticsStore) -> AnalyticsStore:
     await store.upsert_traces([
         trace("t1", 0, name="Chat Answer", user_id="u1", session_id="s1", tags=["a", "b"],
               environment="production"),
@@ -218,6 +225,21 @@ async def filtered(store: AnalyticsStore) -> AnalyticsStore:
         score("sc5", "t5", "verdict", 1, data_type=ScoreDataType.BOOLEAN, string_value="True"),
     ])  # fmt: skip
     return store
+
+
+@pytest.fixture
+async def filtered(store: AnalyticsStore) -> AnalyticsStore:
+    """A few traces to filter, in a store a test may change."""
+    return await seed_filtered(store)
+
+
+@pytest.fixture(scope="module", params=["memory", "chdb"])
+async def shared_filtered(
+    request: pytest.FixtureRequest, chdb_dsn: str
+) -> AsyncIterator[AnalyticsStore]:
+    """The same traces, seeded once per module: for tests that only read."""
+    async with opened_store(request.param, chdb_dsn) as opened:
+        yield await seed_filtered(opened)
 
 
 @pytest.mark.parametrize(
@@ -312,14 +334,23 @@ def _expected(values: dict[str, dict[str, Any]], order_by: str, desc: bool) -> l
     return valued + null
 
 
+@pytest.fixture(scope="module", params=["memory", "chdb"])
+async def seeded_130(
+    request: pytest.FixtureRequest, chdb_dsn: str
+) -> AsyncIterator[tuple[AnalyticsStore, dict[str, dict[str, Any]]]]:
+    async with opened_store(request.param, chdb_dsn) as opened:
+        traces, observations, values = _seed_130()
+        await opened.upsert_traces(traces)
+        await opened.upsert_observations(observations)
+        yield opened, values
+
+
 @pytest.mark.parametrize("order_by", ["timestamp", "latency", "totalCost", "name"])
 @pytest.mark.parametrize("desc", [True, False])
 async def test_a_keyset_walk_returns_every_row_once_in_order(
-    store: AnalyticsStore, order_by: str, desc: bool
+    seeded_130: tuple[AnalyticsStore, dict[str, dict[str, Any]]], order_by: str, desc: bool
 ) -> None:
-    traces, observations, values = _seed_130()
-    await store.upsert_traces(traces)
-    await store.upsert_observations(observations)
+    store, values = seeded_130
     rows = await walk(store, TraceListQuery(limit=7, order_by=order_by, order_desc=desc))
     assert [row.id for row in rows] == _expected(values, order_by, desc)
 
