@@ -63,12 +63,17 @@ def user_totals_sql(params: Params, tables: Tables, user_ids: Sequence[str]) -> 
     on_users.narrowing(f"user_id IN {params.strings(user_ids)}")
     user_traces = select_latest(tables.traces, _USER_TRACE_COLUMNS, on_users,
                                 select="id, user_id")  # fmt: skip
-    on_traces = Where()
-    on_traces.narrowing(f"trace_id IN (SELECT id FROM ({user_traces}))")
+    # Only a candidate condition: the join below checks the newest version's trace id.
+    on_traces = Where(candidates=[f"trace_id IN (SELECT id FROM ({user_traces}))"])
     observations = select_latest(tables.observations, _USER_OBSERVATION_COLUMNS, on_traces)
+    # Summed per trace first: the join then pairs one row per trace, not per observation.
+    per_trace = (
+        f"SELECT trace_id, sum(total_cost) AS cost, sum({TOTAL_TOKENS}) AS tokens "
+        f"FROM ({observations}) GROUP BY trace_id"
+    )
     return (
-        f"SELECT t.user_id, sum(o.total_cost), sum({TOTAL_TOKENS}) "
-        f"FROM ({observations}) AS o INNER JOIN ({user_traces}) AS t ON o.trace_id = t.id "
+        "SELECT t.user_id, sum(o.cost), sum(o.tokens) "
+        f"FROM ({per_trace}) AS o INNER JOIN ({user_traces}) AS t ON o.trace_id = t.id "
         "GROUP BY t.user_id"
     )
 
