@@ -10,7 +10,8 @@ each, and prints p50/p95:
   (timestamp desc): the keyset scan, whose cost must not grow with the page number;
 - the first page with a level filter, and the first page ordered by cost and by name
   (these sort every matching trace);
-- the filter options (all time and the last 7 days) and the first users page.
+- the filter options (all time and the last 7 days) and the first users page;
+- for comparison, the public API's offset page 20 (deduplicates and counts every trace).
 
 Usage: ``uv run python benchmarks/ui_traces_list.py [--traces 100000] [--observations 10]``
 """
@@ -36,6 +37,7 @@ from spyglass_core.domain.tracing import (
     ScoreDataType,
     Trace,
 )
+from spyglass_tracing.domain.queries import TraceQuery
 from spyglass_tracing.domain.ui_lists import TraceListQuery, UserQuery
 from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
 
@@ -171,6 +173,10 @@ async def main(args: argparse.Namespace) -> None:
         ("filter options (all time)", lambda: store.trace_filter_options(PROJECT, None, None)),
         ("filter options (last 7 days)", lambda: store.trace_filter_options(PROJECT, *week)),
         ("users page 1", lambda: store.find_users(PROJECT, UserQuery(limit=limit))),
+        (
+            "for comparison: public API find_traces page 20 (offset, with total)",
+            lambda: store.find_traces(PROJECT, TraceQuery(limit=limit, offset=19 * limit)),
+        ),
     ]
     rows = []
     for label, call in cases:

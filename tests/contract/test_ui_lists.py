@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import clickhouse_connect
 import msgspec
 import pytest
 
@@ -39,7 +40,6 @@ from spyglass_tracing.domain.ui_lists import (
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
 from spyglass_tracing.storage.memory_analytics import MemoryAnalyticsStore
-from tests.contract.test_analytics_store import _drop_database
 
 P1, P2 = "project-1", "project-2"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -49,6 +49,14 @@ LATER = datetime(2200, 1, 1, tzinfo=UTC)
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
+
+
+def _drop_database(dsn: str, database: str) -> None:
+    client = clickhouse_connect.get_client(dsn=dsn)
+    try:
+        client.command(f"DROP DATABASE IF EXISTS {database}")
+    finally:
+        client.close()
 
 
 @contextlib.asynccontextmanager
@@ -414,9 +422,13 @@ def test_a_cursor_value_of_the_wrong_kind_is_invalid_input(order_by: str, value:
         decode_user_cursor("e30")  # {}
 
 
-async def test_an_unknown_order_is_invalid_input(store: AnalyticsStore) -> None:
+async def test_an_unknown_order_or_an_empty_page_is_invalid_input(store: AnalyticsStore) -> None:
     with pytest.raises(InvalidInput):
         await store.find_trace_rows(P1, TraceListQuery(order_by="userId"))
+    with pytest.raises(InvalidInput):
+        TraceListQuery(limit=0)
+    with pytest.raises(InvalidInput):
+        UserQuery(limit=-1)
 
 
 # --- filter options -----------------------------------------------------------------------

@@ -110,6 +110,11 @@ def score_value_shown(data_type: ScoreDataType, value: float) -> float | None:
 # --- queries ------------------------------------------------------------------------------
 
 
+def _check_limit(limit: int) -> None:
+    if limit < 1:
+        raise InvalidInput("Invalid page", details="limit must be at least 1")
+
+
 class ScoreCondition(msgspec.Struct, kw_only=True, frozen=True):
     """Traces having a live score named ``name`` (trace- or observation-level) that is:
 
@@ -165,6 +170,9 @@ class TraceListQuery(msgspec.Struct, kw_only=True, frozen=True):
     search: str | None = None
     score: ScoreCondition | None = None
 
+    def __post_init__(self) -> None:
+        _check_limit(self.limit)
+
 
 class UserCursor(msgspec.Struct, frozen=True, array_like=True):
     """Where a users page ended: the last row's ``lastSeen`` (ms) and user id."""
@@ -180,6 +188,9 @@ class UserQuery(msgspec.Struct, kw_only=True, frozen=True):
     limit: int = 50
     after: UserCursor | None = None
     search: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_limit(self.limit)
 
 
 # --- rows ---------------------------------------------------------------------------------
