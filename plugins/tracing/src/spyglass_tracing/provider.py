@@ -35,6 +35,7 @@ from spyglass_tracing.services.recovery import PendingSweep
 from spyglass_tracing.services.score_configs import ScoreConfigService
 from spyglass_tracing.services.score_rules import ScoreConfigChecker
 from spyglass_tracing.services.ui_detail import UiDetailReads
+from spyglass_tracing.services.ui_reads import UiReads
 
 __all__ = ("TracingProvider",)
 
@@ -203,3 +204,9 @@ class TracingProvider(Provider):
     @provide
     def project_dashboard(self, queries: MetricsQueries) -> ProjectDashboard:
         return ProjectDashboard(queries)
+
+    # --- the web UI's lists (traces table, users) -------------------------------------
+
+    @provide
+    def ui_reads(self, analytics: AnalyticsStore) -> UiReads:
+        return UiReads(analytics)

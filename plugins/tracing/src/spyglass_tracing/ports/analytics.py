@@ -40,6 +40,14 @@ from spyglass_tracing.domain.queries import (
     TraceQuery,
 )
 from spyglass_tracing.domain.ui_detail import LightObservation, SessionSummary, SessionSummaryQuery
+from spyglass_tracing.domain.ui_lists import (
+    TraceFilterOptions,
+    TraceListPage,
+    TraceListQuery,
+    UserPage,
+    UserQuery,
+    UserRow,
+)
 
 __all__ = ("AnalyticsStore",)
 
@@ -174,3 +182,29 @@ class AnalyticsStore(Protocol):
 
         Raises: InvalidInput when the query names what its view does not declare.
         """
+
+    # --- the web UI's lists (traces table, users) --------------------------------------
+
+    async def find_trace_rows(self, project_id: str, query: TraceListQuery) -> TraceListPage:
+        """One keyset page of traces-table rows (``TraceListQuery`` says which and in
+        what order), with the cursor of the next page when more rows follow.
+
+        Raises: InvalidInput when the order is unknown.
+        """
+
+    async def trace_filter_options(
+        self, project_id: str, from_timestamp: datetime | None, to_timestamp: datetime | None
+    ) -> TraceFilterOptions:
+        """Distinct values of the traces table's filters, most frequent first.
+
+        Names, user ids, tags and environments of live traces with a timestamp in
+        ``[from, to)``; models and levels of live observations, score names of live
+        scores attached to a trace, with a start time / timestamp in that range.
+        """
+
+    async def find_users(self, project_id: str, query: UserQuery) -> UserPage:
+        """One keyset page of users (distinct ``user_id`` of live traces), last seen
+        first, with the cursor of the next page when more users follow."""
+
+    async def get_user(self, project_id: str, user_id: str) -> UserRow | None:
+        """One user's summary, or None when no live trace carries ``user_id``."""

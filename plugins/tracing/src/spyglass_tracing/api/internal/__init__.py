@@ -13,6 +13,8 @@ from spyglass_tracing.api.internal.scores import ANNOTATION_SCORE_ROUTES
 from spyglass_tracing.api.internal.sessions import SESSION_DETAIL_ROUTES
 from spyglass_tracing.api.internal.settings import SETTINGS_ROUTES
 from spyglass_tracing.api.internal.trace_detail import TRACE_DETAIL_ROUTES
+from spyglass_tracing.api.internal.traces_table import TRACES_TABLE_ROUTES
+from spyglass_tracing.api.internal.users import USER_ROUTES
 from spyglass_tracing.api.status import STATUS_ROUTES
 
 __all__ = ("INTERNAL_ROUTES",)
@@ -29,4 +31,7 @@ INTERNAL_ROUTES = [
     *SETTINGS_ROUTES,
     *METRICS_INTERNAL_ROUTES,
     *MEDIA_INTERNAL_ROUTES,
+    # The traces table and the users pages.
+    *TRACES_TABLE_ROUTES,
+    *USER_ROUTES,
 ]

@@ -30,6 +30,14 @@ from spyglass_tracing.domain.queries import (
     TraceQuery,
 )
 from spyglass_tracing.domain.time import utc
+from spyglass_tracing.domain.ui_lists import (
+    TraceFilterOptions,
+    TraceListPage,
+    TraceListQuery,
+    UserPage,
+    UserQuery,
+    UserRow,
+)
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.storage.clickhouse.deletions import ClickHouseDeletions
 from spyglass_tracing.storage.clickhouse.mapping import (
@@ -65,7 +73,9 @@ from spyglass_tracing.storage.clickhouse.queries.sessions import (
     sessions_sql,
 )
 from spyglass_tracing.storage.clickhouse.queries.traces import trace_order, trace_where
+from spyglass_tracing.storage.clickhouse.queries.ui_traces import Tables
 from spyglass_tracing.storage.clickhouse.ui_detail import ClickHouseUiDetailReads
+from spyglass_tracing.storage.clickhouse.ui_lists import UiListReader
 
 __all__ = (
     "MIGRATIONS_PACKAGE",
@@ -437,3 +447,29 @@ class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHouseDeletions, Ana
         built = metrics_sql(query, tables, params)
         rows = await self._run(self._rows, built.sql, params.values)
         return metrics_rows(query, built, rows)
+
+    # --- the web UI's lists (traces table, users): SQL in ui_lists and queries.ui_* ----
+
+    def _ui_lists(self) -> UiListReader:
+        tables = Tables(self._table("traces"), self._table("observations"), self._table("scores"))
+        return UiListReader(self._client, tables)
+
+    async def find_trace_rows(self, project_id: str, query: TraceListQuery) -> TraceListPage:
+        """One keyset page of traces-table rows, with the next cursor when more follow."""
+        return await self._run(self._ui_lists().trace_rows, project_id, query)
+
+    async def trace_filter_options(
+        self, project_id: str, from_timestamp: datetime | None, to_timestamp: datetime | None
+    ) -> TraceFilterOptions:
+        """Distinct values of the traces table's filters, most frequent first."""
+        reader = self._ui_lists()
+        return await self._run(reader.filter_options, project_id, from_timestamp, to_timestamp)
+
+    async def find_users(self, project_id: str, query: UserQuery) -> UserPage:
+        """One keyset page of users, last seen first, with the next cursor."""
+        return await self._run(self._ui_lists().users, project_id, query)
+
+    async def get_user(self, project_id: str, user_id: str) -> UserRow | None:
+        """One user's summary, or None when no live trace carries ``user_id``."""
+        page = await self._run(self._ui_lists().users, project_id, UserQuery(limit=1), user_id)
+        return page.items[0] if page.items else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from spyglass_core.domain.tracing import Observation, Score, Trace
@@ -26,8 +27,16 @@ from spyglass_tracing.domain.queries import (
     TraceMetrics,
     TraceQuery,
 )
+from spyglass_tracing.domain.ui_lists import (
+    TraceFilterOptions,
+    TraceListPage,
+    TraceListQuery,
+    UserPage,
+    UserQuery,
+    UserRow,
+)
 from spyglass_tracing.ports.analytics import AnalyticsStore
-from spyglass_tracing.storage.memory_analytics import metrics, metrics_query
+from spyglass_tracing.storage.memory_analytics import metrics, metrics_query, ui_traces, ui_users
 from spyglass_tracing.storage.memory_analytics.filters import TraceOf
 from spyglass_tracing.storage.memory_analytics.observations import matching_observations
 from spyglass_tracing.storage.memory_analytics.rows import Key, keep_newest, live, page
@@ -243,3 +252,44 @@ class MemoryAnalyticsStore(MemoryUiDetailReads, AnalyticsStore):
             scores=self._live_rows(self._scores, project_id),
         )
         return metrics_query.query_metrics(query, tables)
+
+    # --- the web UI's lists (traces table, users) --------------------------------------
+
+    async def find_trace_rows(self, project_id: str, query: TraceListQuery) -> TraceListPage:
+        """One keyset page of traces-table rows, with the next cursor when more follow."""
+        return ui_traces.trace_rows(
+            self._live_rows(self._traces, project_id),
+            self._live_rows(self._observations, project_id),
+            self._live_rows(self._scores, project_id),
+            query,
+        )
+
+    async def trace_filter_options(
+        self, project_id: str, from_timestamp: datetime | None, to_timestamp: datetime | None
+    ) -> TraceFilterOptions:
+        """Distinct values of the traces table's filters, most frequent first."""
+        return ui_traces.filter_options(
+            self._live_rows(self._traces, project_id),
+            self._live_rows(self._observations, project_id),
+            self._live_rows(self._scores, project_id),
+            from_timestamp,
+            to_timestamp,
+        )
+
+    async def find_users(self, project_id: str, query: UserQuery) -> UserPage:
+        """One keyset page of users, last seen first, with the next cursor."""
+        return ui_users.user_rows(
+            self._live_rows(self._traces, project_id),
+            self._live_rows(self._observations, project_id),
+            query,
+        )
+
+    async def get_user(self, project_id: str, user_id: str) -> UserRow | None:
+        """One user's summary, or None when no live trace carries ``user_id``."""
+        found = ui_users.user_rows(
+            self._live_rows(self._traces, project_id),
+            self._live_rows(self._observations, project_id),
+            UserQuery(limit=1),
+            only=user_id,
+        )
+        return found.items[0] if found.items else None
