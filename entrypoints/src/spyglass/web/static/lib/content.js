@@ -33,9 +33,16 @@ export function isChat(value) {
     value.every((m) => m && typeof m === "object" && typeof m.role === "string");
 }
 
+/** The chat messages in ``value``: a list, ``{messages}``, one message, or OpenAI ``choices``. */
 function chatMessages(value) {
   if (isChat(value)) return value;
-  if (value && typeof value === "object" && isChat(value.messages)) return value.messages;
+  if (!value || typeof value !== "object" || Array.isArray(value)) return null;
+  if (isChat(value.messages)) return value.messages;
+  if (typeof value.role === "string" && ("content" in value || "tool_calls" in value)) return [value];
+  if (Array.isArray(value.choices)) {
+    const messages = value.choices.map((choice) => choice && choice.message).filter(Boolean);
+    if (isChat(messages)) return messages;
+  }
   return null;
 }
 
