@@ -36,8 +36,7 @@ function AddScore({ projectId, target, onAdded }) {
   const config = active.find((c) => c.id === configId) || active[0] || null;
   if (configs.loading && !configs.data) return null;
   if (!config) {
-    return html`<div class="muted">To score by hand, create a score config under
-      <a href=${`/project/${encodeURIComponent(projectId)}/settings/score-configs`}>Settings → Score configs</a>.</div>`;
+    return html`<div class="muted">To score by hand, create a score config under${" "}<a href=${`/project/${encodeURIComponent(projectId)}/settings/score-configs`}>Settings → Score configs</a>.</div>`;
   }
   const submit = async (event) => {
     event.preventDefault();

@@ -16,7 +16,7 @@ function scoreBadges(scores) {
 /** Every column the table can show; ``standard`` ones are on until the user chooses. */
 export function traceColumns(projectId) {
   return [
-    { id: "timestamp", label: "Timestamp", width: "165px", standard: true, sortable: true,
+    { id: "timestamp", label: "Timestamp", width: "185px", standard: true, sortable: true,
       render: (t) => html`<span title=${relativeTime(t.timestamp)}>${formatTime(t.timestamp)}</span>` },
     { id: "name", label: "Name", width: "minmax(140px, 1.2fr)", standard: true, sortable: true, render: (t) => t.name || html`<span class="muted">(unnamed)</span>` },
     { id: "id", label: "Trace id", width: "minmax(120px, 1fr)", render: (t) => html`<code>${t.id}</code>` },
