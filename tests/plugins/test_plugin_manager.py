@@ -168,11 +168,13 @@ def test_same_path_on_other_surface_is_not_a_duplicate() -> None:
     internal = collect_routes(pm, ApiSurface.INTERNAL, PluginConfig())
     assert [handler.handler_name for handler in internal] == [
         "list_plugins",
+        "ui_contributions",
         "sign_up",
         "sign_in",
         "sign_out",
         "current_session",
         "list_my_projects",
+        "create_project",
         "list_api_keys",
         "create_api_key",
         "revoke_api_key",
