@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -50,12 +51,16 @@ def server(spyglass_server: ServerFactory) -> Iterator[SpyglassServer]:
 def files_holding(root: Path, needle: bytes) -> list[str]:
     """Every file under ``root`` whose bytes contain ``needle``."""
     found = []
-    for path in root.rglob("*"):
-        try:
-            if path.is_file() and needle in path.read_bytes():
-                found.append(str(path.relative_to(root)))
-        except (FileNotFoundError, PermissionError):  # removed (or locked) while we walked
-            continue
+    # os.walk skips a directory that disappears while it walks (chDB's temporary mutation
+    # parts come and go); Path.rglob raises instead.
+    for directory, _, names in os.walk(root):
+        for name in names:
+            path = Path(directory) / name
+            try:
+                if needle in path.read_bytes():
+                    found.append(str(path.relative_to(root)))
+            except (FileNotFoundError, PermissionError, IsADirectoryError):
+                continue  # removed (or locked) while we walked
     return found
 
 
