@@ -120,6 +120,8 @@ async def test_page_urls_answer_the_shell_and_api_urls_stay_json(
         vendor = await app.client.get("/static/app/vendor/preact.js")
         unknown_api = await app.client.get("/api/public/no-such-route", auth=app.auth())
         unknown_page = await app.client.get("/no-such-page")
+        # The shell is only ever served with its headers, never as a plain static file.
+        raw_shell = await app.client.get("/static/app/index.html")
     for page in pages:
         assert page.status_code == 200
         assert page.headers["content-type"].startswith("text/html")
@@ -130,6 +132,7 @@ async def test_page_urls_answer_the_shell_and_api_urls_stay_json(
     assert unknown_api.status_code == 404
     assert unknown_api.json()["message"]
     assert unknown_page.status_code == 404
+    assert raw_shell.status_code == 404
 
 
 def test_every_static_import_of_the_ui_resolves() -> None:

@@ -135,7 +135,8 @@ def web_routes(contributions: Sequence[ResolvedContribution]) -> list[Any]:
     return [shell_page, *routers]
 
 
-_SHELL_HTML = (STATIC / "index.html").read_bytes()
+# Outside ``static/``: the page must only ever be served with the headers below.
+_SHELL_HTML = (Path(__file__).parent / "shell.html").read_bytes()
 _SHELL_HEADERS = {
     # Trace content is untrusted: no inline script, nothing from elsewhere.
     "content-security-policy": (

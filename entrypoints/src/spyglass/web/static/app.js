@@ -5,7 +5,7 @@ import {
   Dialog, ErrorBox, Field, Spinner, projectUrl,
 } from "./ui.js";
 import { setCsrfToken, signInUrl } from "./lib/api.js";
-import { matchPattern } from "./lib/router.js";
+import { matchPattern, safeDecode } from "./lib/router.js";
 import { allPages, registryFor } from "./lib/registry.js";
 import { SignInPage, SignUpPage } from "./pages/auth.js";
 import { registerShellPages, settingsTabs } from "./pages/settings.js";
@@ -39,6 +39,9 @@ function loadManifest() {
       const failed = manifest.plugins.filter((_, i) => results[i].status === "rejected").map((p) => p.name);
       results.filter((r) => r.status === "rejected").forEach((r) => console.error(r.reason));
       return { ...manifest, failed };
+    });
+    manifestPromise.catch(() => {
+      manifestPromise = null; // the next page asks again
     });
   }
   return manifestPromise;
@@ -186,7 +189,7 @@ function App() {
   }
   const match = path.match(/^\/project\/([^/]+)\/?(.*)$/);
   if (match) {
-    const projectId = decodeURIComponent(match[1]);
+    const projectId = safeDecode(match[1]);
     localStorage.setItem("spyglass.project", projectId);
     return html`<${ProjectPage} session=${state.session} projects=${state.projects}
       projectId=${projectId} rest=${match[2]} query=${query} path=${path} onProjectsChanged=${reload} />`;

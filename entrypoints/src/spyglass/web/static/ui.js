@@ -18,6 +18,7 @@ export const html = htm.bind(h);
 export { api, ApiError, projectPath, query } from "./lib/api.js";
 export { navigate, setQuery, useLocation } from "./lib/router.js";
 export { useApi, useDebounced, useInterval, useHotkeys } from "./lib/hooks.js";
+export { usePaged } from "./lib/paged.js";
 export * from "./lib/format.js";
 export { DataTable, VirtualList, useVirtualizer } from "./lib/table.js";
 export { ChatView, ContentView, JsonTree, Markdown, isChat } from "./lib/content.js";

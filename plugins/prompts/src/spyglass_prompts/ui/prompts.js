@@ -3,7 +3,7 @@
 // One page: ``?name=`` selects a prompt, ``?version=`` a version, ``?compare=`` a diff.
 
 import {
-  html, useState, api, useApi, projectPath, projectUrl, setQuery, roleAllows,
+  html, useState, api, useApi, usePaged, projectPath, projectUrl, setQuery, roleAllows,
   DataTable, ErrorBox, PageHeader, Spinner, Badge, ChatView, JsonTree, Notice, formatTime, relativeTime,
 } from "/static/app/ui.js";
 import { diffLines } from "/static/app/vendor/diff/index.js";
@@ -24,7 +24,7 @@ function referenceUrl(projectId, dependency) {
 
 function PromptList({ projectId, query }) {
   const [search, setSearch] = useState(query.get("search") || "");
-  const list = useApi(projectPath(projectId, "/prompts"), { search: query.get("search") || undefined, limit: 100 });
+  const list = usePaged(projectPath(projectId, "/prompts"), { search: query.get("search") || undefined });
   const columns = [
     { id: "name", label: "Name", width: "2fr", render: (p) => p.name },
     { id: "type", label: "Type", width: "80px", render: (p) => p.type },
@@ -38,8 +38,8 @@ function PromptList({ projectId, query }) {
     <div class="filters"><input type="search" placeholder="Search prompt names…" aria-label="Search prompts" value=${search}
       onInput=${(e) => setSearch(e.target.value)} onKeyDown=${(e) => e.key === "Enter" && setQuery({ search: search || undefined })} /></div>
     <${ErrorBox} error=${list.error} />
-    <div class="table-box"><${DataTable} columns=${columns} rows=${(list.data && list.data.items) || []} rowKey=${(p) => p.name}
-      loading=${list.loading} empty="No prompts yet. Create one with an SDK: langfuse.create_prompt(...)."
+    <div class="table-box"><${DataTable} columns=${columns} rows=${list.rows} rowKey=${(p) => p.name}
+      loading=${list.loading} onEndReached=${list.more} empty="No prompts yet. Create one with an SDK: langfuse.create_prompt(...)."
       onRowClick=${(p) => setQuery({ name: p.name }, { replace: false })} /></div>
   </div>`;
 }

@@ -4,16 +4,20 @@ import {
   html, useState, api, useApi, projectPath, roleAllows, formatScore, formatTime, Badge, ErrorBox,
 } from "/static/app/ui.js";
 
-/** A score value input for a score config. */
-export function ScoreValueInput({ config, name = "value" }) {
+/**
+ * A score value input for a score config. ``optional`` inputs start empty (an annotator
+ * may leave a config of a queue unscored); required ones start on the first choice.
+ */
+export function ScoreValueInput({ config, name = "value", optional = false, label = "Value" }) {
+  const none = optional ? html`<option value="">—</option>` : null;
   if (config.dataType === "BOOLEAN") {
-    return html`<select name=${name} aria-label="Value" required><option value="1">True</option><option value="0">False</option></select>`;
+    return html`<select name=${name} aria-label=${label} required=${!optional}>${none}<option value="1">True</option><option value="0">False</option></select>`;
   }
   if (config.dataType === "CATEGORICAL") {
-    return html`<select name=${name} aria-label="Value" required>
+    return html`<select name=${name} aria-label=${label} required=${!optional}>${none}
       ${(config.categories || []).map((c) => html`<option value=${c.value}>${c.label}</option>`)}</select>`;
   }
-  return html`<input name=${name} type="number" step="any" required aria-label="Value"
+  return html`<input name=${name} type="number" step="any" required=${!optional} aria-label=${label}
     min=${config.minValue ?? undefined} max=${config.maxValue ?? undefined}
     placeholder=${config.minValue !== null && config.minValue !== undefined ? `${config.minValue} – ${config.maxValue ?? "∞"}` : ""} />`;
 }

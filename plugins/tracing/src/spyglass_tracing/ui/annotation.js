@@ -150,7 +150,7 @@ export function QueuePage({ projectId, project, params }) {
         <form class="panel stack" onSubmit=${complete} key=${item.id} aria-label="Annotate item">
           <h3>Scores</h3>
           ${configs.map((config) => html`<label class="field" key=${config.id}><span>${config.name}</span>
-            <${ScoreValueInput} config=${config} name=${`score-${config.id}`} />
+            <${ScoreValueInput} config=${config} name=${`score-${config.id}`} optional=${true} label=${config.name} />
             <input name=${`comment-${config.id}`} placeholder="Comment (optional)" aria-label=${`Comment on ${config.name}`} /></label>`)}
           ${canWrite ? html`<div class="inline-form">
             <button class="primary" type="submit" disabled=${busy}>Complete and next</button>

@@ -19,10 +19,15 @@ const MULTI = [
   { key: "model", label: "Model", options: "models" },
 ];
 
-/** The time range's start as ISO text, or undefined for all time. */
+/**
+ * The time range's start as ISO text, or undefined for all time. Rounded to the minute:
+ * the value keys the page's requests, so it must not change at every render.
+ */
 export function rangeStart(rangeId) {
   const range = RANGES.find((r) => r.id === rangeId) || RANGES[RANGES.length - 1];
-  return range.seconds ? new Date(Date.now() - range.seconds * 1000).toISOString() : undefined;
+  if (!range.seconds) return undefined;
+  const now = Math.floor(Date.now() / 60000) * 60000;
+  return new Date(now - range.seconds * 1000).toISOString();
 }
 
 /** The traces API's query parameters from the page URL's query. */
@@ -62,7 +67,7 @@ export function TraceFilters({ projectId, query }) {
     <${ScoreFilter} names=${data.scoreNames || []} query=${query} />
     ${query.get("sessionId") ? html`<button class="filter-button on" onClick=${() => setQuery({ sessionId: undefined })}>Session: ${query.get("sessionId")} ✕</button>` : null}
     ${[...query.keys()].some((k) => k !== "orderBy" && k !== "order")
-      ? html`<button class="link" onClick=${() => setQuery({ range: undefined, search: undefined, sessionId: undefined, scoreName: undefined, scoreMin: undefined, scoreMax: undefined, scoreValue: undefined, ...Object.fromEntries(MULTI.map((f) => [f.key, undefined])) })}>Reset filters</button>` : null}
+      ? html`<button class="link" onClick=${() => setSearch("") || setQuery({ range: undefined, search: undefined, sessionId: undefined, scoreName: undefined, scoreMin: undefined, scoreMax: undefined, scoreValue: undefined, ...Object.fromEntries(MULTI.map((f) => [f.key, undefined])) })}>Reset filters</button>` : null}
   </div>`;
 }
 

@@ -1,11 +1,11 @@
 // Sessions: the list, and one session replayed turn by turn.
 
 import {
-  html, useState, api, projectPath, projectUrl, navigate, setQuery, useEffect,
+  html, usePaged, useState, api, projectPath, projectUrl, navigate, setQuery, useEffect,
   DataTable, ErrorBox, PageHeader, Spinner, ContentView, Badge,
   formatTime, formatDuration, formatCost, formatNumber, formatScore, relativeTime,
 } from "/static/app/ui.js";
-import { usePaged } from "./paged.js";
+
 import { CommentsPanel } from "./annotate.js";
 
 export function SessionsPage({ projectId, query }) {

@@ -1,7 +1,7 @@
 // The traces table: filters, column choice, sorting, keyset pages loaded on scroll, live refresh.
 
 import {
-  html, useEffect, useRef, useState, api, projectPath, projectUrl, navigate, setQuery, useInterval,
+  html, useEffect, useMemo, useRef, useState, api, projectPath, projectUrl, navigate, setQuery, useInterval,
   DataTable, ErrorBox, PageHeader, Badge, formatTime, formatDuration, formatCost, formatNumber,
   formatScore, relativeTime,
 } from "/static/app/ui.js";
@@ -67,7 +67,7 @@ function ColumnPicker({ all, chosen, onChange }) {
  * A table of traces for ``params`` (the traces API's filters). Used by the traces page,
  * and by the user and session pages with a fixed filter.
  */
-export function TracesTable({ projectId, params, live = false, columns }) {
+export function TracesTable({ projectId, params, live = false, columns, sortable = true }) {
   const [state, setState] = useState({ rows: [], cursor: null, done: false, loading: true, error: null });
   const generation = useRef(0);
   const key = JSON.stringify(params);
@@ -114,7 +114,7 @@ export function TracesTable({ projectId, params, live = false, columns }) {
   return html`<div class="table-box">
     ${state.error ? html`<${ErrorBox} error=${state.error} retry=${loadFirst} />` : html`
     <${DataTable} columns=${columns} rows=${state.rows} loading=${state.loading} sort=${sort}
-      onSort=${(id) => setQuery({ orderBy: id === "timestamp" ? undefined : id, order: sort.id === id && sort.desc ? "asc" : undefined })}
+      onSort=${sortable ? (id) => setQuery({ orderBy: id === "timestamp" ? undefined : id, order: sort.id === id && sort.desc ? "asc" : undefined }) : undefined}
       onEndReached=${loadMore} empty="No traces match. Send some with a Langfuse SDK, or widen the filters."
       onRowClick=${(row) => navigate(projectUrl(projectId, "traces", row.id))} />`}
   </div>`;
@@ -125,6 +125,8 @@ export function TracesPage({ projectId, query }) {
   const [chosen, setChosen] = useState(() => chosenColumns(all));
   const [live, setLive] = useState(false);
   const columns = all.filter((c) => chosen.has(c.id));
+  const search = query.toString();
+  const params = useMemo(() => traceParams(query), [search]);
   const saveColumns = (next) => {
     localStorage.setItem(COLUMN_STORE, JSON.stringify([...next]));
     setChosen(next);
@@ -135,6 +137,6 @@ export function TracesPage({ projectId, query }) {
       <${ColumnPicker} all=${all} chosen=${chosen} onChange=${saveColumns} />
     <//>
     <${TraceFilters} projectId=${projectId} query=${query} />
-    <${TracesTable} projectId=${projectId} params=${traceParams(query)} live=${live} columns=${columns} />
+    <${TracesTable} projectId=${projectId} params=${params} live=${live} columns=${columns} />
   </div>`;
 }

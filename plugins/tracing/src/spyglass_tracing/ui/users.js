@@ -1,10 +1,10 @@
 // Users: who sends traces, what they cost, when they were last seen; one user's traces.
 
 import {
-  html, useState, useApi, projectPath, projectUrl, navigate, setQuery,
+  html, usePaged, useMemo, useState, useApi, projectPath, projectUrl, navigate, setQuery,
   DataTable, ErrorBox, PageHeader, Spinner, formatTime, formatCost, formatNumber, relativeTime,
 } from "/static/app/ui.js";
-import { usePaged } from "./paged.js";
+
 import { TracesTable, traceColumns } from "./traces.js";
 
 export function UsersPage({ projectId, query }) {
@@ -30,8 +30,13 @@ export function UsersPage({ projectId, query }) {
   </div>`;
 }
 
-export function UserPage({ projectId, params }) {
-  const user = useApi(projectPath(projectId, `/users/${encodeURIComponent(params.userId)}`));
+export function UserPage({ projectId, params: route, query }) {
+  const user = useApi(projectPath(projectId, `/users/${encodeURIComponent(route.userId)}`));
+  const sort = `${query.get("orderBy") || ""}:${query.get("order") || ""}`;
+  const params = useMemo(
+    () => ({ userId: [route.userId], orderBy: query.get("orderBy") || undefined, order: query.get("order") || undefined }),
+    [route.userId, sort],
+  );
   if (user.error) return html`<div class="page"><${ErrorBox} error=${user.error} /></div>`;
   if (!user.data) return html`<${Spinner} />`;
   const u = user.data;
@@ -41,6 +46,6 @@ export function UserPage({ projectId, params }) {
       subtitle=${`${formatNumber(u.traceCount)} traces · ${formatNumber(u.sessionCount)} sessions · ${formatNumber(u.totalTokens)} tokens · ${formatCost(u.totalCost)} · first seen ${formatTime(u.firstSeen)} · last seen ${relativeTime(u.lastSeen)}`}>
       <a href=${`${projectUrl(projectId, "sessions")}?userId=${encodeURIComponent(u.userId)}`}>Sessions</a>
     <//>
-    <${TracesTable} projectId=${projectId} params=${{ userId: [u.userId] }} columns=${columns} />
+    <${TracesTable} projectId=${projectId} params=${params} columns=${columns} />
   </div>`;
 }

@@ -10,9 +10,31 @@ import "../vendor/json-viewer.js";
 
 const html = htm.bind(h);
 
+// Trace content is written by whoever calls the model: keep it from restyling the page,
+// drawing forms, or telling a remote server who looked at it (remote images).
+const SANITIZE = {
+  FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "dialog", "iframe"],
+  FORBID_ATTR: ["style"],
+};
+DOMPurify.addHook("afterSanitizeAttributes", (node) => {
+  if (node.tagName === "IMG") {
+    const src = node.getAttribute("src") || "";
+    if (!src.startsWith("data:image/") && new URL(src, location.href).origin !== location.origin) {
+      const link = document.createElement("a");
+      link.textContent = `[remote image: ${src}]`;
+      link.setAttribute("href", src);
+      node.replaceWith(link);
+    }
+  }
+  if (node.tagName === "A") {
+    node.setAttribute("target", "_blank");
+    node.setAttribute("rel", "noopener noreferrer");
+  }
+});
+
 /** Sanitized markdown. */
 export function Markdown({ text }) {
-  const rendered = DOMPurify.sanitize(marked.parse(String(text ?? ""), { async: false }));
+  const rendered = DOMPurify.sanitize(marked.parse(String(text ?? ""), { async: false }), SANITIZE);
   return html`<div class="markdown" dangerouslySetInnerHTML=${{ __html: rendered }}></div>`;
 }
 

@@ -38,13 +38,22 @@ export function setQuery(changes, { replace = true } = {}) {
   navigate(location.pathname + (text ? `?${text}` : ""), { replace });
 }
 
+/** ``decodeURIComponent`` that keeps a malformed escape (a stray ``%``) as it is. */
+export function safeDecode(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Match ``segments`` against a pattern like ``traces/:traceId``; params or null. */
 export function matchPattern(pattern, segments) {
   const parts = pattern.split("/").filter(Boolean);
   if (parts.length !== segments.length) return null;
   const params = {};
   for (let i = 0; i < parts.length; i++) {
-    if (parts[i].startsWith(":")) params[parts[i].slice(1)] = decodeURIComponent(segments[i]);
+    if (parts[i].startsWith(":")) params[parts[i].slice(1)] = safeDecode(segments[i]);
     else if (parts[i] !== segments[i]) return null;
   }
   return params;

@@ -55,14 +55,34 @@ export function Dialog({ open, title, onClose, children }) {
   </dialog>`;
 }
 
+/** Copy ``text``; the Clipboard API needs HTTPS or localhost, so fall back to execCommand. */
+async function copyText(text) {
+  if (navigator.clipboard && window.isSecureContext) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch { /* fall back below */ }
+  }
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.appendChild(area);
+  area.select();
+  const ok = document.execCommand("copy");
+  area.remove();
+  return ok;
+}
+
 export function CopyButton({ text, label = "Copy" }) {
   const [done, setDone] = useState(false);
   return html`<button class="small" onClick=${async (e) => {
     e.stopPropagation();
-    await navigator.clipboard.writeText(text);
-    setDone(true);
-    setTimeout(() => setDone(false), 1200);
-  }}>${done ? "Copied" : label}</button>`;
+    const ok = await copyText(text);
+    setDone(ok ? "Copied" : "Select and copy");
+    setTimeout(() => setDone(false), 1500);
+  }}>${done || label}</button>`;
 }
 
 /** A dropdown of checkboxes with a search box; ``value`` is the array of chosen options. */

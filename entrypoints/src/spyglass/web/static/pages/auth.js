@@ -4,9 +4,13 @@ import { html, useState, api, navigate, Field, Notice } from "../ui.js";
 import { setCsrfToken } from "../lib/api.js";
 
 function safeNext(query) {
-  const next = query.get("next") || "/";
-  // Only same-site paths: a crafted link must not send the user elsewhere after sign-in.
-  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
+  // Only this site: a crafted link must not send the user elsewhere after sign-in.
+  try {
+    const next = new URL(query.get("next") || "/", location.origin);
+    return next.origin === location.origin ? next.pathname + next.search : "/";
+  } catch {
+    return "/";
+  }
 }
 
 function AuthCard({ title, children }) {

@@ -52,7 +52,8 @@ async def session_list_page(
     return await reads.sessions(principal.project_id, query, cursor=cursor)
 
 
-@get("/projects/{project_id:str}/sessions/{session_id:str}", opt=requires(Role.VIEWER))
+# ``path``: a session id may hold "/" (the SDKs send free text); it arrives with a leading "/".
+@get("/projects/{project_id:str}/sessions/{session_id:path}", opt=requires(Role.VIEWER))
 async def session_turns_page(
     session_id: FromPath[str],
     principal: FromDishka[Principal],
@@ -62,7 +63,9 @@ async def session_turns_page(
 ) -> SessionDetail:
     """The session's aggregates and one page of its traces, oldest first, each with its
     input, output, latency, cost and scores; 404 when no trace carries the session id."""
-    return await reads.session(principal.project_id, session_id, cursor=cursor, limit=limit)
+    return await reads.session(
+        principal.project_id, session_id.removeprefix("/"), cursor=cursor, limit=limit
+    )
 
 
 SESSION_DETAIL_ROUTES = [session_list_page, session_turns_page]

@@ -49,14 +49,15 @@ async def list_users(
     return UserListPage(items=items, next_cursor=next_cursor)
 
 
-@get("/projects/{project_id:str}/users/{user_id:str}", opt=requires(Role.VIEWER))
+# ``path``: a user id may hold "/" (the SDKs send free text); it arrives with a leading "/".
+@get("/projects/{project_id:str}/users/{user_id:path}", opt=requires(Role.VIEWER))
 async def get_user(
     user_id: FromPath[str],
     principal: FromDishka[Principal],
     reads: FromDishka[UiReads],
 ) -> UserRow:
     """One user's summary; 404 when no trace of the project carries this user id."""
-    return await reads.user(principal.project_id, user_id)
+    return await reads.user(principal.project_id, user_id.removeprefix("/"))
 
 
 USER_ROUTES = [list_users, get_user]

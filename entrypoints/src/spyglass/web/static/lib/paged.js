@@ -1,7 +1,12 @@
 // A keyset-paged list loaded on scroll: {items, nextCursor} pages from the internal API.
 
-import { useEffect, useRef, useState, api } from "/static/app/ui.js";
+import { useEffect, useRef, useState } from "../vendor/preact-hooks.js";
+import { api } from "./api.js";
 
+/**
+ * Rows of a keyset-paged endpoint: the first page on mount (and when ``path`` or
+ * ``params`` change), the next one each time ``more()`` is called.
+ */
 export function usePaged(path, params, limit = 50) {
   const [state, setState] = useState({ rows: [], cursor: null, done: false, loading: true, error: null });
   const generation = useRef(0);
