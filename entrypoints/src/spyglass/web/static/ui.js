@@ -10,6 +10,9 @@
 
 import { h, render, createContext, Fragment } from "./vendor/preact.js";
 import htm from "./vendor/htm.js";
+import { useEffect, useState } from "./vendor/preact-hooks.js";
+import { lazyPage } from "./lib/registry.js";
+import { Spinner } from "./lib/widgets.js";
 
 export { h, render, createContext, Fragment };
 export * from "./vendor/preact-hooks.js";
@@ -26,3 +29,11 @@ export { BarList, TimeChart } from "./lib/chart.js";
 export * from "./lib/widgets.js";
 
 export { PageHeader, SettingsFrame, projectUrl, roleAllows } from "./lib/common.js";
+
+/**
+ * A page whose module loads on first use: ``lazy(() => import(<module URL>), "Page")``.
+ * Register pages this way so that opening one page does not download all the others.
+ */
+export function lazy(load, exportName) {
+  return lazyPage(load, exportName, { h, useEffect, useState, Placeholder: Spinner });
+}

@@ -1,7 +1,7 @@
-// The prompts plugin's pages.
+// The prompts plugin's pages; the page module (and its diff library) loads on first use.
 
-import { PromptsPage } from "./prompts.js";
+import { lazy } from "/static/app/ui.js";
 
 export default function register(ui) {
-  ui.page("prompts", PromptsPage, { title: "Prompts" });
+  ui.page("prompts", lazy(() => import("./prompts.js"), "PromptsPage"), { title: "Prompts" });
 }

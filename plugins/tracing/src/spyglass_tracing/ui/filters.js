@@ -52,10 +52,14 @@ export function traceParams(query) {
 
 export function TraceFilters({ projectId, query }) {
   const range = query.get("range") || "all";
-  const options = useApi(projectPath(projectId, "/traces/filter-options"), { fromTimestamp: rangeStart(range) });
+  // The distinct values read every matching trace: ask for them only once the user
+  // reaches for a filter, so they never compete with the table's first page.
+  const [wanted, setWanted] = useState(false);
+  const options = useApi(wanted ? projectPath(projectId, "/traces/filter-options") : null, { fromTimestamp: rangeStart(range) });
   const [search, setSearch] = useState(query.get("search") || "");
   const data = options.data || {};
-  return html`<div class="filters" role="search">
+  const want = () => wanted || setWanted(true);
+  return html`<div class="filters" role="search" onMouseOver=${want} onFocusIn=${want}>
     <input type="search" placeholder="Search name or id…" aria-label="Search traces" value=${search}
       onInput=${(e) => setSearch(e.target.value)}
       onKeyDown=${(e) => e.key === "Enter" && setQuery({ search: search || undefined })} />

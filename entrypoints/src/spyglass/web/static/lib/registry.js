@@ -17,3 +17,29 @@ export function registryFor(pluginName) {
     page: (pattern, component, options) => registerPage(pattern, component, options),
   };
 }
+
+/**
+ * A page component whose module is imported the first time it is shown, so that
+ * opening one page does not download every page of every plugin:
+ * ``ui.page("prompts", lazy(() => import(<module URL>), "PromptsPage"))``.
+ */
+export function lazyPage(load, exportName, { h, useEffect, useState, Placeholder }) {
+  let Loaded = null;
+  let pending = null;
+  return function LazyPage(props) {
+    const [, setReady] = useState(false);
+    if (!Loaded && !pending) {
+      pending = load().then((module) => {
+        Loaded = module[exportName];
+      });
+    }
+    useEffect(() => {
+      let live = true;
+      if (!Loaded) pending.then(() => live && setReady(true));
+      return () => {
+        live = false;
+      };
+    }, []);
+    return Loaded ? h(Loaded, props) : h(Placeholder, {});
+  };
+}
