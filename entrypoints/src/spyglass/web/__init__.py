@@ -165,6 +165,11 @@ def _check(contribution: UIContribution) -> None:
             f"UI contribution name '{contribution.name}' must be lowercase letters, digits, "
             "'-' or '_'"
         )
+    if contribution.entry.startswith("/") or ".." in contribution.entry:
+        raise StartupError(
+            f"UI contribution '{contribution.name}': entry '{contribution.entry}' must be a "
+            "path inside its assets package"
+        )
     for entry in contribution.navigation:
         if entry.section not in _SECTIONS or entry.path.startswith("/") or ".." in entry.path:
             raise StartupError(
