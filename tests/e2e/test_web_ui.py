@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -177,6 +178,24 @@ def sign_in(page: Page, server: SpyglassServer, who: tuple[str, str], start: str
 
 def project_url(server: SpyglassServer, path: str) -> str:
     return f"{server.base_url}/project/{PROJECT_ID}/{path}"
+
+
+def test_the_printed_sign_up_link_creates_the_owner_in_the_browser(
+    page: Page, spyglass_server: ServerFactory
+) -> None:
+    fresh = spyglass_server()
+    found = re.search(r"(http://\S+/sign-up\?token=\S+)", fresh.log())
+    assert found, fresh.log()
+    page.goto(found.group(1))
+    page.get_by_label("Name").fill("Ada")
+    page.get_by_label("Email").fill("ada@example.com")
+    page.locator("input[name=password]").fill("first owner password")
+    page.get_by_label("Repeat password").fill("first owner password")
+    shoot(page, "sign-up")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/project/**/traces")
+    expect(page.get_by_role("heading", name="Traces")).to_be_visible()
+    expect(page.get_by_text("Role: OWNER")).to_be_visible()
 
 
 def test_a_signed_out_browser_is_sent_to_sign_in_and_back(
