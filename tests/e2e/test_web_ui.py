@@ -329,4 +329,7 @@ def test_main_pages_render_without_errors(
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
         expect(page.locator(".spinner, .dt-loading")).to_have_count(0)
         expect(page.get_by_role("alert")).to_have_count(0)
+        if path == "dashboard":  # the SDK's two traces of a moment ago are counted
+            expect(page.locator(".card", has_text="Traces")).to_contain_text("2")
+            expect(page.get_by_role("region", name="Top trace names")).to_contain_text("chat-turn")
         shoot(page, path.replace("/", "-"))

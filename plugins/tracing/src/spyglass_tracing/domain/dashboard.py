@@ -39,6 +39,7 @@ class DashboardBucket(msgspec.Struct, frozen=True, kw_only=True, rename="camel")
     observations: int
     total_cost: float
     total_tokens: int
+    # Milliseconds, like every latency of the metrics query (Langfuse's unit there).
     latency_p50: float | None
     latency_p95: float | None
     latency_p99: float | None

@@ -38,11 +38,12 @@ function Panel({ title, children }) {
 export function DashboardPage({ projectId, query }) {
   const rangeId = query.get("range") || "7d";
   const range = RANGES.find((r) => r.id === rangeId) || RANGES[1];
-  // Rounded to the minute, so that re-renders ask for the same window.
-  const now = Math.floor(Date.now() / 60000) * 60000;
+  // The window ends at the next whole minute (so it holds what arrived this minute) and
+  // stays the same across re-renders, which would otherwise fetch again.
+  const end = Math.ceil((Date.now() + 1) / 60000) * 60000;
   const data = useApi(projectPath(projectId, "/dashboard"), {
-    fromTimestamp: new Date(now - range.seconds * 1000).toISOString(),
-    toTimestamp: new Date(now).toISOString(),
+    fromTimestamp: new Date(end - range.seconds * 1000).toISOString(),
+    toTimestamp: new Date(end).toISOString(),
     granularity: "auto",
   });
   const header = html`<${PageHeader} title="Dashboard">
@@ -77,7 +78,7 @@ export function DashboardPage({ projectId, query }) {
           { label: "p50", values: pick("latencyP50") },
           { label: "p95", values: pick("latencyP95") },
           { label: "p99", values: pick("latencyP99") },
-        ]} format=${formatDuration} />
+        ]} format=${(ms) => formatDuration(ms === null || ms === undefined ? ms : ms / 1000)} />
       <//>
       <${Panel} title="Tokens">
         <${TimeChart} x=${x} bars=${true} series=${[{ label: "Tokens", values: pick("totalTokens") }]}
