@@ -1,0 +1,24 @@
+"""What the datasets plugin stores, as ``register_storage`` reports it."""
+
+from __future__ import annotations
+
+from spyglass_core.hookspecs import RepositorySpec, StorageSpec
+from spyglass_datasets.ports import DatasetItemRepository, DatasetRepository
+from spyglass_datasets.storage.memory import MemoryDatasetItems, MemoryDatasets
+from spyglass_datasets.storage.sql import SqlDatasetItems, SqlDatasets
+
+__all__ = ("NAMESPACE", "storage_spec")
+
+NAMESPACE = "datasets"
+
+
+def storage_spec() -> StorageSpec:
+    """Datasets and the versions of their items in SQL."""
+    return StorageSpec(
+        namespace=NAMESPACE,
+        repositories=(
+            RepositorySpec(DatasetRepository, SqlDatasets, MemoryDatasets),
+            RepositorySpec(DatasetItemRepository, SqlDatasetItems, MemoryDatasetItems),
+        ),
+        sql_migrations="spyglass_datasets.storage.migrations",
+    )
