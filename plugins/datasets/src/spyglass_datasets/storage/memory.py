@@ -30,7 +30,6 @@ _DATASETS = "datasets"
 _VERSIONS = "dataset_item_versions"
 
 
-
 class MemoryDatasets(DatasetRepository):
     """Datasets by (project, id)."""
 
@@ -155,8 +154,8 @@ class MemoryDatasetItems(DatasetItemRepository):
         current = self._current(project_id, item_id)
         if current is None:
             return False
-        self._db.table(_VERSIONS)[(project_id, item_id, current.version)] = (
-            msgspec.structs.replace(current, valid_to=at)
+        self._db.table(_VERSIONS)[(project_id, item_id, current.version)] = msgspec.structs.replace(
+            current, valid_to=at
         )
         return True
 

@@ -97,9 +97,7 @@ class SqlDatasetItems(SqlRepository, DatasetItemRepository):
     async def save(self, item: DatasetItem) -> None:
         await self._close_current(item.project_id, item.id, item.updated_at)
         await self._write(
-            dataset_item_versions.insert().values(
-                mapping.item_values(_with_valid_to_none(item))
-            )
+            dataset_item_versions.insert().values(mapping.item_values(_with_valid_to_none(item)))
         )
 
     async def current(self, project_id: str, item_id: str) -> DatasetItem | None:
@@ -174,9 +172,7 @@ class SqlDatasetItems(SqlRepository, DatasetItemRepository):
     async def _close_current(self, project_id: str, item_id: str, at: datetime) -> int:
         return await self._write(
             dataset_item_versions.update()
-            .where(
-                _items.project_id == project_id, _items.id == item_id, _items.valid_to.is_(None)
-            )
+            .where(_items.project_id == project_id, _items.id == item_id, _items.valid_to.is_(None))
             .values(valid_to=utc_value(at))
         )
 
@@ -187,7 +183,10 @@ def _conditions(project_id: str, where: ItemFilter) -> list[sa.ColumnElement[boo
         conditions.append(_items.valid_to.is_(None))
     else:
         at = utc_value(where.as_of)
-        conditions += [_items.valid_from <= at, sa.or_(_items.valid_to.is_(None), _items.valid_to > at)]
+        conditions += [
+            _items.valid_from <= at,
+            sa.or_(_items.valid_to.is_(None), _items.valid_to > at),
+        ]
     if where.dataset_id is not None:
         conditions.append(_items.dataset_id == where.dataset_id)
     if where.source_trace_id is not None:
