@@ -114,7 +114,7 @@ async def listed(
     limit = kwargs.pop("limit", 50)
     offset = kwargs.pop("offset", 0)
     async with factory() as uow:
-        items = await uow.repository(DatasetItemRepository).list(
+        items = await uow.repository(DatasetItemRepository).find(
             project_id, ItemFilter(**kwargs), after=after, offset=offset, limit=limit
         )
     return [(i.id, i.input) for i in items]
@@ -180,9 +180,9 @@ async def test_datasets_list_newest_first_with_a_total(factory: UnitOfWorkFactor
     )
     async with factory() as uow:
         repo = uow.repository(DatasetRepository)
-        page, total = await repo.list("prj-a", offset=0, limit=2)
+        page, total = await repo.page("prj-a", offset=0, limit=2)
         assert ([d.name for d in page], total) == (["b", "c"], 3)
-        page, total = await repo.list("prj-a", offset=2, limit=2)
+        page, total = await repo.page("prj-a", offset=2, limit=2)
         assert ([d.name for d in page], total) == (["a"], 3)
 
 
@@ -303,7 +303,7 @@ async def test_items_page_by_keyset_in_created_at_then_id_order(
     cursor: ItemCursor | None = None
     while True:
         async with factory() as uow:
-            page = await uow.repository(DatasetItemRepository).list(
+            page = await uow.repository(DatasetItemRepository).find(
                 "prj-a", ItemFilter(dataset_id="ds-qa"), after=cursor, limit=2
             )
         if not page:

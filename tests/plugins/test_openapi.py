@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
+import spyglass_datasets
 import spyglass_prompts
 import spyglass_tracing
 from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
@@ -20,7 +21,9 @@ BINARY = {("GET", "/api/public/media-download/{project_id}/{media_id}")}
 @pytest.fixture
 async def app(tmp_path: Path, chdb_dsn: str) -> AsyncIterator[EmbeddedApp]:
     settings = embedded_settings(tmp_path, chdb_dsn)
-    async with embedded_app(settings, plugins=[spyglass_tracing, spyglass_prompts]) as running:
+    async with embedded_app(
+        settings, plugins=[spyglass_tracing, spyglass_prompts, spyglass_datasets]
+    ) as running:
         yield running
 
 

@@ -37,7 +37,7 @@ class DatasetRepository(Protocol):
     async def names(self, project_id: str, dataset_ids: Sequence[str]) -> Mapping[str, str]:
         """The name of each of these datasets that exists, by id."""
 
-    async def list(
+    async def page(
         self, project_id: str, *, offset: int = 0, limit: int = 50
     ) -> tuple[Sequence[Dataset], int]:
         """A page of the project's datasets, newest first (ties by id), and their total."""
@@ -46,7 +46,7 @@ class DatasetRepository(Protocol):
 class DatasetItemRepository(Protocol):
     """Dataset items and every version they had.
 
-    Items are ordered by ``(created_at, id)``; ``list`` pages by keyset (``after``), so a
+    Items are ordered by ``(created_at, id)``; ``find`` pages by keyset (``after``), so a
     page deep into a large dataset costs what the first one does.
     """
 
@@ -72,7 +72,7 @@ class DatasetItemRepository(Protocol):
     async def history(self, project_id: str, item_id: str) -> Sequence[DatasetItem]:
         """Every version of the item, oldest first."""
 
-    async def list(
+    async def find(
         self,
         project_id: str,
         where: ItemFilter,

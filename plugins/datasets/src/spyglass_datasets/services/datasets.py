@@ -125,7 +125,7 @@ class DatasetService:
     ) -> tuple[Sequence[Dataset], int]:
         """A numbered page (from 1) of the project's datasets, newest first, and the total."""
         async with self._uow_factory() as uow:
-            return await uow.repository(DatasetRepository).list(
+            return await uow.repository(DatasetRepository).page(
                 project_id, offset=(page - 1) * limit, limit=limit
             )
 
@@ -237,7 +237,7 @@ class DatasetService:
                 as_of=version,
             )
             repo = uow.repository(DatasetItemRepository)
-            items = await repo.list(project_id, where, offset=(page - 1) * limit, limit=limit)
+            items = await repo.find(project_id, where, offset=(page - 1) * limit, limit=limit)
             total = await repo.count(project_id, where)
             names = await uow.repository(DatasetRepository).names(
                 project_id, [i.dataset_id for i in items]
@@ -270,7 +270,7 @@ async def _scan(uow: UnitOfWork, project_id: str, where: ItemFilter) -> AsyncIte
     repo = uow.repository(DatasetItemRepository)
     cursor: ItemCursor | None = None
     while True:
-        batch = await repo.list(project_id, where, after=cursor, limit=_SCAN_BATCH)
+        batch = await repo.find(project_id, where, after=cursor, limit=_SCAN_BATCH)
         for item in batch:
             yield item
         if len(batch) < _SCAN_BATCH:

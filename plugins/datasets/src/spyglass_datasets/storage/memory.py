@@ -70,7 +70,7 @@ class MemoryDatasets(DatasetRepository):
             if (project_id, dataset_id) in table
         }
 
-    async def list(
+    async def page(
         self, project_id: str, *, offset: int = 0, limit: int = 50
     ) -> tuple[Sequence[Dataset], int]:
         mine = [d for d in self._db.table(_DATASETS).values() if d.project_id == project_id]
@@ -110,7 +110,7 @@ class MemoryDatasetItems(DatasetItemRepository):
     async def history(self, project_id: str, item_id: str) -> Sequence[DatasetItem]:
         return [copy.deepcopy(v) for v in self._versions(project_id, item_id)]
 
-    async def list(
+    async def find(
         self,
         project_id: str,
         where: ItemFilter,

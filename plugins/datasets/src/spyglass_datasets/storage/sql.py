@@ -71,7 +71,7 @@ class SqlDatasets(SqlRepository, DatasetRepository):
         )
         return {r.id: r.name for r in rows}
 
-    async def list(
+    async def page(
         self, project_id: str, *, offset: int = 0, limit: int = 50
     ) -> tuple[Sequence[Dataset], int]:
         of_project = datasets.c.project_id == project_id
@@ -130,7 +130,7 @@ class SqlDatasetItems(SqlRepository, DatasetItemRepository):
         )
         return [mapping.item_from_row(r) for r in rows]
 
-    async def list(
+    async def find(
         self,
         project_id: str,
         where: ItemFilter,
