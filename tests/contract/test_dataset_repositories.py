@@ -23,11 +23,17 @@ from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_datasets.domain.datasets import (
     Dataset,
     DatasetItem,
+    DatasetRun,
+    DatasetRunItem,
     ItemCursor,
     ItemFilter,
     ItemStatus,
 )
-from spyglass_datasets.ports import DatasetItemRepository, DatasetRepository
+from spyglass_datasets.ports import (
+    DatasetItemRepository,
+    DatasetRepository,
+    DatasetRunRepository,
+)
 from spyglass_datasets.storage.spec import storage_spec as datasets_storage
 from spyglass_datasets.storage.tables import metadata as dataset_tables
 from spyglass_prompts.storage.spec import storage_spec as prompts_storage
@@ -331,3 +337,91 @@ async def test_sql_migrations_create_the_declared_tables(
 
     async with sql_uow_factory.engine.connect() as conn:
         assert await conn.run_sync(diff) == []
+
+
+# --- runs -------------------------------------------------------------------------------
+
+
+def make_run(name: str = "run-1", dataset_id: str = "ds-qa", **fields: Any) -> DatasetRun:
+    at = fields.pop("at", T0)
+    return DatasetRun(
+        id=fields.pop("id", f"run-{dataset_id}-{name}"),
+        project_id=fields.pop("project_id", "prj-a"),
+        dataset_id=dataset_id,
+        name=name,
+        created_at=at,
+        updated_at=at,
+        **fields,
+    )
+
+
+def make_run_item(item_id: str, run_id: str, *, at: datetime = T0, **fields: Any) -> DatasetRunItem:
+    return DatasetRunItem(
+        id=item_id,
+        project_id=fields.pop("project_id", "prj-a"),
+        dataset_run_id=run_id,
+        dataset_item_id=fields.pop("dataset_item_id", "it-1"),
+        created_at=at,
+        **fields,
+    )
+
+
+async def test_runs_round_trip_are_unique_by_name_and_page(factory: UnitOfWorkFactory) -> None:
+    await add_datasets(factory, make_dataset("qa"), make_dataset("other"))
+    full = make_run("r/1 ✓", description="first", metadata={"model": "x"})
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        await runs.add(full)
+        await runs.add(make_run("r2", at=T0 + timedelta(1)))
+        await runs.add(make_run("r1-other", "ds-other"))
+        await runs.add(make_run("r2", "ds-other"))  # same name, other dataset
+        await uow.commit()
+    with pytest.raises(Conflict):
+        async with factory() as uow:
+            await uow.repository(DatasetRunRepository).add(make_run("r2", id="new-id"))
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        assert await runs.get("prj-a", "ds-qa", full.name) == full
+        assert await runs.get("prj-b", "ds-qa", full.name) is None
+        page, total = await runs.page("prj-a", "ds-qa", limit=1)
+        assert ([r.name for r in page], total) == (["r2"], 2)
+        assert await runs.names("prj-a", "ds-qa") == ["r2", full.name]
+        changed = msgspec.structs.replace(
+            full, name="ignored", description=None, metadata=[1], updated_at=T0 + timedelta(2)
+        )
+        await runs.update(changed)
+        await uow.commit()
+    async with factory() as uow:
+        got = await uow.repository(DatasetRunRepository).get("prj-a", "ds-qa", full.name)
+        assert got == msgspec.structs.replace(changed, name=full.name)
+
+
+async def test_run_items_page_and_go_with_their_run(factory: UnitOfWorkFactory) -> None:
+    await add_datasets(factory, make_dataset())
+    run = make_run()
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        await runs.add(run)
+        await runs.add_item(make_run_item("b", run.id, trace_id="tr-b"))
+        await runs.add_item(make_run_item("a", run.id, trace_id="tr-a", observation_id="ob-a"))
+        await runs.add_item(make_run_item("c", run.id, at=T0 - timedelta(1)))
+        await uow.commit()
+    with pytest.raises(Conflict):
+        async with factory() as uow:
+            await uow.repository(DatasetRunRepository).add_item(make_run_item("a", run.id))
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        page, total = await runs.items("prj-a", run.id, offset=1, limit=5)
+        assert [(i.id, i.trace_id, i.observation_id) for i in page] == [
+            ("a", "tr-a", "ob-a"),
+            ("b", "tr-b", None),
+        ]
+        assert total == 3
+        assert (await runs.items("prj-b", run.id))[1] == 0
+        assert await runs.delete("prj-b", run.id) is False
+        assert await runs.delete("prj-a", run.id) is True
+        await uow.commit()
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        assert await runs.get("prj-a", "ds-qa", run.name) is None
+        assert (await runs.items("prj-a", run.id))[1] == 0

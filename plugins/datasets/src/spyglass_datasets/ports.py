@@ -2,7 +2,8 @@
 
 They follow the repository contract of ``spyglass_core.ports.repositories`` and are
 reached inside a unit of work with ``uow.repository(DatasetRepository)`` and
-``uow.repository(DatasetItemRepository)``. Every method is scoped to one project.
+``uow.repository(DatasetItemRepository)`` (and ``DatasetRunRepository``). Every
+method is scoped to one project.
 """
 
 from __future__ import annotations
@@ -11,9 +12,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from spyglass_datasets.domain.datasets import Dataset, DatasetItem, ItemCursor, ItemFilter
+from spyglass_datasets.domain.datasets import (
+    Dataset,
+    DatasetItem,
+    DatasetRun,
+    DatasetRunItem,
+    ItemCursor,
+    ItemFilter,
+)
 
-__all__ = ("DatasetItemRepository", "DatasetRepository")
+__all__ = ("DatasetItemRepository", "DatasetRepository", "DatasetRunRepository")
 
 
 class DatasetRepository(Protocol):
@@ -88,3 +96,44 @@ class DatasetItemRepository(Protocol):
 
     async def count(self, project_id: str, where: ItemFilter) -> int:
         """How many items match ``where``."""
+
+
+class DatasetRunRepository(Protocol):
+    """Runs of a dataset (unique by name within it) and their run items.
+
+    Deleting a run deletes its run items; deleting an item keeps the run items naming it.
+    """
+
+    async def add(self, run: DatasetRun) -> None:
+        """Store a new run.
+
+        Raises: Conflict when the dataset has a run with this id or name.
+        """
+
+    async def update(self, run: DatasetRun) -> None:
+        """Replace the description, metadata and ``updated_at`` of the run with this id."""
+
+    async def get(self, project_id: str, dataset_id: str, name: str) -> DatasetRun | None:
+        """The dataset's run with this name, or None."""
+
+    async def page(
+        self, project_id: str, dataset_id: str, *, offset: int = 0, limit: int = 50
+    ) -> tuple[Sequence[DatasetRun], int]:
+        """A page of the dataset's runs, newest first (ties by id), and their total."""
+
+    async def names(self, project_id: str, dataset_id: str) -> Sequence[str]:
+        """The names of every run of the dataset, newest first."""
+
+    async def delete(self, project_id: str, run_id: str) -> bool:
+        """Delete the run and its run items; False when there was no such run."""
+
+    async def add_item(self, item: DatasetRunItem) -> None:
+        """Store a run item (its run must exist).
+
+        Raises: Conflict when the project has a run item with this id.
+        """
+
+    async def items(
+        self, project_id: str, run_id: str, *, offset: int = 0, limit: int = 50
+    ) -> tuple[Sequence[DatasetRunItem], int]:
+        """A page of the run's items, oldest first (ties by id), and their total."""

@@ -6,7 +6,13 @@ import sqlalchemy as sa
 
 from spyglass_adapters.sql.spi import new_metadata
 
-__all__ = ("dataset_item_versions", "datasets", "metadata")
+__all__ = (
+    "dataset_item_versions",
+    "dataset_run_items",
+    "dataset_runs",
+    "datasets",
+    "metadata",
+)
 
 metadata = new_metadata()
 
@@ -70,4 +76,55 @@ dataset_item_versions = sa.Table(
         "project_id",
         "source_trace_id",
     ),
+)
+
+# A run belongs to one dataset; its name is unique there.
+dataset_runs = sa.Table(
+    "dataset_runs",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("project_id", sa.String(255), primary_key=True),
+    sa.Column("dataset_id", sa.String(255), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("metadata", sa.JSON, nullable=True),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("updated_at", _TS, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["dataset_id", "project_id"],
+        ["datasets.id", "datasets.project_id"],
+        name="fk_dataset_runs_dataset_id_datasets",
+        ondelete="CASCADE",
+    ),
+    sa.UniqueConstraint(
+        "project_id", "dataset_id", "name", name="uq_dataset_runs_project_id_dataset_id_name"
+    ),
+)
+
+# What ran one item in a run. The item is not a foreign key: deleting an item keeps the
+# record of the runs that used it (its versions stay readable).
+dataset_run_items = sa.Table(
+    "dataset_run_items",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("project_id", sa.String(255), primary_key=True),
+    sa.Column("dataset_run_id", sa.String(255), nullable=False),
+    sa.Column("dataset_item_id", sa.String(255), nullable=False),
+    sa.Column("trace_id", sa.String(255), nullable=True),
+    sa.Column("observation_id", sa.String(255), nullable=True),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["dataset_run_id", "project_id"],
+        ["dataset_runs.id", "dataset_runs.project_id"],
+        name="fk_dataset_run_items_dataset_run_id_dataset_runs",
+        ondelete="CASCADE",
+    ),
+    sa.Index(
+        "ix_dataset_run_items_project_id_dataset_run_id_created_at_id",
+        "project_id",
+        "dataset_run_id",
+        "created_at",
+        "id",
+    ),
+    sa.Index("ix_dataset_run_items_project_id_dataset_item_id", "project_id", "dataset_item_id"),
 )
