@@ -28,9 +28,12 @@ async def app(tmp_path: Path, chdb_dsn: str) -> AsyncIterator[EmbeddedApp]:
 
 
 def _typed(schema: dict[str, Any]) -> bool:
-    """A named component, or an array of them: not a free-form object or string."""
+    """A named component, an array of them, or a choice between such (one path serving
+    several shapes): not a free-form object or string."""
     if "$ref" in schema:
         return True
+    if schema.get("oneOf"):
+        return all(_typed(choice) for choice in schema["oneOf"])
     return schema.get("type") == "array" and "$ref" in schema.get("items", {})
 
 

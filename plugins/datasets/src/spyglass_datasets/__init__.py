@@ -26,7 +26,7 @@ def register_routes(surface: ApiSurface) -> Sequence[Any]:
 
 @hookimpl
 def register_providers() -> Sequence[Any]:
-    """``DatasetService``."""
+    """``DatasetService`` and ``DatasetRunService``."""
     from spyglass_datasets.provider import DatasetsProvider
 
     return [DatasetsProvider()]

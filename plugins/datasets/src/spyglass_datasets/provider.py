@@ -1,4 +1,4 @@
-"""The plugin's dishka provider: ``DatasetService`` on the core ports."""
+"""The plugin's dishka provider: ``DatasetService`` and ``DatasetRunService``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dishka import Provider, Scope, provide
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_datasets.services.datasets import DatasetService
+from spyglass_datasets.services.runs import DatasetRunService
 
 __all__ = ("DatasetsProvider",)
 
@@ -19,3 +20,7 @@ class DatasetsProvider(Provider):
     @provide
     def dataset_service(self, uow: UnitOfWorkFactory, clock: Clock) -> DatasetService:
         return DatasetService(uow, clock)
+
+    @provide
+    def dataset_run_service(self, uow: UnitOfWorkFactory, clock: Clock) -> DatasetRunService:
+        return DatasetRunService(uow, clock)

@@ -2,7 +2,8 @@
 
 Dataset names may contain ``/``. The v5 SDK sends them URL-encoded inside one path
 segment, the v2 SDK unencoded; the ASGI path is already decoded, so the name is read
-from the raw path and decoded once, which serves both.
+from the raw path and decoded once, which serves both. The legacy
+``/datasets/{name}[/runs[/{run}]]`` paths live in ``spyglass_datasets.api.runs``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from litestar.status_codes import HTTP_200_OK
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import NotFound
 from spyglass_core.domain.input_limits import MAX_PAGE
+from spyglass_datasets.api.runs import RUN_ROUTES
 from spyglass_datasets.api.schemas import (
     CreateDatasetItemRequest,
     CreateDatasetRequest,
@@ -27,7 +29,6 @@ from spyglass_datasets.api.schemas import (
     DatasetItemResponse,
     DatasetPage,
     DatasetResponse,
-    DatasetWithItems,
     DeleteDatasetItemResponse,
     PageMeta,
     dataset_response,
@@ -126,24 +127,6 @@ async def list_datasets_v1(
     return DatasetPage(data=[dataset_response(d) for d in datasets], meta=_meta(page, limit, total))
 
 
-@get("/datasets/{name:path}")
-async def get_dataset_v1(
-    request: Request[Any, Any, Any],
-    principal: FromDishka[Principal],
-    service: FromDishka[DatasetService],
-) -> DatasetWithItems:
-    """Legacy get: the dataset with its active items and the names of its runs."""
-    name = _name_from_raw_path(request, "/api/public/datasets/")
-    dataset = await service.get_dataset(principal.project_id, name)
-    items = await service.active_items(principal.project_id, dataset.id)
-    names = {dataset.id: dataset.name}
-    return DatasetWithItems(
-        **{f: getattr(dataset_response(dataset), f) for f in DatasetResponse.__struct_fields__},
-        items=[item_response(i, names) for i in items],
-        runs=[],  # runs are not stored yet
-    )
-
-
 # --- items ------------------------------------------------------------------------------
 
 
@@ -216,12 +199,12 @@ async def delete_dataset_item(
 
 
 ROUTES = [
+    *RUN_ROUTES,
     create_dataset,
     list_datasets,
     get_dataset,
     create_dataset_v1,
     list_datasets_v1,
-    get_dataset_v1,
     create_dataset_item,
     list_dataset_items,
     get_dataset_item,
