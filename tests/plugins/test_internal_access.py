@@ -15,6 +15,7 @@ import msgspec
 import pytest
 from litestar import get
 
+import spyglass_datasets
 import spyglass_prompts
 import spyglass_tracing
 from spyglass.api.sessions import SAFE_METHODS
@@ -57,7 +58,9 @@ class UndeclaredRoutePlugin:
 @pytest.fixture
 async def world(tmp_path: Path, chdb_dsn: str) -> AsyncIterator[World]:
     settings = embedded_settings(tmp_path, chdb_dsn)
-    async with embedded_app(settings, plugins=[spyglass_tracing, spyglass_prompts]) as app:
+    async with embedded_app(
+        settings, plugins=[spyglass_tracing, spyglass_prompts, spyglass_datasets]
+    ) as app:
         org_id = app.project.organization_id
         users = {
             role: await add_user(app, f"{role.lower()}@example.com", role, org_id) for role in Role

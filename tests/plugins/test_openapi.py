@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
+import spyglass_datasets
 import spyglass_prompts
 import spyglass_tracing
 from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
@@ -20,14 +21,19 @@ BINARY = {("GET", "/api/public/media-download/{project_id}/{media_id}")}
 @pytest.fixture
 async def app(tmp_path: Path, chdb_dsn: str) -> AsyncIterator[EmbeddedApp]:
     settings = embedded_settings(tmp_path, chdb_dsn)
-    async with embedded_app(settings, plugins=[spyglass_tracing, spyglass_prompts]) as running:
+    async with embedded_app(
+        settings, plugins=[spyglass_tracing, spyglass_prompts, spyglass_datasets]
+    ) as running:
         yield running
 
 
 def _typed(schema: dict[str, Any]) -> bool:
-    """A named component, or an array of them: not a free-form object or string."""
+    """A named component, an array of them, or a choice between such (one path serving
+    several shapes): not a free-form object or string."""
     if "$ref" in schema:
         return True
+    if schema.get("oneOf"):
+        return all(_typed(choice) for choice in schema["oneOf"])
     return schema.get("type") == "array" and "$ref" in schema.get("items", {})
 
 

@@ -1,0 +1,40 @@
+"""Spyglass datasets: versioned test cases that an application runs over as experiments.
+
+The plugin owns its tables (Alembic chain ``datasets``), repositories and fakes, and
+serves Langfuse's dataset endpoints on the public API. It imports no other plugin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from spyglass_core.hookspecs import ApiSurface, StorageSpec, hookimpl
+
+__all__ = ("register_providers", "register_routes", "register_storage")
+
+
+@hookimpl
+def register_routes(surface: ApiSurface) -> Sequence[Any]:
+    """The Langfuse dataset routes on the public API."""
+    if surface is not ApiSurface.PUBLIC:
+        return []
+    from spyglass_datasets.api.routes import ROUTES
+
+    return ROUTES
+
+
+@hookimpl
+def register_providers() -> Sequence[Any]:
+    """``DatasetService`` and ``DatasetRunService``."""
+    from spyglass_datasets.provider import DatasetsProvider
+
+    return [DatasetsProvider()]
+
+
+@hookimpl
+def register_storage() -> Sequence[StorageSpec]:
+    """Dataset tables (Alembic chain ``datasets``) and their repositories."""
+    from spyglass_datasets.storage.spec import storage_spec
+
+    return [storage_spec()]

@@ -1,0 +1,1 @@
+"""Langfuse-shaped public API of the datasets plugin."""

@@ -1,0 +1,1 @@
+"""Datasets, versioned items, runs: the plugin's domain model."""

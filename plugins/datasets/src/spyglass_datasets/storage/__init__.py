@@ -1,0 +1,1 @@
+"""Storage adapters of the datasets plugin: SQL tables, repositories and in-memory fakes."""

@@ -1,0 +1,1 @@
+"""Alembic revisions of the datasets plugin (version table ``alembic_version_datasets``)."""

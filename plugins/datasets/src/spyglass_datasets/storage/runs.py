@@ -1,0 +1,248 @@
+"""Dataset runs and their run items, in SQL and in memory.
+
+Runs are listed newest first and run items oldest first, ties broken by id compared
+byte-wise on every backend, so pages agree between SQLite, PostgreSQL and the fake.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+
+from spyglass_adapters.memory.spi import MemoryTables
+from spyglass_adapters.sql.spi import SqlRepository, translate_errors, utc_loaded, utc_value
+from spyglass_core.domain.errors import Conflict
+from spyglass_datasets.domain.datasets import DatasetRun, DatasetRunItem
+from spyglass_datasets.ports import DatasetRunRepository
+from spyglass_datasets.storage.tables import dataset_run_items, dataset_runs
+
+__all__ = ("MemoryDatasetRuns", "SqlDatasetRuns")
+
+_runs = dataset_runs.c
+_run_items = dataset_run_items.c
+
+
+class SqlDatasetRuns(SqlRepository, DatasetRunRepository):
+    """Runs and run items in SQL; run items go with their run (``ON DELETE CASCADE``)."""
+
+    async def add(self, run: DatasetRun) -> None:
+        await self._write(dataset_runs.insert().values(_run_values(run)))
+
+    async def update(self, run: DatasetRun) -> None:
+        await self._write(
+            dataset_runs.update()
+            .where(_runs.project_id == run.project_id, _runs.id == run.id)
+            .values(
+                description=run.description,
+                metadata=_json(run.metadata),
+                updated_at=utc_value(run.updated_at),
+            )
+        )
+
+    async def get(self, project_id: str, dataset_id: str, name: str) -> DatasetRun | None:
+        row = await self._first(
+            sa.select(dataset_runs).where(
+                _runs.project_id == project_id, _runs.dataset_id == dataset_id, _runs.name == name
+            )
+        )
+        return _run_from_row(row) if row else None
+
+    async def page(
+        self, project_id: str, dataset_id: str, *, offset: int = 0, limit: int = 50
+    ) -> tuple[Sequence[DatasetRun], int]:
+        where = (_runs.project_id == project_id, _runs.dataset_id == dataset_id)
+        total = await self._count(
+            sa.select(sa.func.count()).select_from(dataset_runs).where(*where)
+        )
+        rows = await self._all(
+            sa.select(dataset_runs)
+            .where(*where)
+            .order_by(_runs.created_at.desc(), self._bytewise(_runs.id))
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_run_from_row(r) for r in rows], total
+
+    async def names(self, project_id: str, dataset_id: str) -> Sequence[str]:
+        rows = await self._all(
+            sa.select(_runs.name)
+            .where(_runs.project_id == project_id, _runs.dataset_id == dataset_id)
+            .order_by(_runs.created_at.desc(), self._bytewise(_runs.id))
+        )
+        return [r.name for r in rows]
+
+    async def delete(self, project_id: str, run_id: str) -> bool:
+        return (
+            await self._write(
+                dataset_runs.delete().where(_runs.project_id == project_id, _runs.id == run_id)
+            )
+            > 0
+        )
+
+    async def add_item(self, item: DatasetRunItem) -> None:
+        await self._write(
+            dataset_run_items.insert().values(
+                id=item.id,
+                project_id=item.project_id,
+                dataset_run_id=item.dataset_run_id,
+                dataset_item_id=item.dataset_item_id,
+                trace_id=item.trace_id,
+                observation_id=item.observation_id,
+                created_at=utc_value(item.created_at),
+            )
+        )
+
+    async def items(
+        self, project_id: str, run_id: str, *, offset: int = 0, limit: int = 50
+    ) -> tuple[Sequence[DatasetRunItem], int]:
+        where = (_run_items.project_id == project_id, _run_items.dataset_run_id == run_id)
+        total = await self._count(
+            sa.select(sa.func.count()).select_from(dataset_run_items).where(*where)
+        )
+        rows = await self._all(
+            sa.select(dataset_run_items)
+            .where(*where)
+            .order_by(_run_items.created_at, self._bytewise(_run_items.id))
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_run_item_from_row(r) for r in rows], total
+
+    async def _count(self, statement: sa.Select[Any]) -> int:
+        async with translate_errors():
+            return int((await self._conn.execute(statement)).scalar_one())
+
+    def _bytewise(self, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        # PostgreSQL orders text by the database's collation; SQLite and Python by code point.
+        if self._conn.dialect.name == "postgresql":
+            return column.collate("C")
+        return column
+
+
+class MemoryDatasetRuns(DatasetRunRepository):
+    """Runs by (project, id) and run items by (project, id)."""
+
+    def __init__(self, db: MemoryTables) -> None:
+        self._db = db
+
+    async def add(self, run: DatasetRun) -> None:
+        runs = self._db.table("dataset_runs")
+        if (run.project_id, run.id) in runs or await self.get(
+            run.project_id, run.dataset_id, run.name
+        ):
+            raise Conflict(f"Dataset run '{run.name}' already exists")
+        runs[(run.project_id, run.id)] = copy.deepcopy(run)
+
+    async def update(self, run: DatasetRun) -> None:
+        runs = self._db.table("dataset_runs")
+        stored = runs.get((run.project_id, run.id))
+        if stored is not None:
+            runs[(run.project_id, run.id)] = msgspec.structs.replace(
+                stored,
+                description=run.description,
+                metadata=copy.deepcopy(run.metadata),
+                updated_at=run.updated_at,
+            )
+
+    async def get(self, project_id: str, dataset_id: str, name: str) -> DatasetRun | None:
+        for run in self._db.table("dataset_runs").values():
+            if (run.project_id, run.dataset_id, run.name) == (project_id, dataset_id, name):
+                return copy.deepcopy(run)  # type: ignore[no-any-return]
+        return None
+
+    async def page(
+        self, project_id: str, dataset_id: str, *, offset: int = 0, limit: int = 50
+    ) -> tuple[Sequence[DatasetRun], int]:
+        runs = self._runs_of(project_id, dataset_id)
+        return [copy.deepcopy(r) for r in runs[offset : offset + limit]], len(runs)
+
+    async def names(self, project_id: str, dataset_id: str) -> Sequence[str]:
+        return [r.name for r in self._runs_of(project_id, dataset_id)]
+
+    async def delete(self, project_id: str, run_id: str) -> bool:
+        if self._db.table("dataset_runs").pop((project_id, run_id), None) is None:
+            return False
+        items = self._db.table("dataset_run_items")
+        for key in [
+            k for k, v in items.items() if k[0] == project_id and v.dataset_run_id == run_id
+        ]:
+            del items[key]
+        return True
+
+    async def add_item(self, item: DatasetRunItem) -> None:
+        items = self._db.table("dataset_run_items")
+        if (item.project_id, item.id) in items:
+            raise Conflict(f"Dataset run item '{item.id}' already exists")
+        if (item.project_id, item.dataset_run_id) not in self._db.table("dataset_runs"):
+            raise Conflict(f"Dataset run '{item.dataset_run_id}' does not exist")
+        items[(item.project_id, item.id)] = item
+
+    async def items(
+        self, project_id: str, run_id: str, *, offset: int = 0, limit: int = 50
+    ) -> tuple[Sequence[DatasetRunItem], int]:
+        found = sorted(
+            (
+                v
+                for (p, _), v in self._db.table("dataset_run_items").items()
+                if p == project_id and v.dataset_run_id == run_id
+            ),
+            key=lambda v: (v.created_at, v.id),
+        )
+        return found[offset : offset + limit], len(found)
+
+    def _runs_of(self, project_id: str, dataset_id: str) -> list[DatasetRun]:
+        runs = [
+            r
+            for r in self._db.table("dataset_runs").values()
+            if r.project_id == project_id and r.dataset_id == dataset_id
+        ]
+        # Newest first, ties by id ascending: sort by id, then (stably) by time descending.
+        runs.sort(key=lambda r: r.id)
+        runs.sort(key=lambda r: r.created_at, reverse=True)
+        return runs
+
+
+def _json(value: Any) -> Any:
+    return sa.null() if value is None else value
+
+
+def _run_values(run: DatasetRun) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "project_id": run.project_id,
+        "dataset_id": run.dataset_id,
+        "name": run.name,
+        "description": run.description,
+        "metadata": _json(run.metadata),
+        "created_at": utc_value(run.created_at),
+        "updated_at": utc_value(run.updated_at),
+    }
+
+
+def _run_from_row(row: sa.Row[Any]) -> DatasetRun:
+    return DatasetRun(
+        id=row.id,
+        project_id=row.project_id,
+        dataset_id=row.dataset_id,
+        name=row.name,
+        description=row.description,
+        metadata=row.metadata,
+        created_at=utc_loaded(row.created_at),
+        updated_at=utc_loaded(row.updated_at),
+    )
+
+
+def _run_item_from_row(row: sa.Row[Any]) -> DatasetRunItem:
+    return DatasetRunItem(
+        id=row.id,
+        project_id=row.project_id,
+        dataset_run_id=row.dataset_run_id,
+        dataset_item_id=row.dataset_item_id,
+        trace_id=row.trace_id,
+        observation_id=row.observation_id,
+        created_at=utc_loaded(row.created_at),
+    )

@@ -1,0 +1,427 @@
+"""Contract of the datasets plugin's repositories, for memory, SQLite and PostgreSQL.
+
+This module adds the datasets plugin's storage to the first-party plugins' (and, on
+PostgreSQL, migrates a database of its own), so the other contract suites keep seeing
+exactly their tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import msgspec
+import pytest
+
+from spyglass_adapters.sql import SqlUnitOfWorkFactory
+from spyglass_adapters.testing.schema import schema_differences
+from spyglass_core.domain.errors import Conflict
+from spyglass_core.domain.projects import Organization, Project
+from spyglass_core.hookspecs import StorageSpec
+from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_datasets.domain.datasets import (
+    Dataset,
+    DatasetItem,
+    DatasetRun,
+    DatasetRunItem,
+    ItemCursor,
+    ItemFilter,
+    ItemStatus,
+)
+from spyglass_datasets.ports import (
+    DatasetItemRepository,
+    DatasetRepository,
+    DatasetRunRepository,
+)
+from spyglass_datasets.storage.spec import storage_spec as datasets_storage
+from spyglass_datasets.storage.tables import metadata as dataset_tables
+from spyglass_prompts.storage.spec import storage_spec as prompts_storage
+from spyglass_prompts.storage.tables import metadata as prompt_tables
+from spyglass_tracing.storage.spec import storage_spec as tracing_storage
+from spyglass_tracing.storage.tables import metadata as tracing_tables
+
+T0 = datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
+PLUS_0530 = timezone(timedelta(hours=5, minutes=30))
+
+
+@pytest.fixture(scope="module")
+def storage_specs() -> Sequence[StorageSpec]:
+    return [prompts_storage(), tracing_storage(), datasets_storage()]
+
+
+@pytest.fixture(scope="module")
+async def postgres_url(postgres_database: Callable[[], Awaitable[str]]) -> str:
+    """A database of this module's own: the shared one lacks the dataset tables."""
+    return await postgres_database()
+
+
+@pytest.fixture
+async def factory(uow_factory: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    async with uow_factory() as uow:
+        await uow.organizations.add(Organization(id="org-a", name="Org", created_at=T0))
+        for project_id in ("prj-a", "prj-b"):
+            await uow.projects.add(
+                Project(id=project_id, organization_id="org-a", name=project_id, created_at=T0)
+            )
+        await uow.commit()
+    return uow_factory
+
+
+def make_dataset(
+    name: str = "qa", project_id: str = "prj-a", *, at: datetime = T0, **fields: Any
+) -> Dataset:
+    return Dataset(
+        id=fields.pop("id", f"ds-{name}"),
+        project_id=project_id,
+        name=name,
+        created_at=at,
+        updated_at=fields.pop("updated_at", at),
+        **fields,
+    )
+
+
+def make_item(
+    item_id: str = "it-1",
+    dataset_id: str = "ds-qa",
+    project_id: str = "prj-a",
+    *,
+    at: datetime = T0,
+    **fields: Any,
+) -> DatasetItem:
+    return DatasetItem(
+        id=item_id,
+        project_id=project_id,
+        dataset_id=dataset_id,
+        created_at=fields.pop("created_at", at),
+        updated_at=at,
+        **fields,
+    )
+
+
+async def add_datasets(factory: UnitOfWorkFactory, *datasets: Dataset) -> None:
+    async with factory() as uow:
+        for dataset in datasets:
+            await uow.repository(DatasetRepository).add(dataset)
+        await uow.commit()
+
+
+async def save(factory: UnitOfWorkFactory, *items: DatasetItem) -> None:
+    async with factory() as uow:
+        for item in items:
+            await uow.repository(DatasetItemRepository).save(item)
+        await uow.commit()
+
+
+async def listed(
+    factory: UnitOfWorkFactory, project_id: str = "prj-a", **kwargs: Any
+) -> list[tuple[str, Any]]:
+    after = kwargs.pop("after", None)
+    limit = kwargs.pop("limit", 50)
+    offset = kwargs.pop("offset", 0)
+    async with factory() as uow:
+        items = await uow.repository(DatasetItemRepository).find(
+            project_id, ItemFilter(**kwargs), after=after, offset=offset, limit=limit
+        )
+    return [(i.id, i.input) for i in items]
+
+
+# --- datasets ---------------------------------------------------------------------------
+
+
+async def test_a_dataset_round_trips_with_every_field(factory: UnitOfWorkFactory) -> None:
+    full = make_dataset(
+        "folder/qa ✓",
+        description="Questions",
+        metadata={"owner": "ü", "nested": {"n": None, "list": [1, 2.5]}},
+        input_schema={"type": "object", "required": ["q"]},
+        expected_output_schema={"type": "string"},
+        at=datetime(2026, 1, 1, 10, 0, 0, 1, tzinfo=PLUS_0530),
+    )
+    bare = make_dataset("bare")
+    await add_datasets(factory, full, bare)
+    async with factory() as uow:
+        repo = uow.repository(DatasetRepository)
+        got = await repo.get_by_name("prj-a", full.name)
+        assert got == full
+        assert got is not None
+        assert got.created_at == datetime(2026, 1, 1, 4, 30, 0, 1, tzinfo=UTC)
+        assert await repo.get("prj-a", bare.id) == bare
+        assert (await repo.get("prj-a", bare.id)).metadata is None  # type: ignore[union-attr]
+        assert await repo.get("prj-b", bare.id) is None
+        assert await repo.get_by_name("prj-b", "bare") is None
+        assert await repo.names("prj-a", [bare.id, "missing"]) == {bare.id: "bare"}
+        assert await repo.names("prj-b", [bare.id]) == {}
+
+
+async def test_dataset_names_are_unique_per_project(factory: UnitOfWorkFactory) -> None:
+    await add_datasets(factory, make_dataset("qa"), make_dataset("qa", "prj-b"))
+    with pytest.raises(Conflict):
+        await add_datasets(factory, make_dataset("qa", id="other-id"))
+
+
+async def test_update_replaces_the_fields_but_not_the_name(factory: UnitOfWorkFactory) -> None:
+    original = make_dataset("qa", description="old")
+    await add_datasets(factory, original)
+    later = T0 + timedelta(hours=1)
+    changed = msgspec.structs.replace(
+        original, description="new", input_schema={"type": "string"}, updated_at=later
+    )
+    async with factory() as uow:
+        await uow.repository(DatasetRepository).update(
+            msgspec.structs.replace(changed, name="renamed")
+        )
+        await uow.commit()
+    async with factory() as uow:
+        assert await uow.repository(DatasetRepository).get("prj-a", original.id) == changed
+
+
+async def test_datasets_list_newest_first_with_a_total(factory: UnitOfWorkFactory) -> None:
+    await add_datasets(
+        factory,
+        make_dataset("a", at=T0),
+        make_dataset("b", at=T0 + timedelta(minutes=1)),
+        make_dataset("c", at=T0 + timedelta(minutes=1)),
+        make_dataset("other", "prj-b"),
+    )
+    async with factory() as uow:
+        repo = uow.repository(DatasetRepository)
+        page, total = await repo.page("prj-a", offset=0, limit=2)
+        assert ([d.name for d in page], total) == (["b", "c"], 3)
+        page, total = await repo.page("prj-a", offset=2, limit=2)
+        assert ([d.name for d in page], total) == (["a"], 3)
+
+
+# --- items and their versions -----------------------------------------------------------
+
+
+async def test_an_item_round_trips_and_is_scoped_to_its_project(
+    factory: UnitOfWorkFactory,
+) -> None:
+    await add_datasets(factory, make_dataset())
+    item = make_item(
+        input={"q": "What is 2+2? ✓", "n": None},
+        expected_output="4",
+        metadata={"tags": ["math"]},
+        source_trace_id="tr-1",
+        source_observation_id="ob-1",
+        status=ItemStatus.ARCHIVED,
+    )
+    await save(factory, item)
+    async with factory() as uow:
+        repo = uow.repository(DatasetItemRepository)
+        assert await repo.current("prj-a", "it-1") == item
+        assert await repo.current("prj-b", "it-1") is None
+        assert await repo.latest_version("prj-a", "it-1") == 1
+        assert await repo.latest_version("prj-b", "it-1") is None
+
+
+async def test_the_same_item_id_in_two_projects_is_independent(
+    factory: UnitOfWorkFactory,
+) -> None:
+    await add_datasets(factory, make_dataset(), make_dataset(project_id="prj-b"))
+    await save(factory, make_item(input="a"), make_item(project_id="prj-b", input="b"))
+    assert await listed(factory) == [("it-1", "a")]
+    assert await listed(factory, "prj-b") == [("it-1", "b")]
+
+
+async def test_every_change_keeps_the_previous_version(factory: UnitOfWorkFactory) -> None:
+    await add_datasets(factory, make_dataset())
+    t1, t2, t3 = (T0 + timedelta(minutes=m) for m in (1, 2, 3))
+    await save(factory, make_item(input="v1"))
+    await save(factory, make_item(input="v2", created_at=T0, at=t1, version=2))
+    await save(
+        factory,
+        make_item(input="v3", created_at=T0, at=t2, version=3, status=ItemStatus.ARCHIVED),
+    )
+    async with factory() as uow:
+        repo = uow.repository(DatasetItemRepository)
+        assert await repo.delete("prj-a", "it-1", t3) is True
+        assert await repo.delete("prj-a", "it-1", t3) is False
+        await uow.commit()
+    async with factory() as uow:
+        repo = uow.repository(DatasetItemRepository)
+        assert await repo.current("prj-a", "it-1") is None
+        history = await repo.history("prj-a", "it-1")
+        assert [(v.version, v.input, v.updated_at, v.valid_to) for v in history] == [
+            (1, "v1", T0, t1),
+            (2, "v2", t1, t2),
+            (3, "v3", t2, t3),
+        ]
+        assert await repo.latest_version("prj-a", "it-1") == 3
+
+    def at(moment: datetime, **kwargs: Any) -> Any:
+        return listed(factory, as_of=moment, include_archived=True, **kwargs)
+
+    assert await at(T0 - timedelta(seconds=1)) == []
+    assert await at(T0) == [("it-1", "v1")]
+    assert await at(t1 - timedelta(microseconds=1)) == [("it-1", "v1")]
+    assert await at(t1) == [("it-1", "v2")]
+    assert await at(t2 + timedelta(seconds=5)) == [("it-1", "v3")]
+    assert await listed(factory, as_of=t2) == []  # archived then
+    assert await at(t3) == []  # deleted
+    assert await listed(factory, include_archived=True) == []
+
+
+async def test_saving_an_existing_version_conflicts(factory: UnitOfWorkFactory) -> None:
+    await add_datasets(factory, make_dataset())
+    await save(factory, make_item(input="v1"))
+    with pytest.raises(Conflict):
+        await save(factory, make_item(input="again", at=T0 + timedelta(seconds=1)))
+    assert await listed(factory) == [("it-1", "v1")]
+
+
+async def test_lists_filter_and_exclude_archived_items(factory: UnitOfWorkFactory) -> None:
+    await add_datasets(factory, make_dataset("qa"), make_dataset("other"))
+    await save(
+        factory,
+        make_item("a", input=1, source_trace_id="tr-1"),
+        make_item("b", input=2, source_trace_id="tr-1", source_observation_id="ob-1"),
+        make_item("c", input=3, status=ItemStatus.ARCHIVED, source_trace_id="tr-1"),
+        make_item("d", "ds-other", input=4, source_trace_id="tr-1"),
+    )
+    assert await listed(factory, dataset_id="ds-qa") == [("a", 1), ("b", 2)]
+    assert await listed(factory, dataset_id="ds-qa", include_archived=True) == [
+        ("a", 1),
+        ("b", 2),
+        ("c", 3),
+    ]
+    assert await listed(factory, source_trace_id="tr-1") == [("a", 1), ("b", 2), ("d", 4)]
+    assert await listed(factory, source_observation_id="ob-1") == [("b", 2)]
+    assert await listed(factory, "prj-b", source_trace_id="tr-1") == []
+    async with factory() as uow:
+        repo = uow.repository(DatasetItemRepository)
+        assert await repo.count("prj-a", ItemFilter(dataset_id="ds-qa")) == 2
+        assert await repo.count("prj-a", ItemFilter(include_archived=True)) == 4
+        assert await repo.count("prj-b", ItemFilter()) == 0
+
+
+async def test_items_page_by_keyset_in_created_at_then_id_order(
+    factory: UnitOfWorkFactory,
+) -> None:
+    await add_datasets(factory, make_dataset())
+    # Ties on created_at are broken by id, compared byte-wise ("B" < "a").
+    stamps = {"b": T0, "a": T0, "B": T0, "z": T0 - timedelta(seconds=1), "c": T0 + timedelta(1)}
+    await save(factory, *(make_item(i, input=i, at=at) for i, at in stamps.items()))
+    expected = ["z", "B", "a", "b", "c"]
+    assert [i for i, _ in await listed(factory)] == expected
+    seen: list[str] = []
+    cursor: ItemCursor | None = None
+    while True:
+        async with factory() as uow:
+            page = await uow.repository(DatasetItemRepository).find(
+                "prj-a", ItemFilter(dataset_id="ds-qa"), after=cursor, limit=2
+            )
+        if not page:
+            break
+        seen += [i.id for i in page]
+        cursor = ItemCursor(created_at=page[-1].created_at, id=page[-1].id)
+    assert seen == expected
+    assert [i for i, _ in await listed(factory, offset=3, limit=5)] == ["b", "c"]
+
+
+async def test_an_update_keeps_the_items_place_in_the_order(
+    factory: UnitOfWorkFactory,
+) -> None:
+    await add_datasets(factory, make_dataset())
+    await save(factory, make_item("a", input=1), make_item("b", input=2, at=T0 + timedelta(1)))
+    await save(factory, make_item("a", input=10, at=T0 + timedelta(2), created_at=T0, version=2))
+    assert await listed(factory) == [("a", 10), ("b", 2)]
+
+
+async def test_sql_migrations_create_the_declared_tables(
+    sql_uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    def diff(connection: Any) -> list[Any]:
+        return schema_differences(connection, prompt_tables, tracing_tables, dataset_tables)
+
+    async with sql_uow_factory.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+
+
+# --- runs -------------------------------------------------------------------------------
+
+
+def make_run(name: str = "run-1", dataset_id: str = "ds-qa", **fields: Any) -> DatasetRun:
+    at = fields.pop("at", T0)
+    return DatasetRun(
+        id=fields.pop("id", f"run-{dataset_id}-{name}"),
+        project_id=fields.pop("project_id", "prj-a"),
+        dataset_id=dataset_id,
+        name=name,
+        created_at=at,
+        updated_at=at,
+        **fields,
+    )
+
+
+def make_run_item(item_id: str, run_id: str, *, at: datetime = T0, **fields: Any) -> DatasetRunItem:
+    return DatasetRunItem(
+        id=item_id,
+        project_id=fields.pop("project_id", "prj-a"),
+        dataset_run_id=run_id,
+        dataset_item_id=fields.pop("dataset_item_id", "it-1"),
+        created_at=at,
+        **fields,
+    )
+
+
+async def test_runs_round_trip_are_unique_by_name_and_page(factory: UnitOfWorkFactory) -> None:
+    await add_datasets(factory, make_dataset("qa"), make_dataset("other"))
+    full = make_run("r/1 ✓", description="first", metadata={"model": "x"})
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        await runs.add(full)
+        await runs.add(make_run("r2", at=T0 + timedelta(1)))
+        await runs.add(make_run("r1-other", "ds-other"))
+        await runs.add(make_run("r2", "ds-other"))  # same name, other dataset
+        await uow.commit()
+    with pytest.raises(Conflict):
+        async with factory() as uow:
+            await uow.repository(DatasetRunRepository).add(make_run("r2", id="new-id"))
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        assert await runs.get("prj-a", "ds-qa", full.name) == full
+        assert await runs.get("prj-b", "ds-qa", full.name) is None
+        page, total = await runs.page("prj-a", "ds-qa", limit=1)
+        assert ([r.name for r in page], total) == (["r2"], 2)
+        assert await runs.names("prj-a", "ds-qa") == ["r2", full.name]
+        changed = msgspec.structs.replace(
+            full, name="ignored", description=None, metadata=[1], updated_at=T0 + timedelta(2)
+        )
+        await runs.update(changed)
+        await uow.commit()
+    async with factory() as uow:
+        got = await uow.repository(DatasetRunRepository).get("prj-a", "ds-qa", full.name)
+        assert got == msgspec.structs.replace(changed, name=full.name)
+
+
+async def test_run_items_page_and_go_with_their_run(factory: UnitOfWorkFactory) -> None:
+    await add_datasets(factory, make_dataset())
+    run = make_run()
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        await runs.add(run)
+        await runs.add_item(make_run_item("b", run.id, trace_id="tr-b"))
+        await runs.add_item(make_run_item("a", run.id, trace_id="tr-a", observation_id="ob-a"))
+        await runs.add_item(make_run_item("c", run.id, at=T0 - timedelta(1)))
+        await uow.commit()
+    with pytest.raises(Conflict):
+        async with factory() as uow:
+            await uow.repository(DatasetRunRepository).add_item(make_run_item("a", run.id))
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        page, total = await runs.items("prj-a", run.id, offset=1, limit=5)
+        assert [(i.id, i.trace_id, i.observation_id) for i in page] == [
+            ("a", "tr-a", "ob-a"),
+            ("b", "tr-b", None),
+        ]
+        assert total == 3
+        assert (await runs.items("prj-b", run.id))[1] == 0
+        assert await runs.delete("prj-b", run.id) is False
+        assert await runs.delete("prj-a", run.id) is True
+        await uow.commit()
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        assert await runs.get("prj-a", "ds-qa", run.name) is None
+        assert (await runs.items("prj-a", run.id))[1] == 0
