@@ -12,8 +12,6 @@ exactly), so "strictly after the cursor" never skips or repeats a row on a tie.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 import re
 from collections.abc import Sequence
@@ -22,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 
 import msgspec
 
+from spyglass_core.domain.cursors import decode_cursor, encode_cursor
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.tracing import ObservationLevel, ScoreDataType
 from spyglass_tracing.domain.time import utc
@@ -283,8 +282,7 @@ class UserPage(msgspec.Struct, kw_only=True):
 
 def encode_cursor_struct(cursor: TraceListCursor | UserCursor) -> str:
     """The opaque, URL-safe text of a cursor."""
-    raw = msgspec.json.encode(cursor)
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return encode_cursor(cursor)
 
 
 def _bad_cursor(details: str = "cursor is malformed") -> InvalidInput:
@@ -292,11 +290,7 @@ def _bad_cursor(details: str = "cursor is malformed") -> InvalidInput:
 
 
 def _decoded(text: str, kind: type[TraceListCursor] | type[UserCursor]) -> object:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        return msgspec.json.decode(raw, type=kind)
-    except (ValueError, binascii.Error, msgspec.DecodeError):
-        raise _bad_cursor() from None
+    return decode_cursor(text, kind)
 
 
 def _in_range(value: int) -> bool:

@@ -7,8 +7,6 @@ out as UTC (``spyglass_tracing.domain.time.utc``) and so encode with ``Z``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 from collections.abc import Mapping
 from datetime import datetime
@@ -16,7 +14,8 @@ from typing import Any
 
 import msgspec
 
-from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.domain.cursors import decode_cursor as decode_opaque
+from spyglass_core.domain.cursors import encode_cursor as encode_opaque
 from spyglass_core.domain.input_limits import json_too_deep
 from spyglass_tracing.domain.time import utc, utc_or_none
 
@@ -83,15 +82,10 @@ def page_meta(page: int, limit: int, total: int | None) -> PageMeta:
 
 def encode_cursor(time: datetime, row_id: str) -> str:
     """An opaque cursor for keyset pages: base64url of the last row's (time, id)."""
-    raw = msgspec.json.encode((utc(time), row_id))
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return encode_opaque((utc(time), row_id))
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     """The (time, id) a cursor names. Raises: InvalidInput when it is malformed."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        time, row_id = msgspec.json.decode(raw, type=tuple[datetime, str])
-    except (ValueError, binascii.Error, msgspec.DecodeError):
-        raise InvalidInput("Invalid cursor", details="cursor is malformed") from None
+    time, row_id = decode_opaque(cursor, tuple[datetime, str])
     return utc(time), row_id

@@ -7,14 +7,12 @@ tags also listed as ``dependencies``), and the label promotion request.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
 
-from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.domain.cursors import decode_cursor, encode_cursor
 from spyglass_core.domain.input_limits import MAX_INT32
 from spyglass_prompts.domain.composition import references_in
 from spyglass_prompts.domain.prompts import MAX_NAME_LENGTH, Prompt, PromptSummary, PromptType
@@ -130,14 +128,9 @@ class _NameCursor(msgspec.Struct, frozen=True):
 
 def encode_name_cursor(after: str) -> str:
     """An opaque, URL-safe cursor: base64url of the last name of the page."""
-    raw = msgspec.json.encode(_NameCursor(after=after))
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return encode_cursor(_NameCursor(after=after))
 
 
 def decode_name_cursor(cursor: str) -> str:
     """The name a cursor continues after. Raises: InvalidInput when it is malformed."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        return msgspec.json.decode(raw, type=_NameCursor).after
-    except (ValueError, binascii.Error, msgspec.DecodeError):
-        raise InvalidInput("Invalid cursor", details="cursor is malformed") from None
+    return decode_cursor(cursor, _NameCursor).after
