@@ -29,19 +29,18 @@ from spyglass_tracing.domain.annotation import (
     QueueItemStatus,
     QueueObjectType,
 )
-from spyglass_tracing.domain.envelopes import InvalidEvent, normalize_score
-from spyglass_tracing.domain.ingestion import EntityEvent, ScoreBody
+from spyglass_tracing.domain.ingestion import ScoreBody
 from spyglass_tracing.domain.scoring import ScoreConfig
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.ports.annotation import QueueItemRepository
 from spyglass_tracing.ports.repositories import ScoreConfigRepository
-from spyglass_tracing.services.intake import Attribution, BatchIntake
+from spyglass_tracing.services.annotation_scores import accept_annotations, normalized_annotation
+from spyglass_tracing.services.intake import BatchIntake
 from spyglass_tracing.services.queue_items import ITEM_NOT_FOUND, load_queue_item, with_status
 from spyglass_tracing.services.score_rules import ScoreConfigChecker
 
 __all__ = ("AnnotationCompletion", "AnnotationScore", "Completed", "annotation_value")
 
-_UI = Attribution(sdk_name="spyglass-ui")
 _SCORE_IDS = uuid.UUID("6f1c3e0a-4b7d-4d2a-9a53-0c1f7e9b2d44")
 """Namespace of the annotation scores' uuid5 ids."""
 
@@ -143,15 +142,7 @@ class AnnotationCompletion:
             _score_body(queue, item, subject, annotator_user_id, configs[s.config_id], s, now)
             for s in scores
         ]
-        problems = [p for p in await self._checker.problems(project_id, bodies) if p]
-        if problems:
-            raise InvalidInput("Invalid request data", details="; ".join(problems))
-        events = [
-            EntityEvent(id=uuid.uuid4().hex, type="score-create", timestamp=now, score=body)
-            for body in bodies
-        ]
-        if events:
-            await self._intake.accept(project_id, events, source="scores", attribution=_UI)
+        await accept_annotations(self._intake, self._checker, project_id, bodies, now)
         async with self._uow_factory() as uow:
             items = uow.repository(QueueItemRepository)
             current = await items.get(project_id, queue_id, item_id)
@@ -237,7 +228,4 @@ def _score_body(
         timestamp=now,
         **{name: value for name, value in fields.items() if value is not None},
     )
-    try:
-        return normalize_score(body, allow_eval=False)
-    except InvalidEvent as error:
-        raise InvalidInput("Invalid request data", details=error.message) from None
+    return normalized_annotation(body)

@@ -10,6 +10,8 @@ a score an SDK sent, with source ANNOTATION and the user as its author.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 
 import msgspec
 
@@ -22,10 +24,46 @@ from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.services.intake import Attribution, BatchIntake
 from spyglass_tracing.services.score_rules import ScoreConfigChecker
 
-__all__ = ("Annotation", "AnnotationScores")
+__all__ = ("Annotation", "AnnotationScores", "accept_annotations", "normalized_annotation")
 
 _UI = Attribution(sdk_name="spyglass-ui")
 """Who sent an annotation's batch, as recorded with the batch."""
+
+
+def normalized_annotation(body: ScoreBody) -> ScoreBody:
+    """``body`` as ``POST /scores`` normalises it.
+
+    Raises:
+        InvalidInput: a score rule refuses it.
+    """
+    try:
+        return normalize_score(body, allow_eval=False)
+    except InvalidEvent as error:
+        raise InvalidInput("Invalid request data", details=error.message) from None
+
+
+async def accept_annotations(
+    intake: BatchIntake,
+    checker: ScoreConfigChecker,
+    project_id: str,
+    bodies: Sequence[ScoreBody],
+    now: datetime,
+) -> None:
+    """Check normalised annotation scores against their configs and ingest them as one batch.
+
+    Raises:
+        InvalidInput: a score breaks its config (every problem is named).
+        RateLimited: ingestion is past its bound; nothing was stored.
+    """
+    problems = [p for p in await checker.problems(project_id, bodies) if p]
+    if problems:
+        raise InvalidInput("Invalid request data", details="; ".join(problems))
+    events = [
+        EntityEvent(id=uuid.uuid4().hex, type="score-create", timestamp=now, score=body)
+        for body in bodies
+    ]
+    if events:
+        await intake.accept(project_id, events, source="scores", attribution=_UI)
 
 
 class Annotation(msgspec.Struct, frozen=True, kw_only=True):
@@ -88,17 +126,8 @@ class AnnotationScores:
             source=ScoreSource.ANNOTATION.value,
             author_user_id=author_user_id,
         )
-        try:
-            body = normalize_score(body, allow_eval=False)
-        except InvalidEvent as error:
-            raise InvalidInput("Invalid request data", details=error.message) from None
-        problem = (await self._checker.problems(project_id, [body]))[0]
-        if problem:
-            raise InvalidInput("Invalid request data", details=problem)
-        event = EntityEvent(
-            id=uuid.uuid4().hex, type="score-create", timestamp=self._clock.now(), score=body
-        )
-        await self._intake.accept(project_id, [event], source="scores", attribution=_UI)
+        body = normalized_annotation(body)
+        await accept_annotations(self._intake, self._checker, project_id, [body], self._clock.now())
         assert isinstance(body.id, str)  # normalize_score gave it one
         return body.id
 
