@@ -298,8 +298,16 @@ async def test_experiments_are_isolated_between_projects(app: EmbeddedApp) -> No
     mine = await call(app, "GET", "/api/public/experiments", params={"fromStartTime": SINCE})
     assert [e["id"] for e in mine["data"]] == [experiment]
     await call(
+        app,
+        "POST",
+        "/api/public/scores",
+        json={"datasetRunId": experiment, "name": "a", "value": 1},
+    )
+    await settle(app)
+    theirs = await call(
         app, "GET", "/api/public/v3/scores", params={"experimentId": experiment}, keys=other_keys
     )
+    assert theirs["data"] == []
 
 
 @pytest.mark.parametrize(
