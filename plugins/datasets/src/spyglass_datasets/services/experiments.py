@@ -14,6 +14,7 @@ input and output) is read through core's ``TraceReader``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from typing import Any
 
 import msgspec
 
-from spyglass_core.domain.errors import Conflict
+from spyglass_core.domain.errors import Conflict, StorageUnavailable
 from spyglass_core.domain.events import ExperimentItemRan, ExperimentItemsRan
 from spyglass_core.domain.tracing import Observation, Trace, decode_json_text, decoded_metadata
 from spyglass_core.ports.traces import TraceReader
@@ -54,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 _ATTEMPTS = 3
 """Tries of one recording: a concurrent worker creating the same run makes one conflict."""
+_RETRY_SECONDS = 0.5
 
 
 class ExperimentRecorder:
@@ -74,9 +76,12 @@ class ExperimentRecorder:
                 try:
                     added += await self._record_run(project_id, group)
                     break
-                except Conflict:
+                except (Conflict, StorageUnavailable):
+                    # A concurrent worker made the same run, or storage blinked: the
+                    # recording is idempotent, so it is simply tried again.
                     if attempt == _ATTEMPTS:
                         raise
+                    await asyncio.sleep(_RETRY_SECONDS * attempt)
         return added
 
     async def _record_run(self, project_id: str, items: Sequence[ExperimentItemRan]) -> int:
