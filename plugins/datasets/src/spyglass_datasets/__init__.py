@@ -9,14 +9,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from spyglass_core.hookspecs import ApiSurface, StorageSpec, hookimpl
+from spyglass_core.hookspecs import (
+    ApiSurface,
+    NavigationEntry,
+    StorageSpec,
+    UIContribution,
+    hookimpl,
+)
 
-__all__ = ("register_providers", "register_routes", "register_storage")
+__all__ = ("register_providers", "register_routes", "register_storage", "register_ui")
 
 
 @hookimpl
 def register_routes(surface: ApiSurface) -> Sequence[Any]:
-    """The Langfuse dataset routes on the public API."""
+    """The Langfuse dataset routes (and run comparison) on the public API; the web UI's
+    on the internal one."""
+    if surface is ApiSurface.INTERNAL:
+        from spyglass_datasets.api.internal import INTERNAL_ROUTES
+
+        return INTERNAL_ROUTES
     if surface is not ApiSurface.PUBLIC:
         return []
     from spyglass_datasets.api.routes import ROUTES
@@ -38,3 +49,15 @@ def register_storage() -> Sequence[StorageSpec]:
     from spyglass_datasets.storage.spec import storage_spec
 
     return [storage_spec()]
+
+
+@hookimpl
+def register_ui() -> Sequence[UIContribution]:
+    """The datasets pages (items, versions, runs, comparison) and "Add to dataset" on traces."""
+    return [
+        UIContribution(
+            name="datasets",
+            assets="spyglass_datasets.ui",
+            navigation=(NavigationEntry(label="Datasets", path="datasets", order=70),),
+        )
+    ]

@@ -1,4 +1,10 @@
-"""The plugin's dishka provider: ``DatasetService`` and ``DatasetRunService``."""
+"""The plugin's dishka provider: ``DatasetService``, ``DatasetRunService`` and
+``DatasetBrowser``.
+
+``DatasetComparison`` needs core's ``TraceReader`` (the tracing plugin provides it), so
+it is built by its routes rather than provided here: the plugin keeps working without
+the tracing plugin, only comparisons need it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from dishka import Provider, Scope, provide
 
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_datasets.services.browse import DatasetBrowser
 from spyglass_datasets.services.datasets import DatasetService
 from spyglass_datasets.services.runs import DatasetRunService
 
@@ -24,3 +31,7 @@ class DatasetsProvider(Provider):
     @provide
     def dataset_run_service(self, uow: UnitOfWorkFactory, clock: Clock) -> DatasetRunService:
         return DatasetRunService(uow, clock)
+
+    @provide
+    def dataset_browser(self, uow: UnitOfWorkFactory) -> DatasetBrowser:
+        return DatasetBrowser(uow)
