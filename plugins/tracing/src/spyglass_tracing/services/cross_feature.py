@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.tracing import Observation, Score, ScoreDataType, Trace
