@@ -12,6 +12,6 @@ export default function register(ui) {
     id: "add-to-dataset",
     label: "Add to dataset",
     available: (ctx) => ctx.canWrite,
-    render: lazy(() => import("./add_to_dataset.js"), "AddToDataset"),
+    component: lazy(() => import("./add_to_dataset.js"), "AddToDataset"),
   });
 }
