@@ -30,10 +30,10 @@ OWNER = ("owner@example.com", "owner password 1")
 DATASET = "ui/qa"
 
 SDK_SCRIPT = r"""
-import json
+import json, os
 from langfuse import Langfuse
 
-langfuse = Langfuse()
+langfuse = Langfuse(host=os.environ["LANGFUSE_BASE_URL"])
 langfuse.create_dataset(name="ui/qa", description="Questions with one right answer")
 for item_id, question, answer in (("q-math", "What is 2+2?", "4"),
                                   ("q-geo", "Capital of France?", "Paris")):
@@ -188,6 +188,7 @@ def test_add_to_dataset_on_a_trace_creates_an_item(
     page.goto(f"{server.base_url}/project/{PROJECT_ID}/traces/{trace_id}")
     page.get_by_role("button", name="Add to dataset").click()
     dialog = page.get_by_role("dialog")
+    dialog.locator("select[name=dataset]").select_option(label=DATASET)
     expect(dialog.get_by_label("Input")).to_have_value('{\n  "question": "Largest ocean?"\n}')
     expect(dialog.get_by_label("Expected output")).to_have_value("Pacific")
     dialog.get_by_label("Expected output").fill("The Pacific Ocean")

@@ -2,7 +2,7 @@
 // dataset and turn the trace's or observation's input/output into a new item, keeping
 // the trace and observation as the item's source.
 
-import { html, useState, api, useApi, Dialog, ErrorBox, Field, Notice } from "/static/app/ui.js";
+import { html, useState, api, useApi, Dialog, ErrorBox, Field, Notice, Spinner } from "/static/app/ui.js";
 import { asText, datasetPath, datasetUrl, datasetsPath, fromText, jsonField } from "./common.js";
 
 export function AddToDataset({ ctx, onClose }) {
@@ -34,7 +34,9 @@ export function AddToDataset({ ctx, onClose }) {
     body = html`<${Notice} kind="success">Item added.
       <a href=${datasetUrl(ctx.projectId, created.datasetId, "items", created.item.id)}>Open the item</a><//>
       <div class="inline-form"><button onClick=${onClose}>Close</button></div>`;
-  } else if (datasets.data && options.length === 0) {
+  } else if (!datasets.data) {
+    body = datasets.error ? html`<${ErrorBox} error=${datasets.error} />` : html`<${Spinner} />`;
+  } else if (options.length === 0) {
     body = html`<${Notice}>No datasets yet. <a href=${datasetUrl(ctx.projectId)}>Create one</a> first.<//>`;
   } else {
     body = html`<form class="stack" onSubmit=${submit} aria-label="Add to dataset">
@@ -45,7 +47,7 @@ export function AddToDataset({ ctx, onClose }) {
       <${Field} label="Expected output" hint=${`From the ${target}'s output; edit it into the answer you expect`}>
         <textarea name="expectedOutput" rows="6" defaultValue=${asText(ctx.output)}></textarea><//>
       <${Field} label="Metadata (JSON)"><textarea name="metadata" rows="2"></textarea><//>
-      <${ErrorBox} error=${error || datasets.error} />
+      <${ErrorBox} error=${error} />
       <div class="inline-form"><button type="submit" class="primary">Add item</button>
         <button type="button" onClick=${onClose}>Cancel</button></div>
     </form>`;
