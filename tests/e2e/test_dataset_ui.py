@@ -88,7 +88,7 @@ def seeded(server: SpyglassServer, langfuse2_python: Path) -> dict[str, Any]:
         if response.status_code != 200:
             return None
         cells = [c for row in response.json()["items"] for c in row["runs"].values()]
-        return len(cells) == 4 and all(c and c["scores"] for c in cells) or None
+        return (len(cells) == 4 and all(c and c["scores"] for c in cells)) or None
 
     poll(ready, timeout=30.0)
     trace = f"{server.base_url}/api/public/traces/{ids['source_trace_id']}"
@@ -129,9 +129,7 @@ def open_dataset(page: Page) -> None:
     expect(page.get_by_role("heading", name=DATASET)).to_be_visible()
 
 
-def test_the_comparison_shows_both_runs_scores_per_item(
-    page: Page, seeded: dict[str, Any]
-) -> None:
+def test_the_comparison_shows_both_runs_scores_per_item(page: Page, seeded: dict[str, Any]) -> None:
     shoot(page, "datasets")
     open_dataset(page)
     expect(page.locator(".dt-body .dt-row")).to_have_count(2)
