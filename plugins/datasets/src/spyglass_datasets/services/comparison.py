@@ -342,7 +342,7 @@ def _cell(judged: _Judged | None) -> RunCell | None:
     )
 
 
-def category_of(score: Score) -> str:
+def _category_of(score: Score) -> str:
     """The value a categorical or boolean score is counted under."""
     if score.string_value is not None:
         return score.string_value
@@ -351,7 +351,7 @@ def category_of(score: Score) -> str:
     return str(score.value)
 
 
-def numeric_summary(values: Sequence[float]) -> NumericSummary:
+def _numeric_summary(values: Sequence[float]) -> NumericSummary:
     """Count, mean, p50 and p95 (``statistics.quantiles``, inclusive method)."""
     if len(values) == 1:
         only = float(values[0])
@@ -371,12 +371,12 @@ def _summary(run: DatasetRun, judged: Sequence[_Judged], run_scores: Sequence[Sc
                 numeric.setdefault(score.name, []).append(score.value)
             elif score.data_type in _CATEGORICAL:
                 counts = categorical.setdefault(score.name, {})
-                counts[category_of(score)] = counts.get(category_of(score), 0) + 1
+                counts[_category_of(score)] = counts.get(_category_of(score), 0) + 1
     latencies = [j.latency for j in judged if j.latency is not None]
     return RunSummary(
         run=run,
         item_count=len(judged),
-        numeric_scores={name: numeric_summary(v) for name, v in sorted(numeric.items())},
+        numeric_scores={name: _numeric_summary(v) for name, v in sorted(numeric.items())},
         categorical_scores={
             name: dict(sorted(counts.items())) for name, counts in sorted(categorical.items())
         },

@@ -61,7 +61,7 @@ function ItemsTab({ projectId, project, dataset, query, reload }) {
     { id: "input", label: "Input", width: "3fr", render: (i) => html`<${Preview} value=${i.input} />` },
     { id: "expected", label: "Expected output", width: "3fr", render: (i) => html`<${Preview} value=${i.expectedOutput} />` },
     { id: "status", label: "Status", width: "100px", render: (i) => (i.status === "ARCHIVED" ? html`<${Badge}>archived<//>` : "active") },
-    { id: "version", label: "Version", width: "70px", align: "right", render: (i) => i.version },
+    { id: "version", label: "Version", width: "80px", align: "right", render: (i) => i.version },
     { id: "updated", label: "Updated", width: "110px", render: (i) => relativeTime(i.updatedAt) },
   ];
   if (canWrite) {
