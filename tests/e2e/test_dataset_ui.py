@@ -203,3 +203,40 @@ def test_add_to_dataset_on_a_trace_creates_an_item(
     ]
     dialog.get_by_role("link", name="Open the item").click()
     expect(page.get_by_role("list", name="Version history")).to_contain_text("Largest ocean?")
+
+
+def test_without_the_datasets_plugin_the_trace_page_has_no_add_to_dataset(
+    browser: Browser, module_spyglass_server: ServerFactory
+) -> None:
+    bare = module_spyglass_server(
+        {
+            "SPYGLASS_DISABLE_PLUGINS": "datasets",
+            "SPYGLASS_INIT_PROJECT_ID": PROJECT_ID,
+            "SPYGLASS_INIT_PROJECT_PUBLIC_KEY": PUBLIC_KEY,
+            "SPYGLASS_INIT_PROJECT_SECRET_KEY": SECRET_KEY,
+            "SPYGLASS_INIT_USER_EMAIL": OWNER[0],
+            "SPYGLASS_INIT_USER_PASSWORD": OWNER[1],
+        }
+    )
+    event = {
+        "id": "e-bare",
+        "type": "trace-create",
+        "timestamp": "2026-12-01T12:00:00Z",
+        "body": {"id": "t-bare", "name": "no-datasets", "input": "hi", "output": "hello"},
+    }
+    sent = httpx.post(f"{bare.base_url}/api/public/ingestion", json={"batch": [event]}, auth=AUTH)
+    assert sent.status_code == 207, sent.text
+    trace = f"{bare.base_url}/api/public/traces/t-bare"
+    poll(lambda: httpx.get(trace, auth=AUTH).status_code == 200 or None, timeout=30.0)
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(f"{bare.base_url}/project/{PROJECT_ID}/traces/t-bare")
+    page.wait_for_url("**/sign-in**")
+    page.get_by_label("Email").fill(OWNER[0])
+    page.get_by_label("Password").fill(OWNER[1])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="no-datasets")).to_be_visible()
+    expect(page.get_by_role("region", name="Scores")).to_be_visible()
+    expect(page.get_by_role("button", name="Add to dataset")).to_have_count(0)
+    expect(page.get_by_role("link", name="Datasets")).to_have_count(0)
+    context.close()
