@@ -85,6 +85,7 @@ async def public_comparison(
         _names(request.query_params.getall("runs", [])),
         after=decode_item_cursor(request.query_params.get("cursor")),
         limit=_limit(request),
+        summaries=request.query_params.get("summary", "true").lower() != "false",
     )
     return comparison_response(found)
 
@@ -97,9 +98,11 @@ async def compare_runs(
     run_ids: Annotated[str, QueryParameter(name="runIds")],
     cursor: FromQuery[str | None] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=_MAX_ROWS)] = 50,
+    summary: FromQuery[bool] = True,
 ) -> ComparisonResponse:
     """Up to 10 runs of the dataset (``runIds=a,b``) side by side: per-run aggregates and
-    a keyset page of items in item order with each run's output, scores, latency, cost."""
+    a keyset page of items in item order with each run's output, scores, latency, cost.
+    ``summary=false`` skips the aggregates (``runs`` is empty), for the next pages."""
     service = await _service(request)
     found = await service.by_ids(
         principal.project_id,
@@ -107,6 +110,7 @@ async def compare_runs(
         _names([run_ids]),
         after=decode_item_cursor(cursor),
         limit=limit,
+        summaries=summary,
     )
     return comparison_response(found)
 

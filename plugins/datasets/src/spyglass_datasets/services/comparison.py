@@ -98,7 +98,8 @@ class ComparisonRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Comparison(msgspec.Struct, frozen=True, kw_only=True):
-    """The runs' summaries (in the order asked) and one keyset page of item rows."""
+    """The runs' summaries (in the order asked; none when not asked for, as for the
+    next pages of items) and one keyset page of item rows."""
 
     dataset: Dataset
     runs: Sequence[RunSummary]
@@ -132,8 +133,9 @@ class DatasetComparison:
         *,
         after: ItemCursor | None,
         limit: int,
+        summaries: bool = True,
     ) -> Comparison:
-        """Compare the dataset's runs with these ids.
+        """Compare the dataset's runs with these ids (``summaries=False``: items only).
 
         Raises:
             InvalidInput: no run or more than ``MAX_COMPARED_RUNS``.
@@ -153,7 +155,7 @@ class DatasetComparison:
             if missing:
                 raise NotFound(f"Dataset run '{missing[0]}' not found in this dataset")
             runs = [found[run_id] for run_id in wanted]
-            return await self._compare(uow, dataset, runs, after, limit)
+            return await self._compare(uow, dataset, runs, after, limit, summaries)
 
     async def by_names(
         self,
@@ -163,6 +165,7 @@ class DatasetComparison:
         *,
         after: ItemCursor | None,
         limit: int,
+        summaries: bool = True,
     ) -> Comparison:
         """Compare the dataset's runs with these names (the public API's way).
 
@@ -181,7 +184,7 @@ class DatasetComparison:
                 if run is None:
                     raise NotFound(f"Dataset run '{name}' not found")
                 runs.append(run)
-            return await self._compare(uow, dataset, runs, after, limit)
+            return await self._compare(uow, dataset, runs, after, limit, summaries)
 
     async def _compare(
         self,
@@ -190,15 +193,18 @@ class DatasetComparison:
         runs: Sequence[DatasetRun],
         after: ItemCursor | None,
         limit: int,
+        with_summaries: bool,
     ) -> Comparison:
         project_id = dataset.project_id
         run_repo = uow.repository(DatasetRunRepository)
-        run_scores = await self._traces.scores_of_dataset_runs(project_id, [r.id for r in runs])
         summaries = []
-        for run in runs:
-            run_items = await _all_items_of(run_repo, project_id, run.id)
-            judged = await self._judge(project_id, run_items, with_output=False)
-            summaries.append(_summary(run, judged, run_scores.get(run.id, ())))
+        if with_summaries:
+            ids = [r.id for r in runs]
+            run_scores = await self._traces.scores_of_dataset_runs(project_id, ids)
+            for run in runs:
+                run_items = await _all_items_of(run_repo, project_id, run.id)
+                judged = await self._judge(project_id, run_items, with_output=False)
+                summaries.append(_summary(run, judged, run_scores.get(run.id, ())))
         items = await uow.repository(DatasetItemRepository).find(
             project_id,
             ItemFilter(dataset_id=dataset.id, include_archived=True),

@@ -17,8 +17,10 @@ function useComparison(projectId, datasetId, runIds) {
   const load = async (cursor) => {
     setState((s) => ({ ...s, loading: true }));
     try {
-      const page = await api.get(path, { runIds: runIds.join(","), limit: PAGE, cursor: cursor || undefined });
-      setState((s) => ({ data: page, items: cursor ? [...s.items, ...page.items] : page.items,
+      // The run aggregates come with the first page; the next pages are items only.
+      const page = await api.get(path, { runIds: runIds.join(","), limit: PAGE, cursor: cursor || undefined,
+        summary: cursor ? "false" : undefined });
+      setState((s) => ({ data: cursor ? s.data : page, items: cursor ? [...s.items, ...page.items] : page.items,
         cursor: page.nextCursor, error: null, loading: false }));
     } catch (error) {
       setState((s) => ({ ...s, error, loading: false }));
