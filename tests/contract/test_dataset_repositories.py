@@ -502,3 +502,33 @@ async def test_experiment_items_list_newest_first_with_their_runs(
         assert [
             e.item.id for e in await runs.experiment_items("prj-a", windowed, after=None, limit=9)
         ] == ["ri-0"]
+
+
+async def test_runs_and_run_items_read_in_batches(factory: UnitOfWorkFactory) -> None:
+    await add_datasets(factory, make_dataset())
+    first, second = make_run("r1"), make_run("r2")
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        await runs.add(first)
+        await runs.add(second)
+        await runs.add_item(make_run_item("x", first.id, dataset_item_id="i1"))
+        await runs.add_item(
+            make_run_item("w", first.id, dataset_item_id="i2", at=T0 - timedelta(1))
+        )
+        await runs.add_item(make_run_item("y", second.id, dataset_item_id="i1"))
+        await runs.add_item(make_run_item("z", second.id, dataset_item_id="i3"))
+        await uow.commit()
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        got = await runs.get_many("prj-a", [second.id, "nope", first.id])
+        assert sorted(r.name for r in got) == ["r1", "r2"]
+        assert await runs.get_many("prj-b", [first.id]) == []
+        assert await runs.item_counts("prj-a", [first.id, second.id, "nope"]) == {
+            first.id: 2,
+            second.id: 2,
+            "nope": 0,
+        }
+        assert await runs.item_counts("prj-b", [first.id]) == {first.id: 0}
+        found = await runs.items_of("prj-a", [first.id, second.id], ["i1", "i2"])
+        assert [i.id for i in found] == ["w", "x", "y"]
+        assert await runs.items_of("prj-b", [first.id], ["i1"]) == []

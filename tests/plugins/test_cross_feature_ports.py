@@ -99,3 +99,66 @@ async def test_the_score_writer_refuses_what_the_scores_api_refuses(app: Embedde
     elsewhere = Score(id="s3", project_id="other", timestamp=T0, name="n", value=1.0)
     with pytest.raises(InvalidInput):
         await writer.write_scores(project, [elsewhere])
+
+
+async def test_the_reader_reads_in_batches(app: EmbeddedApp) -> None:
+    def event(n: int, kind: str, body: dict[str, object]) -> dict[str, object]:
+        return {"id": f"b{n}", "type": kind, "timestamp": "2026-12-01T12:00:00Z", "body": body}
+
+    at = "2026-12-01T12:00:{:02d}Z"
+    batch = [
+        event(1, "trace-create", {"id": "t1", "timestamp": at.format(0), "output": "done"}),
+        event(2, "trace-create", {"id": "t2", "timestamp": at.format(0)}),
+        event(
+            3,
+            "span-create",
+            {
+                "id": "o1",
+                "traceId": "t1",
+                "startTime": at.format(1),
+                "endTime": at.format(3),
+                "costDetails": {"total": 0.25},
+            },
+        ),
+        event(
+            4,
+            "generation-create",
+            {
+                "id": "o2",
+                "traceId": "t1",
+                "startTime": at.format(2),
+                "endTime": at.format(6),
+                "costDetails": {"total": 0.5},
+            },
+        ),
+        event(5, "score-create", {"id": "s1", "name": "a", "value": 1, "traceId": "t1"}),
+        event(
+            6,
+            "score-create",
+            {"id": "s2", "name": "b", "value": 2, "traceId": "t1", "observationId": "o2"},
+        ),
+        event(7, "score-create", {"id": "s3", "name": "run", "value": 3, "datasetRunId": "r1"}),
+    ]
+    sent = await app.client.post("/api/public/ingestion", json={"batch": batch}, auth=app.auth())
+    assert sent.status_code == 207, sent.text
+    await settle(app)
+    project = app.project.id
+    reader = await app.container.get(TraceReader)
+
+    assert sorted(t.id for t in await reader.get_traces(project, ["t1", "t2", "t3"])) == [
+        "t1",
+        "t2",
+    ]
+    assert sorted(o.id for o in await reader.get_observations(project, ["o1", "o2", "x"])) == [
+        "o1",
+        "o2",
+    ]
+    totals = await reader.trace_totals(project, ["t1", "t2"])
+    assert (totals["t1"].latency, totals["t1"].total_cost) == (5.0, pytest.approx(0.75))
+    assert (totals["t2"].latency, totals["t2"].total_cost) == (0.0, 0.0)
+    scores = await reader.scores_of_traces(project, ["t1", "t2"])
+    assert ([s.id for s in scores["t1"]], scores["t2"]) == (["s1", "s2"], [])
+    by_run = await reader.scores_of_dataset_runs(project, ["r1", "r2"])
+    assert ([s.id for s in by_run["r1"]], by_run["r2"]) == (["s3"], [])
+    assert await reader.get_traces("another-project", ["t1"]) == []
+    assert (await reader.scores_of_dataset_runs("another-project", ["r1"]))["r1"] == []

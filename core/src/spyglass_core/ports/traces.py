@@ -15,12 +15,24 @@ Contract:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
+
+import msgspec
 
 from spyglass_core.domain.tracing import Observation, Score, Trace
 
-__all__ = ("ScoreWriter", "TraceReader")
+__all__ = ("ScoreWriter", "TraceReader", "TraceTotals")
+
+
+class TraceTotals(msgspec.Struct, frozen=True, kw_only=True):
+    """What a trace took: ``latency`` in seconds from its first observation's start to
+    its last one's end (0 without observations), ``total_cost`` in USD summed over its
+    observations."""
+
+    trace_id: str
+    latency: float
+    total_cost: float
 
 
 class TraceReader(Protocol):
@@ -37,6 +49,33 @@ class TraceReader(Protocol):
 
     async def scores_of_trace(self, project_id: str, trace_id: str) -> Sequence[Score]:
         """Every score of the trace and of its observations."""
+
+    # --- batch reads: one query per call however many ids -----------------------------
+
+    async def get_traces(self, project_id: str, trace_ids: Sequence[str]) -> Sequence[Trace]:
+        """Each of these traces that exists, in any order."""
+
+    async def get_observations(
+        self, project_id: str, observation_ids: Sequence[str]
+    ) -> Sequence[Observation]:
+        """Each of these observations that exists, in any order."""
+
+    async def trace_totals(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> Mapping[str, TraceTotals]:
+        """Latency and cost of each trace, by id (every id gets an entry)."""
+
+    async def scores_of_traces(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> Mapping[str, Sequence[Score]]:
+        """The scores of each trace and of its observations, by trace id (every id gets
+        an entry), each list by timestamp."""
+
+    async def scores_of_dataset_runs(
+        self, project_id: str, run_ids: Sequence[str]
+    ) -> Mapping[str, Sequence[Score]]:
+        """The scores given to each dataset run as a whole (``Score.dataset_run_id``), by
+        run id (every id gets an entry)."""
 
 
 class ScoreWriter(Protocol):

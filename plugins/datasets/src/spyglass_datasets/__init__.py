@@ -10,19 +10,32 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from spyglass_core.domain.events import DomainEvent
-from spyglass_core.hookspecs import ApiSurface, EventHandler, StorageSpec, hookimpl
+from spyglass_core.hookspecs import (
+    ApiSurface,
+    EventHandler,
+    NavigationEntry,
+    StorageSpec,
+    UIContribution,
+    hookimpl,
+)
 
 __all__ = (
     "register_event_handlers",
     "register_providers",
     "register_routes",
     "register_storage",
+    "register_ui",
 )
 
 
 @hookimpl
 def register_routes(surface: ApiSurface) -> Sequence[Any]:
-    """The Langfuse dataset routes on the public API."""
+    """The Langfuse dataset routes (and run comparison) on the public API; the web UI's
+    on the internal one."""
+    if surface is ApiSurface.INTERNAL:
+        from spyglass_datasets.api.internal import INTERNAL_ROUTES
+
+        return INTERNAL_ROUTES
     if surface is not ApiSurface.PUBLIC:
         return []
     from spyglass_datasets.api.routes import ROUTES
@@ -53,3 +66,15 @@ def register_event_handlers() -> Mapping[type[DomainEvent], Sequence[EventHandle
     from spyglass_datasets.services.experiments import record_experiment_items
 
     return {ExperimentItemsRan: [record_experiment_items]}  # type: ignore[list-item]
+
+
+@hookimpl
+def register_ui() -> Sequence[UIContribution]:
+    """The datasets pages (items, versions, runs, comparison) and "Add to dataset" on traces."""
+    return [
+        UIContribution(
+            name="datasets",
+            assets="spyglass_datasets.ui",
+            navigation=(NavigationEntry(label="Datasets", path="datasets", order=70),),
+        )
+    ]

@@ -123,6 +123,12 @@ class DatasetRunRepository(Protocol):
     async def get(self, project_id: str, dataset_id: str, name: str) -> DatasetRun | None:
         """The dataset's run with this name, or None."""
 
+    async def get_many(self, project_id: str, run_ids: Sequence[str]) -> Sequence[DatasetRun]:
+        """Each of these runs that exists, in any order."""
+
+    async def item_counts(self, project_id: str, run_ids: Sequence[str]) -> Mapping[str, int]:
+        """How many run items each of these runs has, by id (every id gets an entry)."""
+
     async def page(
         self, project_id: str, dataset_id: str, *, offset: int = 0, limit: int = 50
     ) -> tuple[Sequence[DatasetRun], int]:
@@ -172,3 +178,9 @@ class DatasetRunRepository(Protocol):
 
         ``after`` continues from an item's ``(created_at, id)``.
         """
+
+    async def items_of(
+        self, project_id: str, run_ids: Sequence[str], dataset_item_ids: Sequence[str]
+    ) -> Sequence[DatasetRunItem]:
+        """The run items of these runs that name one of these dataset items, oldest first
+        (ties by id)."""

@@ -1,7 +1,8 @@
-"""The plugin's dishka provider: datasets, runs and experiments.
+"""The plugin's dishka provider: datasets, runs, browsing and experiment recording.
 
-``ExperimentReader`` needs core's ``TraceReader``, which the tracing plugin provides: the
-datasets plugin runs next to a plugin that stores traces.
+``DatasetComparison`` and ``ExperimentReader`` need core's ``TraceReader`` (the tracing
+plugin provides it), so their routes build them rather than this provider: the plugin
+keeps working without the tracing plugin, only comparisons and experiment reads need it.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 from dishka import Provider, Scope, provide
 
 from spyglass_core.ports.clock import Clock
-from spyglass_core.ports.traces import TraceReader
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_datasets.services.browse import DatasetBrowser
 from spyglass_datasets.services.datasets import DatasetService
-from spyglass_datasets.services.experiments import ExperimentReader, ExperimentRecorder
+from spyglass_datasets.services.experiments import ExperimentRecorder
 from spyglass_datasets.services.runs import DatasetRunService
 
 __all__ = ("DatasetsProvider",)
@@ -36,5 +37,5 @@ class DatasetsProvider(Provider):
         return ExperimentRecorder(uow)
 
     @provide
-    def experiment_reader(self, uow: UnitOfWorkFactory, traces: TraceReader) -> ExperimentReader:
-        return ExperimentReader(uow, traces)
+    def dataset_browser(self, uow: UnitOfWorkFactory) -> DatasetBrowser:
+        return DatasetBrowser(uow)

@@ -13,12 +13,13 @@ from typing import Annotated, Any
 
 import msgspec
 from dishka.integrations.litestar import FromDishka
-from litestar import get
+from litestar import Request, get
 from litestar.params import FromQuery, QueryParameter
 
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.cursors import decode_cursor, encode_cursor
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_datasets.api.trace_access import trace_reading
 from spyglass_datasets.domain.experiments import (
     ExperimentCursor,
     ExperimentItemQuery,
@@ -102,8 +103,8 @@ class _Condition(msgspec.Struct, kw_only=True):
 
 @get("/experiments")
 async def list_experiments(
+    request: Request[Any, Any, Any],
     principal: FromDishka[Principal],
-    reader: FromDishka[ExperimentReader],
     from_start_time: Annotated[datetime, QueryParameter(name="fromStartTime")],
     to_start_time: Annotated[datetime | None, QueryParameter(name="toStartTime")] = None,
     fields: FromQuery[str | None] = None,
@@ -128,6 +129,7 @@ async def list_experiments(
     except _NothingMatches:
         return ExperimentPage(data=[], meta=CursorMeta(limit=limit))
     after = decode_cursor(cursor, ExperimentCursor) if cursor else None
+    reader = ExperimentReader(*await trace_reading(request))
     found = await reader.experiments(principal.project_id, query, after=after, limit=limit + 1)
     page = found[:limit]
     data = [
@@ -153,8 +155,8 @@ async def list_experiments(
 
 @get("/experiment-items")
 async def list_experiment_items(
+    request: Request[Any, Any, Any],
     principal: FromDishka[Principal],
-    reader: FromDishka[ExperimentReader],
     from_start_time: Annotated[datetime, QueryParameter(name="fromStartTime")],
     to_start_time: Annotated[datetime | None, QueryParameter(name="toStartTime")] = None,
     fields: FromQuery[str | None] = None,
@@ -189,6 +191,7 @@ async def list_experiment_items(
     except _NothingMatches:
         return ExperimentItemPage(data=[], meta=CursorMeta(limit=limit))
     after = decode_cursor(cursor, ExperimentCursor) if cursor else None
+    reader = ExperimentReader(*await trace_reading(request))
     found = await reader.items(principal.project_id, query, after=after, limit=limit + 1)
     page = found[:limit]
     next_cursor = (

@@ -20,6 +20,8 @@ from litestar.status_codes import HTTP_200_OK
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import NotFound
 from spyglass_core.domain.input_limits import MAX_PAGE
+from spyglass_datasets.api.compare import comparison_target, public_comparison
+from spyglass_datasets.api.compare_schemas import ComparisonResponse
 from spyglass_datasets.api.run_schemas import (
     CreateDatasetRunItemRequest,
     DatasetRunItemPage,
@@ -75,11 +77,15 @@ async def get_legacy_dataset_path(
     runs: FromDishka[DatasetRunService],
     page: _Page = 1,
     limit: _Limit = 50,
-) -> DatasetWithItems | DatasetRunPage | DatasetRunWithItems:
+) -> DatasetWithItems | DatasetRunPage | DatasetRunWithItems | ComparisonResponse:
     """``{name}``: the dataset with its active items and run names; ``{name}/runs``: a page
-    of its runs, newest first; ``{name}/runs/{run}``: one run with all its run items."""
+    of its runs, newest first; ``{name}/runs/{run}``: one run with all its run items;
+    ``{name}/compare?runs=a,b``: runs side by side (``spyglass_datasets.api.compare``)."""
     project_id = principal.project_id
     dataset_name, run_name, about_runs = _legacy_path(request)
+    compared = None if about_runs else comparison_target(request)
+    if compared is not None:
+        return await public_comparison(request, principal, compared)
     if about_runs and run_name is None:
         dataset, found, total = await runs.list_runs(
             project_id, dataset_name, page=page, limit=limit

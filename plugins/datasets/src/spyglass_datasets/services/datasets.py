@@ -111,6 +111,18 @@ class DatasetService:
             await uow.commit()
         return dataset
 
+    async def create_dataset(self, project_id: str, changes: DatasetChanges) -> Dataset:
+        """Create a dataset; unlike ``upsert_dataset``, an existing name is refused.
+
+        Raises:
+            Conflict: the project has a dataset with this name.
+            InvalidInput: a bad name or schema.
+        """
+        async with self._uow_factory() as uow:
+            if await uow.repository(DatasetRepository).get_by_name(project_id, changes.name):
+                raise Conflict(f"Dataset '{changes.name}' already exists")
+        return await self.upsert_dataset(project_id, changes)
+
     async def get_dataset(self, project_id: str, name: str) -> Dataset:
         """The dataset with this name.
 
@@ -177,6 +189,20 @@ class DatasetService:
             await items.save(item)
             await uow.commit()
         return item, dataset.name
+
+    async def create_item(self, project_id: str, changes: ItemChanges) -> tuple[DatasetItem, str]:
+        """Create an item; unlike ``upsert_item``, an existing id is refused.
+
+        Raises:
+            Conflict: the project has an item with this id.
+            NotFound, InvalidInput: as ``upsert_item``.
+        """
+        if changes.id is not None:
+            async with self._uow_factory() as uow:
+                items = uow.repository(DatasetItemRepository)
+                if await items.latest_version(project_id, changes.id) is not None:
+                    raise Conflict(f"Dataset item '{changes.id}' already exists")
+        return await self.upsert_item(project_id, changes)
 
     async def get_item(self, project_id: str, item_id: str) -> tuple[DatasetItem, str]:
         """The current version of an item (archived ones too) and its dataset's name.

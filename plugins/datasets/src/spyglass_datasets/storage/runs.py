@@ -7,7 +7,7 @@ byte-wise on every backend, so pages agree between SQLite, PostgreSQL and the fa
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +58,31 @@ class SqlDatasetRuns(SqlRepository, DatasetRunRepository):
             )
         )
         return _run_from_row(row) if row else None
+
+    async def get_many(self, project_id: str, run_ids: Sequence[str]) -> Sequence[DatasetRun]:
+        if not run_ids:
+            return []
+        rows = await self._all(
+            sa.select(dataset_runs).where(
+                _runs.project_id == project_id, _runs.id.in_(list(run_ids))
+            )
+        )
+        return [_run_from_row(r) for r in rows]
+
+    async def item_counts(self, project_id: str, run_ids: Sequence[str]) -> Mapping[str, int]:
+        counts = dict.fromkeys(run_ids, 0)
+        if not counts:
+            return counts
+        rows = await self._all(
+            sa.select(_run_items.dataset_run_id, sa.func.count().label("n"))
+            .where(
+                _run_items.project_id == project_id,
+                _run_items.dataset_run_id.in_(list(counts)),
+            )
+            .group_by(_run_items.dataset_run_id)
+        )
+        counts.update({row.dataset_run_id: int(row.n) for row in rows})
+        return counts
 
     async def page(
         self, project_id: str, dataset_id: str, *, offset: int = 0, limit: int = 50
@@ -229,6 +254,22 @@ class SqlDatasetRuns(SqlRepository, DatasetRunRepository):
         runs_by_id = {row.id: _run_from_row(row) for row in rows}
         return [RunItemInRun(item=item, run=runs_by_id[item.dataset_run_id]) for item in items]
 
+    async def items_of(
+        self, project_id: str, run_ids: Sequence[str], dataset_item_ids: Sequence[str]
+    ) -> Sequence[DatasetRunItem]:
+        if not run_ids or not dataset_item_ids:
+            return []
+        rows = await self._all(
+            sa.select(dataset_run_items)
+            .where(
+                _run_items.project_id == project_id,
+                _run_items.dataset_run_id.in_(list(run_ids)),
+                _run_items.dataset_item_id.in_(list(dataset_item_ids)),
+            )
+            .order_by(_run_items.created_at, self._bytewise(_run_items.id))
+        )
+        return [_run_item_from_row(r) for r in rows]
+
     async def _count(self, statement: sa.Select[Any]) -> int:
         async with translate_errors():
             return int((await self._conn.execute(statement)).scalar_one())
@@ -270,6 +311,21 @@ class MemoryDatasetRuns(DatasetRunRepository):
             if (run.project_id, run.dataset_id, run.name) == (project_id, dataset_id, name):
                 return copy.deepcopy(run)  # type: ignore[no-any-return]
         return None
+
+    async def get_many(self, project_id: str, run_ids: Sequence[str]) -> Sequence[DatasetRun]:
+        runs = self._db.table("dataset_runs")
+        return [
+            copy.deepcopy(runs[(project_id, run_id)])
+            for run_id in dict.fromkeys(run_ids)
+            if (project_id, run_id) in runs
+        ]
+
+    async def item_counts(self, project_id: str, run_ids: Sequence[str]) -> Mapping[str, int]:
+        counts = dict.fromkeys(run_ids, 0)
+        for (p, _), item in self._db.table("dataset_run_items").items():
+            if p == project_id and item.dataset_run_id in counts:
+                counts[item.dataset_run_id] += 1
+        return counts
 
     async def page(
         self, project_id: str, dataset_id: str, *, offset: int = 0, limit: int = 50
@@ -383,6 +439,19 @@ class MemoryDatasetRuns(DatasetRunRepository):
         found.sort(key=lambda r: r.item.id)
         found.sort(key=lambda r: r.item.created_at, reverse=True)
         return found[:limit]
+
+    async def items_of(
+        self, project_id: str, run_ids: Sequence[str], dataset_item_ids: Sequence[str]
+    ) -> Sequence[DatasetRunItem]:
+        runs, items = set(run_ids), set(dataset_item_ids)
+        return sorted(
+            (
+                v
+                for (p, _), v in self._db.table("dataset_run_items").items()
+                if p == project_id and v.dataset_run_id in runs and v.dataset_item_id in items
+            ),
+            key=lambda v: (v.created_at, v.id),
+        )
 
     def _runs_of(self, project_id: str, dataset_id: str) -> list[DatasetRun]:
         runs = [

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.tracing import Observation, Score, ScoreDataType, Trace
-from spyglass_core.ports.traces import ScoreWriter, TraceReader
+from spyglass_core.ports.traces import ScoreWriter, TraceReader, TraceTotals
 from spyglass_tracing.domain.envelopes import InvalidEvent, normalize_score
 from spyglass_tracing.domain.ingestion import EntityEvent, ScoreBody
+from spyglass_tracing.domain.queries import ScoreQuery
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.services.intake import Attribution, BatchIntake
 from spyglass_tracing.services.score_rules import ScoreConfigChecker
@@ -17,6 +19,7 @@ from spyglass_tracing.services.score_rules import ScoreConfigChecker
 __all__ = ("AnalyticsTraceReader", "IngestingScoreWriter")
 
 _INTERNAL = Attribution(sdk_name="spyglass-internal")
+_RUN_SCORES_PAGE = 1000  # run-level scores read per query
 
 
 class AnalyticsTraceReader(TraceReader):
@@ -36,6 +39,50 @@ class AnalyticsTraceReader(TraceReader):
 
     async def scores_of_trace(self, project_id: str, trace_id: str) -> Sequence[Score]:
         return await self._analytics.list_scores(project_id, trace_id)
+
+    async def get_traces(self, project_id: str, trace_ids: Sequence[str]) -> Sequence[Trace]:
+        return await self._analytics.get_traces(project_id, trace_ids) if trace_ids else []
+
+    async def get_observations(
+        self, project_id: str, observation_ids: Sequence[str]
+    ) -> Sequence[Observation]:
+        if not observation_ids:
+            return []
+        return await self._analytics.get_observations(project_id, observation_ids)
+
+    async def trace_totals(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> Mapping[str, TraceTotals]:
+        metrics = await self._analytics.trace_metrics(project_id, trace_ids)
+        return {
+            trace_id: TraceTotals(trace_id=trace_id, latency=m.latency, total_cost=m.total_cost)
+            for trace_id, m in metrics.items()
+        }
+
+    async def scores_of_traces(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> Mapping[str, Sequence[Score]]:
+        return await self._analytics.scores_of_traces(project_id, trace_ids)
+
+    async def scores_of_dataset_runs(
+        self, project_id: str, run_ids: Sequence[str]
+    ) -> Mapping[str, Sequence[Score]]:
+        found: dict[str, Sequence[Score]] = {}
+        for run_id in dict.fromkeys(run_ids):
+            scores: list[Score] = []
+            after: tuple[datetime, str] | None = None
+            while True:
+                query = ScoreQuery(
+                    dataset_run_id=run_id, limit=_RUN_SCORES_PAGE, after=after, with_total=False
+                )
+                page = (await self._analytics.find_scores(project_id, query)).items
+                scores += page
+                if len(page) < _RUN_SCORES_PAGE:
+                    break
+                after = (page[-1].timestamp, page[-1].id)
+            # find_scores pages newest first; the port promises timestamp order.
+            found[run_id] = sorted(scores, key=lambda score: (score.timestamp, score.id))
+        return found
 
 
 class IngestingScoreWriter(ScoreWriter):

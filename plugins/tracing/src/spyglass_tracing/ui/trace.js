@@ -2,7 +2,7 @@
 
 import {
   html, useEffect, useState, api, useApi, projectPath, projectUrl, setQuery, useHotkeys, roleAllows,
-  ContentView, JsonTree, ErrorBox, Spinner, Badge, CopyButton, Tabs,
+  ContentView, JsonTree, ErrorBox, Spinner, Badge, CopyButton, Tabs, TraceActions,
   formatTime, formatDuration, formatCost, formatNumber,
 } from "/static/app/ui.js";
 import { ObservationTree, visibleIds } from "./tree.js";
@@ -41,12 +41,21 @@ function usageText(usage) {
   return entries.length ? entries.map(([k, v]) => `${k}: ${formatNumber(v)}`).join(" · ") : null;
 }
 
+/** What other plugins' trace actions (``registerTraceAction``) are told. */
+function actionContext({ projectId, project }, traceId, observationId, shown) {
+  return {
+    projectId, project, canWrite: roleAllows(project.role, "MEMBER"),
+    traceId, observationId, input: shown.input, output: shown.output,
+  };
+}
+
 function TraceDetails({ props, trace, reload }) {
   const { projectId, project, session } = props;
   const scores = (trace.scores || []).filter((s) => !s.observationId);
   return html`<div class="detail">
     <h2>${trace.name || "(unnamed trace)"}</h2>
     ${roleAllows(project.role, "MEMBER") ? html`<${AddToQueue} projectId=${projectId} objectType="TRACE" objectId=${trace.id} />` : null}
+    <${TraceActions} ctx=${actionContext(props, trace.id, null, trace)} />
     <${Facts} items=${[
       ["Trace id", html`<code>${trace.id}</code> <${CopyButton} text=${trace.id} />`],
       ["Time", formatTime(trace.timestamp)],
@@ -82,6 +91,7 @@ function ObservationDetails({ props, trace, observationId, reload }) {
   return html`<div class="detail">
     <h2><${Badge} kind=${o.type}>${o.type}<//> ${o.name || o.id}</h2>
     ${roleAllows(project.role, "MEMBER") ? html`<${AddToQueue} projectId=${projectId} objectType="OBSERVATION" objectId=${o.id} />` : null}
+    <${TraceActions} ctx=${actionContext(props, trace.id, o.id, o)} />
     <${Facts} items=${[
       ["Observation id", html`<code>${o.id}</code> <${CopyButton} text=${o.id} />`],
       ["Start", formatTime(o.startTime)],
