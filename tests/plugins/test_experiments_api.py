@@ -331,3 +331,52 @@ async def test_bad_experiment_queries_are_400s_naming_the_problem(
     response = await app.client.get(path, params=params, auth=app.auth())
     assert response.status_code == 400, response.text
     assert message in response.text
+
+
+async def test_fields_scores_return_run_and_item_scores_in_the_v3_shape(app: EmbeddedApp) -> None:
+    experiment = await run_experiment(app)
+    scores = [
+        {"id": "run-acc", "datasetRunId": experiment, "name": "accuracy", "value": 0.5},
+        {
+            "id": "item-ok",
+            "traceId": f"{2:032x}",
+            "name": "ok",
+            "value": True,
+            "dataType": "BOOLEAN",
+        },
+        {"id": "item-label", "traceId": f"{2:032x}", "name": "label", "value": "good"},
+    ]
+    await call(app, "POST", "/api/public/scores", 202, json=scores)
+    await settle(app)
+    page = await call(
+        app, "GET", "/api/public/experiments", params={"fromStartTime": SINCE, "fields": "scores"}
+    )
+    [run_score] = page["data"][0]["scores"]
+    assert (run_score["name"], run_score["value"], run_score["dataType"]) == (
+        "accuracy",
+        0.5,
+        "NUMERIC",
+    )
+    items = await call(
+        app,
+        "GET",
+        "/api/public/experiment-items",
+        params={"fromStartTime": SINCE, "fields": "scores", "experimentItemId": "i2"},
+    )
+    item_scores = {s["name"]: (s["value"], s["dataType"]) for s in items["data"][0]["scores"]}
+    assert item_scores == {"ok": (True, "BOOLEAN"), "label": ("good", "CATEGORICAL")}
+    limited = await call(
+        app,
+        "GET",
+        "/api/public/experiment-items",
+        params={
+            "fromStartTime": SINCE,
+            "fields": "scores",
+            "experimentItemId": "i2",
+            "scoreLimit": 1,
+        },
+    )
+    assert len(limited["data"][0]["scores"]) == 1
+    # Without the group, no scores key at all.
+    plain = await call(app, "GET", "/api/public/experiments", params={"fromStartTime": SINCE})
+    assert "scores" not in plain["data"][0]

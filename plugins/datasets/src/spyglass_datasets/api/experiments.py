@@ -19,6 +19,7 @@ from litestar.params import FromQuery, QueryParameter
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.cursors import decode_cursor, encode_cursor
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_datasets.api.experiment_scores import ExperimentScore, experiment_scores
 from spyglass_datasets.api.trace_access import trace_reading
 from spyglass_datasets.domain.experiments import (
     ExperimentCursor,
@@ -31,9 +32,10 @@ from spyglass_datasets.services.experiments import ExperimentItemView, Experimen
 __all__ = ("EXPERIMENT_ROUTES",)
 
 _Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-_EXPERIMENT_FIELDS = frozenset({"core", "metadata"})
+_ScoreLimit = Annotated[int, QueryParameter(name="scoreLimit", ge=1, le=50)]
+_EXPERIMENT_FIELDS = frozenset({"core", "metadata", "scores"})
 _ITEM_FIELDS = frozenset(
-    {"core", "dataset", "io", "metadata", "itemMetadata", "experimentMetadata"}
+    {"core", "dataset", "io", "metadata", "itemMetadata", "experimentMetadata", "scores"}
 )
 
 
@@ -55,6 +57,7 @@ class ExperimentResponse(msgspec.Struct, kw_only=True, rename="camel", omit_defa
     dataset_id: str | None
     description: str | None = None
     metadata: dict[str, Any] | None = None
+    scores: list[ExperimentScore] | None = None
 
 
 class ExperimentPage(msgspec.Struct, kw_only=True):
@@ -83,6 +86,7 @@ class ExperimentItemResponse(msgspec.Struct, kw_only=True, rename="camel", omit_
     experiment_item_metadata: dict[str, Any] | None = None
     experiment_metadata: dict[str, Any] | None = None
     experiment_description: str | None = None
+    scores: list[ExperimentScore] | None = None
 
 
 class ExperimentItemPage(msgspec.Struct, kw_only=True):
@@ -109,6 +113,7 @@ async def list_experiments(
     to_start_time: Annotated[datetime | None, QueryParameter(name="toStartTime")] = None,
     fields: FromQuery[str | None] = None,
     limit: _Limit = 50,
+    score_limit: _ScoreLimit = 50,
     cursor: FromQuery[str | None] = None,
     id: FromQuery[str | None] = None,
     name: FromQuery[str | None] = None,
@@ -132,6 +137,11 @@ async def list_experiments(
     reader = ExperimentReader(*await trace_reading(request))
     found = await reader.experiments(principal.project_id, query, after=after, limit=limit + 1)
     page = found[:limit]
+    run_scores = (
+        await reader.run_scores(principal.project_id, [s.run.id for s in page])
+        if "scores" in groups
+        else {}
+    )
     data = [
         ExperimentResponse(
             id=s.run.id,
@@ -142,6 +152,9 @@ async def list_experiments(
             item_count=s.item_count,
             dataset_id=s.run.dataset_id,
             metadata=decoded_metadata(s.run.metadata) if "metadata" in groups else None,
+            scores=experiment_scores(run_scores.get(s.run.id, ()), score_limit)
+            if "scores" in groups
+            else None,
         )
         for s in page
     ]
@@ -161,6 +174,7 @@ async def list_experiment_items(
     to_start_time: Annotated[datetime | None, QueryParameter(name="toStartTime")] = None,
     fields: FromQuery[str | None] = None,
     limit: _Limit = 50,
+    score_limit: _ScoreLimit = 50,
     cursor: FromQuery[str | None] = None,
     experiment_id: Annotated[str | None, QueryParameter(name="experimentId")] = None,
     experiment_name: Annotated[str | None, QueryParameter(name="experimentName")] = None,
@@ -201,8 +215,17 @@ async def list_experiment_items(
         if len(found) > limit
         else None
     )
+    trace_ids = sorted({view.trace_id for view in page if view.trace_id})
+    trace_scores = (
+        await reader.trace_scores(principal.project_id, trace_ids) if "scores" in groups else {}
+    )
+    data = [_item_response(view, groups) for view in page]
+    if "scores" in groups:
+        for view, response in zip(page, data, strict=True):
+            scores = trace_scores.get(view.trace_id or "", ())
+            response.scores = experiment_scores(scores, score_limit)
     return ExperimentItemPage(
-        data=[_item_response(view, groups) for view in page],
+        data=data,
         meta=CursorMeta(limit=limit, cursor=next_cursor),
     )
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +25,13 @@ import msgspec
 
 from spyglass_core.domain.errors import Conflict, StorageUnavailable
 from spyglass_core.domain.events import ExperimentItemRan, ExperimentItemsRan
-from spyglass_core.domain.tracing import Observation, Trace, decode_json_text, decoded_metadata
+from spyglass_core.domain.tracing import (
+    Observation,
+    Score,
+    Trace,
+    decode_json_text,
+    decoded_metadata,
+)
 from spyglass_core.ports.traces import TraceReader
 from spyglass_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from spyglass_datasets.domain.datasets import (
@@ -183,6 +189,18 @@ class ExperimentReader:
             return await uow.repository(DatasetRunRepository).experiments(
                 project_id, query, after=after, limit=limit
             )
+
+    async def run_scores(
+        self, project_id: str, run_ids: Sequence[str]
+    ) -> Mapping[str, Sequence[Score]]:
+        """The scores given to each run as a whole, by run id."""
+        return await self._traces.scores_of_dataset_runs(project_id, run_ids)
+
+    async def trace_scores(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> Mapping[str, Sequence[Score]]:
+        """The scores of each trace and its observations, by trace id."""
+        return await self._traces.scores_of_traces(project_id, trace_ids)
 
     async def items(
         self,
