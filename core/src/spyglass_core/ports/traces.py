@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from spyglass_core.domain.trace_selection import TraceSelection
 from spyglass_core.domain.tracing import Observation, Score, Trace
 
 __all__ = ("ScoreWriter", "TraceReader")
@@ -37,6 +38,19 @@ class TraceReader(Protocol):
 
     async def scores_of_trace(self, project_id: str, trace_id: str) -> Sequence[Score]:
         """Every score of the trace and of its observations."""
+
+    async def get_traces(self, project_id: str, trace_ids: Sequence[str]) -> Sequence[Trace]:
+        """Each of these traces that exists, in any order (absent ids are left out)."""
+
+    async def get_observations(
+        self, project_id: str, observation_ids: Sequence[str]
+    ) -> Sequence[Observation]:
+        """Each of these observations that exists, in any order (absent ids are left out)."""
+
+    async def find_trace_ids(
+        self, project_id: str, selection: TraceSelection, *, limit: int
+    ) -> Sequence[str]:
+        """The ids of at most ``limit`` traces matching ``selection``, newest first."""
 
 
 class ScoreWriter(Protocol):

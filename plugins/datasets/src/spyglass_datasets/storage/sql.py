@@ -30,6 +30,8 @@ from spyglass_datasets.storage.tables import dataset_item_versions, datasets
 __all__ = ("SqlDatasetItems", "SqlDatasets")
 
 _items = dataset_item_versions.c
+_INSERT_CHUNK = 500  # rows per INSERT: 13 parameters each, under SQLite's 32,766
+_IN_CHUNK = 1000  # ids per IN (...) list
 
 
 class SqlDatasets(SqlRepository, DatasetRepository):
@@ -100,6 +102,34 @@ class SqlDatasetItems(SqlRepository, DatasetItemRepository):
             dataset_item_versions.insert().values(mapping.item_values(_with_valid_to_none(item)))
         )
 
+    async def save_many(self, items: Sequence[DatasetItem]) -> None:
+        replacing = [
+            {"b_project": i.project_id, "b_id": i.id, "b_at": utc_value(i.updated_at)}
+            for i in items
+            if i.version > 1
+        ]
+        if replacing:
+            await self._write_many(
+                dataset_item_versions.update()
+                .where(
+                    _items.project_id == sa.bindparam("b_project"),
+                    _items.id == sa.bindparam("b_id"),
+                    _items.valid_to.is_(None),
+                )
+                .values(valid_to=sa.bindparam("b_at")),
+                replacing,
+            )
+        # One multi-row INSERT per chunk: JSON NULLs are SQL expressions (sa.null()),
+        # which an executemany cannot carry, and the chunk keeps the bound parameters
+        # far below SQLite's and asyncpg's limits.
+        for start in range(0, len(items), _INSERT_CHUNK):
+            chunk = items[start : start + _INSERT_CHUNK]
+            await self._write(
+                dataset_item_versions.insert().values(
+                    [mapping.item_values(_with_valid_to_none(i)) for i in chunk]
+                )
+            )
+
     async def current(self, project_id: str, item_id: str) -> DatasetItem | None:
         row = await self._first(
             sa.select(dataset_item_versions).where(
@@ -107,6 +137,32 @@ class SqlDatasetItems(SqlRepository, DatasetItemRepository):
             )
         )
         return mapping.item_from_row(row) if row else None
+
+    async def current_many(
+        self, project_id: str, item_ids: Sequence[str]
+    ) -> Mapping[str, DatasetItem]:
+        found: dict[str, DatasetItem] = {}
+        for chunk in _chunks(item_ids):
+            rows = await self._all(
+                sa.select(dataset_item_versions).where(
+                    _items.project_id == project_id,
+                    _items.id.in_(chunk),
+                    _items.valid_to.is_(None),
+                )
+            )
+            found.update((r.id, mapping.item_from_row(r)) for r in rows)
+        return found
+
+    async def latest_versions(self, project_id: str, item_ids: Sequence[str]) -> Mapping[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(item_ids):
+            rows = await self._all(
+                sa.select(_items.id, sa.func.max(_items.version).label("latest"))
+                .where(_items.project_id == project_id, _items.id.in_(chunk))
+                .group_by(_items.id)
+            )
+            found.update((r.id, int(r.latest)) for r in rows)
+        return found
 
     async def latest_version(self, project_id: str, item_id: str) -> int | None:
         async with translate_errors():
@@ -169,12 +225,21 @@ class SqlDatasetItems(SqlRepository, DatasetItemRepository):
             ).scalar_one()
         return int(total)
 
+    async def _write_many(self, statement: sa.Executable, rows: list[dict[str, Any]]) -> None:
+        async with translate_errors():
+            await self._conn.execute(statement, rows)
+
     async def _close_current(self, project_id: str, item_id: str, at: datetime) -> int:
         return await self._write(
             dataset_item_versions.update()
             .where(_items.project_id == project_id, _items.id == item_id, _items.valid_to.is_(None))
             .values(valid_to=utc_value(at))
         )
+
+
+def _chunks(ids: Sequence[str]) -> list[list[str]]:
+    unique = list(dict.fromkeys(ids))
+    return [unique[i : i + _IN_CHUNK] for i in range(0, len(unique), _IN_CHUNK)]
 
 
 def _conditions(project_id: str, where: ItemFilter) -> list[sa.ColumnElement[bool]]:

@@ -6,10 +6,13 @@ import uuid
 from collections.abc import Sequence
 
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.domain.trace_selection import TraceSelection
 from spyglass_core.domain.tracing import Observation, Score, ScoreDataType, Trace
 from spyglass_core.ports.traces import ScoreWriter, TraceReader
 from spyglass_tracing.domain.envelopes import InvalidEvent, normalize_score
 from spyglass_tracing.domain.ingestion import EntityEvent, ScoreBody
+from spyglass_tracing.domain.queries import TraceQuery
+from spyglass_tracing.domain.time import utc_or_none
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.services.intake import Attribution, BatchIntake
 from spyglass_tracing.services.score_rules import ScoreConfigChecker
@@ -36,6 +39,33 @@ class AnalyticsTraceReader(TraceReader):
 
     async def scores_of_trace(self, project_id: str, trace_id: str) -> Sequence[Score]:
         return await self._analytics.list_scores(project_id, trace_id)
+
+    async def get_traces(self, project_id: str, trace_ids: Sequence[str]) -> Sequence[Trace]:
+        return await self._analytics.get_traces(project_id, trace_ids)
+
+    async def get_observations(
+        self, project_id: str, observation_ids: Sequence[str]
+    ) -> Sequence[Observation]:
+        return await self._analytics.get_observations(project_id, observation_ids)
+
+    async def find_trace_ids(
+        self, project_id: str, selection: TraceSelection, *, limit: int
+    ) -> Sequence[str]:
+        # The query behind GET /api/public/traces, newest first.
+        query = TraceQuery(
+            name=selection.name,
+            user_id=selection.user_id,
+            session_id=selection.session_id,
+            tags=selection.tags,
+            environments=selection.environments,
+            from_timestamp=utc_or_none(selection.from_timestamp),
+            to_timestamp=utc_or_none(selection.to_timestamp),
+            order_by="timestamp",
+            order_desc=True,
+            limit=limit,
+        )
+        page = await self._analytics.find_traces(project_id, query)
+        return [trace.id for trace in page.items]
 
 
 class IngestingScoreWriter(ScoreWriter):
