@@ -16,7 +16,11 @@ __all__ = ("register_providers", "register_routes", "register_storage")
 
 @hookimpl
 def register_routes(surface: ApiSurface) -> Sequence[Any]:
-    """The Langfuse dataset routes on the public API."""
+    """The Langfuse dataset routes on the public API; bulk import/export on the internal one."""
+    if surface is ApiSurface.INTERNAL:
+        from spyglass_datasets.api.bulk import BULK_ROUTES
+
+        return BULK_ROUTES
     if surface is not ApiSurface.PUBLIC:
         return []
     from spyglass_datasets.api.routes import ROUTES
@@ -26,7 +30,7 @@ def register_routes(surface: ApiSurface) -> Sequence[Any]:
 
 @hookimpl
 def register_providers() -> Sequence[Any]:
-    """``DatasetService`` and ``DatasetRunService``."""
+    """``DatasetService``, ``DatasetRunService`` and ``BulkItemService``."""
     from spyglass_datasets.provider import DatasetsProvider
 
     return [DatasetsProvider()]

@@ -1,4 +1,4 @@
-"""The plugin's dishka provider: ``DatasetService`` and ``DatasetRunService``."""
+"""The plugin's dishka provider: ``DatasetService``, ``DatasetRunService``, ``BulkItemService``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dishka import Provider, Scope, provide
 
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_datasets.services.bulk import BulkItemService
 from spyglass_datasets.services.datasets import DatasetService
 from spyglass_datasets.services.runs import DatasetRunService
 
@@ -24,3 +25,7 @@ class DatasetsProvider(Provider):
     @provide
     def dataset_run_service(self, uow: UnitOfWorkFactory, clock: Clock) -> DatasetRunService:
         return DatasetRunService(uow, clock)
+
+    @provide
+    def bulk_item_service(self, uow: UnitOfWorkFactory, clock: Clock) -> BulkItemService:
+        return BulkItemService(uow, clock)
