@@ -18,6 +18,7 @@ from urllib.parse import quote
 import msgspec
 from dishka.integrations.litestar import FromDishka
 from litestar import Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
@@ -28,7 +29,7 @@ from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.trace_selection import TraceSelection
 from spyglass_core.ports.traces import TraceReader
-from spyglass_datasets.domain.bulk import ImportFormat, RowError
+from spyglass_datasets.domain.bulk import ExportRow, ImportFormat, RowError
 from spyglass_datasets.services.bulk import (
     IMPORT_MAX_BYTES,
     BulkItemService,
@@ -111,7 +112,18 @@ async def import_items(
     return Response(ImportResponse(imported=report.imported))
 
 
-@get(f"{_ITEMS}/export", opt=requires(Role.VIEWER))
+@get(
+    f"{_ITEMS}/export",
+    opt=requires(Role.VIEWER),
+    responses={
+        HTTP_200_OK: ResponseSpec(
+            ExportRow,
+            description="JSONL: one such object per line, one line per current item",
+            media_type="application/x-ndjson",
+            generate_examples=False,
+        )
+    },
+)
 async def export_items(
     dataset_id: FromPath[str],
     principal: FromDishka[Principal],
