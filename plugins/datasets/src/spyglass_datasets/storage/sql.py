@@ -30,7 +30,6 @@ from spyglass_datasets.storage.tables import dataset_item_versions, datasets
 __all__ = ("SqlDatasetItems", "SqlDatasets")
 
 _items = dataset_item_versions.c
-_INSERT_CHUNK = 500  # rows per INSERT: 13 parameters each, under SQLite's 32,766
 _IN_CHUNK = 1000  # ids per IN (...) list
 
 
@@ -119,15 +118,13 @@ class SqlDatasetItems(SqlRepository, DatasetItemRepository):
                 .values(valid_to=sa.bindparam("b_at")),
                 replacing,
             )
-        # One multi-row INSERT per chunk: JSON NULLs are SQL expressions (sa.null()),
-        # which an executemany cannot carry, and the chunk keeps the bound parameters
-        # far below SQLite's and asyncpg's limits.
-        for start in range(0, len(items), _INSERT_CHUNK):
-            chunk = items[start : start + _INSERT_CHUNK]
-            await self._write(
-                dataset_item_versions.insert().values(
-                    [mapping.item_values(_with_valid_to_none(i)) for i in chunk]
-                )
+        # An executemany of one compiled INSERT: a multi-row VALUES is compiled anew for
+        # every call, which cost more than the writing. sa.null() as a parameter keeps a
+        # JSON column SQL NULL.
+        if items:
+            await self._write_many(
+                dataset_item_versions.insert(),
+                [mapping.item_values(_with_valid_to_none(i)) for i in items],
             )
 
     async def current(self, project_id: str, item_id: str) -> DatasetItem | None:
@@ -199,6 +196,10 @@ class SqlDatasetItems(SqlRepository, DatasetItemRepository):
         item_id = _bytewise(self, _items.id)
         if after is not None:
             at = utc_value(after.created_at)
+            # The first condition is implied by the second; it is what lets the index on
+            # (project_id, dataset_id, created_at, id) start at the position instead of
+            # scanning every earlier row (SQLite does not use an OR for a range).
+            conditions.append(_items.created_at >= at)
             conditions.append(
                 sa.or_(
                     _items.created_at > at,
