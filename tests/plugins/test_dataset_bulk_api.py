@@ -20,6 +20,7 @@ import spyglass_tracing
 from spyglass_adapters.queue import TaskiqTaskQueue
 from spyglass_core.domain.accounts import Role
 from spyglass_core.domain.projects import User
+from spyglass_datasets.services import bulk
 from tests.plugins.accounts_support import SignedInClient, add_user, session_of
 from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
 
@@ -199,6 +200,23 @@ async def test_the_error_list_is_capped_and_counts_the_rest(world: World) -> Non
         report = await upload(member, items_path(app, qa), "{\n" * 130, JSONL, expected=400)
     assert len(report["errors"]) == 100
     assert report["moreErrors"] == 30
+
+
+async def test_an_upload_past_the_row_limit_is_refused(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "IMPORT_MAX_ROWS", 3)
+    app = world.app
+    qa = await dataset(app)
+    async with session_of(app, world.member) as member:
+        path = items_path(app, qa)
+        assert await upload(member, path, jsonl(*([{"input": 1}] * 3)), JSONL) == {"imported": 3}
+        body = jsonl(*([{"input": 1}] * 4))
+        report = await upload(member, path, body, JSONL, expected=400)
+    assert report["errors"] == [
+        {"row": 4, "field": None, "message": "An upload holds at most 3 rows"}
+    ]
+    assert len(await public_items(app)) == 3
 
 
 async def test_an_import_with_existing_ids_makes_new_versions(world: World) -> None:

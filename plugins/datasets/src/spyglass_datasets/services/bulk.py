@@ -153,22 +153,21 @@ class BulkItemService:
         first_row_of: dict[str, int] = {}
         count = 0
         while batch := await asyncio.to_thread(_take, rows, WRITE_CHUNK):
-            valid = [record for record in batch if isinstance(record, ImportRow)]
             for record in batch:
-                if not isinstance(record, ImportRow):
-                    errors.extend(record)
-            for row in valid:
                 count += 1
                 if count > IMPORT_MAX_ROWS:
+                    row = record.row if isinstance(record, ImportRow) else record[0].row
                     message = f"An upload holds at most {IMPORT_MAX_ROWS} rows"
-                    errors.extend([RowError(row=row.row, field=None, message=message)])
+                    errors.extend([RowError(row=row, field=None, message=message)])
                     return errors.report()
-                if row.id is None:
-                    continue
-                first = first_row_of.setdefault(row.id, row.row)
-                if first != row.row:
-                    message = f"The id appears on row {first} already"
-                    errors.extend([RowError(row=row.row, field="id", message=message)])
+                if not isinstance(record, ImportRow):
+                    errors.extend(record)
+                elif record.id is not None:
+                    first = first_row_of.setdefault(record.id, record.row)
+                    if first != record.row:
+                        message = f"The id appears on row {first} already"
+                        errors.extend([RowError(row=record.row, field="id", message=message)])
+            valid = [record for record in batch if isinstance(record, ImportRow)]
             errors.extend(await self._id_conflicts(dataset, valid))
         return errors.report()
 
