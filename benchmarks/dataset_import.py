@@ -106,7 +106,15 @@ async def atimed(runs: int, call: Callable[[], Awaitable[Any]]) -> tuple[float, 
     return percentiles(samples)
 
 
-def over_http(base_url: str, body: bytes, items: int, runs: int) -> list[str]:
+def memory_mb(pid: int, field: str) -> float:
+    """``VmRSS`` (resident now) or ``VmHWM`` (peak resident) of the process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def over_http(base_url: str, body: bytes, items: int, runs: int, pid: int) -> list[str]:
     rows = []
     with httpx.Client(base_url=base_url, timeout=600) as client:
         signed = client.post(
@@ -116,6 +124,7 @@ def over_http(base_url: str, body: bytes, items: int, runs: int) -> list[str]:
         csrf = {"x-csrf-token": signed.json()["csrfToken"]}
         created = client.post("/api/public/v2/datasets", json={"name": DATASET}, auth=KEYS)
         created.raise_for_status()
+        resident, peak = memory_mb(pid, "VmRSS"), memory_mb(pid, "VmHWM")
         items_path = f"/api/internal/projects/{PROJECT}/datasets/{created.json()['id']}/items"
 
         start = time.perf_counter()
@@ -128,6 +137,10 @@ def over_http(base_url: str, body: bytes, items: int, runs: int) -> list[str]:
         response.raise_for_status()
         assert response.json() == {"imported": items}, response.text
         rows.append(f"| import, one request | {elapsed:.1f} s | {items / elapsed:,.0f} items/s |")
+        rows.append(
+            f"| server memory before: resident {resident:.0f} MB, peak {peak:.0f} MB "
+            f"| peak after the import {memory_mb(pid, 'VmHWM'):.0f} MB | |"
+        )
 
         last = (items + PAGE - 1) // PAGE
         for label, page in (("first", 1), ("middle", last // 2), ("last", last)):
@@ -220,7 +233,7 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
-        rows = over_http(base_url, body, args.items, args.runs)
+        rows = over_http(base_url, body, args.items, args.runs, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
