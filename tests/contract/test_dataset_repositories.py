@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 import pytest
+import sqlalchemy as sa
 
 from spyglass_adapters.sql import SqlUnitOfWorkFactory
 from spyglass_adapters.testing.schema import schema_differences
@@ -341,6 +342,15 @@ async def test_save_many_stores_new_items_and_new_versions_in_one_call(
     async with factory() as uow:
         await uow.repository(DatasetItemRepository).save_many([update, *fresh])
         await uow.commit()
+    if isinstance(factory, SqlUnitOfWorkFactory):  # None is SQL NULL, not JSON null
+        async with factory.engine.connect() as conn:
+            nulls = await conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM dataset_item_versions"
+                    " WHERE metadata IS NULL AND expected_output IS NULL"
+                )
+            )
+            assert nulls.scalar_one() == 1201
     async with factory() as uow:
         repo = uow.repository(DatasetItemRepository)
         assert await repo.count("prj-a", ItemFilter(dataset_id="ds-qa")) == 1201
