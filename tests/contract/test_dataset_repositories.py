@@ -30,6 +30,11 @@ from spyglass_datasets.domain.datasets import (
     ItemFilter,
     ItemStatus,
 )
+from spyglass_datasets.domain.experiments import (
+    ExperimentCursor,
+    ExperimentItemQuery,
+    ExperimentQuery,
+)
 from spyglass_datasets.ports import (
     DatasetItemRepository,
     DatasetRepository,
@@ -490,3 +495,75 @@ async def test_run_items_page_and_go_with_their_run(factory: UnitOfWorkFactory) 
         runs = uow.repository(DatasetRunRepository)
         assert await runs.get("prj-a", "ds-qa", run.name) is None
         assert (await runs.items("prj-a", run.id))[1] == 0
+
+
+async def test_experiments_summarize_runs_by_latest_activity_in_a_window(
+    factory: UnitOfWorkFactory,
+) -> None:
+    await add_datasets(factory, make_dataset("qa"), make_dataset("other"))
+    early, late = make_run("early"), make_run("late", "ds-other")
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        for run in (early, late):
+            await runs.add(run)
+        await runs.add_item(make_run_item("e1", early.id, at=T0, ended_at=T0 + timedelta(hours=5)))
+        await runs.add_item(make_run_item("e2", early.id, at=T0 + timedelta(hours=1)))
+        await runs.add_item(make_run_item("l1", late.id, at=T0 + timedelta(hours=2)))
+        await runs.add_item(make_run_item("old", late.id, at=T0 - timedelta(days=3)))
+        await uow.commit()
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        window = ExperimentQuery(start=T0 - timedelta(days=1))
+        found = await runs.experiments("prj-a", window, after=None, limit=10)
+        # "early" ended last (T0 + 5h), so it is the most recently active.
+        assert [(s.run.id, s.item_count) for s in found] == [(early.id, 2), (late.id, 1)]
+        assert found[0].first_at == T0 and found[0].last_at == T0 + timedelta(hours=5)
+        after = ExperimentCursor(at=found[0].last_at, id=found[0].run.id)
+        assert [
+            s.run.id for s in await runs.experiments("prj-a", window, after=after, limit=10)
+        ] == [late.id]
+        only = ExperimentQuery(start=T0 - timedelta(days=1), dataset_ids=["ds-other"])
+        assert [s.run.id for s in await runs.experiments("prj-a", only, after=None, limit=10)] == [
+            late.id
+        ]
+        assert await runs.experiments("prj-b", window, after=None, limit=10) == []
+        assert await runs.get_by_id("prj-a", early.id) == early
+        assert await runs.get_by_id("prj-b", early.id) is None
+        assert await runs.existing_item_ids("prj-a", ["e1", "nope", "l1"]) == {"e1", "l1"}
+        assert await runs.existing_item_ids("prj-b", ["e1"]) == set()
+
+
+async def test_experiment_items_list_newest_first_with_their_runs(
+    factory: UnitOfWorkFactory,
+) -> None:
+    await add_datasets(factory, make_dataset("qa"))
+    run = make_run("exp")
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        await runs.add(run)
+        for n in range(3):
+            await runs.add_item(
+                make_run_item(
+                    f"ri-{n}", run.id, at=T0 + timedelta(minutes=n), dataset_item_id=f"it-{n}"
+                )
+            )
+        await uow.commit()
+    async with factory() as uow:
+        runs = uow.repository(DatasetRunRepository)
+        query = ExperimentItemQuery(start=T0)
+        first = await runs.experiment_items("prj-a", query, after=None, limit=2)
+        assert [e.item.id for e in first] == ["ri-2", "ri-1"]
+        assert first[0].run == run
+        after = ExperimentCursor(at=first[-1].item.created_at, id=first[-1].item.id)
+        rest = await runs.experiment_items("prj-a", query, after=after, limit=2)
+        assert [e.item.id for e in rest] == ["ri-0"]
+        named = ExperimentItemQuery(start=T0, experiment_names=["exp"], item_ids=["it-1"])
+        assert [
+            e.item.id for e in await runs.experiment_items("prj-a", named, after=None, limit=9)
+        ] == ["ri-1"]
+        other = ExperimentItemQuery(start=T0, experiment_names=["nope"])
+        assert await runs.experiment_items("prj-a", other, after=None, limit=9) == []
+        windowed = ExperimentItemQuery(start=T0, end=T0 + timedelta(minutes=1))
+        assert [
+            e.item.id for e in await runs.experiment_items("prj-a", windowed, after=None, limit=9)
+        ] == ["ri-0"]

@@ -406,18 +406,3 @@ async def test_unknown_sources_and_schema_breaks_are_reported_per_id_and_make_no
         await from_traces(member, path, {"filter": {"user_id": "u"}}, expected=400)
         await from_traces(member, path, {"traceIds": [f"t{n}" for n in range(1001)]}, 400)
     assert await public_items(app) == []
-
-
-async def test_without_the_tracing_plugin_from_traces_answers_404(
-    tmp_path: Path, chdb_dsn: str
-) -> None:
-    settings = embedded_settings(tmp_path, chdb_dsn)
-    async with embedded_app(settings, [spyglass_datasets]) as app:
-        member = await add_user(app, "m@example.com", Role.MEMBER, app.project.organization_id)
-        qa = await dataset(app)
-        async with session_of(app, member) as user:
-            report = await from_traces(user, items_path(app, qa), {"traceIds": ["t"]}, 404)
-            assert "tracing plugin is not installed" in report["message"]
-            assert await upload(user, items_path(app, qa), jsonl({"input": 1}), JSONL) == {
-                "imported": 1
-            }

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 import spyglass_datasets
+import spyglass_tracing
 from spyglass_core.domain.api_keys import KeyPair
 from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
 
@@ -23,7 +24,9 @@ INT_SCHEMA = {"type": "object", "properties": {"n": {"type": "integer"}}, "requi
 
 @pytest.fixture
 async def app(tmp_path: Path, chdb_dsn: str) -> AsyncIterator[EmbeddedApp]:
-    async with embedded_app(embedded_settings(tmp_path, chdb_dsn), [spyglass_datasets]) as running:
+    async with embedded_app(
+        embedded_settings(tmp_path, chdb_dsn), [spyglass_tracing, spyglass_datasets]
+    ) as running:
         yield running
 
 
@@ -276,6 +279,11 @@ async def test_dataset_tables_exist_only_with_the_plugin(tmp_path: Path, chdb_ds
         await call(bare, "GET", V2, 404)
     assert "projects" in tables(without)
     assert not {t for t in tables(without) if "dataset" in t}
-    async with embedded_app(embedded_settings(with_plugin, chdb_dsn), [spyglass_datasets]):
+    async with embedded_app(
+        embedded_settings(with_plugin, chdb_dsn), [spyglass_tracing, spyglass_datasets]
+    ):
         pass
-    assert {"datasets", "dataset_item_versions", "alembic_version_datasets"} <= tables(with_plugin)
+    assert {"datasets", "dataset_item_versions", "dataset_runs", "dataset_run_items"} <= tables(
+        with_plugin
+    )
+    assert "alembic_version_datasets" in tables(with_plugin)

@@ -8,9 +8,13 @@ writer). The tracing plugin stores them (one row version per write, the newest
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import msgspec
+
+from spyglass_core.domain.input_limits import json_too_deep
 
 __all__ = (
     "DEFAULT_ENVIRONMENT",
@@ -21,6 +25,8 @@ __all__ = (
     "ScoreDataType",
     "ScoreSource",
     "Trace",
+    "decode_json_text",
+    "decoded_metadata",
 )
 
 DEFAULT_ENVIRONMENT = "default"
@@ -153,3 +159,26 @@ class Score(msgspec.Struct, kw_only=True):
     updated_at: datetime | None = None
     event_ts: datetime | None = None
     is_deleted: bool = False
+
+
+# Plain text that cannot start a JSON document is returned as is, without a decode attempt.
+_JSON_START = frozenset('{["-0123456789tfn')
+
+
+def decode_json_text(text: str | None) -> Any:
+    """The JSON value stored ``input``/``output``/metadata ``text`` holds, or ``text`` itself.
+
+    Text nested deeper than ``MAX_JSON_DEPTH`` (stored as a string: the API refuses
+    such JSON elsewhere) is returned as it is, as decoding it could exhaust the stack.
+    """
+    if not text or text[0] not in _JSON_START or json_too_deep(text):
+        return text
+    try:
+        return msgspec.json.decode(text)
+    except msgspec.DecodeError:
+        return text
+
+
+def decoded_metadata(metadata: Mapping[str, str]) -> dict[str, Any]:
+    """Stored metadata with each value decoded as ``decode_json_text`` does."""
+    return {key: decode_json_text(value) for key, value in metadata.items()}

@@ -6,12 +6,18 @@ serves Langfuse's dataset endpoints on the public API. It imports no other plugi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from spyglass_core.hookspecs import ApiSurface, StorageSpec, hookimpl
+from spyglass_core.domain.events import DomainEvent
+from spyglass_core.hookspecs import ApiSurface, EventHandler, StorageSpec, hookimpl
 
-__all__ = ("register_providers", "register_routes", "register_storage")
+__all__ = (
+    "register_event_handlers",
+    "register_providers",
+    "register_routes",
+    "register_storage",
+)
 
 
 @hookimpl
@@ -42,3 +48,12 @@ def register_storage() -> Sequence[StorageSpec]:
     from spyglass_datasets.storage.spec import storage_spec
 
     return [storage_spec()]
+
+
+@hookimpl
+def register_event_handlers() -> Mapping[type[DomainEvent], Sequence[EventHandler]]:
+    """SDK experiments (``ExperimentItemsRan``) become dataset runs and run items."""
+    from spyglass_core.domain.events import ExperimentItemsRan
+    from spyglass_datasets.services.experiments import record_experiment_items
+
+    return {ExperimentItemsRan: [record_experiment_items]}  # type: ignore[list-item]

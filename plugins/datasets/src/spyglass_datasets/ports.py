@@ -20,6 +20,13 @@ from spyglass_datasets.domain.datasets import (
     ItemCursor,
     ItemFilter,
 )
+from spyglass_datasets.domain.experiments import (
+    ExperimentCursor,
+    ExperimentItemQuery,
+    ExperimentQuery,
+    ExperimentSummary,
+    RunItemInRun,
+)
 
 __all__ = ("DatasetItemRepository", "DatasetRepository", "DatasetRunRepository")
 
@@ -151,3 +158,31 @@ class DatasetRunRepository(Protocol):
         self, project_id: str, run_id: str, *, offset: int = 0, limit: int = 50
     ) -> tuple[Sequence[DatasetRunItem], int]:
         """A page of the run's items, oldest first (ties by id), and their total."""
+
+    async def get_by_id(self, project_id: str, run_id: str) -> DatasetRun | None:
+        """The run with this id, or None."""
+
+    async def existing_item_ids(self, project_id: str, ids: Sequence[str]) -> set[str]:
+        """Which of these run item ids are stored."""
+
+    async def experiments(
+        self, project_id: str, query: ExperimentQuery, *, after: ExperimentCursor | None, limit: int
+    ) -> Sequence[ExperimentSummary]:
+        """Runs with run items started in the window, by latest activity, newest first.
+
+        Ties go by run id ascending; ``after`` continues from a summary's
+        ``(last_at, run.id)``.
+        """
+
+    async def experiment_items(
+        self,
+        project_id: str,
+        query: ExperimentItemQuery,
+        *,
+        after: ExperimentCursor | None,
+        limit: int,
+    ) -> Sequence[RunItemInRun]:
+        """Run items started in the window with their runs, newest first (ties by id).
+
+        ``after`` continues from an item's ``(created_at, id)``.
+        """

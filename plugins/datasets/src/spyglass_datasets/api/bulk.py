@@ -16,8 +16,6 @@ from typing import Any
 from urllib.parse import quote
 
 import msgspec
-from dishka import AsyncContainer
-from dishka.exceptions import NoFactoryError
 from dishka.integrations.litestar import FromDishka
 from litestar import Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
@@ -28,7 +26,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from spyglass_core.domain.access import requires
 from spyglass_core.domain.accounts import Role
 from spyglass_core.domain.api_keys import Principal
-from spyglass_core.domain.errors import InvalidInput, NotFound
+from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.trace_selection import TraceSelection
 from spyglass_core.ports.traces import TraceReader
 from spyglass_datasets.domain.bulk import ExportRow, ImportFormat, RowError
@@ -146,14 +144,9 @@ async def items_from_traces(
     dataset_id: FromPath[str],
     principal: FromDishka[Principal],
     service: FromDishka[BulkItemService],
-    container: FromDishka[AsyncContainer],
+    reader: FromDishka[TraceReader],
 ) -> Response[FromTracesResponse]:
     """One item per trace or observation (input, output as expected output, links)."""
-    try:
-        reader = await container.get(TraceReader)
-    except NoFactoryError:
-        # The tracing plugin provides the port; without it there are no traces to read.
-        raise NotFound("No traces here: the tracing plugin is not installed") from None
     report = await service.from_traces(principal.project_id, dataset_id, reader, _request(data))
     if report.errors:
         refused = FromTracesResponse(imported=0, errors=report.errors)

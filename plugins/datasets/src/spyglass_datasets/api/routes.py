@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_200_OK
 from spyglass_core.domain.api_keys import Principal
 from spyglass_core.domain.errors import NotFound
 from spyglass_core.domain.input_limits import MAX_PAGE
+from spyglass_datasets.api.experiments import EXPERIMENT_ROUTES
 from spyglass_datasets.api.runs import RUN_ROUTES
 from spyglass_datasets.api.schemas import (
     CreateDatasetItemRequest,
@@ -200,6 +201,7 @@ async def delete_dataset_item(
 
 ROUTES = [
     *RUN_ROUTES,
+    *EXPERIMENT_ROUTES,
     create_dataset,
     list_datasets,
     get_dataset,

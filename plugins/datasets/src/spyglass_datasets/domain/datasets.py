@@ -122,7 +122,11 @@ class DatasetRun(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class DatasetRunItem(msgspec.Struct, frozen=True, kw_only=True):
-    """Links an item of a run to the trace (and maybe observation) that ran it."""
+    """Links an item of a run to the trace (and maybe observation) that ran it.
+
+    For a run item built from an SDK experiment's spans, ``created_at`` is when the
+    item's task started and ``ended_at`` when it ended; a linked one has no ``ended_at``.
+    """
 
     id: str
     project_id: str
@@ -131,6 +135,7 @@ class DatasetRunItem(msgspec.Struct, frozen=True, kw_only=True):
     trace_id: str | None = None
     observation_id: str | None = None
     created_at: datetime
+    ended_at: datetime | None = None
 
 
 def validate_dataset_name(name: str) -> None:

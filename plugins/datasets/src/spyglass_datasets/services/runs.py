@@ -23,6 +23,7 @@ from spyglass_datasets.domain.datasets import (
     DatasetRun,
     DatasetRunItem,
 )
+from spyglass_datasets.domain.experiments import experiment_id
 from spyglass_datasets.ports import DatasetItemRepository, DatasetRepository, DatasetRunRepository
 
 __all__ = ("DatasetRunService", "RunItemLink", "RunWithItems")
@@ -79,7 +80,8 @@ class DatasetRunService:
             run = await runs.get(project_id, item.dataset_id, link.run_name)
             if run is None:
                 run = DatasetRun(
-                    id=new_id(),
+                    # The id the SDK derives for this run, so its experiments join it.
+                    id=experiment_id(project_id, item.dataset_id, link.run_name),
                     project_id=project_id,
                     dataset_id=item.dataset_id,
                     name=link.run_name,

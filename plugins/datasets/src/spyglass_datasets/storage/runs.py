@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -17,6 +18,13 @@ from spyglass_adapters.memory.spi import MemoryTables
 from spyglass_adapters.sql.spi import SqlRepository, translate_errors, utc_loaded, utc_value
 from spyglass_core.domain.errors import Conflict
 from spyglass_datasets.domain.datasets import DatasetRun, DatasetRunItem
+from spyglass_datasets.domain.experiments import (
+    ExperimentCursor,
+    ExperimentItemQuery,
+    ExperimentQuery,
+    ExperimentSummary,
+    RunItemInRun,
+)
 from spyglass_datasets.ports import DatasetRunRepository
 from spyglass_datasets.storage.tables import dataset_run_items, dataset_runs
 
@@ -93,6 +101,7 @@ class SqlDatasetRuns(SqlRepository, DatasetRunRepository):
                 trace_id=item.trace_id,
                 observation_id=item.observation_id,
                 created_at=utc_value(item.created_at),
+                ended_at=None if item.ended_at is None else utc_value(item.ended_at),
             )
         )
 
@@ -111,6 +120,114 @@ class SqlDatasetRuns(SqlRepository, DatasetRunRepository):
             .limit(limit)
         )
         return [_run_item_from_row(r) for r in rows], total
+
+    async def get_by_id(self, project_id: str, run_id: str) -> DatasetRun | None:
+        row = await self._first(
+            sa.select(dataset_runs).where(_runs.project_id == project_id, _runs.id == run_id)
+        )
+        return _run_from_row(row) if row else None
+
+    async def existing_item_ids(self, project_id: str, ids: Sequence[str]) -> set[str]:
+        if not ids:
+            return set()
+        rows = await self._all(
+            sa.select(_run_items.id).where(
+                _run_items.project_id == project_id, _run_items.id.in_(list(ids))
+            )
+        )
+        return {r.id for r in rows}
+
+    async def experiments(
+        self, project_id: str, query: ExperimentQuery, *, after: ExperimentCursor | None, limit: int
+    ) -> Sequence[ExperimentSummary]:
+        last_at = sa.func.max(sa.func.coalesce(_run_items.ended_at, _run_items.created_at))
+        statement = (
+            sa.select(
+                dataset_runs,
+                sa.func.count(_run_items.id).label("item_count"),
+                sa.func.min(_run_items.created_at).label("first_at"),
+                last_at.label("last_at"),
+            )
+            .select_from(
+                dataset_runs.join(
+                    dataset_run_items,
+                    sa.and_(
+                        _run_items.project_id == _runs.project_id,
+                        _run_items.dataset_run_id == _runs.id,
+                    ),
+                )
+            )
+            .where(_runs.project_id == project_id, *_window(query.start, query.end))
+            # The primary key: PostgreSQL lets the run's other columns follow from it.
+            .group_by(_runs.project_id, _runs.id)
+            .order_by(last_at.desc(), self._bytewise(_runs.id))
+            .limit(limit)
+        )
+        if query.ids:
+            statement = statement.where(_runs.id.in_(list(query.ids)))
+        if query.names:
+            statement = statement.where(_runs.name.in_(list(query.names)))
+        if query.dataset_ids:
+            statement = statement.where(_runs.dataset_id.in_(list(query.dataset_ids)))
+        if after is not None:
+            at = utc_value(after.at)
+            statement = statement.having(
+                sa.or_(last_at < at, sa.and_(last_at == at, self._bytewise(_runs.id) > after.id))
+            )
+        return [
+            ExperimentSummary(
+                run=_run_from_row(row),
+                item_count=row.item_count,
+                first_at=utc_loaded(row.first_at),
+                last_at=utc_loaded(row.last_at),
+            )
+            for row in await self._all(statement)
+        ]
+
+    async def experiment_items(
+        self,
+        project_id: str,
+        query: ExperimentItemQuery,
+        *,
+        after: ExperimentCursor | None,
+        limit: int,
+    ) -> Sequence[RunItemInRun]:
+        statement = (
+            sa.select(dataset_run_items)
+            .where(_run_items.project_id == project_id, *_window(query.start, query.end))
+            .order_by(_run_items.created_at.desc(), self._bytewise(_run_items.id))
+            .limit(limit)
+        )
+        if query.item_ids:
+            statement = statement.where(_run_items.dataset_item_id.in_(list(query.item_ids)))
+        if query.experiment_ids or query.experiment_names or query.dataset_ids:
+            runs = sa.select(_runs.id).where(_runs.project_id == project_id)
+            if query.experiment_ids:
+                runs = runs.where(_runs.id.in_(list(query.experiment_ids)))
+            if query.experiment_names:
+                runs = runs.where(_runs.name.in_(list(query.experiment_names)))
+            if query.dataset_ids:
+                runs = runs.where(_runs.dataset_id.in_(list(query.dataset_ids)))
+            statement = statement.where(_run_items.dataset_run_id.in_(runs.scalar_subquery()))
+        if after is not None:
+            at = utc_value(after.at)
+            statement = statement.where(
+                sa.or_(
+                    _run_items.created_at < at,
+                    sa.and_(_run_items.created_at == at, self._bytewise(_run_items.id) > after.id),
+                )
+            )
+        items = [_run_item_from_row(r) for r in await self._all(statement)]
+        run_ids = sorted({item.dataset_run_id for item in items})
+        rows = (
+            await self._all(
+                sa.select(dataset_runs).where(_runs.project_id == project_id, _runs.id.in_(run_ids))
+            )
+            if run_ids
+            else []
+        )
+        runs_by_id = {row.id: _run_from_row(row) for row in rows}
+        return [RunItemInRun(item=item, run=runs_by_id[item.dataset_run_id]) for item in items]
 
     async def _count(self, statement: sa.Select[Any]) -> int:
         async with translate_errors():
@@ -194,6 +311,79 @@ class MemoryDatasetRuns(DatasetRunRepository):
         )
         return found[offset : offset + limit], len(found)
 
+    async def get_by_id(self, project_id: str, run_id: str) -> DatasetRun | None:
+        run = self._db.table("dataset_runs").get((project_id, run_id))
+        return copy.deepcopy(run)
+
+    async def existing_item_ids(self, project_id: str, ids: Sequence[str]) -> set[str]:
+        items = self._db.table("dataset_run_items")
+        return {i for i in ids if (project_id, i) in items}
+
+    async def experiments(
+        self, project_id: str, query: ExperimentQuery, *, after: ExperimentCursor | None, limit: int
+    ) -> Sequence[ExperimentSummary]:
+        runs = self._db.table("dataset_runs")
+        grouped: dict[str, list[DatasetRunItem]] = {}
+        for (p, _), item in self._db.table("dataset_run_items").items():
+            if p == project_id and _in_window(item.created_at, query.start, query.end):
+                grouped.setdefault(item.dataset_run_id, []).append(item)
+        summaries = []
+        for run_id, items in grouped.items():
+            run = runs[(project_id, run_id)]
+            if (
+                (query.ids and run.id not in query.ids)
+                or (query.names and run.name not in query.names)
+                or (query.dataset_ids and run.dataset_id not in query.dataset_ids)
+            ):
+                continue
+            summaries.append(
+                ExperimentSummary(
+                    run=copy.deepcopy(run),
+                    item_count=len(items),
+                    first_at=min(i.created_at for i in items),
+                    last_at=max(i.ended_at or i.created_at for i in items),
+                )
+            )
+        summaries.sort(key=lambda s: s.run.id)
+        summaries.sort(key=lambda s: s.last_at, reverse=True)
+        if after is not None:
+            summaries = [
+                s
+                for s in summaries
+                if s.last_at < after.at or (s.last_at == after.at and s.run.id > after.id)
+            ]
+        return summaries[:limit]
+
+    async def experiment_items(
+        self,
+        project_id: str,
+        query: ExperimentItemQuery,
+        *,
+        after: ExperimentCursor | None,
+        limit: int,
+    ) -> Sequence[RunItemInRun]:
+        runs = self._db.table("dataset_runs")
+        found = []
+        for (p, _), item in self._db.table("dataset_run_items").items():
+            if p != project_id or not _in_window(item.created_at, query.start, query.end):
+                continue
+            run = runs[(project_id, item.dataset_run_id)]
+            if (
+                (query.item_ids and item.dataset_item_id not in query.item_ids)
+                or (query.experiment_ids and run.id not in query.experiment_ids)
+                or (query.experiment_names and run.name not in query.experiment_names)
+                or (query.dataset_ids and run.dataset_id not in query.dataset_ids)
+            ):
+                continue
+            if after is not None and not (
+                item.created_at < after.at or (item.created_at == after.at and item.id > after.id)
+            ):
+                continue
+            found.append(RunItemInRun(item=item, run=copy.deepcopy(run)))
+        found.sort(key=lambda r: r.item.id)
+        found.sort(key=lambda r: r.item.created_at, reverse=True)
+        return found[:limit]
+
     def _runs_of(self, project_id: str, dataset_id: str) -> list[DatasetRun]:
         runs = [
             r
@@ -204,6 +394,17 @@ class MemoryDatasetRuns(DatasetRunRepository):
         runs.sort(key=lambda r: r.id)
         runs.sort(key=lambda r: r.created_at, reverse=True)
         return runs
+
+
+def _window(start: datetime, end: datetime | None) -> list[sa.ColumnElement[bool]]:
+    conditions = [_run_items.created_at >= utc_value(start)]
+    if end is not None:
+        conditions.append(_run_items.created_at < utc_value(end))
+    return conditions
+
+
+def _in_window(at: datetime, start: datetime, end: datetime | None) -> bool:
+    return at >= start and (end is None or at < end)
 
 
 def _json(value: Any) -> Any:
@@ -245,4 +446,5 @@ def _run_item_from_row(row: sa.Row[Any]) -> DatasetRunItem:
         trace_id=row.trace_id,
         observation_id=row.observation_id,
         created_at=utc_loaded(row.created_at),
+        ended_at=None if row.ended_at is None else utc_loaded(row.ended_at),
     )

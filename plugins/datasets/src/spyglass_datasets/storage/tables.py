@@ -113,6 +113,7 @@ dataset_run_items = sa.Table(
     sa.Column("trace_id", sa.String(255), nullable=True),
     sa.Column("observation_id", sa.String(255), nullable=True),
     sa.Column("created_at", _TS, nullable=False),
+    sa.Column("ended_at", _TS, nullable=True),
     sa.ForeignKeyConstraint(
         ["dataset_run_id", "project_id"],
         ["dataset_runs.id", "dataset_runs.project_id"],
@@ -127,4 +128,6 @@ dataset_run_items = sa.Table(
         "id",
     ),
     sa.Index("ix_dataset_run_items_project_id_dataset_item_id", "project_id", "dataset_item_id"),
+    # The experiments API lists run items by time across runs.
+    sa.Index("ix_dataset_run_items_project_id_created_at_id", "project_id", "created_at", "id"),
 )

@@ -18,6 +18,8 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from spyglass_core.domain.events import ExperimentItemRan
+
 __all__ = (
     "MAX_ID_LENGTH",
     "UNSET",
@@ -223,6 +225,8 @@ class IngestionBatch(msgspec.Struct, kw_only=True):
     sdk_name: str | None = None
     sdk_version: str | None = None
     public_key: str | None = None
+    experiment_items: list[ExperimentItemRan] = msgspec.field(default_factory=list)
+    """What OTLP spans said about SDK experiments; announced once the batch is applied."""
 
 
 # JSON rather than MessagePack: event bodies are free-form JSON, whose integers may exceed
@@ -230,7 +234,11 @@ class IngestionBatch(msgspec.Struct, kw_only=True):
 _batch_encoder = msgspec.json.Encoder()
 
 
-def encode_batch(header: BatchHeader, events: Sequence[EntityEvent]) -> bytes:
+def encode_batch(
+    header: BatchHeader,
+    events: Sequence[EntityEvent],
+    experiment_items: Sequence[ExperimentItemRan] = (),
+) -> bytes:
     """The stored form of a batch: its ``IngestionBatch`` as JSON."""
     batch = IngestionBatch(
         id=header.id,
@@ -241,6 +249,7 @@ def encode_batch(header: BatchHeader, events: Sequence[EntityEvent]) -> bytes:
         sdk_name=header.sdk_name,
         sdk_version=header.sdk_version,
         public_key=header.public_key,
+        experiment_items=list(experiment_items),
     )
     return _batch_encoder.encode(batch)
 

@@ -16,6 +16,7 @@ import msgspec
 
 from spyglass_tracing.domain.ingestion import BatchHeader, encode_batch
 from spyglass_tracing.domain.otel import spans_to_events
+from spyglass_tracing.domain.otel.experiments import experiment_items
 from spyglass_tracing.otlp.wire import decode_body, decompress
 
 __all__ = ("EncodedExport", "OtlpExport", "encode_export", "prepare_decoding_process")
@@ -58,7 +59,7 @@ def encode_export(export: OtlpExport) -> EncodedExport:
     raw = decompress(export.body, export.content_encoding)
     spans = decode_body(raw, export.content_type)
     events, rejections = spans_to_events(spans)
-    blob = encode_batch(export.batch, events) if events else b""
+    blob = encode_batch(export.batch, events, experiment_items(spans)) if events else b""
     return EncodedExport(blob=blob, event_count=len(events), rejections=rejections)
 
 

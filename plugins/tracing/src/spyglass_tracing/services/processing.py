@@ -23,7 +23,7 @@ from typing import TypeVar
 import msgspec
 
 from spyglass_core.domain.errors import DomainError, NotFound, StorageUnavailable
-from spyglass_core.domain.events import TracesIngested
+from spyglass_core.domain.events import ExperimentItemRan, ExperimentItemsRan, TracesIngested
 from spyglass_core.domain.tracing import Observation, Score, Trace
 from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.clock import Clock
@@ -89,6 +89,21 @@ _PERMANENT_ERRORS: tuple[type[Exception], ...] = (NotFound, msgspec.DecodeError)
 class _Waiting(msgspec.Struct):
     batch_id: str
     done: asyncio.Future[None]
+
+
+class _Changes(msgspec.Struct):
+    """What applying batches changed, to announce once the merge lock is released."""
+
+    traces: dict[str, set[str]] = msgspec.field(default_factory=lambda: defaultdict(set))
+    experiment_items: dict[str, list[ExperimentItemRan]] = msgspec.field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    def add(self, other: _Changes) -> None:
+        for project_id, trace_ids in other.traces.items():
+            self.traces[project_id] |= trace_ids
+        for project_id, items in other.experiment_items.items():
+            self.experiment_items[project_id].extend(items)
 
 
 class _Rows(msgspec.Struct):
@@ -164,7 +179,7 @@ class BatchProcessor:
         # Each turn of the lock applies the oldest waiting batches; loop until ours is
         # among them (it is at once unless more than a group's worth waited ahead).
         while not waiting.done.done():
-            changed: dict[str, set[str]] = {}
+            changed = _Changes()
             async with self._lock:
                 if not waiting.done.done():
                     group = self._waiting[:MAX_GROUP_BATCHES]
@@ -174,11 +189,11 @@ class BatchProcessor:
             await self._announce(changed)
         await waiting.done
 
-    async def _apply_group(self, group: list[_Waiting]) -> dict[str, set[str]]:
-        """Apply the group's batches; the traces they changed, by project."""
-        changed: dict[str, set[str]] = defaultdict(set)
+    async def _apply_group(self, group: list[_Waiting]) -> _Changes:
+        """Apply the group's batches; what they changed, by project."""
+        changed = _Changes()
         try:
-            _merge_changes(changed, await self._apply_ids([item.batch_id for item in group]))
+            changed.add(await self._apply_ids([item.batch_id for item in group]))
         except Exception as error:
             if len(group) == 1:
                 await self._record_failure(group[0].batch_id, error)
@@ -187,7 +202,7 @@ class BatchProcessor:
             # One bad batch must not hold back the others: retry them one by one.
             for item in group:
                 try:
-                    _merge_changes(changed, await self._apply_ids([item.batch_id]))
+                    changed.add(await self._apply_ids([item.batch_id]))
                 except Exception as single_error:
                     await self._record_failure(item.batch_id, single_error)
                     item.done.set_exception(single_error)
@@ -230,8 +245,8 @@ class BatchProcessor:
                 "batch %s dead-lettered after %d attempt(s): %s", batch_id, attempts, error
             )
 
-    async def _announce(self, changed: dict[str, set[str]]) -> None:
-        for project_id, trace_ids in changed.items():
+    async def _announce(self, changed: _Changes) -> None:
+        for project_id, trace_ids in changed.traces.items():
             await self._events.publish(
                 TracesIngested(
                     occurred_at=self._clock.now(),
@@ -239,8 +254,16 @@ class BatchProcessor:
                     trace_ids=tuple(sorted(trace_ids)),
                 )
             )
+        for project_id, items in changed.experiment_items.items():
+            if not items:
+                continue
+            await self._events.publish(
+                ExperimentItemsRan(
+                    occurred_at=self._clock.now(), project_id=project_id, items=tuple(items)
+                )
+            )
 
-    async def _apply_ids(self, batch_ids: Sequence[str]) -> dict[str, set[str]]:
+    async def _apply_ids(self, batch_ids: Sequence[str]) -> _Changes:
         async with self._uow() as uow:
             records = [
                 await uow.repository(IngestionBatchRepository).get(batch_id)
@@ -249,13 +272,18 @@ class BatchProcessor:
         # Dead-lettered batches wait for an operator's replay, whoever enqueues them.
         pending = [r for r in records if r and r.processed_at is None and r.dead_at is None]
         if not pending:
-            return {}
+            return _Changes()
         blobs = await asyncio.gather(*(self._blobs.get(record.blob_key) for record in pending))
         # Events of traces deleted since these batches arrived must not bring them back.
         batches, dropped = await self._deleted.drop_deleted(
             [_decoder.decode(blob) for blob in blobs]
         )
-        changed = await self.apply(batches)
+        changed = _Changes(traces=defaultdict(set, await self.apply(batches)))
+        for batch in batches:
+            gone = dropped.get(batch.project_id, set())
+            changed.experiment_items[batch.project_id].extend(
+                item for item in batch.experiment_items if item.trace_id not in gone
+            )
         async with self._uow() as uow:
             now = self._clock.now()
             for record in pending:
@@ -384,8 +412,3 @@ def _add_shallow_traces(
                 ),
             )
         )
-
-
-def _merge_changes(into: dict[str, set[str]], changed: dict[str, set[str]]) -> None:
-    for project_id, trace_ids in changed.items():
-        into[project_id] |= trace_ids

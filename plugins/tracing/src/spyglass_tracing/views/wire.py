@@ -8,15 +8,13 @@ out as UTC (``spyglass_tracing.domain.time.utc``) and so encode with ``Z``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 import msgspec
 
 from spyglass_core.domain.cursors import decode_cursor as decode_opaque
 from spyglass_core.domain.cursors import encode_cursor as encode_opaque
-from spyglass_core.domain.input_limits import json_too_deep
+from spyglass_core.domain.tracing import decode_json_text, decoded_metadata
 from spyglass_tracing.domain.time import utc, utc_or_none
 
 __all__ = (
@@ -28,28 +26,6 @@ __all__ = (
     "page_meta",
     "row_times",
 )
-
-# Plain text that cannot start a JSON document is returned as is, without a decode attempt.
-_JSON_START = frozenset('{["-0123456789tfn')
-
-
-def decode_json_text(text: str | None) -> Any:
-    """The JSON value ``text`` holds, or ``text`` itself when it is no JSON.
-
-    Text nested deeper than ``MAX_JSON_DEPTH`` (stored as a string: the API refuses
-    such JSON elsewhere) is returned as it is, as decoding it could exhaust the stack.
-    """
-    if not text or text[0] not in _JSON_START or json_too_deep(text):
-        return text
-    try:
-        return msgspec.json.decode(text)
-    except msgspec.DecodeError:
-        return text
-
-
-def decoded_metadata(metadata: Mapping[str, str]) -> dict[str, Any]:
-    """Stored metadata with each value decoded as ``decode_json_text`` does."""
-    return {key: decode_json_text(value) for key, value in metadata.items()}
 
 
 def row_times(
