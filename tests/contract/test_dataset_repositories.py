@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 import pytest
+import sqlalchemy as sa
 
 from spyglass_adapters.sql import SqlUnitOfWorkFactory
 from spyglass_adapters.testing.schema import schema_differences
@@ -332,6 +333,70 @@ async def test_an_update_keeps_the_items_place_in_the_order(
     await save(factory, make_item("a", input=1), make_item("b", input=2, at=T0 + timedelta(1)))
     await save(factory, make_item("a", input=10, at=T0 + timedelta(2), created_at=T0, version=2))
     assert await listed(factory) == [("a", 10), ("b", 2)]
+
+
+async def test_save_many_stores_new_items_and_new_versions_in_one_call(
+    factory: UnitOfWorkFactory,
+) -> None:
+    await add_datasets(factory, make_dataset())
+    await save(factory, make_item("a", input=1, metadata={"k": 1}))
+    t1 = T0 + timedelta(seconds=1)
+    # More than one INSERT's worth of rows, a new version of "a", and nulls kept as such.
+    fresh = [make_item(f"n{index:04d}", input={"i": index}, at=t1) for index in range(1200)]
+    update = make_item("a", input=2, created_at=T0, at=t1, version=2)
+    async with factory() as uow:
+        await uow.repository(DatasetItemRepository).save_many([update, *fresh])
+        await uow.commit()
+    if isinstance(factory, SqlUnitOfWorkFactory):  # None is SQL NULL, not JSON null
+        async with factory.engine.connect() as conn:
+            nulls = await conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM dataset_item_versions"
+                    " WHERE metadata IS NULL AND expected_output IS NULL"
+                )
+            )
+            assert nulls.scalar_one() == 1201
+    async with factory() as uow:
+        repo = uow.repository(DatasetItemRepository)
+        assert await repo.count("prj-a", ItemFilter(dataset_id="ds-qa")) == 1201
+        history = await repo.history("prj-a", "a")
+        assert [(v.version, v.input, v.metadata, v.valid_to) for v in history] == [
+            (1, 1, {"k": 1}, t1),
+            (2, 2, None, None),
+        ]
+        stored = await repo.current("prj-a", "n0007")
+        assert stored is not None
+        assert (stored.input, stored.expected_output, stored.metadata) == ({"i": 7}, None, None)
+        current = await repo.current_many("prj-a", ["a", "n0001", "missing", "a"])
+        assert {k: (v.version, v.input) for k, v in current.items()} == {
+            "a": (2, 2),
+            "n0001": (1, {"i": 1}),
+        }
+        assert await repo.current_many("prj-b", ["a"]) == {}
+        assert await repo.delete("prj-a", "n0001", t1 + timedelta(seconds=1))
+        await uow.commit()
+    async with factory() as uow:
+        repo = uow.repository(DatasetItemRepository)
+        assert await repo.latest_versions("prj-a", ["a", "n0001", "missing"]) == {
+            "a": 2,
+            "n0001": 1,
+        }
+        assert await repo.latest_versions("prj-b", ["a"]) == {}
+        assert list(await repo.current_many("prj-a", ["n0001"])) == []
+
+
+async def test_save_many_stores_nothing_when_one_version_conflicts(
+    factory: UnitOfWorkFactory,
+) -> None:
+    await add_datasets(factory, make_dataset())
+    await save(factory, make_item("a", input=1))
+    with pytest.raises(Conflict):
+        async with factory() as uow:
+            await uow.repository(DatasetItemRepository).save_many(
+                [make_item("b", input=2), make_item("a", input="again")]
+            )
+            await uow.commit()
+    assert await listed(factory) == [("a", 1)]
 
 
 async def test_sql_migrations_create_the_declared_tables(

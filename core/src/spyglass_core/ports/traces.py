@@ -20,6 +20,7 @@ from typing import Protocol
 
 import msgspec
 
+from spyglass_core.domain.trace_selection import TraceSelection
 from spyglass_core.domain.tracing import Observation, Score, Trace
 
 __all__ = ("ScoreWriter", "TraceReader", "TraceTotals")
@@ -53,12 +54,12 @@ class TraceReader(Protocol):
     # --- batch reads: one query per call however many ids -----------------------------
 
     async def get_traces(self, project_id: str, trace_ids: Sequence[str]) -> Sequence[Trace]:
-        """Each of these traces that exists, in any order."""
+        """Each of these traces that exists, in any order (absent ids are left out)."""
 
     async def get_observations(
         self, project_id: str, observation_ids: Sequence[str]
     ) -> Sequence[Observation]:
-        """Each of these observations that exists, in any order."""
+        """Each of these observations that exists, in any order (absent ids are left out)."""
 
     async def trace_totals(
         self, project_id: str, trace_ids: Sequence[str]
@@ -76,6 +77,11 @@ class TraceReader(Protocol):
     ) -> Mapping[str, Sequence[Score]]:
         """The scores given to each dataset run as a whole (``Score.dataset_run_id``), by
         run id (every id gets an entry)."""
+
+    async def find_trace_ids(
+        self, project_id: str, selection: TraceSelection, *, limit: int
+    ) -> Sequence[str]:
+        """The ids of at most ``limit`` traces matching ``selection``, newest first."""
 
 
 class ScoreWriter(Protocol):

@@ -31,11 +31,12 @@ __all__ = (
 @hookimpl
 def register_routes(surface: ApiSurface) -> Sequence[Any]:
     """The Langfuse dataset routes (and run comparison) on the public API; the web UI's
-    on the internal one."""
+    (browsing, comparison, bulk import and export) on the internal one."""
     if surface is ApiSurface.INTERNAL:
+        from spyglass_datasets.api.bulk import BULK_ROUTES
         from spyglass_datasets.api.internal import INTERNAL_ROUTES
 
-        return INTERNAL_ROUTES
+        return [*INTERNAL_ROUTES, *BULK_ROUTES]
     if surface is not ApiSurface.PUBLIC:
         return []
     from spyglass_datasets.api.routes import ROUTES
@@ -45,7 +46,7 @@ def register_routes(surface: ApiSurface) -> Sequence[Any]:
 
 @hookimpl
 def register_providers() -> Sequence[Any]:
-    """``DatasetService`` and ``DatasetRunService``."""
+    """``DatasetService``, ``DatasetRunService`` and ``BulkItemService``."""
     from spyglass_datasets.provider import DatasetsProvider
 
     return [DatasetsProvider()]

@@ -75,11 +75,25 @@ class DatasetItemRepository(Protocol):
         Raises: Conflict when that version exists already (a concurrent write).
         """
 
+    async def save_many(self, items: Sequence[DatasetItem]) -> None:
+        """``save`` each item, in fewer statements; the items' ids must all differ.
+
+        Raises: Conflict as ``save`` does; then none of them is stored.
+        """
+
     async def current(self, project_id: str, item_id: str) -> DatasetItem | None:
         """The current version of the item, or None when it does not exist (or was deleted)."""
 
+    async def current_many(
+        self, project_id: str, item_ids: Sequence[str]
+    ) -> Mapping[str, DatasetItem]:
+        """The current version of each of these items that has one, by id."""
+
     async def latest_version(self, project_id: str, item_id: str) -> int | None:
         """The highest version number the id ever had (deleted or not), or None."""
+
+    async def latest_versions(self, project_id: str, item_ids: Sequence[str]) -> Mapping[str, int]:
+        """``latest_version`` of each of these ids that ever had one, by id."""
 
     async def delete(self, project_id: str, item_id: str, at: datetime) -> bool:
         """End the current version at ``at`` without a new one; False when there was none."""

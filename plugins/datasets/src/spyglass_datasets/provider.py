@@ -1,4 +1,5 @@
-"""The plugin's dishka provider: datasets, runs, browsing and experiment recording.
+"""The plugin's dishka provider: datasets, runs, browsing, bulk item work and experiment
+recording.
 
 ``DatasetComparison`` and ``ExperimentReader`` need core's ``TraceReader`` (the tracing
 plugin provides it), so their routes build them rather than this provider: the plugin
@@ -12,6 +13,7 @@ from dishka import Provider, Scope, provide
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_datasets.services.browse import DatasetBrowser
+from spyglass_datasets.services.bulk import BulkItemService
 from spyglass_datasets.services.datasets import DatasetService
 from spyglass_datasets.services.experiments import ExperimentRecorder
 from spyglass_datasets.services.runs import DatasetRunService
@@ -39,3 +41,7 @@ class DatasetsProvider(Provider):
     @provide
     def dataset_browser(self, uow: UnitOfWorkFactory) -> DatasetBrowser:
         return DatasetBrowser(uow)
+
+    @provide
+    def bulk_item_service(self, uow: UnitOfWorkFactory, clock: Clock) -> BulkItemService:
+        return BulkItemService(uow, clock)

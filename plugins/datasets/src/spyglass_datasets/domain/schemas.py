@@ -7,7 +7,7 @@ Violations come back as readable sentences naming the field and the place in the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import jsonschema
@@ -15,7 +15,13 @@ from jsonschema.exceptions import SchemaError
 
 from spyglass_core.domain.errors import InvalidInput
 
-__all__ = ("MAX_VIOLATIONS", "check_schema", "first_violations", "violations")
+__all__ = (
+    "MAX_VIOLATIONS",
+    "check_schema",
+    "first_violations",
+    "schema_checker",
+    "violations",
+)
 
 # A report names enough violations to act on without echoing a whole bad upload.
 MAX_VIOLATIONS = 20
@@ -41,11 +47,20 @@ def check_schema(field: str, schema: Any) -> None:
 
 def violations(field: str, schema: Any, value: Any) -> list[str]:
     """Why ``value`` breaks ``schema`` (empty when it conforms or there is no schema)."""
+    return schema_checker(field, schema)(value)
+
+
+def schema_checker(field: str, schema: Any) -> Callable[[Any], list[str]]:
+    """``violations`` with the schema compiled once, for checking many values."""
     if schema is None:
-        return []
+        return lambda value: []
     validator = jsonschema.validators.validator_for(schema, default=_DEFAULT)(schema)
-    errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
-    return [_describe(field, error) for error in errors]
+
+    def check(value: Any) -> list[str]:
+        errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+        return [_describe(field, error) for error in errors]
+
+    return check
 
 
 def first_violations(messages: Iterable[str], limit: int = MAX_VIOLATIONS) -> Sequence[str]:

@@ -30,7 +30,7 @@ from spyglass_datasets.domain.datasets import (
 from spyglass_datasets.domain.schemas import check_schema, first_violations, violations
 from spyglass_datasets.ports import DatasetItemRepository, DatasetRepository
 
-__all__ = ("DatasetChanges", "DatasetService", "ItemChanges", "ItemPage")
+__all__ = ("DatasetChanges", "DatasetService", "ItemChanges", "ItemPage", "next_version")
 
 _SCAN_BATCH = 500  # items read per query when every item of a dataset is checked
 _TICK = timedelta(microseconds=1)
@@ -171,7 +171,7 @@ class DatasetService:
                 raise Conflict(
                     f"Dataset item '{item_id}' already exists in another dataset of the project"
                 )
-            item = _next_version(
+            item = next_version(
                 project_id,
                 item_id,
                 dataset.id,
@@ -332,7 +332,7 @@ def _after(now: datetime, current: DatasetItem | None) -> datetime:
     return now
 
 
-def _next_version(
+def next_version(
     project_id: str,
     item_id: str,
     dataset_id: str,
@@ -342,6 +342,8 @@ def _next_version(
     *,
     version: int,
 ) -> DatasetItem:
+    """The version of ``item_id`` that ``changes`` make (None keeps ``current``'s value)."""
+
     def pick(name: str) -> Any:
         new = getattr(changes, name)
         return getattr(current, name) if new is None and current is not None else new

@@ -96,13 +96,42 @@ class MemoryDatasetItems(DatasetItemRepository):
         self._close_current(item.project_id, item.id, item.updated_at)
         table[key] = copy.deepcopy(msgspec.structs.replace(item, valid_to=None))
 
+    async def save_many(self, items: Sequence[DatasetItem]) -> None:
+        # All or nothing, as one SQL statement would be: check every item before storing any.
+        table = self._db.table(_VERSIONS)
+        for item in items:
+            if (item.project_id, item.id, item.version) in table:
+                raise Conflict(f"Dataset item '{item.id}' version {item.version} already exists")
+            if not self._dataset_exists(item.project_id, item.dataset_id):
+                raise Conflict(f"Dataset '{item.dataset_id}' does not exist")
+        for item in items:
+            await self.save(item)
+
     async def current(self, project_id: str, item_id: str) -> DatasetItem | None:
         stored = self._current(project_id, item_id)
         return copy.deepcopy(stored) if stored is not None else None
 
+    async def current_many(
+        self, project_id: str, item_ids: Sequence[str]
+    ) -> Mapping[str, DatasetItem]:
+        wanted = set(item_ids)
+        return {
+            v.id: copy.deepcopy(v)
+            for (p, i, _), v in self._db.table(_VERSIONS).items()
+            if p == project_id and i in wanted and v.valid_to is None
+        }
+
     async def latest_version(self, project_id: str, item_id: str) -> int | None:
         versions = [v.version for v in self._versions(project_id, item_id)]
         return max(versions) if versions else None
+
+    async def latest_versions(self, project_id: str, item_ids: Sequence[str]) -> Mapping[str, int]:
+        wanted = set(item_ids)
+        latest: dict[str, int] = {}
+        for p, i, version in self._db.table(_VERSIONS):
+            if p == project_id and i in wanted:
+                latest[i] = max(version, latest.get(i, 0))
+        return latest
 
     async def delete(self, project_id: str, item_id: str, at: datetime) -> bool:
         return self._close_current(project_id, item_id, at)

@@ -30,6 +30,7 @@ from spyglass_datasets.storage.tables import dataset_item_versions, datasets
 __all__ = ("SqlDatasetItems", "SqlDatasets")
 
 _items = dataset_item_versions.c
+_IN_CHUNK = 1000  # ids per IN (...) list
 
 
 class SqlDatasets(SqlRepository, DatasetRepository):
@@ -100,6 +101,32 @@ class SqlDatasetItems(SqlRepository, DatasetItemRepository):
             dataset_item_versions.insert().values(mapping.item_values(_with_valid_to_none(item)))
         )
 
+    async def save_many(self, items: Sequence[DatasetItem]) -> None:
+        replacing = [
+            {"b_project": i.project_id, "b_id": i.id, "b_at": utc_value(i.updated_at)}
+            for i in items
+            if i.version > 1
+        ]
+        if replacing:
+            await self._write_many(
+                dataset_item_versions.update()
+                .where(
+                    _items.project_id == sa.bindparam("b_project"),
+                    _items.id == sa.bindparam("b_id"),
+                    _items.valid_to.is_(None),
+                )
+                .values(valid_to=sa.bindparam("b_at")),
+                replacing,
+            )
+        # An executemany of one compiled INSERT: a multi-row VALUES is compiled anew for
+        # every call, which cost more than the writing. sa.null() as a parameter keeps a
+        # JSON column SQL NULL.
+        if items:
+            await self._write_many(
+                dataset_item_versions.insert(),
+                [mapping.item_values(_with_valid_to_none(i)) for i in items],
+            )
+
     async def current(self, project_id: str, item_id: str) -> DatasetItem | None:
         row = await self._first(
             sa.select(dataset_item_versions).where(
@@ -107,6 +134,32 @@ class SqlDatasetItems(SqlRepository, DatasetItemRepository):
             )
         )
         return mapping.item_from_row(row) if row else None
+
+    async def current_many(
+        self, project_id: str, item_ids: Sequence[str]
+    ) -> Mapping[str, DatasetItem]:
+        found: dict[str, DatasetItem] = {}
+        for chunk in _chunks(item_ids):
+            rows = await self._all(
+                sa.select(dataset_item_versions).where(
+                    _items.project_id == project_id,
+                    _items.id.in_(chunk),
+                    _items.valid_to.is_(None),
+                )
+            )
+            found.update((r.id, mapping.item_from_row(r)) for r in rows)
+        return found
+
+    async def latest_versions(self, project_id: str, item_ids: Sequence[str]) -> Mapping[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(item_ids):
+            rows = await self._all(
+                sa.select(_items.id, sa.func.max(_items.version).label("latest"))
+                .where(_items.project_id == project_id, _items.id.in_(chunk))
+                .group_by(_items.id)
+            )
+            found.update((r.id, int(r.latest)) for r in rows)
+        return found
 
     async def latest_version(self, project_id: str, item_id: str) -> int | None:
         async with translate_errors():
@@ -143,6 +196,10 @@ class SqlDatasetItems(SqlRepository, DatasetItemRepository):
         item_id = _bytewise(self, _items.id)
         if after is not None:
             at = utc_value(after.created_at)
+            # The first condition is implied by the second; it is what lets the index on
+            # (project_id, dataset_id, created_at, id) start at the position instead of
+            # scanning every earlier row (SQLite does not use an OR for a range).
+            conditions.append(_items.created_at >= at)
             conditions.append(
                 sa.or_(
                     _items.created_at > at,
@@ -169,12 +226,21 @@ class SqlDatasetItems(SqlRepository, DatasetItemRepository):
             ).scalar_one()
         return int(total)
 
+    async def _write_many(self, statement: sa.Executable, rows: list[dict[str, Any]]) -> None:
+        async with translate_errors():
+            await self._conn.execute(statement, rows)
+
     async def _close_current(self, project_id: str, item_id: str, at: datetime) -> int:
         return await self._write(
             dataset_item_versions.update()
             .where(_items.project_id == project_id, _items.id == item_id, _items.valid_to.is_(None))
             .values(valid_to=utc_value(at))
         )
+
+
+def _chunks(ids: Sequence[str]) -> list[list[str]]:
+    unique = list(dict.fromkeys(ids))
+    return [unique[i : i + _IN_CHUNK] for i in range(0, len(unique), _IN_CHUNK)]
 
 
 def _conditions(project_id: str, where: ItemFilter) -> list[sa.ColumnElement[bool]]:

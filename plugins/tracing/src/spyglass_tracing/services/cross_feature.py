@@ -7,11 +7,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from spyglass_core.domain.errors import InvalidInput
+from spyglass_core.domain.trace_selection import TraceSelection
 from spyglass_core.domain.tracing import Observation, Score, ScoreDataType, Trace
 from spyglass_core.ports.traces import ScoreWriter, TraceReader, TraceTotals
 from spyglass_tracing.domain.envelopes import InvalidEvent, normalize_score
 from spyglass_tracing.domain.ingestion import EntityEvent, ScoreBody
-from spyglass_tracing.domain.queries import ScoreQuery
+from spyglass_tracing.domain.queries import ScoreQuery, TraceQuery
+from spyglass_tracing.domain.time import utc_or_none
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.services.intake import Attribution, BatchIntake
 from spyglass_tracing.services.score_rules import ScoreConfigChecker
@@ -83,6 +85,25 @@ class AnalyticsTraceReader(TraceReader):
             # find_scores pages newest first; the port promises timestamp order.
             found[run_id] = sorted(scores, key=lambda score: (score.timestamp, score.id))
         return found
+
+    async def find_trace_ids(
+        self, project_id: str, selection: TraceSelection, *, limit: int
+    ) -> Sequence[str]:
+        # The query behind GET /api/public/traces, newest first.
+        query = TraceQuery(
+            name=selection.name,
+            user_id=selection.user_id,
+            session_id=selection.session_id,
+            tags=selection.tags,
+            environments=selection.environments,
+            from_timestamp=utc_or_none(selection.from_timestamp),
+            to_timestamp=utc_or_none(selection.to_timestamp),
+            order_by="timestamp",
+            order_desc=True,
+            limit=limit,
+        )
+        page = await self._analytics.find_traces(project_id, query)
+        return [trace.id for trace in page.items]
 
 
 class IngestingScoreWriter(ScoreWriter):
