@@ -58,6 +58,36 @@ print(json.dumps({"source_trace_id": source.id}))
 """
 
 
+# The v5 SDK records experiments only through spans; the runs are built from them.
+V5_SCRIPT = r"""
+import json
+from langfuse import Evaluation, Langfuse
+
+langfuse = Langfuse()
+langfuse.create_dataset(name="ui/v5")
+for item_id, question, answer in (("v-math", "What is 3+3?", "6"),
+                                  ("v-geo", "Capital of Italy?", "Rome")):
+    langfuse.create_dataset_item(dataset_name="ui/v5", id=item_id,
+                                 input={"question": question}, expected_output=answer)
+dataset = langfuse.get_dataset("ui/v5")
+answers = {"exp-good": {"What is 3+3?": "6", "Capital of Italy?": "Rome"},
+           "exp-bad": {"What is 3+3?": "7", "Capital of Italy?": "Milan"}}
+
+
+def exact_match(*, output, expected_output, **kwargs):
+    return Evaluation(name="exact_match", value=1.0 if output == expected_output else 0.0)
+
+
+for run_name, by_question in answers.items():
+    dataset.run_experiment(
+        name=run_name, run_name=run_name, evaluators=[exact_match],
+        task=lambda *, item, by_question=by_question, **kwargs: by_question[item.input["question"]],
+    )
+langfuse.flush()
+print(json.dumps({"ok": True}))
+"""
+
+
 @pytest.fixture(scope="module")
 def server(module_spyglass_server: ServerFactory) -> SpyglassServer:
     return module_spyglass_server(
@@ -240,3 +270,47 @@ def test_without_the_datasets_plugin_the_trace_page_has_no_add_to_dataset(
     expect(page.get_by_role("button", name="Add to dataset")).to_have_count(0)
     expect(page.get_by_role("link", name="Datasets")).to_have_count(0)
     context.close()
+
+
+@pytest.fixture(scope="module")
+def seeded_v5(server: SpyglassServer, langfuse_python: Path) -> None:
+    """Two ``run_experiment`` runs over ``ui/v5``, once both are built and scored."""
+    sent = run_sdk(langfuse_python, V5_SCRIPT, server.sdk_env(PUBLIC_KEY, SECRET_KEY))
+    assert sent.returncode == 0, sent.stderr[-3000:]
+
+    def ready() -> bool | None:
+        response = httpx.get(
+            f"{server.base_url}/api/public/datasets/ui%2Fv5/compare",
+            params={"runs": "exp-good,exp-bad"},
+            auth=AUTH,
+        )
+        if response.status_code != 200:
+            return None
+        cells = [c for row in response.json()["items"] for c in row["runs"].values()]
+        return (len(cells) == 4 and all(c and c["scores"] for c in cells)) or None
+
+    poll(ready, timeout=60.0)
+
+
+def test_the_comparison_of_two_v5_experiments_shows_both_runs_scores(
+    page: Page, seeded_v5: None
+) -> None:
+    expect(page.get_by_role("heading", name="Datasets")).to_be_visible()
+    page.locator(".dt-body .dt-row", has_text="ui/v5").click()
+    expect(page.get_by_role("heading", name="ui/v5")).to_be_visible()
+    page.get_by_role("tab", name="Runs (2)").click()
+    page.get_by_label("Pick exp-good").check()
+    page.get_by_label("Pick exp-bad").check()
+    page.get_by_role("button", name="Compare (2)").click()
+    page.wait_for_url("**/compare?runs=**")
+    summary = page.get_by_role("table", name="Run summary")
+    expect(summary).to_contain_text("exact_match")
+    items = page.get_by_role("table", name="Items")
+    for item_id in ("v-math", "v-geo"):
+        row = items.locator(f'tr[data-item="{item_id}"]')
+        scores = row.locator(".compare-scores")
+        expect(scores).to_have_count(2)
+        expect(scores.filter(has_text="exact_match: 1")).to_have_count(1)
+        expect(scores.filter(has_text="exact_match: 0")).to_have_count(1)
+    expect(items.locator('tr[data-item="v-math"]')).to_contain_text("7")
+    shoot(page, "dataset-compare-v5")

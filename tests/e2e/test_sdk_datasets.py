@@ -254,3 +254,29 @@ def test_legacy_sdk_links_a_trace_to_an_item(
     ]
     runs = get(server, "/api/public/datasets/legacy/runs").json()
     assert [r["name"] for r in runs["data"]] == ["legacy-run"]
+
+
+def test_comparison_shows_both_experiments_side_by_side(
+    v5: dict[str, Any], server: SpyglassServer
+) -> None:
+    path = f"/api/public/datasets/{quote(DATASET, safe='')}/compare"
+
+    def both_scored(body: dict[str, Any]) -> bool:
+        return all(
+            run["numericScores"].get("exact", {}).get("count") == ITEMS for run in body["runs"]
+        )
+
+    compared = wait_for(server, path, both_scored, "both runs scored", runs="baseline,fixed")
+    runs = {run["name"]: run for run in compared["runs"]}
+    assert set(runs) == {"baseline", "fixed"}
+    assert runs["fixed"]["numericScores"]["exact"]["mean"] == 1.0
+    assert runs["baseline"]["numericScores"]["exact"]["mean"] == pytest.approx(2 / 3, abs=0.02)
+    assert all(run["itemCount"] == ITEMS for run in runs.values())
+    assert [s["name"] for s in runs["baseline"]["runScores"]] == ["accuracy"]
+    by_id = {run["name"]: run["id"] for run in compared["runs"]}
+    row = next(item for item in compared["items"] if item["id"] == "item-3")
+    baseline, fixed = row["runs"][by_id["baseline"]], row["runs"][by_id["fixed"]]
+    assert (baseline["output"], fixed["output"]) == (7, 6)
+    assert [s["value"] for s in baseline["scores"]] == [0.0]
+    assert [s["value"] for s in fixed["scores"]] == [1.0]
+    assert baseline["latency"] is not None and baseline["latency"] >= 0
