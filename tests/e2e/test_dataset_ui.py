@@ -314,3 +314,41 @@ def test_the_comparison_of_two_v5_experiments_shows_both_runs_scores(
         expect(scores.filter(has_text="exact_match: 0")).to_have_count(1)
     expect(items.locator('tr[data-item="v-math"]')).to_contain_text("7")
     shoot(page, "dataset-compare-v5")
+
+
+def test_import_lists_failing_rows_then_imports_and_exports_jsonl(
+    page: Page, server: SpyglassServer, tmp_path: Path
+) -> None:
+    created = httpx.post(
+        f"{server.base_url}/api/public/v2/datasets",
+        json={"name": "ui/bulk", "inputSchema": {"type": "object", "required": ["q"]}},
+        auth=AUTH,
+    )
+    assert created.status_code == 200, created.text
+    bad, good = tmp_path / "bad.jsonl", tmp_path / "good.jsonl"
+    bad.write_text('{"input": {"q": 1}}\n{"input": {"nope": 2}}\n')
+    good.write_text('{"id": "b1", "input": {"q": 1}}\n{"id": "b2", "input": {"q": 2}}\n')
+    page.reload()
+    page.locator(".dt-body .dt-row", has_text="ui/bulk").click()
+    expect(page.get_by_role("heading", name="ui/bulk")).to_be_visible()
+
+    page.get_by_label("Import items").set_input_files(str(bad))
+    errors = page.get_by_role("list", name="Import errors")
+    expect(errors).to_contain_text("Row 2")
+    expect(page.locator(".dt-body .dt-row")).to_have_count(0)
+    shoot(page, "dataset-import-errors")
+
+    page.get_by_label("Import items").set_input_files(str(good))
+    shoot(page, "dataset-import-second")
+    expect(page.get_by_role("status", name="Import result")).to_contain_text("Imported 2 items")
+    expect(page.locator(".dt-body .dt-row")).to_have_count(2)
+
+    href = page.get_by_role("link", name="Export JSONL").get_attribute("href")
+    assert href is not None
+    exported = page.request.get(server.base_url + href)
+    assert exported.status == 200
+    lines = [json.loads(line) for line in exported.text().splitlines()]
+    assert sorted((row["id"], row["input"]) for row in lines) == [
+        ("b1", {"q": 1}),
+        ("b2", {"q": 2}),
+    ]

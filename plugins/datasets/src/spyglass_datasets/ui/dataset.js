@@ -41,6 +41,48 @@ function NewItem({ projectId, datasetId, onDone }) {
   </form>`;
 }
 
+const IMPORT_TYPES = { csv: "text/csv", jsonl: "application/x-ndjson", ndjson: "application/x-ndjson" };
+
+/** Upload a CSV or JSONL file of items: all rows or none, with the failing rows listed. */
+function ImportItems({ projectId, datasetId, onDone }) {
+  const [outcome, setOutcome] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const choose = async (event) => {
+    const file = event.target.files[0];
+    event.target.value = "";
+    if (!file) return;
+    const extension = file.name.split(".").pop().toLowerCase();
+    const type = IMPORT_TYPES[extension];
+    if (!type) {
+      setOutcome({ failed: true, message: "Choose a .csv, .jsonl or .ndjson file" });
+      return;
+    }
+    setBusy(true);
+    setOutcome(null);
+    try {
+      const done = await api.upload(datasetPath(projectId, datasetId, "/items/import"), file, type);
+      setOutcome({ failed: false, message: `Imported ${formatNumber(done.imported)} items from ${file.name}` });
+      onDone();
+    } catch (e) {
+      const report = e.payload && Array.isArray(e.payload.errors) ? e.payload : null;
+      setOutcome({ failed: true, message: report ? `Nothing imported from ${file.name}: fix these rows` : e.message, report });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<div class="stack">
+    <label class="button-like">${busy ? "Importing…" : "Import CSV / JSONL"}
+      <input type="file" accept=".csv,.jsonl,.ndjson" hidden disabled=${busy} onChange=${choose} aria-label="Import items" /></label>
+    ${outcome ? html`<div role="status" aria-label="Import result" class=${outcome.failed ? "notice notice-error" : "notice notice-success"}>
+      <div>${outcome.message}</div>
+      ${outcome.report ? html`<ul aria-label="Import errors">
+        ${outcome.report.errors.map((r) => html`<li>Row ${r.row}${r.field ? ` (${r.field})` : ""}: ${r.message}</li>`)}
+        ${outcome.report.moreErrors ? html`<li>…and ${outcome.report.moreErrors} more</li>` : null}
+      </ul>` : null}
+    </div>` : null}
+  </div>`;
+}
+
 function ItemsTab({ projectId, project, dataset, query, reload }) {
   const archived = query.get("archived") === "1";
   const items = usePaged(datasetPath(projectId, dataset.id, "/items"), { includeArchived: archived || undefined });
@@ -75,7 +117,9 @@ function ItemsTab({ projectId, project, dataset, query, reload }) {
     <div class="filters">
       <label><input type="checkbox" checked=${archived} onChange=${(e) => setQuery({ archived: e.target.checked ? "1" : undefined })} /> Show archived</label>
       ${canWrite ? html`<button onClick=${() => setAdding(!adding)}>${adding ? "Close form" : "New item"}</button>` : null}
+      <a class="button-like" href=${`/api/internal${datasetPath(projectId, dataset.id, "/items/export")}`} download>Export JSONL</a>
     </div>
+    ${canWrite ? html`<${ImportItems} projectId=${projectId} datasetId=${dataset.id} onDone=${() => { items.reload(); reload(); }} />` : null}
     ${adding ? html`<${NewItem} projectId=${projectId} datasetId=${dataset.id} onDone=${() => { items.reload(); reload(); }} />` : null}
     <${ErrorBox} error=${items.error || error} />
     <div class="table-box"><${DataTable} columns=${columns} rows=${items.rows} loading=${items.loading}

@@ -4,10 +4,11 @@
 let csrfToken = null;
 
 export class ApiError extends Error {
-  constructor(status, message, details) {
+  constructor(status, message, details, payload) {
     super(message);
     this.status = status;
     this.details = details;
+    this.payload = payload; // the whole answer, for errors that carry more (an import's rows)
   }
 }
 
@@ -20,15 +21,16 @@ export function signInUrl() {
   return here.startsWith("/sign-") ? "/sign-in" : `/sign-in?next=${encodeURIComponent(here)}`;
 }
 
-async function request(method, path, body, { quiet401 = false } = {}) {
+async function request(method, path, body, { quiet401 = false, raw = null } = {}) {
   const headers = { accept: "application/json" };
-  if (body !== undefined) headers["content-type"] = "application/json";
+  if (raw) headers["content-type"] = raw.type;
+  else if (body !== undefined) headers["content-type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["x-csrf-token"] = csrfToken;
   const response = await fetch(`/api/internal${path}`, {
     method,
     headers,
     credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: raw ? raw.body : body === undefined ? undefined : JSON.stringify(body),
   });
   if (response.status === 204) return null;
   const text = await response.text();
@@ -43,7 +45,7 @@ async function request(method, path, body, { quiet401 = false } = {}) {
       window.dispatchEvent(new CustomEvent("spyglass:signed-out"));
     }
     const message = (payload && payload.message) || response.statusText;
-    throw new ApiError(response.status, message, payload && payload.error);
+    throw new ApiError(response.status, message, payload && payload.error, payload);
   }
   return payload;
 }
@@ -66,6 +68,9 @@ export const api = {
   patch: (path, body = {}, options) => request("PATCH", path, body, options),
   put: (path, body = {}, options) => request("PUT", path, body, options),
   del: (path, options) => request("DELETE", path, undefined, options),
+  /** POST a file (or any Blob) as the raw body, with its own content type. */
+  upload: (path, blob, type, options) =>
+    request("POST", path, undefined, { ...options, raw: { body: blob, type } }),
 };
 
 /** The project-scoped path of the internal API: ``/projects/<id><path>``. */
