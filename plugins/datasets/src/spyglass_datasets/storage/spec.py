@@ -9,7 +9,8 @@ from spyglass_datasets.ports import (
     DatasetRunRepository,
 )
 from spyglass_datasets.storage.memory import MemoryDatasetItems, MemoryDatasets
-from spyglass_datasets.storage.runs import MemoryDatasetRuns, SqlDatasetRuns
+from spyglass_datasets.storage.memory_runs import MemoryDatasetRuns
+from spyglass_datasets.storage.runs import SqlDatasetRuns
 from spyglass_datasets.storage.sql import SqlDatasetItems, SqlDatasets
 
 __all__ = ("NAMESPACE", "storage_spec")
