@@ -76,3 +76,14 @@ async def test_items_without_a_dataset_of_the_project_are_skipped(
     assert await recorder.record("prj-a", [ran("x", 2, dataset_id="ds-nope")]) == 0
     assert await recorder.record("prj-b", [ran("x", 3)]) == 0  # ds-qa is prj-a's
     assert await run_items(factory, "exp0000000000001") == []
+
+
+async def test_an_experiment_id_of_another_datasets_run_is_not_reused(
+    factory: UnitOfWorkFactory,
+) -> None:
+    await add_datasets(factory, make_dataset("qa"), make_dataset("other"))
+    recorder = ExperimentRecorder(factory)
+    assert await recorder.record("prj-a", [ran("it-1", 1)]) == 1
+    # The same experiment id claims the other dataset: its items must not join qa's run.
+    assert await recorder.record("prj-a", [ran("it-9", 9, dataset_id="ds-other")]) == 0
+    assert await run_items(factory, "exp0000000000001") == [("it-1", f"{1:032x}")]

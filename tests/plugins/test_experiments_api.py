@@ -380,3 +380,26 @@ async def test_fields_scores_return_run_and_item_scores_in_the_v3_shape(app: Emb
     # Without the group, no scores key at all.
     plain = await call(app, "GET", "/api/public/experiments", params={"fromStartTime": SINCE})
     assert "scores" not in plain["data"][0]
+
+
+async def test_times_without_a_zone_are_utc_and_empty_lists_match_nothing(
+    app: EmbeddedApp,
+) -> None:
+    experiment = await run_experiment(app)
+    naive = await call(
+        app, "GET", "/api/public/experiments", params={"fromStartTime": "2026-11-01T00:00:00"}
+    )
+    assert [e["id"] for e in naive["data"]] == [experiment]
+    items = await call(
+        app,
+        "GET",
+        "/api/public/experiment-items",
+        params={"fromStartTime": "2026-11-01T00:00:00", "toStartTime": "2026-11-02T00:00:00"},
+    )
+    assert len(items["data"]) == 2
+    nothing = json.dumps([{"column": "id", "operator": "any of", "value": []}])
+    for params in ({"filter": nothing}, {"id": ","}):
+        page = await call(
+            app, "GET", "/api/public/experiments", params={"fromStartTime": SINCE, **params}
+        )
+        assert page["data"] == []

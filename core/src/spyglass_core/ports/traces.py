@@ -73,10 +73,11 @@ class TraceReader(Protocol):
         an entry), each list by timestamp."""
 
     async def scores_of_dataset_runs(
-        self, project_id: str, run_ids: Sequence[str]
+        self, project_id: str, run_ids: Sequence[str], *, limit: int | None = None
     ) -> Mapping[str, Sequence[Score]]:
         """The scores given to each dataset run as a whole (``Score.dataset_run_id``), by
-        run id (every id gets an entry)."""
+        run id (every id gets an entry), each list by timestamp; with ``limit``, only the
+        newest ``limit`` of each run."""
 
     async def find_trace_ids(
         self, project_id: str, selection: TraceSelection, *, limit: int

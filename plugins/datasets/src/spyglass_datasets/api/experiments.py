@@ -8,7 +8,7 @@ groups choose what each row carries; an unknown group is a 400.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -122,6 +122,7 @@ async def list_experiments(
 ) -> ExperimentPage:
     """Experiments with run items started in the window, by latest activity, newest first."""
     groups = _fields(fields, _EXPERIMENT_FIELDS, default={"core"})
+    from_start_time, to_start_time = _utc(from_start_time), _utc_or_none(to_start_time)
     try:
         where = _filters(filter, {"id": "ids", "name": "names", "datasetId": "dataset_ids"})
         query = ExperimentQuery(
@@ -138,7 +139,7 @@ async def list_experiments(
     found = await reader.experiments(principal.project_id, query, after=after, limit=limit + 1)
     page = found[:limit]
     run_scores = (
-        await reader.run_scores(principal.project_id, [s.run.id for s in page])
+        await reader.run_scores(principal.project_id, [s.run.id for s in page], limit=score_limit)
         if "scores" in groups
         else {}
     )
@@ -184,6 +185,7 @@ async def list_experiment_items(
 ) -> ExperimentItemPage:
     """Experiment items started in the window, newest first."""
     groups = _fields(fields, _ITEM_FIELDS, default={"core", "dataset"})
+    from_start_time, to_start_time = _utc(from_start_time), _utc_or_none(to_start_time)
     try:
         where = _filters(
             filter,
@@ -261,6 +263,15 @@ def _item_response(view: ExperimentItemView, groups: set[str]) -> ExperimentItem
     return response
 
 
+def _utc(moment: datetime) -> datetime:
+    """A query time in UTC; one without a zone is read as UTC, as the other read APIs do."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _utc_or_none(moment: datetime | None) -> datetime | None:
+    return None if moment is None else _utc(moment)
+
+
 def _fields(text: str | None, allowed: frozenset[str], *, default: set[str]) -> set[str]:
     if not text:
         return default
@@ -296,6 +307,8 @@ def _filters(text: str | None, columns: dict[str, str]) -> dict[str, list[str]]:
             values = [condition.value]
         elif condition.operator == "any of" and isinstance(condition.value, list):
             values = [str(value) for value in condition.value]
+            if not values:
+                raise _NothingMatches
         else:
             raise InvalidInput(
                 f"filter on '{condition.column}' supports '=' with a string "
@@ -307,8 +320,12 @@ def _filters(text: str | None, columns: dict[str, str]) -> dict[str, list[str]]:
 
 def _joined(listed: str | None, filtered: Sequence[str] | None) -> Sequence[str]:
     """A comma list and a structured filter on one column: both must hold."""
-    values = [part.strip() for part in listed.split(",") if part.strip()] if listed else None
-    return _both(values, filtered) if values is not None else list(filtered or ())
+    if listed is None or not listed.strip():
+        return list(filtered or ())
+    values = [part.strip() for part in listed.split(",") if part.strip()]
+    if not values:  # only commas: a list of nothing, not "any"
+        raise _NothingMatches
+    return _both(values, filtered)
 
 
 def _both(first: Sequence[str] | None, second: Sequence[str] | None) -> list[str]:

@@ -27,7 +27,7 @@ from spyglass_core.domain.errors import InvalidInput, NotFound
 from spyglass_core.domain.input_limits import json_too_deep
 from spyglass_core.domain.tracing import Observation, Score, ScoreDataType
 from spyglass_core.ports.traces import TraceReader
-from spyglass_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_datasets.domain.datasets import (
     Dataset,
     DatasetItem,
@@ -155,7 +155,7 @@ class DatasetComparison:
             if missing:
                 raise NotFound(f"Dataset run '{missing[0]}' not found in this dataset")
             runs = [found[run_id] for run_id in wanted]
-            return await self._compare(uow, dataset, runs, after, limit, summaries)
+        return await self._compare(dataset, runs, after, limit, summaries)
 
     async def by_names(
         self,
@@ -184,11 +184,10 @@ class DatasetComparison:
                 if run is None:
                     raise NotFound(f"Dataset run '{name}' not found")
                 runs.append(run)
-            return await self._compare(uow, dataset, runs, after, limit, summaries)
+        return await self._compare(dataset, runs, after, limit, summaries)
 
     async def _compare(
         self,
-        uow: UnitOfWork,
         dataset: Dataset,
         runs: Sequence[DatasetRun],
         after: ItemCursor | None,
@@ -196,26 +195,31 @@ class DatasetComparison:
         with_summaries: bool,
     ) -> Comparison:
         project_id = dataset.project_id
-        run_repo = uow.repository(DatasetRunRepository)
+        # This plugin's rows are read in one short unit of work, closed before the trace
+        # store is read: on SQLite a unit of work holds the write lock while it is open.
+        async with self._uow_factory() as uow:
+            run_repo = uow.repository(DatasetRunRepository)
+            items_of_run = (
+                {run.id: await _all_items_of(run_repo, project_id, run.id) for run in runs}
+                if with_summaries
+                else {}
+            )
+            items = await uow.repository(DatasetItemRepository).find(
+                project_id,
+                ItemFilter(dataset_id=dataset.id, include_archived=True),
+                after=after,
+                limit=limit + 1,
+            )
+            page, more = list(items[:limit]), len(items) > limit
+            linked = await run_repo.items_of(project_id, [r.id for r in runs], [i.id for i in page])
         summaries = []
         if with_summaries:
-            ids = [r.id for r in runs]
-            run_scores = await self._traces.scores_of_dataset_runs(project_id, ids)
+            run_scores = await self._traces.scores_of_dataset_runs(project_id, [r.id for r in runs])
             for run in runs:
-                run_items = await _all_items_of(run_repo, project_id, run.id)
-                judged = await self._judge(project_id, run_items, with_output=False)
+                judged = await self._judge(project_id, items_of_run[run.id], with_output=False)
                 summaries.append(_summary(run, judged, run_scores.get(run.id, ())))
-        items = await uow.repository(DatasetItemRepository).find(
-            project_id,
-            ItemFilter(dataset_id=dataset.id, include_archived=True),
-            after=after,
-            limit=limit + 1,
-        )
-        page, more = list(items[:limit]), len(items) > limit
         newest: dict[tuple[str, str], DatasetRunItem] = {}
-        for run_item in await run_repo.items_of(
-            project_id, [r.id for r in runs], [i.id for i in page]
-        ):  # oldest first: the newest run item of an (item, run) is kept
+        for run_item in linked:  # oldest first: the newest run item of an (item, run) is kept
             newest[(run_item.dataset_item_id, run_item.dataset_run_id)] = run_item
         judged_cells = {
             (j.run_item.dataset_item_id, j.run_item.dataset_run_id): j

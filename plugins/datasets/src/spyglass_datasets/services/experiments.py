@@ -72,10 +72,10 @@ class ExperimentRecorder:
 
     async def record(self, project_id: str, items: Sequence[ExperimentItemRan]) -> int:
         """Record the items' runs and run items, idempotently; how many run items were new."""
-        by_experiment: dict[str, list[ExperimentItemRan]] = defaultdict(list)
+        by_experiment: dict[tuple[str, str], list[ExperimentItemRan]] = defaultdict(list)
         for item in items:
             if item.dataset_id is not None:
-                by_experiment[item.experiment_id].append(item)
+                by_experiment[(item.experiment_id, item.dataset_id)].append(item)
         added = 0
         for group in by_experiment.values():
             for attempt in range(1, _ATTEMPTS + 1):
@@ -104,6 +104,13 @@ class ExperimentRecorder:
                 )
                 return 0
             run = await _run_for(uow, project_id, dataset.id, first)
+            if run is None:
+                logger.info(
+                    "experiment %s of dataset %s reuses the id of another dataset's run",
+                    first.experiment_id,
+                    dataset.id,
+                )
+                return 0
             runs = uow.repository(DatasetRunRepository)
             wanted = {
                 run_item_id(run.id, item.item_id, item.trace_id, item.observation_id): item
@@ -137,13 +144,18 @@ async def record_experiment_items(event: ExperimentItemsRan, container: Any) -> 
 
 async def _run_for(
     uow: UnitOfWork, project_id: str, dataset_id: str, item: ExperimentItemRan
-) -> DatasetRun:
-    """The experiment's run: by its id, else by its name in the dataset, else a new one."""
+) -> DatasetRun | None:
+    """The experiment's run: by its id, else by its name in the dataset, else a new one.
+
+    None when the id is taken by a run of another dataset: span attributes are the
+    client's word, and one run never mixes datasets.
+    """
     runs = uow.repository(DatasetRunRepository)
     name = item.experiment_name[:MAX_NAME_LENGTH]
-    run = await runs.get_by_id(project_id, item.experiment_id) or await runs.get(
-        project_id, dataset_id, name
-    )
+    run = await runs.get_by_id(project_id, item.experiment_id)
+    if run is not None and run.dataset_id != dataset_id:
+        return None
+    run = run or await runs.get(project_id, dataset_id, name)
     if run is None:
         run = DatasetRun(
             id=item.experiment_id,
@@ -191,10 +203,10 @@ class ExperimentReader:
             )
 
     async def run_scores(
-        self, project_id: str, run_ids: Sequence[str]
+        self, project_id: str, run_ids: Sequence[str], *, limit: int
     ) -> Mapping[str, Sequence[Score]]:
-        """The scores given to each run as a whole, by run id."""
-        return await self._traces.scores_of_dataset_runs(project_id, run_ids)
+        """The newest ``limit`` scores given to each run as a whole, by run id."""
+        return await self._traces.scores_of_dataset_runs(project_id, run_ids, limit=limit)
 
     async def trace_scores(
         self, project_id: str, trace_ids: Sequence[str]
@@ -220,44 +232,59 @@ class ExperimentReader:
                 entry.item.id: await _item_as_run_saw_it(items, project_id, entry.item)
                 for entry in entries
             }
+        # One batch read of the observations, one of the traces they do not cover.
+        observation_ids = sorted({e.item.observation_id for e in entries if e.item.observation_id})
+        observations = {
+            o.id: o for o in await self._traces.get_observations(project_id, observation_ids)
+        }
+        trace_ids = sorted(
+            {
+                e.item.trace_id
+                for e in entries
+                if e.item.trace_id and (e.item.observation_id or "") not in observations
+            }
+        )
+        traces = {t.id: t for t in await self._traces.get_traces(project_id, trace_ids)}
         return [
-            await self._view(project_id, entry, dataset_items[entry.item.id]) for entry in entries
+            _view(
+                entry,
+                observations.get(entry.item.observation_id or "")
+                or traces.get(entry.item.trace_id or ""),
+                dataset_items[entry.item.id],
+            )
+            for entry in entries
         ]
 
-    async def _view(
-        self, project_id: str, entry: RunItemInRun, dataset_item: DatasetItem | None
-    ) -> ExperimentItemView:
-        item = entry.item
-        subject: Observation | Trace | None = None
-        if item.observation_id is not None:
-            subject = await self._traces.get_observation(project_id, item.observation_id)
-        if subject is None and item.trace_id is not None:
-            subject = await self._traces.get_trace(project_id, item.trace_id)
-        if isinstance(subject, Observation):
-            return ExperimentItemView(
-                entry=entry,
-                trace_id=subject.trace_id,
-                start_time=subject.start_time,
-                end_time=subject.end_time or item.ended_at,
-                level=subject.level.value,
-                environment=subject.environment,
-                input=decode_json_text(subject.input),
-                output=decode_json_text(subject.output),
-                metadata=decoded_metadata(subject.metadata),
-                dataset_item=dataset_item,
-            )
+
+def _view(
+    entry: RunItemInRun, subject: Observation | Trace | None, dataset_item: DatasetItem | None
+) -> ExperimentItemView:
+    item = entry.item
+    if isinstance(subject, Observation):
         return ExperimentItemView(
             entry=entry,
-            trace_id=item.trace_id,
-            start_time=item.created_at,
-            end_time=item.ended_at,
-            level="DEFAULT",
-            environment=subject.environment if subject else "default",
-            input=decode_json_text(subject.input) if subject else None,
-            output=decode_json_text(subject.output) if subject else None,
-            metadata=decoded_metadata(subject.metadata) if subject else None,
+            trace_id=subject.trace_id,
+            start_time=subject.start_time,
+            end_time=subject.end_time or item.ended_at,
+            level=subject.level.value,
+            environment=subject.environment,
+            input=decode_json_text(subject.input),
+            output=decode_json_text(subject.output),
+            metadata=decoded_metadata(subject.metadata),
             dataset_item=dataset_item,
         )
+    return ExperimentItemView(
+        entry=entry,
+        trace_id=item.trace_id,
+        start_time=item.created_at,
+        end_time=item.ended_at,
+        level="DEFAULT",
+        environment=subject.environment if subject else "default",
+        input=decode_json_text(subject.input) if subject else None,
+        output=decode_json_text(subject.output) if subject else None,
+        metadata=decoded_metadata(subject.metadata) if subject else None,
+        dataset_item=dataset_item,
+    )
 
 
 async def _item_as_run_saw_it(

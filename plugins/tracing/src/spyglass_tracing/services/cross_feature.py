@@ -67,19 +67,20 @@ class AnalyticsTraceReader(TraceReader):
         return await self._analytics.scores_of_traces(project_id, trace_ids)
 
     async def scores_of_dataset_runs(
-        self, project_id: str, run_ids: Sequence[str]
+        self, project_id: str, run_ids: Sequence[str], *, limit: int | None = None
     ) -> Mapping[str, Sequence[Score]]:
         found: dict[str, Sequence[Score]] = {}
+        page_size = _RUN_SCORES_PAGE if limit is None else min(limit, _RUN_SCORES_PAGE)
         for run_id in dict.fromkeys(run_ids):
             scores: list[Score] = []
             after: tuple[datetime, str] | None = None
             while True:
                 query = ScoreQuery(
-                    dataset_run_id=run_id, limit=_RUN_SCORES_PAGE, after=after, with_total=False
+                    dataset_run_id=run_id, limit=page_size, after=after, with_total=False
                 )
                 page = (await self._analytics.find_scores(project_id, query)).items
                 scores += page
-                if len(page) < _RUN_SCORES_PAGE:
+                if len(page) < page_size or (limit is not None and len(scores) >= limit):
                     break
                 after = (page[-1].timestamp, page[-1].id)
             # find_scores pages newest first; the port promises timestamp order.

@@ -229,7 +229,8 @@ def run_view(run: DatasetRun, item_count: int) -> RunView:
 
 
 class _OffsetCursor(msgspec.Struct, frozen=True):
-    offset: Annotated[int, msgspec.Meta(ge=0)]
+    # Bounded: a forged cursor must be a 400, not an integer the database overflows on.
+    offset: Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]
 
 
 def encode_offset_cursor(offset: int) -> str:
