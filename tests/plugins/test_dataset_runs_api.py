@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 import spyglass_datasets
-import spyglass_tracing
 from spyglass_core.domain.api_keys import KeyPair
 from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
 
@@ -19,9 +18,7 @@ RUN_ITEMS = "/api/public/dataset-run-items"
 
 @pytest.fixture
 async def app(tmp_path: Path, chdb_dsn: str) -> AsyncIterator[EmbeddedApp]:
-    async with embedded_app(
-        embedded_settings(tmp_path, chdb_dsn), [spyglass_tracing, spyglass_datasets]
-    ) as running:
+    async with embedded_app(embedded_settings(tmp_path, chdb_dsn), [spyglass_datasets]) as running:
         await call(running, "POST", "/api/public/v2/datasets", json={"name": "folder/qa"})
         for item_id in ("i1", "i2"):
             await call(

@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 
 import spyglass_datasets
-import spyglass_tracing
 from spyglass_core.domain.api_keys import KeyPair
 from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
 
@@ -24,9 +23,7 @@ INT_SCHEMA = {"type": "object", "properties": {"n": {"type": "integer"}}, "requi
 
 @pytest.fixture
 async def app(tmp_path: Path, chdb_dsn: str) -> AsyncIterator[EmbeddedApp]:
-    async with embedded_app(
-        embedded_settings(tmp_path, chdb_dsn), [spyglass_tracing, spyglass_datasets]
-    ) as running:
+    async with embedded_app(embedded_settings(tmp_path, chdb_dsn), [spyglass_datasets]) as running:
         yield running
 
 
@@ -279,10 +276,14 @@ async def test_dataset_tables_exist_only_with_the_plugin(tmp_path: Path, chdb_ds
         await call(bare, "GET", V2, 404)
     assert "projects" in tables(without)
     assert not {t for t in tables(without) if "dataset" in t}
-    async with embedded_app(
-        embedded_settings(with_plugin, chdb_dsn), [spyglass_tracing, spyglass_datasets]
-    ):
-        pass
+    async with embedded_app(embedded_settings(with_plugin, chdb_dsn), [spyglass_datasets]) as alone:
+        # Without a trace store the plugin still starts; reading traces says what is missing.
+        missing = await alone.client.get(
+            "/api/public/experiment-items",
+            params={"fromStartTime": "2026-01-01T00:00:00Z"},
+            auth=alone.auth(),
+        )
+        assert missing.status_code == 404 and "tracing plugin" in missing.text
     assert {"datasets", "dataset_item_versions", "dataset_runs", "dataset_run_items"} <= tables(
         with_plugin
     )
