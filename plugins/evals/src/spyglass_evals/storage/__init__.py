@@ -1,0 +1,1 @@
+"""The evals plugin's storage: tables, repositories and their fakes."""

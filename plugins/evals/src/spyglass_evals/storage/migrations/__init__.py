@@ -1,0 +1,1 @@
+"""The evals plugin's SQL migrations (Alembic chain ``evals``)."""
