@@ -244,4 +244,4 @@ async def test_hook_resolve_llm_client() -> None:
     reply = await first.client.complete(
         [{"role": "user", "content": "hi"}], model="gpt-4o", params={}
     )
-    assert reply == "ok"
+    assert reply.text == "ok"

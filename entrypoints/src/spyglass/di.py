@@ -29,6 +29,7 @@ from spyglass_adapters.blobs import ObstoreBlobStore
 from spyglass_adapters.cache import InProcessCache
 from spyglass_adapters.clickhouse import ClickHouseConnection
 from spyglass_adapters.clock import SystemClock
+from spyglass_adapters.llm import HttpLLMClientFactory
 from spyglass_adapters.passwords import Argon2PasswordHasher
 from spyglass_adapters.queue import TaskiqTaskQueue, in_process_broker, redis_broker
 from spyglass_adapters.sql import SqlLocks, SqlUnitOfWorkFactory, create_engine
@@ -39,6 +40,7 @@ from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.cache import Cache
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.event_publisher import EventPublisher
+from spyglass_core.ports.llm import LLMClientFactory
 from spyglass_core.ports.locks import Locks
 from spyglass_core.ports.passwords import PasswordHasher
 from spyglass_core.ports.task_queue import TaskQueue
@@ -162,6 +164,10 @@ class CoreProvider(Provider):
         events: EventPublisher,
     ) -> ProjectAdmin:
         return ProjectAdmin(uow, clock, authenticator, events, salt=settings.salt)
+
+    @provide
+    def llm_client_factory(self) -> LLMClientFactory:
+        return HttpLLMClientFactory()
 
     @provide
     def password_hasher(self) -> PasswordHasher:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from spyglass_core.ports.llm import ChatMessage, LLMClient
+from spyglass_core.ports.llm import ChatMessage, LLMClient, LLMCompletion
 
 __all__ = ("ScriptedLLMClient",)
 
@@ -18,7 +18,12 @@ class ScriptedLLMClient(LLMClient):
         self.requests: list[tuple[list[ChatMessage], str]] = []
 
     async def complete(
-        self, messages: Sequence[ChatMessage], *, model: str, params: Mapping[str, Any]
-    ) -> str:
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        params: Mapping[str, Any],
+        response_schema: Mapping[str, Any] | None = None,
+    ) -> LLMCompletion:
         self.requests.append((list(messages), model))
-        return self._replies.pop(0)
+        return LLMCompletion(text=self._replies.pop(0), model=model)
