@@ -1,0 +1,48 @@
+"""The OpenAI-compatible client over a real socket, against the fake provider."""
+
+from __future__ import annotations
+
+import pytest
+
+from spyglass_adapters.llm import HttpLLMClientFactory
+from spyglass_core.domain.errors import PermissionDenied
+from spyglass_core.ports.llm import LLMAdapter, LLMEndpoint
+from tests.support.fake_llm import fake_llm
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"score": {"type": "number"}, "reasoning": {"type": "string"}},
+    "required": ["score", "reasoning"],
+    "additionalProperties": False,
+}
+
+
+def endpoint(base_url: str, key: str = "sk-good") -> LLMEndpoint:
+    return LLMEndpoint(adapter=LLMAdapter.OPENAI, base_url=base_url, api_key=key, max_attempts=3)
+
+
+async def test_a_judge_call_fails_twice_then_answers_structured() -> None:
+    with fake_llm(expected_key="sk-good") as fake:
+        fake.fail_next(500, 500)
+        client = HttpLLMClientFactory().client(endpoint(fake.base_url))
+        completion = await client.complete(
+            [{"role": "user", "content": "Is Paris the capital of France?"}],
+            model="judge",
+            params={"temperature": 0},
+            response_schema=SCHEMA,
+        )
+    assert completion.parsed == {
+        "score": 1,
+        "reasoning": "fake reasoning for Is Paris the capital of France?",
+    }
+    assert completion.usage is not None and completion.usage.output_tokens == 7
+    assert len(fake.requests) == 3
+
+
+async def test_a_wrong_key_is_permission_denied_without_the_key_in_the_message() -> None:
+    with fake_llm(expected_key="sk-good") as fake:
+        client = HttpLLMClientFactory().client(endpoint(fake.base_url, key="sk-wrong-123"))
+        with pytest.raises(PermissionDenied) as raised:
+            await client.complete([{"role": "user", "content": "hi"}], model="m", params={})
+    assert "401" in str(raised.value) and "sk-wrong-123" not in str(raised.value)
+    assert len(fake.requests) == 1  # a 401 is not retried
