@@ -1,0 +1,1 @@
+"""The evals plugin's domain: pure rules, no I/O."""
