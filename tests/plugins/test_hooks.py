@@ -15,7 +15,7 @@ from dishka.integrations.litestar import FromDishka
 from litestar import get
 from sqlalchemy import create_engine as sa_create_engine
 
-from spyglass.plugins import collect_evaluators, make_plugin_manager
+from spyglass.plugins import make_plugin_manager
 from spyglass.runtime import Runtime, open_runtime
 from spyglass_adapters.memory.llm import ScriptedLLMClient
 from spyglass_core.domain.events import DomainEvent, ProjectCreated
@@ -110,12 +110,20 @@ class EvaluatorPlugin:
         return [EvaluatorSpec(name="length", factory=EchoEvaluator, description="counts")]
 
 
-async def test_hook_register_evaluators() -> None:
+async def test_hook_register_evaluators(tmp_path: Path, chdb_dsn: str) -> None:
+    from spyglass.di import make_container
+    from spyglass_core.services.evaluator_registry import EvaluatorRegistry
+
     pm = make_plugin_manager(load_entrypoints=False)
     pm.register(EvaluatorPlugin())
-    specs = collect_evaluators(pm, PluginConfig())
-    assert [spec.name for spec in specs] == ["length"]
-    assert await specs[0].factory().evaluate({"a": 1, "b": 2}) == 2.0
+    container = make_container(embedded_settings(tmp_path, chdb_dsn), pm)
+    try:
+        registry = await container.get(EvaluatorRegistry)
+    finally:
+        await container.close()
+    assert list(registry) == ["length"]
+    assert registry["length"].description == "counts"
+    assert await registry.create("length").evaluate({"a": 1, "b": 2}) == 2.0
 
 
 async def test_hook_register_storage(tmp_path: Path, chdb_dsn: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 import pluggy
@@ -27,6 +27,7 @@ __all__ = (
     "COMMAND_CONTAINER",
     "PROJECT_NAME",
     "ApiSurface",
+    "EvaluatorOutput",
     "EvaluatorSpec",
     "EventHandler",
     "NavigationEntry",
@@ -71,12 +72,32 @@ class TaskSpec(msgspec.Struct, frozen=True):
     func: Callable[..., Awaitable[Any]]
 
 
+EvaluatorOutput = Literal["numeric", "boolean", "categorical"]
+"""What an evaluator's ``evaluate`` returns: a float, a bool or a string (a category)."""
+
+
 class EvaluatorSpec(msgspec.Struct, frozen=True):
-    """An evaluator kind; ``name`` is the stable id persisted with its results."""
+    """An evaluator kind; ``name`` is the stable id persisted with its results.
+
+    Attributes:
+        name: a plain identifier, unique across plugins (``exact_match``).
+        factory: builds the evaluator. Called with one argument, the evaluator's config
+            (a mapping), when ``config_schema`` is set; with none otherwise. It raises
+            ``InvalidInput`` for a config it cannot use.
+        description: one sentence for people choosing an evaluator.
+        variables: the names ``evaluate`` needs in its ``variables`` mapping
+            (``("output", "expected_output")``).
+        output: what ``evaluate`` returns: ``"numeric"``, ``"boolean"`` or
+            ``"categorical"``.
+        config_schema: the JSON Schema of the config, or None when it takes none.
+    """
 
     name: str
     factory: Callable[..., Evaluator]
     description: str = ""
+    variables: Sequence[str] = ()
+    output: EvaluatorOutput = "numeric"
+    config_schema: Mapping[str, Any] | None = None
 
 
 class RepositorySpec(msgspec.Struct, frozen=True):

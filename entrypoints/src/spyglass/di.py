@@ -23,6 +23,7 @@ from spyglass.events import (
     QueuedEventPublisher,
     collect_event_handlers,
 )
+from spyglass.plugins import collect_evaluators
 from spyglass.settings import Settings
 from spyglass.storage import collect_storage, migrate_clickhouse, sql_repositories
 from spyglass_adapters.blobs import ObstoreBlobStore
@@ -47,6 +48,7 @@ from spyglass_core.ports.task_queue import TaskQueue
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_core.services.accounts import Accounts, SessionContext, SessionPolicy
 from spyglass_core.services.authentication import ApiKeyAuthenticator
+from spyglass_core.services.evaluator_registry import EvaluatorRegistry
 from spyglass_core.services.login_throttle import LoginThrottle
 from spyglass_core.services.organizations import OrganizationAdmin
 from spyglass_core.services.projects import ProjectAdmin
@@ -69,6 +71,13 @@ class CoreProvider(Provider):
     @provide
     def clock(self) -> Clock:
         return SystemClock()
+
+    @provide
+    def evaluator_registry(
+        self, pm: pluggy.PluginManager, config: PluginConfig
+    ) -> EvaluatorRegistry:
+        """Every installed evaluator kind; start-up already failed on a duplicate name."""
+        return collect_evaluators(pm, config)
 
     @provide
     def storage_specs(self, pm: pluggy.PluginManager, config: PluginConfig) -> list[StorageSpec]:

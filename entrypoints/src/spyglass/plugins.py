@@ -7,7 +7,7 @@ import itertools
 import logging
 from collections.abc import Iterable, Sequence
 from importlib import metadata
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import pluggy
@@ -15,6 +15,7 @@ import pluggy
 from spyglass.settings import Settings
 from spyglass_core import hookspecs
 from spyglass_core.hookspecs import PROJECT_NAME, EvaluatorSpec, TaskSpec
+from spyglass_core.services.evaluator_registry import EvaluatorRegistry
 
 __all__ = (
     "BUILTIN_PLUGINS",
@@ -135,12 +136,39 @@ def collect_tasks(pm: pluggy.PluginManager, config: hookspecs.PluginConfig) -> l
 
 def collect_evaluators(
     pm: pluggy.PluginManager, config: hookspecs.PluginConfig
-) -> list[EvaluatorSpec]:
-    """Every plugin's evaluators. Raises: StartupError on a duplicate evaluator name."""
+) -> EvaluatorRegistry:
+    """Every plugin's evaluators, as the registry the container provides.
+
+    Raises:
+        StartupError: two plugins register an evaluator of the same name (both named).
+    """
     results = pm.hook.register_evaluators(config=config)
     specs = list(itertools.chain.from_iterable(r for r in results if r))
-    _fail_on_duplicates("evaluator", (spec.name for spec in specs))
-    return specs
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.name in seen:
+            first, second = _evaluator_owners(pm, config, spec.name)
+            raise StartupError(
+                f"Duplicate evaluator name: '{spec.name}' is registered by '{first}' and '{second}'"
+            )
+        seen.add(spec.name)
+    return EvaluatorRegistry(specs)
+
+
+def _evaluator_owners(
+    pm: pluggy.PluginManager, config: hookspecs.PluginConfig, name: str
+) -> tuple[str, str]:
+    """The two plugins registering evaluator ``name``; asked only to word the error."""
+    kwargs = {"config": config}
+    owners: list[str] = []
+    for impl in pm.hook.register_evaluators.get_hookimpls():  # in registration order
+        result = cast(
+            "Sequence[EvaluatorSpec] | None", impl.function(*[kwargs[n] for n in impl.argnames])
+        )
+        owners.extend(impl.plugin_name for spec in result or [] if spec.name == name)
+    # A hookwrapper may have added the second one itself: name what can be named.
+    owners.extend(["a hookwrapper"] * 2)
+    return owners[0], owners[1]
 
 
 def _fail_on_duplicates(kind: str, names: Iterable[str]) -> None:
