@@ -87,6 +87,8 @@ def test_masking_shows_at_most_the_last_four_characters() -> None:
         ({"provider": "p" * 256}, "provider must be at most"),
         ({"base_url": "ftp://host/v1"}, "baseURL must be an http"),
         ({"base_url": "https://"}, "baseURL must be an http"),
+        ({"base_url": "http://[::1"}, "baseURL must be an http"),
+        ({"base_url": "https://host /v1"}, "baseURL must be an http"),
         ({"base_url": "https://h/" + "a" * 2048}, "baseURL must be at most"),
         ({"custom_models": [""]}, "customModels entries"),
         ({"extra_headers": {"bad name": "v"}}, "extraHeaders names"),

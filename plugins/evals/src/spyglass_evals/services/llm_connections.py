@@ -195,10 +195,10 @@ def _check_url(url: str) -> None:
         raise InvalidInput(f"baseURL must be at most {MAX_URL} characters")
     try:
         parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        host = None
-    if parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in url):
+        scheme, host = parts.scheme, parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host or any(c.isspace() for c in url):
         raise InvalidInput("baseURL must be an http:// or https:// URL with a host")
 
 
