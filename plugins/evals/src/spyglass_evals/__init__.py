@@ -7,12 +7,54 @@ through core's ports and domain events. It imports no other plugin.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from spyglass_core.hookspecs import EvaluatorSpec, hookimpl
-from spyglass_evals.evaluators import CODE_EVALUATORS
+from spyglass_core.hookspecs import (
+    ApiSurface,
+    EvaluatorSpec,
+    PluginConfig,
+    StorageSpec,
+    hookimpl,
+)
+
+__all__ = ("register_evaluators", "register_providers", "register_routes", "register_storage")
 
 
 @hookimpl
 def register_evaluators() -> Sequence[EvaluatorSpec]:
     """The deterministic code evaluators (``spyglass_evals.evaluators``)."""
+    from spyglass_evals.evaluators import CODE_EVALUATORS
+
     return CODE_EVALUATORS
+
+
+@hookimpl
+def register_routes(surface: ApiSurface) -> Sequence[Any]:
+    """Langfuse's LLM connection routes on the public API."""
+    if surface is not ApiSurface.PUBLIC:
+        return []
+    from spyglass_evals.api.routes import ROUTES
+
+    return ROUTES
+
+
+@hookimpl
+def register_providers(config: PluginConfig) -> Sequence[Any]:
+    """``LlmConnectionService`` and its cipher.
+
+    The settings are parsed here, at start-up, so a malformed encryption key stops the
+    process with a message naming the variable instead of failing the first request.
+    """
+    from spyglass_evals.options import evals_options
+    from spyglass_evals.provider import EvalsProvider
+
+    evals_options(config)
+    return [EvalsProvider()]
+
+
+@hookimpl
+def register_storage() -> Sequence[StorageSpec]:
+    """LLM connections (Alembic chain ``evals``) and their repositories."""
+    from spyglass_evals.storage.spec import storage_spec
+
+    return [storage_spec()]

@@ -1,0 +1,43 @@
+"""The plugin's dishka provider: the secret cipher and the LLM connection service."""
+
+from __future__ import annotations
+
+from dishka import Provider, Scope, provide
+
+from spyglass_core.hookspecs import PluginConfig
+from spyglass_core.ports.clock import Clock
+from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_core.services.instance_secrets import instance_secret
+from spyglass_evals.crypto import SecretCipher, parse_key
+from spyglass_evals.options import EvalsOptions, evals_options
+from spyglass_evals.services.llm_connections import LlmConnectionService
+
+__all__ = ("ENCRYPTION_KEY_SECRET", "EvalsProvider")
+
+# The deployment's own key (64 hex characters) when none is configured.
+ENCRYPTION_KEY_SECRET = "evals.encryption_key"
+
+
+class EvalsProvider(Provider):
+    """APP-scoped: the services hold no per-request state."""
+
+    scope = Scope.APP
+
+    @provide
+    def options(self, config: PluginConfig) -> EvalsOptions:
+        return evals_options(config)
+
+    @provide
+    async def cipher(self, uow: UnitOfWorkFactory, options: EvalsOptions) -> SecretCipher:
+        """The configured key, else the deployment's: created once, kept in the database
+        like the API-key salt so every replica and restart decrypts the same rows."""
+        key = options.encryption_key
+        if key is None:
+            key = parse_key(await instance_secret(uow, ENCRYPTION_KEY_SECRET))
+        return SecretCipher(key)
+
+    @provide
+    def llm_connections(
+        self, uow: UnitOfWorkFactory, clock: Clock, cipher: SecretCipher
+    ) -> LlmConnectionService:
+        return LlmConnectionService(uow, clock, cipher)

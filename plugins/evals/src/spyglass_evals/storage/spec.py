@@ -1,0 +1,23 @@
+"""What the evals plugin stores, as ``register_storage`` reports it."""
+
+from __future__ import annotations
+
+from spyglass_core.hookspecs import RepositorySpec, StorageSpec
+from spyglass_evals.ports import LlmConnectionRepository
+from spyglass_evals.storage.memory import MemoryLlmConnections
+from spyglass_evals.storage.sql import SqlLlmConnections
+
+__all__ = ("NAMESPACE", "storage_spec")
+
+NAMESPACE = "evals"
+
+
+def storage_spec() -> StorageSpec:
+    """LLM connections in SQL."""
+    return StorageSpec(
+        namespace=NAMESPACE,
+        repositories=(
+            RepositorySpec(LlmConnectionRepository, SqlLlmConnections, MemoryLlmConnections),
+        ),
+        sql_migrations="spyglass_evals.storage.migrations",
+    )
