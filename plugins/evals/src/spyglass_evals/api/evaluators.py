@@ -46,7 +46,7 @@ async def list_evaluators(
     principal: FromDishka[Principal],
     service: FromDishka[EvaluatorService],
     limit: _Limit = 50,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, QueryParameter()] = None,
 ) -> EvaluatorPage:
     """The project's evaluators, newest first, each with its latest version."""
     page, next_cursor = await service.list_evaluators(
@@ -128,7 +128,7 @@ async def list_evaluator_versions(
     principal: FromDishka[Principal],
     service: FromDishka[EvaluatorService],
     limit: _Limit = 50,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, QueryParameter()] = None,
 ) -> EvaluatorVersionPage:
     """The evaluator's versions, newest first."""
     versions, next_cursor = await service.versions(
@@ -144,7 +144,7 @@ async def list_evaluation_rules(
     principal: FromDishka[Principal],
     service: FromDishka[EvaluationRuleService],
     limit: _Limit = 50,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, QueryParameter()] = None,
 ) -> EvaluationRulePage:
     """The project's evaluation rules, newest first."""
     rules, next_cursor = await service.list_rules(principal.project_id, cursor=cursor, limit=limit)

@@ -53,8 +53,9 @@ __all__ = (
 MAX_DESCRIPTION = 2000
 MAX_PARAMS_BYTES = 4096
 CODE_REFUSED = (
-    "Spyglass does not run code evaluators from source code: install an evaluator package "
-    "and use its registered evaluators instead (see docs/writing_evaluators.md)"
+    "Spyglass does not run code evaluators from source code: it runs the code evaluators "
+    "of installed evaluator packages (listed under codeEvaluators by "
+    "GET /api/public/v2/evaluators/templates; see docs/writing_evaluators.md)"
 )
 
 
