@@ -121,6 +121,8 @@ async def test_create_update_version_list_and_delete_in_langfuse_shapes(
         ["output"],
     )
     assert changed["modelConfig"] is None and changed["versionId"] != created["versionId"]
+    # Required by the SDK's model even when false.
+    assert changed["outputDefinition"]["shouldAllowMultipleMatches"] is False
     versions = await call(app, "GET", f"{URL}/{evaluator_id}/versions")
     assert [v["version"] for v in versions["data"]] == [2, 1]
     assert set(versions["data"][0]) == VERSION_FIELDS
@@ -195,6 +197,9 @@ async def test_invalid_evaluators_answer_400_with_clear_messages(app: EmbeddedAp
     assert "at least one" in str(await call(app, "PATCH", patch, 400, json={}))
     assert "outputDefinition" in str(
         await call(app, "PATCH", patch, 400, json={"prompt": "x {{y}}"})
+    )
+    assert "with the complete new prompt" in str(
+        await call(app, "PATCH", patch, 400, json={"modelConfig": None})
     )
     await call(app, "PATCH", f"{URL}/missing", 404, json={"name": "x"})
     await call(app, "GET", URL, 400, params={"cursor": "%%%"})

@@ -50,7 +50,10 @@ def test_output_definitions_become_judge_outputs() -> None:
     for bad, message in [
         (output(dataType="NUMERIC", minValue=0), "minValue and maxValue"),
         (output(dataType="NUMERIC", minValue=2, maxValue=1), "below"),
-        (output(dataType="CATEGORICAL", categories=["a", "a"]), "two or more"),
+        (
+            output(dataType="CATEGORICAL", categories=["a", "a"], shouldAllowMultipleMatches=False),
+            "two or more",
+        ),
         (
             output(dataType="CATEGORICAL", categories=["a", "b"], shouldAllowMultipleMatches=True),
             "not supported",

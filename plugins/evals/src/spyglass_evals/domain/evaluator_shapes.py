@@ -87,7 +87,7 @@ class CategoricalOutput(_Output, tag_field="dataType", tag="CATEGORICAL", frozen
     """One of two or more categories."""
 
     categories: list[str]
-    should_allow_multiple_matches: bool = False
+    should_allow_multiple_matches: bool
 
 
 OutputDefinition = NumericOutput | BooleanOutput | CategoricalOutput

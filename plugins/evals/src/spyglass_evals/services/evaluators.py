@@ -9,7 +9,7 @@ Spyglass runs the evaluators of installed packages (``EvaluatorRegistry``) inste
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import msgspec
 
@@ -50,6 +50,8 @@ __all__ = (
     "page_offset",
 )
 
+_T = TypeVar("_T")
+
 MAX_DESCRIPTION = 2000
 MAX_PARAMS_BYTES = 4096
 CODE_REFUSED = (
@@ -79,8 +81,8 @@ class EvaluatorChanges(msgspec.Struct, frozen=True, kw_only=True, rename="camel"
     description: str | msgspec.UnsetType | None = msgspec.UNSET
     type: str | msgspec.UnsetType = msgspec.UNSET
     prompt: str | list[ChatMessage] | msgspec.UnsetType = msgspec.UNSET
-    model_config: EvaluatorModelConfig | None = None
-    variable_mapping: list[VariableMapping] | None = None
+    model_config: EvaluatorModelConfig | msgspec.UnsetType | None = msgspec.UNSET
+    variable_mapping: list[VariableMapping] | msgspec.UnsetType | None = msgspec.UNSET
     output_definition: OutputDefinition | msgspec.UnsetType = msgspec.UNSET
     source_code: str | msgspec.UnsetType = msgspec.UNSET
 
@@ -160,6 +162,12 @@ class EvaluatorService:
         if changes.type == "code" or changes.source_code is not msgspec.UNSET:
             raise InvalidInput(CODE_REFUSED)
         metadata_only = changes.prompt is msgspec.UNSET
+        definition = (changes.model_config, changes.variable_mapping, changes.output_definition)
+        if metadata_only and any(field is not msgspec.UNSET for field in definition):
+            raise InvalidInput(
+                "modelConfig, variableMapping and outputDefinition change the definition: "
+                "send them with the complete new prompt"
+            )
         if metadata_only and changes.name is msgspec.UNSET and changes.description is msgspec.UNSET:
             raise InvalidInput("Give at least one of name, description, or a new prompt")
         if not metadata_only and changes.output_definition is msgspec.UNSET:
@@ -179,8 +187,8 @@ class EvaluatorService:
                     evaluator_id,
                     latest.version + 1,
                     changes.prompt,
-                    changes.model_config,
-                    changes.variable_mapping,
+                    _given(changes.model_config),
+                    _given(changes.variable_mapping),
                     changes.output_definition,
                     now,
                 )
@@ -268,6 +276,11 @@ class EvaluatorService:
             if not await uow.repository(EvaluatorRepository).delete(project_id, evaluator_id):
                 raise NotFound("Evaluator not found")
             await uow.commit()
+
+
+def _given(value: _T | msgspec.UnsetType | None) -> _T | None:
+    """A replaced definition field: absent means none, like ``null``."""
+    return None if isinstance(value, msgspec.UnsetType) else value
 
 
 def _name(name: str) -> str:
