@@ -182,9 +182,10 @@ async def test_rules_round_trip_and_find_their_evaluators(factory: UnitOfWorkFac
         assert await repo.get("prj-a", "r-1") == msgspec.structs.replace(changed, created_at=T0)
         assert [r.id for r in await repo.page("prj-a")] == ["r-2", "r-1"]
         assert [r.id for r in await repo.page("prj-a", offset=1)] == ["r-1"]
-        assert [r.id for r in await repo.using("prj-a", "ev-2")] == ["r-2"]
-        assert [r.id for r in await repo.using("prj-a", "ev-1")] == ["r-1"]
-        assert await repo.using("prj-a", "nope") == []
+        assert [r.id for r in await repo.using("prj-a", {"ev-2"})] == ["r-2"]
+        assert [r.id for r in await repo.using("prj-a", {"ev-1"})] == ["r-1"]
+        assert [r.id for r in await repo.using("prj-a", {"ev-1", "ev-2"})] == ["r-2", "r-1"]
+        assert await repo.using("prj-a", {"nope"}) == []
         assert await repo.delete("prj-a", "r-1")
         assert not await repo.delete("prj-a", "r-1")
         await uow.commit()

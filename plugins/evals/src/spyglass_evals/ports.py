@@ -7,7 +7,7 @@ method is scoped to one project.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from spyglass_evals.domain.evaluators import EvaluationRule, Evaluator, EvaluatorVersion
@@ -93,8 +93,10 @@ class EvaluationRuleRepository(Protocol):
     ) -> Sequence[EvaluationRule]:
         """A page of the project's rules, newest first (ties by id)."""
 
-    async def using(self, project_id: str, evaluator_id: str) -> Sequence[EvaluationRule]:
-        """The project's rules that assign this evaluator, newest first."""
+    async def using(
+        self, project_id: str, evaluator_ids: Collection[str]
+    ) -> Sequence[EvaluationRule]:
+        """The project's rules that assign any of these evaluators, newest first."""
 
     async def delete(self, project_id: str, rule_id: str) -> bool:
         """Remove the rule; False when there was none."""

@@ -221,21 +221,25 @@ class EvaluatorService:
             evaluator = await uow.repository(EvaluatorRepository).get(project_id, evaluator_id)
             if evaluator is None:
                 raise NotFound("Evaluator not found")
-            rules = await uow.repository(EvaluationRuleRepository).using(project_id, evaluator_id)
+            rules = await uow.repository(EvaluationRuleRepository).using(project_id, {evaluator_id})
         return evaluator, rules
 
     async def list_evaluators(
         self, project_id: str, *, cursor: str | None, limit: int
     ) -> tuple[list[tuple[Evaluator, Sequence[EvaluationRule]]], str | None]:
-        """A page of evaluators (newest first) with their rules, and the next cursor."""
+        """A page of evaluators (newest first), each with the rules assigning any evaluator
+        of the page (``evaluator_response`` picks its own), and the next cursor."""
         offset = page_offset(cursor)
         async with self._uow_factory() as uow:
             found = await uow.repository(EvaluatorRepository).page(
                 project_id, offset=offset, limit=limit + 1
             )
-            rules = uow.repository(EvaluationRuleRepository)
-            page = [(e, await rules.using(project_id, e.id)) for e in found[:limit]]
-        return page, page_cursor(offset, limit, len(found))
+            page = found[:limit]
+            # One read for the page; each evaluator's response keeps its own assignments.
+            rules = await uow.repository(EvaluationRuleRepository).using(
+                project_id, {e.id for e in page}
+            )
+        return [(e, rules) for e in page], page_cursor(offset, limit, len(found))
 
     async def versions(
         self, project_id: str, evaluator_id: str, *, cursor: str | None, limit: int
@@ -263,7 +267,7 @@ class EvaluatorService:
         now = self._clock.now()
         async with self._uow_factory() as uow:
             rules = uow.repository(EvaluationRuleRepository)
-            for rule in await rules.using(project_id, evaluator_id):
+            for rule in await rules.using(project_id, {evaluator_id}):
                 kept = [a for a in rule.assignments if a.evaluator_id != evaluator_id]
                 await rules.update(
                     msgspec.structs.replace(

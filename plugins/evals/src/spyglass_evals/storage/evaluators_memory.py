@@ -4,7 +4,7 @@ database. Reads hand out deep copies (the structs hold lists and dicts)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import msgspec
 
@@ -114,9 +114,11 @@ class MemoryEvaluationRules(EvaluationRuleRepository):
         mine.sort(key=lambda r: r.created_at, reverse=True)
         return [copy.deepcopy(r) for r in mine[offset : offset + limit]]
 
-    async def using(self, project_id: str, evaluator_id: str) -> Sequence[EvaluationRule]:
+    async def using(
+        self, project_id: str, evaluator_ids: Collection[str]
+    ) -> Sequence[EvaluationRule]:
         rules = await self.page(project_id, limit=1_000_000)
-        return [r for r in rules if any(a.evaluator_id == evaluator_id for a in r.assignments)]
+        return [r for r in rules if any(a.evaluator_id in evaluator_ids for a in r.assignments)]
 
     async def delete(self, project_id: str, rule_id: str) -> bool:
         return self._db.table(_RULES).pop((project_id, rule_id), None) is not None

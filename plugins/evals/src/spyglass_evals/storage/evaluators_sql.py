@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import msgspec
@@ -145,10 +145,12 @@ class SqlEvaluationRules(SqlRepository, EvaluationRuleRepository):
         )
         return [_rule(r) for r in rows]
 
-    async def using(self, project_id: str, evaluator_id: str) -> Sequence[EvaluationRule]:
+    async def using(
+        self, project_id: str, evaluator_ids: Collection[str]
+    ) -> Sequence[EvaluationRule]:
         # A project has few rules: filtering the JSON here keeps the query portable.
         rules = await self.page(project_id, limit=1_000_000)
-        return [r for r in rules if any(a.evaluator_id == evaluator_id for a in r.assignments)]
+        return [r for r in rules if any(a.evaluator_id in evaluator_ids for a in r.assignments)]
 
     async def delete(self, project_id: str, rule_id: str) -> bool:
         deleted = await self._write(
