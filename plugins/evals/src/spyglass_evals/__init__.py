@@ -30,17 +30,19 @@ def register_evaluators() -> Sequence[EvaluatorSpec]:
 
 @hookimpl
 def register_routes(surface: ApiSurface) -> Sequence[Any]:
-    """Langfuse's LLM connection routes on the public API."""
+    """Langfuse's LLM connection, evaluator and evaluation-rule routes on the public API."""
     if surface is not ApiSurface.PUBLIC:
         return []
+    from spyglass_evals.api.evaluators import EVALUATOR_ROUTES
     from spyglass_evals.api.routes import ROUTES
 
-    return ROUTES
+    return [*ROUTES, *EVALUATOR_ROUTES]
 
 
 @hookimpl
 def register_providers(config: PluginConfig) -> Sequence[Any]:
-    """``LlmConnectionService`` and its cipher.
+    """``LlmConnectionService`` and its cipher, ``EvaluatorService`` and
+    ``EvaluationRuleService``.
 
     The settings are parsed here, at start-up, so a malformed encryption key stops the
     process with a message naming the variable instead of failing the first request.
@@ -54,7 +56,7 @@ def register_providers(config: PluginConfig) -> Sequence[Any]:
 
 @hookimpl
 def register_storage() -> Sequence[StorageSpec]:
-    """LLM connections (Alembic chain ``evals``) and their repositories."""
+    """LLM connections, evaluators and rules (Alembic chain ``evals``) and their repositories."""
     from spyglass_evals.storage.spec import storage_spec
 
     return [storage_spec()]

@@ -7,12 +7,13 @@ method is scoped to one project.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
+from spyglass_evals.domain.evaluators import EvaluationRule, Evaluator, EvaluatorVersion
 from spyglass_evals.domain.llm_connections import LlmConnection
 
-__all__ = ("LlmConnectionRepository",)
+__all__ = ("EvaluationRuleRepository", "EvaluatorRepository", "LlmConnectionRepository")
 
 
 class LlmConnectionRepository(Protocol):
@@ -40,3 +41,62 @@ class LlmConnectionRepository(Protocol):
 
     async def delete(self, project_id: str, connection_id: str) -> bool:
         """Remove the connection; False when there was none."""
+
+
+class EvaluatorRepository(Protocol):
+    """LLM-as-a-judge evaluators and their append-only versions."""
+
+    async def add(self, evaluator: Evaluator) -> None:
+        """Store a new evaluator with its first version (``evaluator.latest``).
+
+        Raises: Conflict when the project has an evaluator with this id.
+        """
+
+    async def update(self, evaluator: Evaluator) -> None:
+        """Replace the name, description and update time of the stored evaluator, and
+        append ``evaluator.latest`` unless that version is stored already."""
+
+    async def get(self, project_id: str, evaluator_id: str) -> Evaluator | None:
+        """The evaluator with its latest version, or None."""
+
+    async def page(
+        self, project_id: str, *, offset: int = 0, limit: int = 50
+    ) -> Sequence[Evaluator]:
+        """A page of the project's evaluators, newest first (ties by id)."""
+
+    async def versions(
+        self, project_id: str, evaluator_id: str, *, offset: int = 0, limit: int = 50
+    ) -> Sequence[EvaluatorVersion]:
+        """A page of an evaluator's versions, newest first."""
+
+    async def delete(self, project_id: str, evaluator_id: str) -> bool:
+        """Remove the evaluator and all its versions; False when there was none."""
+
+
+class EvaluationRuleRepository(Protocol):
+    """Evaluation rules of a project."""
+
+    async def add(self, rule: EvaluationRule) -> None:
+        """Store a new rule.
+
+        Raises: Conflict when the project has a rule with this id.
+        """
+
+    async def update(self, rule: EvaluationRule) -> None:
+        """Replace the stored rule with this id (its creation time stays)."""
+
+    async def get(self, project_id: str, rule_id: str) -> EvaluationRule | None:
+        """The rule with this id, or None."""
+
+    async def page(
+        self, project_id: str, *, offset: int = 0, limit: int = 50
+    ) -> Sequence[EvaluationRule]:
+        """A page of the project's rules, newest first (ties by id)."""
+
+    async def using(
+        self, project_id: str, evaluator_ids: Collection[str]
+    ) -> Sequence[EvaluationRule]:
+        """The project's rules that assign any of these evaluators, newest first."""
+
+    async def delete(self, project_id: str, rule_id: str) -> bool:
+        """Remove the rule; False when there was none."""

@@ -1,4 +1,4 @@
-"""The plugin's dishka provider: the secret cipher and the LLM connection service."""
+"""The plugin's dishka provider: the secret cipher and the plugin's services."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_core.services.instance_secrets import instance_secret
 from spyglass_evals.crypto import SecretCipher, parse_key
 from spyglass_evals.options import EvalsOptions, evals_options
+from spyglass_evals.services.evaluation_rules import EvaluationRuleService
+from spyglass_evals.services.evaluators import EvaluatorService
 from spyglass_evals.services.llm_connections import LlmConnectionService
 
 __all__ = ("ENCRYPTION_KEY_SECRET", "EvalsProvider")
@@ -41,3 +43,11 @@ class EvalsProvider(Provider):
         self, uow: UnitOfWorkFactory, clock: Clock, cipher: SecretCipher
     ) -> LlmConnectionService:
         return LlmConnectionService(uow, clock, cipher)
+
+    @provide
+    def evaluators(self, uow: UnitOfWorkFactory, clock: Clock) -> EvaluatorService:
+        return EvaluatorService(uow, clock)
+
+    @provide
+    def evaluation_rules(self, uow: UnitOfWorkFactory, clock: Clock) -> EvaluationRuleService:
+        return EvaluationRuleService(uow, clock)

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from spyglass_core.hookspecs import RepositorySpec, StorageSpec
-from spyglass_evals.ports import LlmConnectionRepository
+from spyglass_evals.ports import (
+    EvaluationRuleRepository,
+    EvaluatorRepository,
+    LlmConnectionRepository,
+)
+from spyglass_evals.storage.evaluators_memory import MemoryEvaluationRules, MemoryEvaluators
+from spyglass_evals.storage.evaluators_sql import SqlEvaluationRules, SqlEvaluators
 from spyglass_evals.storage.memory import MemoryLlmConnections
 from spyglass_evals.storage.sql import SqlLlmConnections
 
@@ -13,11 +19,13 @@ NAMESPACE = "evals"
 
 
 def storage_spec() -> StorageSpec:
-    """LLM connections in SQL."""
+    """LLM connections, evaluators and evaluation rules in SQL."""
     return StorageSpec(
         namespace=NAMESPACE,
         repositories=(
             RepositorySpec(LlmConnectionRepository, SqlLlmConnections, MemoryLlmConnections),
+            RepositorySpec(EvaluatorRepository, SqlEvaluators, MemoryEvaluators),
+            RepositorySpec(EvaluationRuleRepository, SqlEvaluationRules, MemoryEvaluationRules),
         ),
         sql_migrations="spyglass_evals.storage.migrations",
     )

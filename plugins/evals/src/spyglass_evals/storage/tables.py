@@ -6,7 +6,13 @@ import sqlalchemy as sa
 
 from spyglass_adapters.sql.spi import new_metadata
 
-__all__ = ("llm_connections", "metadata")
+__all__ = (
+    "evaluation_rules",
+    "evaluator_versions",
+    "evaluators",
+    "llm_connections",
+    "metadata",
+)
 
 metadata = new_metadata()
 
@@ -37,4 +43,72 @@ llm_connections = sa.Table(
     sa.Column("created_at", _TS, nullable=False),
     sa.Column("updated_at", _TS, nullable=False),
     sa.UniqueConstraint("project_id", "provider", name="uq_llm_connections_project_id_provider"),
+)
+
+# LLM-as-a-judge evaluators; ``latest_version`` points into ``evaluator_versions``.
+evaluators = sa.Table(
+    "evaluators",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column(
+        "project_id",
+        sa.String(255),
+        sa.ForeignKey("projects.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("latest_version", sa.Integer, nullable=False),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("updated_at", _TS, nullable=False),
+)
+
+# Append-only: a definition change adds a row, none is ever updated.
+evaluator_versions = sa.Table(
+    "evaluator_versions",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("project_id", sa.String(255), primary_key=True),
+    sa.Column("evaluator_id", sa.String(255), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("messages", sa.JSON, nullable=False),
+    sa.Column("variables", sa.JSON, nullable=False),
+    sa.Column("variable_mapping", sa.JSON, nullable=True),
+    sa.Column("model_config", sa.JSON, nullable=True),
+    sa.Column("output_definition", sa.JSON, nullable=False),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["evaluator_id", "project_id"],
+        ["evaluators.id", "evaluators.project_id"],
+        ondelete="CASCADE",
+    ),
+    sa.UniqueConstraint(
+        "project_id",
+        "evaluator_id",
+        "version",
+        name="uq_evaluator_versions_project_id_evaluator_id_version",
+    ),
+)
+
+# Assignments (evaluator id + the rule's variable mapping) are JSON: a rule always runs
+# its evaluators' latest versions, so nothing else about them is stored.
+evaluation_rules = sa.Table(
+    "evaluation_rules",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column(
+        "project_id",
+        sa.String(255),
+        sa.ForeignKey("projects.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("paused_reason", sa.Text, nullable=True),
+    sa.Column("sampling", sa.Float, nullable=False),
+    sa.Column("delay_seconds", sa.Integer, nullable=False),
+    sa.Column("filters", sa.JSON, nullable=False),
+    sa.Column("assignments", sa.JSON, nullable=False),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("updated_at", _TS, nullable=False),
 )
