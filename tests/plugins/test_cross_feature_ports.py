@@ -12,7 +12,7 @@ import spyglass_tracing
 from spyglass_adapters.queue import TaskiqTaskQueue
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.tracing import Score, ScoreDataType, ScoreSource
-from spyglass_core.ports.traces import ScoreWriter, TraceReader
+from spyglass_core.ports.traces import LLMCall, LLMCallTracer, ScoreWriter, TraceReader
 from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -162,3 +162,37 @@ async def test_the_reader_reads_in_batches(app: EmbeddedApp) -> None:
     assert ([s.id for s in by_run["r1"]], by_run["r2"]) == (["s3"], [])
     assert await reader.get_traces("another-project", ["t1"]) == []
     assert (await reader.scores_of_dataset_runs("another-project", ["r1"]))["r1"] == []
+
+
+async def test_a_feature_traces_its_own_llm_call_once_however_often_it_records_it(
+    app: EmbeddedApp,
+) -> None:
+    tracer = await app.container.get(LLMCallTracer)
+    call = LLMCall(
+        trace_id="judge-trace",
+        observation_id="judge-generation",
+        trace_name="Execute evaluator: helpfulness",
+        generation_name="judge",
+        environment="spyglass-llm-as-a-judge",
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "Rate this answer"}],
+        output={"score": 0.5, "reasoning": "half right"},
+        input_tokens=120,
+        output_tokens=30,
+        start_time=T0,
+        end_time=T0.replace(second=2),
+    )
+    await tracer.record_llm_call(app.project.id, call)
+    await tracer.record_llm_call(app.project.id, call)  # a retried execution
+    await settle(app)
+
+    reader = await app.container.get(TraceReader)
+    trace = await reader.get_trace(app.project.id, "judge-trace")
+    assert trace is not None
+    assert trace.environment == "spyglass-llm-as-a-judge"
+    generations = await reader.observations_of_trace(app.project.id, "judge-trace")
+    assert [g.id for g in generations] == ["judge-generation"]
+    generation = generations[0]
+    assert generation.provided_model_name == "gpt-4o-mini"
+    assert generation.usage_details == {"input": 120, "output": 30, "total": 150}
+    assert (generation.total_cost or 0) > 0  # priced from the default model table

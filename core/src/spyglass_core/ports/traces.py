@@ -9,21 +9,23 @@ Contract:
 
 - Every call is scoped to one project; another project's ids read as absent.
 - Reads return the newest version of each row; deleted rows are absent.
-- ``write_scores`` is durable when it returns (as an API-ingested score is): the score
-  becomes readable once the ingestion worker applied it, a few hundred milliseconds later.
+- ``write_scores`` and ``record_llm_call`` are durable when they return (as API-ingested
+  data is): what they wrote becomes readable once the ingestion worker applied it, a few
+  hundred milliseconds later.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 import msgspec
 
 from spyglass_core.domain.trace_selection import TraceSelection
 from spyglass_core.domain.tracing import Observation, Score, Trace
 
-__all__ = ("ScoreWriter", "TraceReader", "TraceTotals")
+__all__ = ("LLMCall", "LLMCallTracer", "ScoreWriter", "TraceReader", "TraceTotals")
 
 
 class TraceTotals(msgspec.Struct, frozen=True, kw_only=True):
@@ -94,6 +96,52 @@ class ScoreWriter(Protocol):
         Raises:
             InvalidInput: a score breaks its score config or the score rules; nothing
                 was stored.
+            RateLimited: ingestion is past its bound; retry later.
+            StorageUnavailable: storage failed; nothing was acknowledged.
+        """
+
+
+class LLMCall(msgspec.Struct, frozen=True, kw_only=True):
+    """One model call a feature made on a project's behalf (a judge, the playground).
+
+    It is traced as a trace named ``trace_name`` holding one generation. Ids are chosen
+    by the caller, so recording the same call again (a retried execution) replaces it
+    instead of adding a second one.
+
+    Attributes:
+        trace_id: the trace to create (or replace).
+        observation_id: the generation's id.
+        environment: where the call is filed (``spyglass-llm-as-a-judge`` for judges).
+        messages: the prompt as chat messages (``[{"role", "content"}]``).
+        output: the answer: its text, or the decoded structured object.
+        input_tokens, output_tokens: the provider's usage counts, when it gave them.
+        error: why the call failed, when it did (the generation is level ERROR).
+    """
+
+    trace_id: str
+    observation_id: str
+    trace_name: str
+    generation_name: str
+    environment: str
+    model: str
+    messages: Sequence[Mapping[str, str]]
+    output: Any = None
+    model_parameters: Mapping[str, Any] | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    start_time: datetime
+    end_time: datetime
+    metadata: Mapping[str, Any] | None = None
+    error: str | None = None
+
+
+class LLMCallTracer(Protocol):
+    """Records a feature's own LLM calls as traces of the project, priced like any other."""
+
+    async def record_llm_call(self, project_id: str, call: LLMCall) -> None:
+        """Trace the call (a trace with one generation).
+
+        Raises:
             RateLimited: ingestion is past its bound; retry later.
             StorageUnavailable: storage failed; nothing was acknowledged.
         """

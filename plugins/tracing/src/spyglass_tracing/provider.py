@@ -12,12 +12,16 @@ from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.event_publisher import EventPublisher
 from spyglass_core.ports.locks import Locks
 from spyglass_core.ports.task_queue import TaskQueue
-from spyglass_core.ports.traces import ScoreWriter, TraceReader
+from spyglass_core.ports.traces import LLMCallTracer, ScoreWriter, TraceReader
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_tracing.options import TracingOptions, tracing_options
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.services.annotation_scores import AnnotationScores
-from spyglass_tracing.services.cross_feature import AnalyticsTraceReader, IngestingScoreWriter
+from spyglass_tracing.services.cross_feature import (
+    AnalyticsTraceReader,
+    IngestingLLMCallTracer,
+    IngestingScoreWriter,
+)
 from spyglass_tracing.services.dashboard import ProjectDashboard
 from spyglass_tracing.services.dead_letters import DeadLetters
 from spyglass_tracing.services.deletion import DeletedTraces
@@ -168,6 +172,11 @@ class TracingProvider(Provider):
     def score_writer(self, intake: BatchIntake, checker: ScoreConfigChecker) -> ScoreWriter:
         """Core's cross-feature port: other features (evaluations) write scores through it."""
         return IngestingScoreWriter(intake, checker)
+
+    @provide
+    def llm_call_tracer(self, intake: BatchIntake) -> LLMCallTracer:
+        """Core's cross-feature port: features trace their own model calls through it."""
+        return IngestingLLMCallTracer(intake)
 
     @provide
     def dead_letters(

@@ -6,19 +6,21 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from msgspec import UNSET
+
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.domain.trace_selection import TraceSelection
 from spyglass_core.domain.tracing import Observation, Score, ScoreDataType, Trace
-from spyglass_core.ports.traces import ScoreWriter, TraceReader, TraceTotals
+from spyglass_core.ports.traces import LLMCall, LLMCallTracer, ScoreWriter, TraceReader, TraceTotals
 from spyglass_tracing.domain.envelopes import InvalidEvent, normalize_score
-from spyglass_tracing.domain.ingestion import EntityEvent, ScoreBody
+from spyglass_tracing.domain.ingestion import EntityEvent, ObservationBody, ScoreBody, TraceBody
 from spyglass_tracing.domain.queries import ScoreQuery, TraceQuery
 from spyglass_tracing.domain.time import utc_or_none
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.services.intake import Attribution, BatchIntake
 from spyglass_tracing.services.score_rules import ScoreConfigChecker
 
-__all__ = ("AnalyticsTraceReader", "IngestingScoreWriter")
+__all__ = ("AnalyticsTraceReader", "IngestingLLMCallTracer", "IngestingScoreWriter")
 
 _INTERNAL = Attribution(sdk_name="spyglass-internal")
 _RUN_SCORES_PAGE = 1000  # run-level scores read per query
@@ -128,6 +130,64 @@ class IngestingScoreWriter(ScoreWriter):
             for score, body in zip(scores, bodies, strict=True)
         ]
         await self._intake.accept(project_id, events, source="scores", attribution=_INTERNAL)
+
+
+class IngestingLLMCallTracer(LLMCallTracer):
+    """Sends a call as a trace-create and a generation-create through the ingestion pipeline.
+
+    The envelope ids are derived from the call's ids, so recording the same call twice
+    is deduplicated like a replayed SDK batch.
+    """
+
+    def __init__(self, intake: BatchIntake) -> None:
+        self._intake = intake
+
+    async def record_llm_call(self, project_id: str, call: LLMCall) -> None:
+        usage: dict[str, int] = {}
+        if call.input_tokens is not None:
+            usage["input"] = call.input_tokens
+        if call.output_tokens is not None:
+            usage["output"] = call.output_tokens
+        trace = TraceBody(
+            id=call.trace_id,
+            timestamp=call.start_time,
+            name=call.trace_name,
+            input=list(map(dict, call.messages)),
+            output=call.output,
+            metadata=dict(call.metadata or {}),
+            environment=call.environment,
+        )
+        generation = ObservationBody(
+            id=call.observation_id,
+            trace_id=call.trace_id,
+            name=call.generation_name,
+            start_time=call.start_time,
+            end_time=call.end_time,
+            model=call.model,
+            model_parameters=dict(call.model_parameters or {}),
+            usage_details=usage or UNSET,
+            input=list(map(dict, call.messages)),
+            output=call.output,
+            metadata=dict(call.metadata or {}),
+            level="ERROR" if call.error else "DEFAULT",
+            status_message=call.error,
+            environment=call.environment,
+        )
+        events = [
+            EntityEvent(
+                id=f"{call.trace_id}-trace",
+                type="trace-create",
+                timestamp=call.start_time,
+                trace=trace,
+            ),
+            EntityEvent(
+                id=f"{call.observation_id}-generation",
+                type="generation-create",
+                timestamp=call.start_time,
+                observation=generation,
+            ),
+        ]
+        await self._intake.accept(project_id, events, source="llm-calls", attribution=_INTERNAL)
 
 
 def _body(score: Score) -> ScoreBody:
