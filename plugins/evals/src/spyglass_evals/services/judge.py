@@ -7,7 +7,7 @@ model) is returned with the verdict so the caller can trace the call and show it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -26,9 +26,11 @@ __all__ = ("JudgeCall", "LLMJudge")
 
 
 class JudgeCall(msgspec.Struct, frozen=True, kw_only=True):
-    """What one judgement asked and got."""
+    """What one judgement asked (``prompt``: the messages' text; ``messages``: as sent)
+    and got."""
 
     prompt: str
+    messages: list[dict[str, str]]
     verdict: Verdict
     completion: LLMCompletion
 
@@ -39,7 +41,8 @@ class LLMJudge:
     Args:
         client: the provider's client (from ``LLMClientFactory``).
         model: the model name sent to the provider.
-        template: the prompt with ``{{variables}}``.
+        template: the prompt with ``{{variables}}``: one user message, or chat messages
+            (``[{"role", "content"}]``) whose contents are templates.
         output: what the score is.
         params: extra completion parameters (temperature, max_tokens, ...).
     """
@@ -49,13 +52,17 @@ class LLMJudge:
         client: LLMClient,
         *,
         model: str,
-        template: str,
+        template: str | Sequence[Mapping[str, str]],
         output: JudgeOutput,
         params: Mapping[str, Any] | None = None,
     ) -> None:
         self._client = client
         self._model = model
-        self._template = template
+        self._messages = (
+            [{"role": "user", "content": template}]
+            if isinstance(template, str)
+            else [{"role": m["role"], "content": m["content"]} for m in template]
+        )
         self._output = output
         self._params = dict(params or {})
         self._schema = judge_schema(output)
@@ -67,9 +74,12 @@ class LLMJudge:
             InvalidInput: a variable is missing, or the answer does not fit the output.
             PermissionDenied, NotFound, RateLimited, StorageUnavailable: from the client.
         """
-        prompt = render_template(self._template, variables)
+        messages = [
+            {"role": m["role"], "content": render_template(m["content"], variables)}
+            for m in self._messages
+        ]
         completion = await self._client.complete(
-            [{"role": "user", "content": prompt}],
+            messages,
             model=self._model,
             params=self._params,
             response_schema=self._schema,
@@ -81,5 +91,8 @@ class LLMJudge:
             except msgspec.DecodeError:
                 raise InvalidInput("The judge did not answer with JSON") from None
         return JudgeCall(
-            prompt=prompt, verdict=read_verdict(answer, self._output), completion=completion
+            prompt="\n\n".join(m["content"] for m in messages),
+            messages=messages,
+            verdict=read_verdict(answer, self._output),
+            completion=completion,
         )
