@@ -6,7 +6,9 @@ whose target fits, every object that matches the rule's filters and falls in its
 gets one execution per assigned evaluator, due after the rule's delay. Execution ids are
 derived from (rule, evaluator, object), so an event delivered twice, or a trace ingested
 in several batches, adds nothing the first delivery made. An object that did not match
-yet (its name arrived in a later batch) is looked at again on its next event.
+yet (its name arrived in a later batch) is looked at again on its next event. Objects in
+internal environments (``spyglass-*``, where judges trace their calls, and Langfuse's
+``langfuse-*``) are never evaluated.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ __all__ = ("EvaluatedTarget", "ExecutionPlanner")
 
 logger = logging.getLogger(__name__)
 
+_INTERNAL_ENVIRONMENT_PREFIXES = ("spyglass-", "langfuse-")
 _TRACE_TARGETS = frozenset({RuleTarget.TRACE, RuleTarget.OBSERVATION, RuleTarget.SESSION})
 
 
@@ -139,7 +142,7 @@ class ExecutionPlanner:
         for rule, targets in candidates:
             due = now + timedelta(seconds=rule.delay_seconds)
             for target in targets:
-                if not matches(rule.filters, target.row):
+                if _internal(target) or not matches(rule.filters, target.row):
                     continue
                 if sample and not in_sample(rule.id, target.object_id, rule.sampling):
                     continue
@@ -190,6 +193,13 @@ class ExecutionPlanner:
             for rule in rules
             for a in rule.assignments
         }
+
+
+def _internal(target: EvaluatedTarget) -> bool:
+    """Judges' own traces (and Langfuse's internal environments) are never evaluated, or
+    a rule matching everything would evaluate its own judge calls forever."""
+    environment = str(target.row.get("environment") or "")
+    return environment.startswith(_INTERNAL_ENVIRONMENT_PREFIXES)
 
 
 def _trace_target(trace: Trace) -> EvaluatedTarget:
