@@ -43,11 +43,12 @@ def register_routes(surface: ApiSurface) -> Sequence[Any]:
     """Langfuse's LLM connection, evaluator and evaluation-rule routes on the public API."""
     if surface is not ApiSurface.PUBLIC:
         return []
+    from spyglass_evals.api.backfills import BACKFILL_ROUTES
     from spyglass_evals.api.evaluators import EVALUATOR_ROUTES
     from spyglass_evals.api.executions import EXECUTION_ROUTES
     from spyglass_evals.api.routes import ROUTES
 
-    return [*ROUTES, *EVALUATOR_ROUTES, *EXECUTION_ROUTES]
+    return [*ROUTES, *EVALUATOR_ROUTES, *EXECUTION_ROUTES, *BACKFILL_ROUTES]
 
 
 @hookimpl
