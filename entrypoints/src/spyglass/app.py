@@ -18,6 +18,7 @@ from spyglass.api.auth import EXCLUDE_FROM_AUTH, ApiKeyAuthMiddleware, project_a
 from spyglass.api.errors import EXCEPTION_HANDLERS
 from spyglass.api.requests import SpyglassRequest
 from spyglass.api.sessions import SessionAuthMiddleware, internal_access_guard
+from spyglass.events import OutboxRelay
 from spyglass.lifecycle import run_shutdown_hooks, run_startup_hooks
 from spyglass.plugins import StartupError
 from spyglass.web import collect_ui, web_routes
@@ -116,8 +117,11 @@ def create_app(
 
     async def on_startup() -> None:
         await run_startup_hooks(pm, container)
+        # Events left in the outbox by a process that died are delivered again.
+        (await container.get(OutboxRelay)).start()
 
     async def on_shutdown() -> None:
+        await (await container.get(OutboxRelay)).stop()
         await run_shutdown_hooks(pm, container)
 
     # The web UI: its shell pages and the static files of the shell and of each plugin.

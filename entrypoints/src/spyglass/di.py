@@ -20,6 +20,7 @@ from spyglass.api.sessions import PROJECT_SCOPE_KEY
 from spyglass.events import (
     EventDelivery,
     EventHandlers,
+    OutboxRelay,
     QueuedEventPublisher,
     collect_event_handlers,
 )
@@ -156,8 +157,14 @@ class CoreProvider(Provider):
         return collect_event_handlers(pm)
 
     @provide
-    def event_publisher(self, handlers: EventHandlers, queue: TaskQueue) -> EventPublisher:
-        return QueuedEventPublisher(handlers, queue)
+    def event_publisher(
+        self, handlers: EventHandlers, queue: TaskQueue, uow: UnitOfWorkFactory, clock: Clock
+    ) -> EventPublisher:
+        return QueuedEventPublisher(handlers, queue, uow, clock)
+
+    @provide
+    def outbox_relay(self, publisher: EventPublisher) -> OutboxRelay:
+        return OutboxRelay(publisher)
 
     @provide
     def event_delivery(self, handlers: EventHandlers, container: AsyncContainer) -> EventDelivery:

@@ -14,6 +14,7 @@ from spyglass_adapters.memory.spi import MemoryTables
 from spyglass_core.domain.api_keys import ApiKey
 from spyglass_core.domain.errors import Conflict
 from spyglass_core.domain.projects import Organization, Project, User
+from spyglass_core.ports.event_outbox import EventOutboxRepository, OutboxEntry
 from spyglass_core.ports.repositories import (
     ApiKeyRepository,
     InstanceSecretRepository,
@@ -188,6 +189,31 @@ class _InstanceSecrets(InstanceSecretRepository):
         self._db.table("instance_secrets")[name] = value
 
 
+class _EventOutbox(EventOutboxRepository):
+    def __init__(self, db: MemoryTables) -> None:
+        self._db = db
+
+    async def add(self, entries: Sequence[OutboxEntry]) -> None:
+        for entry in entries:
+            self._db.table("event_outbox")[entry.id] = entry
+
+    async def get(self, entry_id: str) -> OutboxEntry | None:
+        found: OutboxEntry | None = self._db.table("event_outbox").get(entry_id)
+        return found
+
+    async def due(self, now: datetime, limit: int) -> Sequence[OutboxEntry]:
+        due = [e for e in self._db.table("event_outbox").values() if e.available_at <= now]
+        return sorted(due, key=lambda e: (e.available_at, e.id))[:limit]
+
+    async def postpone(self, entry_id: str, until: datetime, attempts: int) -> None:
+        table = self._db.table("event_outbox")
+        if entry := table.get(entry_id):
+            table[entry_id] = msgspec.structs.replace(entry, available_at=until, attempts=attempts)
+
+    async def delete(self, entry_id: str) -> None:
+        self._db.table("event_outbox").pop(entry_id, None)
+
+
 class MemoryUnitOfWork(UnitOfWork):
     """Works on a private copy of the database; ``commit`` publishes the copy."""
 
@@ -208,6 +234,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.memberships = MemoryMemberships(self._work)
         self.sessions = MemorySessions(self._work)
         self.invitations = MemoryInvitations(self._work)
+        self.outbox = _EventOutbox(self._work)
 
     def repository(self, port: type[R]) -> R:
         if (repository := self._repositories.get(port)) is None:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 __all__ = (
     "api_keys",
+    "event_outbox",
     "instance_secrets",
     "invitations",
     "memberships",
@@ -144,4 +145,17 @@ instance_secrets = sa.Table(
     sa.Column("name", sa.String(255), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("created_at", _TS, nullable=False),
+)
+
+# Domain events committed with the change they report, until every handler ran.
+event_outbox = sa.Table(
+    "event_outbox",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("event_type", sa.String(255), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("available_at", _TS, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Index("ix_event_outbox_available_at", "available_at"),
 )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from spyglass_adapters.sql.accounts import SqlInvitations, SqlMemberships, SqlSessions
 from spyglass_adapters.sql.errors import translate_errors
+from spyglass_adapters.sql.outbox import SqlEventOutbox
 from spyglass_adapters.sql.repositories import (
     SqlApiKeys,
     SqlInstanceSecrets,
@@ -47,6 +48,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.api_keys = SqlApiKeys(self._conn)
         self.users = SqlUsers(self._conn)
         self.instance_secrets = SqlInstanceSecrets(self._conn)
+        self.outbox = SqlEventOutbox(self._conn)
         self.memberships = SqlMemberships(self._conn)
         self.sessions = SqlSessions(self._conn)
         self.invitations = SqlInvitations(self._conn)

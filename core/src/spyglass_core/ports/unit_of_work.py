@@ -22,6 +22,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, TypeVar
 
+from spyglass_core.ports.event_outbox import EventOutboxRepository
 from spyglass_core.ports.repositories import (
     ApiKeyRepository,
     InstanceSecretRepository,
@@ -53,6 +54,7 @@ class UnitOfWork(Protocol):
     memberships: MembershipRepository
     sessions: SessionRepository
     invitations: InvitationRepository
+    outbox: EventOutboxRepository
 
     def repository(self, port: type[R]) -> R:
         """The repository registered for ``port``, bound to this unit of work's transaction.

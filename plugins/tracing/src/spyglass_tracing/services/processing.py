@@ -29,7 +29,7 @@ from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.event_publisher import EventPublisher
 from spyglass_core.ports.locks import Locks
-from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from spyglass_tracing.domain.ingestion import (
     UNSET,
     EntityEvent,
@@ -246,22 +246,30 @@ class BatchProcessor:
             )
 
     async def _announce(self, changed: _Changes) -> None:
+        """Hand the events staged with the applied batches to their handlers."""
+        if changed.traces or any(changed.experiment_items.values()):
+            await self._events.flush()
+
+    async def _stage_events(self, uow: UnitOfWork, changed: _Changes) -> None:
+        """Write what the batches changed as events, in the transaction that marks them
+        done: a batch is never done without its events (they survive a crash)."""
         for project_id, trace_ids in changed.traces.items():
-            await self._events.publish(
+            await self._events.stage(
+                uow,
                 TracesIngested(
                     occurred_at=self._clock.now(),
                     project_id=project_id,
                     trace_ids=tuple(sorted(trace_ids)),
-                )
+                ),
             )
         for project_id, items in changed.experiment_items.items():
-            if not items:
-                continue
-            await self._events.publish(
-                ExperimentItemsRan(
-                    occurred_at=self._clock.now(), project_id=project_id, items=tuple(items)
+            if items:
+                await self._events.stage(
+                    uow,
+                    ExperimentItemsRan(
+                        occurred_at=self._clock.now(), project_id=project_id, items=tuple(items)
+                    ),
                 )
-            )
 
     async def _apply_ids(self, batch_ids: Sequence[str]) -> _Changes:
         async with self._uow() as uow:
@@ -288,6 +296,7 @@ class BatchProcessor:
             now = self._clock.now()
             for record in pending:
                 await uow.repository(IngestionBatchRepository).mark_done(record.id, now)
+            await self._stage_events(uow, changed)
             await uow.commit()
         try:
             await self._deleted.owe_erasure(dropped)
