@@ -30,28 +30,35 @@ def register_evaluators() -> Sequence[EvaluatorSpec]:
 
 @hookimpl
 def register_routes(surface: ApiSurface) -> Sequence[Any]:
-    """Langfuse's LLM connection, evaluator and evaluation-rule routes on the public API."""
+    """Langfuse's LLM connection, evaluator and evaluation-rule routes (and the preview
+    and playground) on the public API; the web UI's on the internal one."""
+    if surface is ApiSurface.INTERNAL:
+        from spyglass_evals.api.internal import INTERNAL_ROUTES
+
+        return INTERNAL_ROUTES
     if surface is not ApiSurface.PUBLIC:
         return []
     from spyglass_evals.api.evaluators import EVALUATOR_ROUTES
+    from spyglass_evals.api.interactive import INTERACTIVE_ROUTES
     from spyglass_evals.api.routes import ROUTES
 
-    return [*ROUTES, *EVALUATOR_ROUTES]
+    return [*ROUTES, *EVALUATOR_ROUTES, *INTERACTIVE_ROUTES]
 
 
 @hookimpl
 def register_providers(config: PluginConfig) -> Sequence[Any]:
-    """``LlmConnectionService`` and its cipher, ``EvaluatorService`` and
-    ``EvaluationRuleService``.
+    """``LlmConnectionService`` and its cipher, ``EvaluatorService``,
+    ``EvaluationRuleService``, and the preview and playground (``InteractiveProvider``).
 
     The settings are parsed here, at start-up, so a malformed encryption key stops the
     process with a message naming the variable instead of failing the first request.
     """
+    from spyglass_evals.interactive_provider import InteractiveProvider
     from spyglass_evals.options import evals_options
     from spyglass_evals.provider import EvalsProvider
 
     evals_options(config)
-    return [EvalsProvider()]
+    return [EvalsProvider(), InteractiveProvider()]
 
 
 @hookimpl

@@ -7,7 +7,7 @@ model) is returned with the verdict so the caller can trace the call and show it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -19,18 +19,20 @@ from spyglass_evals.domain.judge import (
     Verdict,
     judge_schema,
     read_verdict,
-    render_template,
+    render_messages,
 )
 
 __all__ = ("JudgeCall", "LLMJudge")
 
 
 class JudgeCall(msgspec.Struct, frozen=True, kw_only=True):
-    """What one judgement asked and got."""
+    """What one judgement asked and got: ``messages`` as sent, ``prompt`` their contents
+    joined by blank lines (the one user message of a plain-text template)."""
 
     prompt: str
     verdict: Verdict
     completion: LLMCompletion
+    messages: list[dict[str, str]] = []
 
 
 class LLMJudge:
@@ -39,7 +41,8 @@ class LLMJudge:
     Args:
         client: the provider's client (from ``LLMClientFactory``).
         model: the model name sent to the provider.
-        template: the prompt with ``{{variables}}``.
+        template: the prompt with ``{{variables}}``: a text (sent as one user message)
+            or chat messages (``[{"role", "content"}]``, an evaluator's prompt).
         output: what the score is.
         params: extra completion parameters (temperature, max_tokens, ...).
     """
@@ -49,13 +52,17 @@ class LLMJudge:
         client: LLMClient,
         *,
         model: str,
-        template: str,
+        template: str | Sequence[Mapping[str, str]],
         output: JudgeOutput,
         params: Mapping[str, Any] | None = None,
     ) -> None:
         self._client = client
         self._model = model
-        self._template = template
+        self._messages: list[dict[str, str]] = (
+            [{"role": "user", "content": template}]
+            if isinstance(template, str)
+            else [dict(m) for m in template]
+        )
         self._output = output
         self._params = dict(params or {})
         self._schema = judge_schema(output)
@@ -67,9 +74,9 @@ class LLMJudge:
             InvalidInput: a variable is missing, or the answer does not fit the output.
             PermissionDenied, NotFound, RateLimited, StorageUnavailable: from the client.
         """
-        prompt = render_template(self._template, variables)
+        messages = render_messages(self._messages, variables)
         completion = await self._client.complete(
-            [{"role": "user", "content": prompt}],
+            messages,
             model=self._model,
             params=self._params,
             response_schema=self._schema,
@@ -81,5 +88,8 @@ class LLMJudge:
             except msgspec.DecodeError:
                 raise InvalidInput("The judge did not answer with JSON") from None
         return JudgeCall(
-            prompt=prompt, verdict=read_verdict(answer, self._output), completion=completion
+            prompt="\n\n".join(m["content"] for m in messages),
+            verdict=read_verdict(answer, self._output),
+            completion=completion,
+            messages=messages,
         )
