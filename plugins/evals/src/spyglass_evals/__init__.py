@@ -12,12 +12,20 @@ from typing import Any
 from spyglass_core.hookspecs import (
     ApiSurface,
     EvaluatorSpec,
+    NavigationEntry,
     PluginConfig,
     StorageSpec,
+    UIContribution,
     hookimpl,
 )
 
-__all__ = ("register_evaluators", "register_providers", "register_routes", "register_storage")
+__all__ = (
+    "register_evaluators",
+    "register_providers",
+    "register_routes",
+    "register_storage",
+    "register_ui",
+)
 
 
 @hookimpl
@@ -67,3 +75,23 @@ def register_storage() -> Sequence[StorageSpec]:
     from spyglass_evals.storage.spec import storage_spec
 
     return [storage_spec()]
+
+
+@hookimpl
+def register_ui() -> Sequence[UIContribution]:
+    """Evaluators (with the live preview), evaluation rules and their executions, the
+    prompt playground, LLM connections in the settings, and "Judge trace" on EVAL scores."""
+    return [
+        UIContribution(
+            name="evals",
+            assets="spyglass_evals.ui",
+            navigation=(
+                NavigationEntry(label="Evaluators", path="evaluators", order=80),
+                NavigationEntry(label="Evaluation rules", path="evaluation-rules", order=81),
+                NavigationEntry(label="Playground", path="playground", order=85),
+                NavigationEntry(
+                    label="LLM connections", path="settings/llm-connections", section="settings"
+                ),
+            ),
+        )
+    ]
