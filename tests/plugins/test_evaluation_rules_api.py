@@ -20,7 +20,7 @@ KEY_HEX = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 # Langfuse's EvaluationRule field names (v5 SDK types) plus Spyglass's delaySeconds.
 RULE_FIELDS = {
     "id", "name", "createdBy", "enabled", "sampling", "filter", "evaluatorAssignments",
-    "createdAt", "updatedAt", "delaySeconds",
+    "createdAt", "updatedAt", "delaySeconds", "target", "pausedReason",
 }  # fmt: skip
 GENERATIONS = {"type": "stringOptions", "column": "type", "operator": "any of",
                "value": ["GENERATION"]}  # fmt: skip

@@ -17,18 +17,19 @@ NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)
 
 
 def test_one_execution_per_rule_and_object_and_one_score_per_execution() -> None:
-    first = execution_id("rule-1", ObjectKind.TRACE, "t-1")
-    assert first == execution_id("rule-1", ObjectKind.TRACE, "t-1")
+    first = execution_id("rule-1", "ev-1", ObjectKind.TRACE, "t-1")
+    assert first == execution_id("rule-1", "ev-1", ObjectKind.TRACE, "t-1")
     assert (
         len(
             {
                 first,
-                execution_id("rule-2", ObjectKind.TRACE, "t-1"),
-                execution_id("rule-1", ObjectKind.OBSERVATION, "t-1"),
-                execution_id("rule-1", ObjectKind.TRACE, "t-2"),
+                execution_id("rule-2", "ev-1", ObjectKind.TRACE, "t-1"),
+                execution_id("rule-1", "code:exact_match", ObjectKind.TRACE, "t-1"),
+                execution_id("rule-1", "ev-1", ObjectKind.OBSERVATION, "t-1"),
+                execution_id("rule-1", "ev-1", ObjectKind.TRACE, "t-2"),
             }
         )
-        == 4
+        == 5
     )
     assert score_id(first) == score_id(first) != first
 

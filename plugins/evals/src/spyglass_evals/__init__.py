@@ -1,4 +1,4 @@
-"""Spyglass evaluations: LLM connections, evaluators and (later) evaluation rules.
+"""Spyglass evaluations: LLM connections, evaluators, evaluation rules and executions.
 
 The plugin owns its tables (Alembic chain ``evals``) and reads other features' data only
 through core's ports and domain events. It imports no other plugin.
@@ -6,12 +6,14 @@ through core's ports and domain events. It imports no other plugin.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from spyglass_core.domain.events import DomainEvent
 from spyglass_core.hookspecs import (
     ApiSurface,
     EvaluatorSpec,
+    EventHandler,
     NavigationEntry,
     PluginConfig,
     StorageSpec,
@@ -21,10 +23,13 @@ from spyglass_core.hookspecs import (
 
 __all__ = (
     "register_evaluators",
+    "register_event_handlers",
     "register_providers",
     "register_routes",
     "register_storage",
     "register_ui",
+    "shutdown",
+    "startup",
 )
 
 
@@ -38,8 +43,8 @@ def register_evaluators() -> Sequence[EvaluatorSpec]:
 
 @hookimpl
 def register_routes(surface: ApiSurface) -> Sequence[Any]:
-    """Langfuse's LLM connection, evaluator and evaluation-rule routes (and the preview
-    and playground) on the public API; the web UI's on the internal one."""
+    """Langfuse's LLM connection, evaluator and evaluation-rule routes, the executions,
+    the preview and the playground on the public API; the web UI's on the internal one."""
     if surface is ApiSurface.INTERNAL:
         from spyglass_evals.api.internal import INTERNAL_ROUTES
 
@@ -47,10 +52,11 @@ def register_routes(surface: ApiSurface) -> Sequence[Any]:
     if surface is not ApiSurface.PUBLIC:
         return []
     from spyglass_evals.api.evaluators import EVALUATOR_ROUTES
+    from spyglass_evals.api.executions import EXECUTION_ROUTES
     from spyglass_evals.api.interactive import INTERACTIVE_ROUTES
     from spyglass_evals.api.routes import ROUTES
 
-    return [*ROUTES, *EVALUATOR_ROUTES, *INTERACTIVE_ROUTES]
+    return [*ROUTES, *EVALUATOR_ROUTES, *EXECUTION_ROUTES, *INTERACTIVE_ROUTES]
 
 
 @hookimpl
@@ -75,6 +81,35 @@ def register_storage() -> Sequence[StorageSpec]:
     from spyglass_evals.storage.spec import storage_spec
 
     return [storage_spec()]
+
+
+@hookimpl
+def register_event_handlers() -> Mapping[type[DomainEvent], Sequence[EventHandler]]:
+    """New traces (``TracesIngested``) and SDK experiment items (``ExperimentItemsRan``)
+    get executions from the project's active rules."""
+    from spyglass_core.domain.events import ExperimentItemsRan, TracesIngested
+    from spyglass_evals.handlers import on_experiment_items, on_traces_ingested
+
+    return {
+        TracesIngested: [on_traces_ingested],  # type: ignore[list-item]
+        ExperimentItemsRan: [on_experiment_items],  # type: ignore[list-item]
+    }
+
+
+@hookimpl
+def startup(container: Any) -> Any:
+    """Pause rules whose code evaluators are gone; start the execution runner."""
+    from spyglass_evals.lifecycle import start
+
+    return start(container)
+
+
+@hookimpl
+def shutdown(container: Any) -> Any:
+    """Stop the execution runner."""
+    from spyglass_evals.lifecycle import stop
+
+    return stop(container)
 
 
 @hookimpl

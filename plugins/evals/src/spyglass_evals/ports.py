@@ -8,12 +8,19 @@ method is scoped to one project.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from spyglass_evals.domain.evaluators import EvaluationRule, Evaluator, EvaluatorVersion
+from spyglass_evals.domain.executions import Execution, ExecutionStatus
 from spyglass_evals.domain.llm_connections import LlmConnection
 
-__all__ = ("EvaluationRuleRepository", "EvaluatorRepository", "LlmConnectionRepository")
+__all__ = (
+    "EvaluationRuleRepository",
+    "EvaluatorRepository",
+    "ExecutionRepository",
+    "LlmConnectionRepository",
+)
 
 
 class LlmConnectionRepository(Protocol):
@@ -93,6 +100,9 @@ class EvaluationRuleRepository(Protocol):
     ) -> Sequence[EvaluationRule]:
         """A page of the project's rules, newest first (ties by id)."""
 
+    async def active(self, project_id: str | None = None) -> Sequence[EvaluationRule]:
+        """The active rules of a project (of every project when None)."""
+
     async def using(
         self, project_id: str, evaluator_ids: Collection[str]
     ) -> Sequence[EvaluationRule]:
@@ -100,3 +110,46 @@ class EvaluationRuleRepository(Protocol):
 
     async def delete(self, project_id: str, rule_id: str) -> bool:
         """Remove the rule; False when there was none."""
+
+
+class ExecutionRepository(Protocol):
+    """Evaluation executions, unique by id (derived from rule, evaluator and object).
+
+    ``claim`` is the only cross-project method: workers take due executions of every
+    project, oldest due first.
+    """
+
+    async def add_new(self, executions: Sequence[Execution]) -> int:
+        """Store the executions whose id is not stored yet; how many were new."""
+
+    async def claim(
+        self, *, now: datetime, owner: str, lease_until: datetime, limit: int
+    ) -> Sequence[Execution]:
+        """Lease at most ``limit`` runnable executions to ``owner``: pending ones due by
+        ``now``, and running ones whose lease expired (their worker died). They are
+        returned RUNNING; another claimer never gets the same row."""
+
+    async def renew(self, owner: str, ids: Sequence[str], lease_until: datetime) -> None:
+        """Extend the leases ``owner`` holds on these executions (still running)."""
+
+    async def update(self, execution: Execution) -> None:
+        """Replace the stored execution (same id)."""
+
+    async def get(self, project_id: str, execution_id: str) -> Execution | None:
+        """The execution, or None."""
+
+    async def page(
+        self,
+        project_id: str,
+        *,
+        rule_id: str | None = None,
+        status: ExecutionStatus | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Sequence[Execution]:
+        """Executions newest first (ties by id), optionally of one rule and status."""
+
+    async def cancel_pending(
+        self, project_id: str, rule_id: str, *, reason: str, now: datetime
+    ) -> int:
+        """Cancel the rule's pending executions with ``reason``; how many."""

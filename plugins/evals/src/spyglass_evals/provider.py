@@ -1,18 +1,26 @@
-"""The plugin's dishka provider: the secret cipher and the plugin's services."""
+"""The plugin's dishka provider: the secret cipher, the services and the execution runner."""
 
 from __future__ import annotations
 
-from dishka import Provider, Scope, provide
+from datetime import timedelta
+
+from dishka import AsyncContainer, Provider, Scope, provide
 
 from spyglass_core.hookspecs import PluginConfig
 from spyglass_core.ports.clock import Clock
+from spyglass_core.ports.llm import LLMClientFactory
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
+from spyglass_core.services.evaluator_registry import EvaluatorRegistry
 from spyglass_core.services.instance_secrets import instance_secret
 from spyglass_evals.crypto import SecretCipher, parse_key
 from spyglass_evals.options import EvalsOptions, evals_options
 from spyglass_evals.services.evaluation_rules import EvaluationRuleService
 from spyglass_evals.services.evaluators import EvaluatorService
+from spyglass_evals.services.executions import ExecutionService
+from spyglass_evals.services.executor import CrossFeaturePorts, EvaluationExecutor
 from spyglass_evals.services.llm_connections import LlmConnectionService
+from spyglass_evals.services.planning import ExecutionPlanner
+from spyglass_evals.services.runner import ExecutionRunner, RunnerOptions
 
 __all__ = ("ENCRYPTION_KEY_SECRET", "EvalsProvider")
 
@@ -49,5 +57,50 @@ class EvalsProvider(Provider):
         return EvaluatorService(uow, clock)
 
     @provide
-    def evaluation_rules(self, uow: UnitOfWorkFactory, clock: Clock) -> EvaluationRuleService:
-        return EvaluationRuleService(uow, clock)
+    def evaluation_rules(
+        self, uow: UnitOfWorkFactory, clock: Clock, registry: EvaluatorRegistry
+    ) -> EvaluationRuleService:
+        return EvaluationRuleService(uow, clock, registry)
+
+    @provide
+    def ports(self, container: AsyncContainer) -> CrossFeaturePorts:
+        return CrossFeaturePorts(container)
+
+    @provide
+    def planner(self, uow: UnitOfWorkFactory, clock: Clock) -> ExecutionPlanner:
+        return ExecutionPlanner(uow, clock)
+
+    @provide
+    def executor(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        registry: EvaluatorRegistry,
+        connections: LlmConnectionService,
+        llm: LLMClientFactory,
+        ports: CrossFeaturePorts,
+    ) -> EvaluationExecutor:
+        return EvaluationExecutor(uow, clock, registry, connections, llm, ports)
+
+    @provide
+    def runner(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        executor: EvaluationExecutor,
+        options: EvalsOptions,
+    ) -> ExecutionRunner:
+        return ExecutionRunner(
+            uow,
+            clock,
+            executor,
+            RunnerOptions(
+                concurrency=options.concurrency,
+                poll_seconds=options.poll_seconds,
+                lease=timedelta(seconds=options.lease_seconds),
+            ),
+        )
+
+    @provide
+    def executions(self, uow: UnitOfWorkFactory, ports: CrossFeaturePorts) -> ExecutionService:
+        return ExecutionService(uow, ports)

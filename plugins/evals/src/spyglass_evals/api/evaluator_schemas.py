@@ -120,11 +120,20 @@ class EvaluatorTemplates(msgspec.Struct, frozen=True, kw_only=True, rename="came
     code_evaluators: list[dict[str, Any]]
 
 
-class AssignmentResponse(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    """Langfuse's ``EvaluatorAssignment``: ``variableMapping`` null inherits the default."""
+class AssignmentResponse(
+    msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True
+):
+    """Langfuse's ``EvaluatorAssignment``: ``variableMapping`` null inherits the default.
 
-    evaluator_id: str
+    A code evaluator's assignment has ``codeEvaluator`` and ``config`` instead of
+    ``evaluatorId``; ``scoreName`` appears when the rule set one (Spyglass extensions).
+    """
+
+    evaluator_id: str | None = None
+    code_evaluator: str | None = None
+    config: dict[str, Any] | None = None
     variable_mapping: list[dict[str, Any]] | None
+    score_name: str | None = None
 
 
 class EvaluationRuleResponse(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -138,6 +147,8 @@ class EvaluationRuleResponse(msgspec.Struct, frozen=True, kw_only=True, rename="
     filter: list[dict[str, Any]]
     evaluator_assignments: list[AssignmentResponse]
     delay_seconds: int
+    target: str
+    paused_reason: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -201,10 +212,18 @@ def rule_response(rule: EvaluationRule) -> EvaluationRuleResponse:
         sampling=rule.sampling,
         filter=rule.filters,
         evaluator_assignments=[
-            AssignmentResponse(evaluator_id=a.evaluator_id, variable_mapping=a.variable_mapping)
+            AssignmentResponse(
+                evaluator_id=a.evaluator_id,
+                code_evaluator=a.code_evaluator,
+                config=a.config,
+                variable_mapping=a.variable_mapping,
+                score_name=a.score_name,
+            )
             for a in rule.assignments
         ],
         delay_seconds=rule.delay_seconds,
+        target=rule.target.value,
+        paused_reason=rule.paused_reason,
         created_at=rule.created_at,
         updated_at=rule.updated_at,
     )

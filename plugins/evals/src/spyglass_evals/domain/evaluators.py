@@ -16,7 +16,18 @@ from typing import Any
 
 import msgspec
 
-__all__ = ("EvaluationRule", "Evaluator", "EvaluatorVersion", "RuleAssignment", "RuleStatus")
+__all__ = (
+    "CODE_PREFIX",
+    "EvaluationRule",
+    "Evaluator",
+    "EvaluatorVersion",
+    "RuleAssignment",
+    "RuleStatus",
+    "RuleTarget",
+)
+
+CODE_PREFIX = "code:"
+"""How an execution names a code evaluator it ran (``code:exact_match``)."""
 
 
 class RuleStatus(enum.StrEnum):
@@ -24,6 +35,15 @@ class RuleStatus(enum.StrEnum):
 
     ACTIVE = "ACTIVE"
     INACTIVE = "INACTIVE"
+
+
+class RuleTarget(enum.StrEnum):
+    """What a rule evaluates (Langfuse's rules evaluate observations, the default)."""
+
+    OBSERVATION = "observation"
+    TRACE = "trace"
+    SESSION = "session"
+    EXPERIMENT_ITEM = "experiment_item"
 
 
 class EvaluatorVersion(msgspec.Struct, frozen=True, kw_only=True):
@@ -63,11 +83,28 @@ class Evaluator(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class RuleAssignment(msgspec.Struct, frozen=True, kw_only=True):
-    """An evaluator a rule runs (always its latest version) and the rule's own mapping
-    (None: the evaluator's default mapping)."""
+    """An evaluator a rule runs and the rule's own variable mapping.
 
-    evaluator_id: str
+    Exactly one of ``evaluator_id`` (an LLM-as-a-judge evaluator, always its latest
+    version) and ``code_evaluator`` (a registered code evaluator's name, built with
+    ``config``) is set. A mapping of None means the evaluator's default: the judge's
+    stored mapping, or each of the code evaluator's variables from the source of the
+    same name. ``score_name`` defaults to the evaluator's name.
+    """
+
+    evaluator_id: str | None = None
+    code_evaluator: str | None = None
+    config: dict[str, Any] | None = None
     variable_mapping: list[dict[str, Any]] | None = None
+    score_name: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The evaluator as executions name it: its id, or ``code:<name>``."""
+        if self.code_evaluator is not None:
+            return CODE_PREFIX + self.code_evaluator
+        assert self.evaluator_id is not None, "an assignment names one evaluator"
+        return self.evaluator_id
 
 
 class EvaluationRule(msgspec.Struct, frozen=True, kw_only=True):
@@ -78,8 +115,9 @@ class EvaluationRule(msgspec.Struct, frozen=True, kw_only=True):
         sampling: the fraction of matches to evaluate, 0..1.
         delay_seconds: how long to wait after a match before evaluating (a Spyglass
             extension, default 0).
-        paused_reason: why Spyglass stopped the rule (e.g. its connection is gone), or
-            None; kept for the executions, which are not built yet.
+        target: what the rule evaluates.
+        paused_reason: why Spyglass stopped the rule (its provider refused the
+            credentials, a code evaluator it uses is no longer installed), or None.
     """
 
     id: str
@@ -90,6 +128,7 @@ class EvaluationRule(msgspec.Struct, frozen=True, kw_only=True):
     delay_seconds: int
     filters: list[dict[str, Any]]
     assignments: list[RuleAssignment]
+    target: RuleTarget = RuleTarget.OBSERVATION
     paused_reason: str | None = None
     created_at: datetime
     updated_at: datetime

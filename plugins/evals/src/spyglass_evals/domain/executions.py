@@ -12,18 +12,22 @@ from __future__ import annotations
 import enum
 import hashlib
 from datetime import datetime, timedelta
+from typing import Any
 
 import msgspec
 
 from spyglass_core.domain.tracing import Score, ScoreDataType, ScoreSource
 
 __all__ = (
+    "FINISHED",
     "JUDGE_ENVIRONMENT",
+    "Execution",
     "ExecutionStatus",
     "MissingDataRetry",
     "ObjectKind",
     "eval_score",
     "execution_id",
+    "judge_call_ids",
     "score_id",
 )
 
@@ -50,10 +54,66 @@ class ObjectKind(enum.StrEnum):
     EXPERIMENT_ITEM = "EXPERIMENT_ITEM"
 
 
-def execution_id(rule_id: str, kind: ObjectKind, object_id: str) -> str:
-    """The one execution of ``rule_id`` on this object (32 hex)."""
-    key = f"spyglass-eval-execution-v1\x00{rule_id}\x00{kind.value}\x00{object_id}"
+FINISHED = frozenset({ExecutionStatus.COMPLETED, ExecutionStatus.ERROR, ExecutionStatus.CANCELLED})
+
+
+def execution_id(rule_id: str, evaluator: str, kind: ObjectKind, object_id: str) -> str:
+    """The one execution of ``rule_id``'s ``evaluator`` on this object (32 hex)."""
+    key = f"spyglass-eval-execution-v1\x00{rule_id}\x00{evaluator}\x00{kind.value}\x00{object_id}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def judge_call_ids(execution: str) -> tuple[str, str]:
+    """The trace and generation ids under which an execution's judge call is traced, the
+    same on every retry (a retried call replaces the traced one)."""
+    digest = hashlib.sha256(f"spyglass-eval-judge-v1\x00{execution}".encode()).hexdigest()
+    return digest[:32], digest[32:48]
+
+
+class Execution(msgspec.Struct, frozen=True, kw_only=True):
+    """One run of one rule's evaluator on one object.
+
+    Attributes:
+        evaluator: the evaluator's id, or ``code:<name>`` for a code evaluator.
+        object_kind, object_id: what is evaluated (a trace, an observation, a session,
+            or an experiment item by its task span's id).
+        trace_id, observation_id, session_id, dataset_run_id: where the score goes.
+        context: what the event knew that storage may not (an experiment item's
+            expected output and metadata), for filling variables.
+        attempts: how many times the data was missing or the provider was unavailable.
+        due_at: when it may run next (created + the rule's delay, or a retry's backoff).
+        lease_owner, lease_until: the worker running it and until when; a lease that
+            expired belongs to a worker that died, and the execution runs again.
+        score_value: the value written (number, bool or category), once completed.
+    """
+
+    id: str
+    project_id: str
+    rule_id: str
+    evaluator: str
+    score_name: str
+    object_kind: ObjectKind
+    object_id: str
+    trace_id: str | None = None
+    observation_id: str | None = None
+    session_id: str | None = None
+    dataset_run_id: str | None = None
+    context: dict[str, Any] | None = None
+    status: ExecutionStatus = ExecutionStatus.PENDING
+    attempts: int = 0
+    due_at: datetime
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    error: str | None = None
+    score_id: str | None = None
+    score_value: float | bool | str | None = None
+    score_comment: str | None = None
+    judge_trace_id: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
 
 
 def score_id(execution: str) -> str:
@@ -92,6 +152,7 @@ def eval_score(
     session_id: str | None = None,
     dataset_run_id: str | None = None,
     environment: str = "default",
+    judge_trace_id: str | None = None,
 ) -> Score:
     """The score an execution writes: ``source=EVAL``, id derived from the execution,
     typed by its value (a bool is BOOLEAN, a string CATEGORICAL, a number NUMERIC)."""
@@ -116,5 +177,6 @@ def eval_score(
         session_id=session_id,
         dataset_run_id=dataset_run_id,
         environment=environment,
-        metadata={"execution_id": execution},
+        metadata={"execution_id": execution}
+        | ({"judge_trace_id": judge_trace_id} if judge_trace_id else {}),
     )

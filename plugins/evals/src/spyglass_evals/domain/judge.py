@@ -30,7 +30,6 @@ __all__ = (
     "Verdict",
     "judge_schema",
     "read_verdict",
-    "render_messages",
     "render_template",
     "template_variables",
 )
@@ -97,23 +96,6 @@ def render_template(template: str, variables: Mapping[str, Any]) -> str:
     if missing:
         raise InvalidInput(f"Missing variable(s) for the judge template: {', '.join(missing)}")
     return _VARIABLE.sub(lambda match: _as_text(variables[match.group(1)]), template)
-
-
-def render_messages(
-    messages: Sequence[Mapping[str, str]], variables: Mapping[str, Any]
-) -> list[dict[str, str]]:
-    """Each chat message with its ``{{variables}}`` filled, roles kept.
-
-    Raises:
-        InvalidInput: variables the messages use have no value (all are named at once).
-    """
-    used = template_variables("\n".join(m["content"] for m in messages))
-    missing = [name for name in used if name not in variables]
-    if missing:
-        raise InvalidInput(f"Missing variable(s) for the judge template: {', '.join(missing)}")
-    return [
-        {"role": m["role"], "content": render_template(m["content"], variables)} for m in messages
-    ]
 
 
 def judge_schema(output: JudgeOutput) -> dict[str, Any]:

@@ -1,9 +1,12 @@
-"""Evaluation rules: which observations get scored, how often, by which evaluators.
+"""Evaluation rules: which objects get scored, how often, by which evaluators.
 
-The request structs are Langfuse's v2 shapes (camelCase) plus ``delaySeconds``, a
-Spyglass extension. Every check runs against the evaluators' latest versions: each
-assigned evaluator must exist in the project, and the rule's mapping (or, without one,
-the evaluator's default) must map every template variable exactly once.
+The request structs are Langfuse's v2 shapes (camelCase) plus Spyglass extensions:
+``target`` (observations by default, as in Langfuse; or traces, sessions, experiment
+items), ``delaySeconds``, and assignments of code evaluators (``codeEvaluator`` with its
+``config``) and ``scoreName``. Every check runs against the evaluators' latest versions:
+each assigned evaluator must exist in the project (or be installed, for code evaluators),
+and the rule's mapping (or, without one, the evaluator's default) must map every template
+variable exactly once.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from spyglass_core.domain.errors import InvalidInput, NotFound
 from spyglass_core.domain.ids import new_id
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from spyglass_core.services.evaluator_registry import EvaluatorRegistry
 from spyglass_evals.domain.evaluator_shapes import (
     MAX_NAME,
     RuleFilter,
@@ -24,7 +28,12 @@ from spyglass_evals.domain.evaluator_shapes import (
     check_filters,
     check_mapping,
 )
-from spyglass_evals.domain.evaluators import EvaluationRule, RuleAssignment, RuleStatus
+from spyglass_evals.domain.evaluators import (
+    EvaluationRule,
+    RuleAssignment,
+    RuleStatus,
+    RuleTarget,
+)
 from spyglass_evals.ports import EvaluationRuleRepository, EvaluatorRepository
 from spyglass_evals.services.evaluators import page_cursor, page_offset
 
@@ -35,10 +44,15 @@ MAX_ASSIGNMENTS = 20
 
 
 class AssignmentInput(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    """An evaluator for the rule; no mapping inherits the evaluator's default."""
+    """An evaluator for the rule: ``evaluatorId`` (LLM-as-a-judge) or ``codeEvaluator``
+    (an installed code evaluator, with its ``config``). No mapping inherits the
+    evaluator's default; ``scoreName`` defaults to the evaluator's name."""
 
-    evaluator_id: str
+    evaluator_id: str | None = None
+    code_evaluator: str | None = None
+    config: dict[str, object] | None = None
     variable_mapping: list[VariableMapping] | None = None
+    score_name: str | None = None
 
 
 class RuleDraft(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -50,6 +64,7 @@ class RuleDraft(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     sampling: float = 1.0
     filter: list[RuleFilter] = []
     delay_seconds: int = 0
+    target: RuleTarget = RuleTarget.OBSERVATION
 
 
 class RuleChanges(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -61,14 +76,18 @@ class RuleChanges(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     filter: list[RuleFilter] | msgspec.UnsetType = msgspec.UNSET
     evaluator_assignments: list[AssignmentInput] | msgspec.UnsetType = msgspec.UNSET
     delay_seconds: int | msgspec.UnsetType = msgspec.UNSET
+    target: RuleTarget | msgspec.UnsetType = msgspec.UNSET
 
 
 class EvaluationRuleService:
     """The project's evaluation rules."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, registry: EvaluatorRegistry
+    ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
+        self._registry = registry
 
     async def create(self, project_id: str, draft: RuleDraft) -> EvaluationRule:
         """A new rule.
@@ -91,10 +110,12 @@ class EvaluationRuleService:
                     delay_seconds=draft.delay_seconds,
                     filters=msgspec.to_builtins(draft.filter),
                     assignments=_assignments(draft.evaluator_assignments),
+                    target=draft.target,
                     created_at=now,
                     updated_at=now,
                 ),
                 draft.filter,
+                self._registry,
             )
             await uow.repository(EvaluationRuleRepository).add(rule)
             await uow.commit()
@@ -124,6 +145,8 @@ class EvaluationRuleService:
                 fields["sampling"] = changes.sampling
             if not isinstance(changes.delay_seconds, msgspec.UnsetType):
                 fields["delay_seconds"] = changes.delay_seconds
+            if not isinstance(changes.target, msgspec.UnsetType):
+                fields["target"] = changes.target
             filters: Sequence[RuleFilter] = ()
             if not isinstance(changes.filter, msgspec.UnsetType):
                 filters = changes.filter
@@ -132,7 +155,9 @@ class EvaluationRuleService:
                 fields["assignments"] = _assignments(changes.evaluator_assignments)
                 if not changes.evaluator_assignments:
                     fields["status"] = RuleStatus.INACTIVE
-            updated = await _checked(uow, msgspec.structs.replace(rule, **fields), filters)
+            updated = await _checked(
+                uow, msgspec.structs.replace(rule, **fields), filters, self._registry
+            )
             await repo.update(updated)
             await uow.commit()
         return updated
@@ -173,19 +198,37 @@ class EvaluationRuleService:
 
 
 def _assignments(given: Sequence[AssignmentInput]) -> list[RuleAssignment]:
-    return [
-        RuleAssignment(
-            evaluator_id=a.evaluator_id,
-            variable_mapping=(
-                msgspec.to_builtins(a.variable_mapping) if a.variable_mapping is not None else None
-            ),
+    assignments = []
+    for a in given:
+        if (a.evaluator_id is None) == (a.code_evaluator is None):
+            raise InvalidInput(
+                "Each of evaluatorAssignments names exactly one of evaluatorId and codeEvaluator"
+            )
+        if a.config is not None and a.code_evaluator is None:
+            raise InvalidInput("config is for code evaluators (codeEvaluator) only")
+        if a.score_name is not None and not 0 < len(a.score_name.strip()) <= MAX_NAME:
+            raise InvalidInput(f"scoreName must be 1 to {MAX_NAME} characters, not blank")
+        assignments.append(
+            RuleAssignment(
+                evaluator_id=a.evaluator_id,
+                code_evaluator=a.code_evaluator,
+                config=msgspec.to_builtins(a.config) if a.config is not None else None,
+                variable_mapping=(
+                    msgspec.to_builtins(a.variable_mapping)
+                    if a.variable_mapping is not None
+                    else None
+                ),
+                score_name=a.score_name.strip() if a.score_name is not None else None,
+            )
         )
-        for a in given
-    ]
+    return assignments
 
 
 async def _checked(
-    uow: UnitOfWork, rule: EvaluationRule, filters: Sequence[RuleFilter]
+    uow: UnitOfWork,
+    rule: EvaluationRule,
+    filters: Sequence[RuleFilter],
+    registry: EvaluatorRegistry,
 ) -> EvaluationRule:
     name = rule.name.strip()
     if not name or len(name) > MAX_NAME:
@@ -199,11 +242,15 @@ async def _checked(
         raise InvalidInput("An enabled rule needs at least one evaluator in evaluatorAssignments")
     if len(rule.assignments) > MAX_ASSIGNMENTS:
         raise InvalidInput(f"evaluatorAssignments may have at most {MAX_ASSIGNMENTS} evaluators")
-    ids = [a.evaluator_id for a in rule.assignments]
-    if len(set(ids)) != len(ids):
+    keys = [a.key for a in rule.assignments]
+    if len(set(keys)) != len(keys):
         raise InvalidInput("evaluatorAssignments lists an evaluator more than once")
     evaluators = uow.repository(EvaluatorRepository)
     for assignment in rule.assignments:
+        if assignment.code_evaluator is not None:
+            _check_code_assignment(assignment, registry)
+            continue
+        assert assignment.evaluator_id is not None
         evaluator = await evaluators.get(rule.project_id, assignment.evaluator_id)
         if evaluator is None:
             raise NotFound(f"Evaluator '{assignment.evaluator_id}' not found")
@@ -216,3 +263,30 @@ async def _checked(
             where=f"variableMapping of evaluator '{evaluator.name}'",
         )
     return msgspec.structs.replace(rule, name=name)
+
+
+def _check_code_assignment(assignment: RuleAssignment, registry: EvaluatorRegistry) -> None:
+    """The code evaluator is installed, takes this config, and every variable it needs
+    is mapped (explicitly, or by default from the source of the same name)."""
+    assert assignment.code_evaluator is not None
+    registry.create(assignment.code_evaluator, assignment.config)  # NotFound / InvalidInput
+    spec = registry.spec(assignment.code_evaluator)
+    where = f"variableMapping of code evaluator '{spec.name}'"
+    if assignment.variable_mapping is not None:
+        check_mapping(
+            list(spec.variables),
+            msgspec.convert(assignment.variable_mapping, list[VariableMapping]),
+            where=where,
+        )
+        return
+    unmappable = [v for v in spec.variables if v not in _DEFAULT_SOURCES]
+    if unmappable:
+        raise InvalidInput(
+            f"{where}: give a mapping for variable(s) {', '.join(unmappable)} "
+            f"(only {', '.join(sorted(_DEFAULT_SOURCES))} map by default)"
+        )
+
+
+_DEFAULT_SOURCES = frozenset(
+    {"input", "output", "metadata", "tool_calls", "expected_output", "experiment_item_metadata"}
+)

@@ -19,20 +19,20 @@ from spyglass_evals.domain.judge import (
     Verdict,
     judge_schema,
     read_verdict,
-    render_messages,
+    render_template,
 )
 
 __all__ = ("JudgeCall", "LLMJudge")
 
 
 class JudgeCall(msgspec.Struct, frozen=True, kw_only=True):
-    """What one judgement asked and got: ``messages`` as sent, ``prompt`` their contents
-    joined by blank lines (the one user message of a plain-text template)."""
+    """What one judgement asked (``prompt``: the messages' text; ``messages``: as sent)
+    and got."""
 
     prompt: str
+    messages: list[dict[str, str]]
     verdict: Verdict
     completion: LLMCompletion
-    messages: list[dict[str, str]] = []
 
 
 class LLMJudge:
@@ -41,8 +41,8 @@ class LLMJudge:
     Args:
         client: the provider's client (from ``LLMClientFactory``).
         model: the model name sent to the provider.
-        template: the prompt with ``{{variables}}``: a text (sent as one user message)
-            or chat messages (``[{"role", "content"}]``, an evaluator's prompt).
+        template: the prompt with ``{{variables}}``: one user message, or chat messages
+            (``[{"role", "content"}]``) whose contents are templates.
         output: what the score is.
         params: extra completion parameters (temperature, max_tokens, ...).
     """
@@ -58,10 +58,10 @@ class LLMJudge:
     ) -> None:
         self._client = client
         self._model = model
-        self._messages: list[dict[str, str]] = (
+        self._messages = (
             [{"role": "user", "content": template}]
             if isinstance(template, str)
-            else [dict(m) for m in template]
+            else [{"role": m["role"], "content": m["content"]} for m in template]
         )
         self._output = output
         self._params = dict(params or {})
@@ -74,7 +74,10 @@ class LLMJudge:
             InvalidInput: a variable is missing, or the answer does not fit the output.
             PermissionDenied, NotFound, RateLimited, StorageUnavailable: from the client.
         """
-        messages = render_messages(self._messages, variables)
+        messages = [
+            {"role": m["role"], "content": render_template(m["content"], variables)}
+            for m in self._messages
+        ]
         completion = await self._client.complete(
             messages,
             model=self._model,
@@ -89,7 +92,7 @@ class LLMJudge:
                 raise InvalidInput("The judge did not answer with JSON") from None
         return JudgeCall(
             prompt="\n\n".join(m["content"] for m in messages),
+            messages=messages,
             verdict=read_verdict(answer, self._output),
             completion=completion,
-            messages=messages,
         )

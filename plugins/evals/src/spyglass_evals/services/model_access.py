@@ -14,15 +14,16 @@ from contextlib import asynccontextmanager
 from spyglass_core.domain.errors import InvalidInput, NotFound, PermissionDenied
 from spyglass_core.ports.llm import LLMAdapter, LLMClient, LLMClientFactory, LLMEndpoint
 from spyglass_evals.domain.llm_connections import LlmAdapter, LlmConnection
+from spyglass_evals.services.executor import ANTHROPIC_BASE_URL, OPENAI_BASE_URL
 from spyglass_evals.services.llm_connections import LlmConnectionService
 
 __all__ = ("DEFAULT_BASE_URLS", "ModelAccess", "provider_errors")
 
 DEFAULT_BASE_URLS: dict[LlmAdapter, str] = {
-    LlmAdapter.OPENAI: "https://api.openai.com/v1",
-    LlmAdapter.ANTHROPIC: "https://api.anthropic.com/v1",
+    LlmAdapter.OPENAI: OPENAI_BASE_URL,
+    LlmAdapter.ANTHROPIC: ANTHROPIC_BASE_URL,
 }
-"""Where a connection without a base URL sends its calls."""
+"""Where a connection without a base URL sends its calls (as the executor does)."""
 
 INTERACTIVE_TIMEOUT_SECONDS = 60.0
 INTERACTIVE_ATTEMPTS = 2

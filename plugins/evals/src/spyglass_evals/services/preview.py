@@ -9,13 +9,13 @@ model is called through the project's LLM connection.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 
 from spyglass_core.domain.errors import InvalidInput, NotFound
-from spyglass_core.domain.tracing import Observation, Trace, decode_json_text, decoded_metadata
+from spyglass_core.domain.tracing import Observation, Trace, decode_json_text
 from spyglass_core.ports.llm import LLMUsage
 from spyglass_core.ports.traces import TraceReader
 from spyglass_evals.domain import variables as fill
@@ -217,13 +217,10 @@ async def _read(
 
 
 def _data(source: Trace | Observation) -> fill.EvaluatedObject:
-    """What a mapping can read of a trace or observation (decoded JSON; empty metadata
-    counts as absent)."""
-    metadata: Sequence[Any] | Mapping[str, Any] | None = (
-        decoded_metadata(source.metadata) if source.metadata else None
-    )
+    """What a mapping can read of a trace or observation, as the executor reads it
+    (``services.executor``): decoded input and output, metadata as stored."""
     return fill.EvaluatedObject(
         input=decode_json_text(source.input),
         output=decode_json_text(source.output),
-        metadata=metadata,
+        metadata=dict(source.metadata) or None,
     )

@@ -10,7 +10,12 @@ import msgspec
 
 from spyglass_adapters.memory.spi import MemoryTables
 from spyglass_core.domain.errors import Conflict
-from spyglass_evals.domain.evaluators import EvaluationRule, Evaluator, EvaluatorVersion
+from spyglass_evals.domain.evaluators import (
+    EvaluationRule,
+    Evaluator,
+    EvaluatorVersion,
+    RuleStatus,
+)
 from spyglass_evals.ports import EvaluationRuleRepository, EvaluatorRepository
 
 __all__ = ("MemoryEvaluationRules", "MemoryEvaluators")
@@ -114,11 +119,22 @@ class MemoryEvaluationRules(EvaluationRuleRepository):
         mine.sort(key=lambda r: r.created_at, reverse=True)
         return [copy.deepcopy(r) for r in mine[offset : offset + limit]]
 
+    async def active(self, project_id: str | None = None) -> Sequence[EvaluationRule]:
+        return [
+            copy.deepcopy(r)
+            for r in self._db.table(_RULES).values()
+            if r.status is RuleStatus.ACTIVE and project_id in (None, r.project_id)
+        ]
+
     async def using(
         self, project_id: str, evaluator_ids: Collection[str]
     ) -> Sequence[EvaluationRule]:
         rules = await self.page(project_id, limit=1_000_000)
-        return [r for r in rules if any(a.evaluator_id in evaluator_ids for a in r.assignments)]
+        return [
+            r
+            for r in rules
+            if any(a.evaluator_id in evaluator_ids for a in r.assignments if a.evaluator_id)
+        ]
 
     async def delete(self, project_id: str, rule_id: str) -> bool:
         return self._db.table(_RULES).pop((project_id, rule_id), None) is not None

@@ -15,6 +15,7 @@ from spyglass_evals.domain.evaluators import (
     EvaluatorVersion,
     RuleAssignment,
     RuleStatus,
+    RuleTarget,
 )
 from spyglass_evals.ports import EvaluationRuleRepository, EvaluatorRepository
 from spyglass_evals.storage.tables import evaluation_rules, evaluator_versions, evaluators
@@ -145,12 +146,22 @@ class SqlEvaluationRules(SqlRepository, EvaluationRuleRepository):
         )
         return [_rule(r) for r in rows]
 
+    async def active(self, project_id: str | None = None) -> Sequence[EvaluationRule]:
+        query = sa.select(evaluation_rules).where(_r.status == RuleStatus.ACTIVE.value)
+        if project_id is not None:
+            query = query.where(_r.project_id == project_id)
+        return [_rule(r) for r in await self._all(query)]
+
     async def using(
         self, project_id: str, evaluator_ids: Collection[str]
     ) -> Sequence[EvaluationRule]:
         # A project has few rules: filtering the JSON here keeps the query portable.
         rules = await self.page(project_id, limit=1_000_000)
-        return [r for r in rules if any(a.evaluator_id in evaluator_ids for a in r.assignments)]
+        return [
+            r
+            for r in rules
+            if any(a.evaluator_id in evaluator_ids for a in r.assignments if a.evaluator_id)
+        ]
 
     async def delete(self, project_id: str, rule_id: str) -> bool:
         deleted = await self._write(
@@ -226,6 +237,7 @@ def _rule_values(rule: EvaluationRule) -> dict[str, Any]:
         "delay_seconds": rule.delay_seconds,
         "filters": rule.filters,
         "assignments": msgspec.to_builtins(rule.assignments),
+        "target": rule.target.value,
         "created_at": utc_value(rule.created_at),
         "updated_at": utc_value(rule.updated_at),
     }
@@ -242,6 +254,7 @@ def _rule(row: Any) -> EvaluationRule:
         delay_seconds=row.delay_seconds,
         filters=row.filters,
         assignments=msgspec.convert(row.assignments, list[RuleAssignment]),
+        target=RuleTarget(row.target),
         created_at=utc_loaded(row.created_at),
         updated_at=utc_loaded(row.updated_at),
     )

@@ -6,10 +6,13 @@ from spyglass_core.hookspecs import RepositorySpec, StorageSpec
 from spyglass_evals.ports import (
     EvaluationRuleRepository,
     EvaluatorRepository,
+    ExecutionRepository,
     LlmConnectionRepository,
 )
 from spyglass_evals.storage.evaluators_memory import MemoryEvaluationRules, MemoryEvaluators
 from spyglass_evals.storage.evaluators_sql import SqlEvaluationRules, SqlEvaluators
+from spyglass_evals.storage.executions_memory import MemoryExecutions
+from spyglass_evals.storage.executions_sql import SqlExecutions
 from spyglass_evals.storage.memory import MemoryLlmConnections
 from spyglass_evals.storage.sql import SqlLlmConnections
 
@@ -19,13 +22,14 @@ NAMESPACE = "evals"
 
 
 def storage_spec() -> StorageSpec:
-    """LLM connections, evaluators and evaluation rules in SQL."""
+    """LLM connections, evaluators, evaluation rules and executions in SQL."""
     return StorageSpec(
         namespace=NAMESPACE,
         repositories=(
             RepositorySpec(LlmConnectionRepository, SqlLlmConnections, MemoryLlmConnections),
             RepositorySpec(EvaluatorRepository, SqlEvaluators, MemoryEvaluators),
             RepositorySpec(EvaluationRuleRepository, SqlEvaluationRules, MemoryEvaluationRules),
+            RepositorySpec(ExecutionRepository, SqlExecutions, MemoryExecutions),
         ),
         sql_migrations="spyglass_evals.storage.migrations",
     )

@@ -10,6 +10,7 @@ __all__ = (
     "evaluation_rules",
     "evaluator_versions",
     "evaluators",
+    "executions",
     "llm_connections",
     "metadata",
 )
@@ -109,6 +110,51 @@ evaluation_rules = sa.Table(
     sa.Column("delay_seconds", sa.Integer, nullable=False),
     sa.Column("filters", sa.JSON, nullable=False),
     sa.Column("assignments", sa.JSON, nullable=False),
+    sa.Column("target", sa.String(32), nullable=False, server_default="observation"),
     sa.Column("created_at", _TS, nullable=False),
     sa.Column("updated_at", _TS, nullable=False),
+)
+
+# One row per (rule, evaluator, object): the id is derived from them, so a replayed event
+# inserts nothing new. Workers claim due rows by writing a lease (owner and expiry); a
+# worker that died leaves a lease that expires, and the row is claimed again.
+executions = sa.Table(
+    "eval_executions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column(
+        "project_id",
+        sa.String(255),
+        sa.ForeignKey("projects.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("rule_id", sa.String(255), nullable=False),
+    sa.Column("evaluator", sa.String(255), nullable=False),
+    sa.Column("score_name", sa.String(255), nullable=False),
+    sa.Column("object_kind", sa.String(32), nullable=False),
+    sa.Column("object_id", sa.String(255), nullable=False),
+    sa.Column("trace_id", sa.String(255), nullable=True),
+    sa.Column("observation_id", sa.String(255), nullable=True),
+    sa.Column("session_id", sa.String(255), nullable=True),
+    sa.Column("dataset_run_id", sa.String(255), nullable=True),
+    sa.Column("context", sa.JSON, nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("due_at", _TS, nullable=False),
+    sa.Column("lease_owner", sa.String(64), nullable=True),
+    sa.Column("lease_until", _TS, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("score_id", sa.String(64), nullable=True),
+    sa.Column("score_value", sa.JSON, nullable=True),
+    sa.Column("score_comment", sa.Text, nullable=True),
+    sa.Column("judge_trace_id", sa.String(64), nullable=True),
+    sa.Column("input_tokens", sa.Integer, nullable=True),
+    sa.Column("output_tokens", sa.Integer, nullable=True),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("updated_at", _TS, nullable=False),
+    sa.Column("finished_at", _TS, nullable=True),
+    sa.Index("ix_eval_executions_status_due_at", "status", "due_at"),
+    sa.Index(
+        "ix_eval_executions_project_id_rule_id_created_at", "project_id", "rule_id", "created_at"
+    ),
 )

@@ -1,5 +1,5 @@
-"""Evaluation rules for the web UI: list, create, read, edit, delete. Members write;
-anyone in the project reads."""
+"""Evaluation rules for the web UI: list, create, read, edit, delete, and a rule's
+executions. Members write; anyone in the project reads."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from spyglass_core.domain.access import requires
 from spyglass_core.domain.accounts import Role
 from spyglass_core.domain.api_keys import Principal
 from spyglass_evals.api.evaluator_schemas import EvaluationRuleResponse, rule_response
+from spyglass_evals.api.executions import ExecutionResponse, execution_response
 from spyglass_evals.api.internal.schemas import ItemPage
+from spyglass_evals.domain.executions import ExecutionStatus
 from spyglass_evals.services.evaluation_rules import EvaluationRuleService, RuleChanges, RuleDraft
+from spyglass_evals.services.executions import ExecutionService
 
 __all__ = ("RULE_ROUTES",)
 
@@ -77,4 +80,22 @@ async def delete_rule(
     await service.delete(principal.project_id, rule_id)
 
 
-RULE_ROUTES = [list_rules, create_rule, get_rule, update_rule, delete_rule]
+@get(_RULE + "/executions", opt=requires(Role.VIEWER))
+async def list_executions(
+    rule_id: FromPath[str],
+    principal: FromDishka[Principal],
+    service: FromDishka[ExecutionService],
+    status: Annotated[ExecutionStatus | None, QueryParameter()] = None,
+    cursor: FromQuery[str | None] = None,
+    limit: _Limit = 50,
+) -> ItemPage[ExecutionResponse]:
+    """The rule's executions, newest first, optionally of one status, with their cost."""
+    page, costs, next_cursor = await service.list_for_rule(
+        principal.project_id, rule_id, status=status, cursor=cursor, limit=limit
+    )
+    return ItemPage(
+        items=[execution_response(e, costs.get(e.id)) for e in page], next_cursor=next_cursor
+    )
+
+
+RULE_ROUTES = [list_rules, create_rule, get_rule, update_rule, delete_rule, list_executions]

@@ -1,0 +1,290 @@
+"""Online evaluation end to end in one process: ingestion → executions → EVAL scores.
+
+The real embedded container (SQLite, chDB, the in-process queue) with the tracing and
+evals plugins; the provider is the fake OpenAI-compatible server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import spyglass_evals
+import spyglass_tracing
+from spyglass_core.hookspecs import PluginConfig
+from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
+from tests.support.fake_llm import FakeLLM, fake_llm
+
+KEY_HEX = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+SECRET = "sk-live-very-secret-0123456789"
+RULES = "/api/public/unstable/evaluation-rules"
+
+
+@pytest.fixture
+def provider() -> Iterator[FakeLLM]:
+    with fake_llm(expected_key=SECRET) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def app(tmp_path: Path, chdb_dsn: str) -> AsyncIterator[EmbeddedApp]:
+    config = {"encryption_key": KEY_HEX, "poll_seconds": "0.1", "lease_seconds": "5"}
+    settings = embedded_settings(
+        tmp_path, chdb_dsn, plugin_config=PluginConfig(sections={"evals": config})
+    )
+    async with embedded_app(settings, [spyglass_tracing, spyglass_evals]) as running:
+        yield running
+
+
+async def call(app: EmbeddedApp, method: str, path: str, expected: int = 200, **kw: Any) -> Any:
+    response = await app.client.request(method, path, auth=app.auth(), **kw)
+    assert response.status_code == expected, response.text
+    return response.json()
+
+
+async def judge_rule(
+    app: EmbeddedApp, provider: FakeLLM, *, target: str = "trace", **rule: Any
+) -> str:
+    await call(
+        app,
+        "PUT",
+        "/api/public/llm-connections",
+        json={
+            "provider": "fake",
+            "adapter": "openai",
+            "secretKey": SECRET,
+            "baseURL": provider.base_url,
+        },
+    )
+    evaluator = await call(
+        app,
+        "POST",
+        "/api/public/unstable/evaluators",
+        201,
+        json={
+            "name": "helpfulness",
+            "prompt": "Question: {{question}}\nAnswer: {{answer}}\nHow helpful is it?",
+            "outputDefinition": {"dataType": "NUMERIC", "minValue": 0, "maxValue": 1},
+            "modelConfig": {"provider": "fake", "model": "judge-model"},
+            "variableMapping": [
+                {"variable": "question", "source": "input"},
+                {"variable": "answer", "source": "output"},
+            ],
+        },
+    )
+    created = await call(
+        app,
+        "POST",
+        RULES,
+        201,
+        json={
+            "name": "qa helpfulness",
+            "enabled": True,
+            "target": target,
+            "evaluatorAssignments": [{"evaluatorId": evaluator["id"]}],
+        }
+        | rule,
+    )
+    return str(created["id"])
+
+
+async def send_traces(app: EmbeddedApp, names: dict[str, str]) -> None:
+    batch = [
+        {
+            "id": f"e-{trace_id}",
+            "type": "trace-create",
+            "timestamp": "2026-12-03T10:00:00Z",
+            "body": {
+                "id": trace_id,
+                "name": name,
+                "input": f"question of {trace_id}",
+                "output": f"answer of {trace_id}",
+            },
+        }
+        for trace_id, name in names.items()
+    ]
+    await call(app, "POST", "/api/public/ingestion", 207, json={"batch": batch})
+
+
+async def executions_until(
+    app: EmbeddedApp, rule_id: str, done: Any, within: float = 30
+) -> list[dict[str, Any]]:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        page = await call(app, "GET", f"{RULES}/{rule_id}/executions?limit=100")
+        if done(page["data"]) or asyncio.get_running_loop().time() > deadline:
+            return list(page["data"])
+        await asyncio.sleep(0.1)
+
+
+def finished(count: int) -> Any:
+    return lambda rows: (
+        len(rows) >= count and all(r["status"] in ("COMPLETED", "ERROR", "CANCELLED") for r in rows)
+    )
+
+
+async def eval_scores(app: EmbeddedApp, expected: int, within: float = 15) -> list[dict[str, Any]]:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        page = await call(
+            app, "GET", "/api/public/v3/scores?source=EVAL&limit=100&fields=subject,details"
+        )
+        if len(page["data"]) >= expected or asyncio.get_running_loop().time() > deadline:
+            return list(page["data"])
+        await asyncio.sleep(0.1)
+
+
+async def test_a_rule_on_qa_traces_scores_each_of_them_once_with_the_judges_reasoning(
+    app: EmbeddedApp, provider: FakeLLM
+) -> None:
+    rule_id = await judge_rule(
+        app,
+        provider,
+        filter=[{"type": "stringOptions", "column": "name", "operator": "any of", "value": ["qa"]}],
+    )
+    await send_traces(app, {"t-qa-1": "qa", "t-qa-2": "qa", "t-chat": "chat"})
+
+    rows = await executions_until(app, rule_id, finished(2))
+    assert sorted((r["traceId"], r["status"]) for r in rows) == [
+        ("t-qa-1", "COMPLETED"),
+        ("t-qa-2", "COMPLETED"),
+    ]
+    scores = await eval_scores(app, 2)
+    assert sorted(s["subject"]["id"] for s in scores) == ["t-qa-1", "t-qa-2"]
+    for score in scores:
+        assert (score["source"], score["name"], score["value"]) == ("EVAL", "helpfulness", 1)
+        assert score["comment"].startswith("fake reasoning for")
+    # The judge saw the trace's own input and output.
+    prompts = [r["body"]["messages"][-1]["content"] for r in provider.requests]
+    assert any("question of t-qa-1" in p and "answer of t-qa-1" in p for p in prompts)
+    # Each judge call is traced into the project, priced from its usage.
+    row = rows[0]
+    assert row["judgeTraceId"] and row["inputTokens"] and row["outputTokens"] == 7
+    judge_trace = await call(app, "GET", f"/api/public/traces/{row['judgeTraceId']}")
+    assert judge_trace["environment"] == "spyglass-llm-as-a-judge"
+
+    # The same traces again (an SDK retry): no new executions, no new scores.
+    await send_traces(app, {"t-qa-1": "qa", "t-qa-2": "qa"})
+    await asyncio.sleep(1)
+    assert len(await executions_until(app, rule_id, finished(2))) == 2
+    assert len(await eval_scores(app, 3, within=1)) == 2
+
+
+async def test_half_sampling_picks_about_half_and_the_same_half_again(
+    app: EmbeddedApp, provider: FakeLLM
+) -> None:
+    rule_id = await judge_rule(app, provider, sampling=0.5)
+    names = {f"t-{i:03d}": "qa" for i in range(200)}
+    await send_traces(app, names)
+    first = await executions_until(app, rule_id, lambda rows: len(rows) >= 80, within=10)
+    await asyncio.sleep(0.5)  # every event handled
+    first = await executions_until(app, rule_id, lambda rows: False, within=0)
+    picked = {r["objectId"] for r in first}
+    assert 70 <= len(picked) <= 130, len(picked)
+
+    await send_traces(app, names)  # the same traces again pick the same half
+    await asyncio.sleep(1)
+    again = await executions_until(app, rule_id, lambda rows: False, within=0)
+    assert {r["objectId"] for r in again} == picked
+
+
+async def test_a_provider_refusing_the_key_pauses_the_rule_with_the_reason(
+    app: EmbeddedApp, provider: FakeLLM
+) -> None:
+    rule_id = await judge_rule(app, provider)
+    provider.expected_key = "another-key"  # the stored key is now refused (401)
+    await send_traces(app, {"t-1": "qa"})
+
+    rows = await executions_until(app, rule_id, finished(1))
+    assert rows[0]["status"] == "ERROR"
+    assert "refused the credentials" in rows[0]["error"]
+    rule = await call(app, "GET", f"{RULES}/{rule_id}")
+    assert rule["enabled"] is False
+    assert "refused the credentials" in rule["pausedReason"]
+    # The secret is in no answer.
+    for answer in (rows, rule, await call(app, "GET", "/api/public/llm-connections")):
+        assert SECRET not in str(answer)
+
+
+async def test_a_provider_failing_twice_then_answering_completes_the_execution(
+    app: EmbeddedApp, provider: FakeLLM
+) -> None:
+    rule_id = await judge_rule(app, provider)
+    provider.fail_next(500, 500)
+    await send_traces(app, {"t-1": "qa"})
+
+    rows = await executions_until(app, rule_id, finished(1))
+    assert rows[0]["status"] == "COMPLETED", rows[0]
+    assert len(provider.requests) == 3
+    assert len(await eval_scores(app, 1)) == 1
+
+
+async def test_missing_data_is_retried_then_named(app: EmbeddedApp, provider: FakeLLM) -> None:
+    rule_id = await judge_rule(app, provider)
+    batch = [
+        {
+            "id": "e-bare",
+            "type": "trace-create",
+            "timestamp": "2026-12-03T10:00:00Z",
+            "body": {"id": "t-bare", "name": "qa", "input": "a question without an answer"},
+        }
+    ]
+    await call(app, "POST", "/api/public/ingestion", 207, json={"batch": batch})
+    rows = await executions_until(app, rule_id, lambda r: r and r[0]["attempts"] >= 1)
+    assert rows[0]["status"] == "PENDING"
+    assert "answer" in rows[0]["error"] and "delay" in rows[0]["error"]
+
+
+async def test_a_code_evaluator_rule_scores_without_a_provider(app: EmbeddedApp) -> None:
+    created = await call(
+        app,
+        "POST",
+        RULES,
+        201,
+        json={
+            "name": "mentions refund",
+            "enabled": True,
+            "target": "trace",
+            "evaluatorAssignments": [
+                {
+                    "codeEvaluator": "contains",
+                    "config": {"values": ["refund"]},
+                    "scoreName": "mentions_refund",
+                }
+            ],
+        },
+    )
+    batch = [
+        {
+            "id": f"e-{tid}",
+            "type": "trace-create",
+            "timestamp": "2026-12-03T10:00:00Z",
+            "body": {"id": tid, "name": "support", "output": text},
+        }
+        for tid, text in {"t-yes": "a refund is on its way", "t-no": "no luck"}.items()
+    ]
+    await call(app, "POST", "/api/public/ingestion", 207, json={"batch": batch})
+    rows = await executions_until(app, created["id"], finished(2))
+    assert {r["traceId"]: r["scoreValue"] for r in rows} == {"t-yes": True, "t-no": False}
+    scores = await eval_scores(app, 2)
+    assert {s["subject"]["id"]: (s["name"], s["value"]) for s in scores} == {
+        "t-yes": ("mentions_refund", True),
+        "t-no": ("mentions_refund", False),
+    }
+
+
+async def test_unknown_code_evaluators_and_bad_targets_are_refused(app: EmbeddedApp) -> None:
+    def rule(**assignment: Any) -> dict[str, Any]:
+        return {"name": "r", "enabled": True, "evaluatorAssignments": [assignment]}
+
+    missing = await call(app, "POST", RULES, 404, json=rule(codeEvaluator="nope"))
+    assert "not installed" in missing["message"]
+    both = await call(app, "POST", RULES, 400, json=rule(codeEvaluator="contains", evaluatorId="x"))
+    assert "exactly one" in both["message"]
+    bad_config = await call(app, "POST", RULES, 400, json=rule(codeEvaluator="contains"))
+    assert "contains" in bad_config["message"]
+    await call(app, "POST", RULES, 400, json=rule(codeEvaluator="exact_match") | {"target": "x"})
