@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import spyglass_datasets
 import spyglass_evals
 import spyglass_tracing
 from spyglass_core.hookspecs import PluginConfig
@@ -36,7 +37,8 @@ async def app(tmp_path: Path, chdb_dsn: str) -> AsyncIterator[EmbeddedApp]:
     settings = embedded_settings(
         tmp_path, chdb_dsn, plugin_config=PluginConfig(sections={"evals": config})
     )
-    async with embedded_app(settings, [spyglass_tracing, spyglass_evals]) as running:
+    plugins = [spyglass_tracing, spyglass_datasets, spyglass_evals]
+    async with embedded_app(settings, plugins) as running:
         yield running
 
 
@@ -288,3 +290,97 @@ async def test_unknown_code_evaluators_and_bad_targets_are_refused(app: Embedded
     bad_config = await call(app, "POST", RULES, 400, json=rule(codeEvaluator="contains"))
     assert "contains" in bad_config["message"]
     await call(app, "POST", RULES, 400, json=rule(codeEvaluator="exact_match") | {"target": "x"})
+
+
+async def backfill_until_done(app: EmbeddedApp, rule_id: str, body: dict[str, Any]) -> Any:
+    started = await call(app, "POST", f"{RULES}/{rule_id}/backfills", 202, json=body)
+    assert started["status"] == "PLANNING"
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        found = await call(app, "GET", f"{RULES}/{rule_id}/backfills/{started['id']}")
+        if found["status"] in ("COMPLETED", "ERROR"):
+            return found
+        assert asyncio.get_running_loop().time() < deadline, found
+        await asyncio.sleep(0.1)
+
+
+async def test_a_backfill_evaluates_past_traces_once_with_progress_and_a_final_count(
+    app: EmbeddedApp, provider: FakeLLM
+) -> None:
+    await send_traces(app, {f"old-{i}": "qa" for i in range(6)} | {"old-chat": "chat"})
+    await asyncio.sleep(1)  # ingested before the rule existed: nothing evaluates them
+    rule_id = await judge_rule(
+        app,
+        provider,
+        sampling=0.0,  # a backfill evaluates every match, sampled or not
+        filter=[{"type": "stringOptions", "column": "name", "operator": "any of", "value": ["qa"]}],
+    )
+    assert await executions_until(app, rule_id, lambda rows: False, within=0) == []
+
+    done = await backfill_until_done(app, rule_id, {"traces": {"name": "qa"}, "limit": 100})
+    assert (done["status"], done["selected"], done["planned"]) == ("COMPLETED", 6, 6)
+    assert done["executions"] == {"COMPLETED": 6}
+    assert len(await eval_scores(app, 6)) == 6
+
+    # Again: everything was evaluated already, so nothing new runs.
+    again = await backfill_until_done(app, rule_id, {"traces": {"name": "qa"}})
+    assert (again["selected"], again["planned"], again["executions"]) == (6, 0, {})
+    listed = await call(app, "GET", f"{RULES}/{rule_id}/backfills")
+    assert [b["id"] for b in listed["data"]] == [again["id"], done["id"]]
+
+
+async def test_a_backfill_scores_the_items_of_a_dataset_run(
+    app: EmbeddedApp, provider: FakeLLM
+) -> None:
+    await call(app, "POST", "/api/public/v2/datasets", json={"name": "capitals"})
+    for i in range(3):
+        await call(
+            app,
+            "POST",
+            "/api/public/dataset-items",
+            json={
+                "datasetName": "capitals",
+                "id": f"item-{i}",
+                "input": f"question {i}",
+                "expectedOutput": "answer of run-0" if i == 0 else f"expected {i}",
+            },
+        )
+    await send_traces(app, {f"run-{i}": "task" for i in range(3)})
+    for i in range(3):
+        linked = await call(
+            app,
+            "POST",
+            "/api/public/dataset-run-items",
+            json={"runName": "nightly", "datasetItemId": f"item-{i}", "traceId": f"run-{i}"},
+        )
+    run_id = linked["datasetRunId"]
+    created = await call(
+        app,
+        "POST",
+        RULES,
+        201,
+        json={
+            "name": "exact answers",
+            "enabled": True,
+            "target": "experiment_item",
+            "evaluatorAssignments": [{"codeEvaluator": "exact_match", "scoreName": "exact"}],
+        },
+    )
+    wrong = await call(app, "POST", f"{RULES}/{created['id']}/backfills", 400, json={"traces": {}})
+    assert "datasetRunId" in wrong["message"]
+
+    done = await backfill_until_done(app, created["id"], {"datasetRunId": run_id})
+    assert (done["status"], done["selected"], done["executions"]) == (
+        "COMPLETED",
+        3,
+        {"COMPLETED": 3},
+    )
+    scores = await eval_scores(app, 3)
+    # Each run's output ("answer of run-i") against the item's expected output.
+    assert {(s["subject"]["id"], s["name"], s["value"]) for s in scores} == {
+        ("run-0", "exact", True),
+        ("run-1", "exact", False),
+        ("run-2", "exact", False),
+    }
+    missing = await backfill_until_done(app, created["id"], {"datasetRunId": "no-such-run"})
+    assert missing["status"] == "ERROR" and "no-such-run" in missing["error"]

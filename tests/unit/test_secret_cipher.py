@@ -103,3 +103,14 @@ def test_upsert_checks(fields: dict[str, object], message: str) -> None:
         _checked(LlmConnectionChanges(**(values | fields)))  # type: ignore[arg-type]
     assert message in str(caught.value)
     assert SECRET not in str(caught.value) and "Injected" not in str(caught.value)
+
+
+def test_runner_settings_are_bounded_and_named() -> None:
+    options = evals_options(
+        PluginConfig(sections={"evals": {"concurrency": "8", "lease_seconds": "2.5"}})
+    )
+    assert (options.concurrency, options.lease_seconds, options.poll_seconds) == (8, 2.5, 1.0)
+    for name, value in (("concurrency", "0"), ("poll_seconds", "x"), ("lease_seconds", "1e9")):
+        with pytest.raises(InvalidInput) as caught:
+            evals_options(PluginConfig(sections={"evals": {name: value}}))
+        assert f"SPYGLASS_PLUGIN_EVALS_{name.upper()}" in str(caught.value)

@@ -56,3 +56,15 @@ def test_plugin_sections_come_from_prefixed_variables() -> None:
     settings = load_settings({"SPYGLASS_PLUGIN_PROMPTS_CACHE_TTL": "30"})
     assert settings.plugin_config.for_plugin("prompts") == {"cache_ttl": "30"}
     assert settings.plugin_config.for_plugin("other") == {}
+
+
+def test_the_deployment_encryption_key_reaches_plugins_and_theirs_takes_precedence() -> None:
+    from spyglass_evals.options import evals_options
+
+    key, own = "11" * 32, "22" * 32
+    shared = load_settings({"SPYGLASS_ENCRYPTION_KEY": key}).plugin_config
+    assert evals_options(shared).encryption_key == bytes.fromhex(key)
+    both = load_settings(
+        {"SPYGLASS_ENCRYPTION_KEY": key, "SPYGLASS_PLUGIN_EVALS_ENCRYPTION_KEY": own}
+    ).plugin_config
+    assert evals_options(both).encryption_key == bytes.fromhex(own)

@@ -137,8 +137,17 @@ def _parse(name: str, annotation: Any, raw: str) -> Any:
         raise SettingsError(f"{variable}={raw!r} is invalid: {error}") from None
 
 
+ENCRYPTION_KEY_VARIABLE = "SPYGLASS_ENCRYPTION_KEY"
+DEPLOYMENT_SECTION = "deployment"
+"""The plugin-config section holding deployment-wide values (``encryption_key``)."""
+
+
 def _plugin_config(env: Mapping[str, str]) -> PluginConfig:
     sections: dict[str, dict[str, str]] = {}
+    # The deployment's encryption key is for any plugin that stores secrets; a plugin's
+    # own SPYGLASS_PLUGIN_<NAME>_ENCRYPTION_KEY takes precedence over it.
+    if env.get(ENCRYPTION_KEY_VARIABLE, "").strip():
+        sections[DEPLOYMENT_SECTION] = {"encryption_key": env[ENCRYPTION_KEY_VARIABLE]}
     for key, value in env.items():
         if key.startswith(_PLUGIN_PREFIX) and "_" in key[len(_PLUGIN_PREFIX) :]:
             plugin, _, option = key[len(_PLUGIN_PREFIX) :].lower().partition("_")

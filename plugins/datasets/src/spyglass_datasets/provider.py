@@ -11,11 +11,13 @@ from __future__ import annotations
 from dishka import Provider, Scope, provide
 
 from spyglass_core.ports.clock import Clock
+from spyglass_core.ports.dataset_runs import DatasetRunReader
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_datasets.services.browse import DatasetBrowser
 from spyglass_datasets.services.bulk import BulkItemService
 from spyglass_datasets.services.datasets import DatasetService
 from spyglass_datasets.services.experiments import ExperimentRecorder
+from spyglass_datasets.services.run_reader import StoredDatasetRunReader
 from spyglass_datasets.services.runs import DatasetRunService
 
 __all__ = ("DatasetsProvider",)
@@ -45,3 +47,8 @@ class DatasetsProvider(Provider):
     @provide
     def bulk_item_service(self, uow: UnitOfWorkFactory, clock: Clock) -> BulkItemService:
         return BulkItemService(uow, clock)
+
+    @provide
+    def dataset_run_reader(self, uow: UnitOfWorkFactory) -> DatasetRunReader:
+        """Core's cross-feature port: other features (evaluations) read runs through it."""
+        return StoredDatasetRunReader(uow)

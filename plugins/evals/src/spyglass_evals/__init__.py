@@ -51,12 +51,19 @@ def register_routes(surface: ApiSurface) -> Sequence[Any]:
         return INTERNAL_ROUTES
     if surface is not ApiSurface.PUBLIC:
         return []
+    from spyglass_evals.api.backfills import BACKFILL_ROUTES
     from spyglass_evals.api.evaluators import EVALUATOR_ROUTES
     from spyglass_evals.api.executions import EXECUTION_ROUTES
     from spyglass_evals.api.interactive import INTERACTIVE_ROUTES
     from spyglass_evals.api.routes import ROUTES
 
-    return [*ROUTES, *EVALUATOR_ROUTES, *EXECUTION_ROUTES, *INTERACTIVE_ROUTES]
+    return [
+        *ROUTES,
+        *EVALUATOR_ROUTES,
+        *EXECUTION_ROUTES,
+        *BACKFILL_ROUTES,
+        *INTERACTIVE_ROUTES,
+    ]
 
 
 @hookimpl

@@ -13,6 +13,7 @@ from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_core.services.evaluator_registry import EvaluatorRegistry
 from spyglass_evals.domain.evaluators import RuleStatus
 from spyglass_evals.ports import EvaluationRuleRepository, ExecutionRepository
+from spyglass_evals.services.backfills import BackfillService
 from spyglass_evals.services.runner import ExecutionRunner
 
 __all__ = ("pause_rules_without_evaluators", "start", "stop")
@@ -29,6 +30,7 @@ async def start(container: AsyncContainer) -> None:
         await container.get(Clock),
     )
     (await container.get(ExecutionRunner)).start()
+    await (await container.get(BackfillService)).resume()
 
 
 async def stop(container: AsyncContainer) -> None:

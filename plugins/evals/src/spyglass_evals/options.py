@@ -12,6 +12,8 @@ __all__ = ("ENCRYPTION_KEY_VARIABLE", "PLUGIN_NAME", "EvalsOptions", "evals_opti
 
 PLUGIN_NAME = "evals"
 ENCRYPTION_KEY_VARIABLE = "SPYGLASS_PLUGIN_EVALS_ENCRYPTION_KEY"
+DEPLOYMENT_KEY_VARIABLE = "SPYGLASS_ENCRYPTION_KEY"
+"""The deployment-wide key, used when the plugin's own is not set."""
 
 
 class EvalsOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -19,7 +21,8 @@ class EvalsOptions(msgspec.Struct, frozen=True, kw_only=True):
 
     Attributes:
         encryption_key: the 32-byte key that encrypts stored LLM API keys and header
-            values (``ENCRYPTION_KEY``, hex or base64). None: the deployment's own key,
+            values (``SPYGLASS_PLUGIN_EVALS_ENCRYPTION_KEY``, else the deployment-wide
+            ``SPYGLASS_ENCRYPTION_KEY``; hex or base64). None: the deployment's own key,
             created once and kept in the transactional store like the API-key salt.
         concurrency: how many executions run at once in this process (``CONCURRENCY``).
         lease_seconds: how long a running execution's claim lasts without renewal
@@ -57,10 +60,13 @@ def evals_options(config: PluginConfig) -> EvalsOptions:
         if not low <= number <= high:
             raise InvalidInput(f"{variable} must be between {low} and {high}")
         numbers[name] = number
-    raw = section.get("encryption_key", "")
+    raw, variable = section.get("encryption_key", ""), ENCRYPTION_KEY_VARIABLE
+    if not raw.strip():
+        raw = config.for_plugin("deployment").get("encryption_key", "")
+        variable = DEPLOYMENT_KEY_VARIABLE
     if not raw.strip():
         return EvalsOptions(**numbers)  # type: ignore[arg-type]
     try:
         return EvalsOptions(encryption_key=parse_key(raw), **numbers)  # type: ignore[arg-type]
     except ValueError as error:
-        raise InvalidInput(f"{ENCRYPTION_KEY_VARIABLE} is invalid: it {error}") from None
+        raise InvalidInput(f"{variable} is invalid: it {error}") from None

@@ -7,15 +7,16 @@ method is scoped to one project.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from spyglass_evals.domain.evaluators import EvaluationRule, Evaluator, EvaluatorVersion
-from spyglass_evals.domain.executions import Execution, ExecutionStatus
+from spyglass_evals.domain.executions import Backfill, Execution, ExecutionStatus
 from spyglass_evals.domain.llm_connections import LlmConnection
 
 __all__ = (
+    "BackfillRepository",
     "EvaluationRuleRepository",
     "EvaluatorRepository",
     "ExecutionRepository",
@@ -153,3 +154,27 @@ class ExecutionRepository(Protocol):
         self, project_id: str, rule_id: str, *, reason: str, now: datetime
     ) -> int:
         """Cancel the rule's pending executions with ``reason``; how many."""
+
+    async def status_counts(
+        self, project_id: str, backfill_id: str
+    ) -> Mapping[ExecutionStatus, int]:
+        """How many of the backfill's executions are in each status (absent: none)."""
+
+
+class BackfillRepository(Protocol):
+    """Backfills by (project, id)."""
+
+    async def add(self, backfill: Backfill) -> None:
+        """Store a new backfill."""
+
+    async def update(self, backfill: Backfill) -> None:
+        """Replace the stored backfill (same id)."""
+
+    async def get(self, project_id: str, backfill_id: str) -> Backfill | None:
+        """The backfill, or None."""
+
+    async def of_rule(self, project_id: str, rule_id: str, *, limit: int) -> Sequence[Backfill]:
+        """The rule's backfills, newest first."""
+
+    async def planning(self) -> Sequence[Backfill]:
+        """Backfills of every project still selecting (their process stopped midway)."""

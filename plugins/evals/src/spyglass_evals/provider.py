@@ -14,6 +14,7 @@ from spyglass_core.services.evaluator_registry import EvaluatorRegistry
 from spyglass_core.services.instance_secrets import instance_secret
 from spyglass_evals.crypto import SecretCipher, parse_key
 from spyglass_evals.options import EvalsOptions, evals_options
+from spyglass_evals.services.backfills import BackfillService
 from spyglass_evals.services.evaluation_rules import EvaluationRuleService
 from spyglass_evals.services.evaluators import EvaluatorService
 from spyglass_evals.services.executions import ExecutionService
@@ -104,3 +105,14 @@ class EvalsProvider(Provider):
     @provide
     def executions(self, uow: UnitOfWorkFactory, ports: CrossFeaturePorts) -> ExecutionService:
         return ExecutionService(uow, ports)
+
+    @provide
+    def backfills(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        planner: ExecutionPlanner,
+        ports: CrossFeaturePorts,
+        runner: ExecutionRunner,
+    ) -> BackfillService:
+        return BackfillService(uow, clock, planner, ports, runner)

@@ -21,6 +21,8 @@ from spyglass_core.domain.tracing import Score, ScoreDataType, ScoreSource
 __all__ = (
     "FINISHED",
     "JUDGE_ENVIRONMENT",
+    "Backfill",
+    "BackfillStatus",
     "Execution",
     "ExecutionStatus",
     "MissingDataRetry",
@@ -78,6 +80,7 @@ class Execution(msgspec.Struct, frozen=True, kw_only=True):
         object_kind, object_id: what is evaluated (a trace, an observation, a session,
             or an experiment item by its task span's id).
         trace_id, observation_id, session_id, dataset_run_id: where the score goes.
+        backfill_id: the backfill that made it, if one did.
         context: what the event knew that storage may not (an experiment item's
             expected output and metadata), for filling variables.
         attempts: how many times the data was missing or the provider was unavailable.
@@ -98,6 +101,7 @@ class Execution(msgspec.Struct, frozen=True, kw_only=True):
     observation_id: str | None = None
     session_id: str | None = None
     dataset_run_id: str | None = None
+    backfill_id: str | None = None
     context: dict[str, Any] | None = None
     status: ExecutionStatus = ExecutionStatus.PENDING
     attempts: int = 0
@@ -180,3 +184,36 @@ def eval_score(
         metadata={"execution_id": execution}
         | ({"judge_trace_id": judge_trace_id} if judge_trace_id else {}),
     )
+
+
+class BackfillStatus(enum.StrEnum):
+    """A backfill selects its objects and plans their executions (PLANNING), then waits
+    for them (RUNNING) until none is left (COMPLETED); ERROR when selecting failed."""
+
+    PLANNING = "PLANNING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    ERROR = "ERROR"
+
+
+class Backfill(msgspec.Struct, frozen=True, kw_only=True):
+    """A rule run over past data on demand.
+
+    Attributes:
+        selection: which data: ``{"traces": {...a trace filter...}}`` or
+            ``{"datasetRunId": ...}``, with ``limit``.
+        selected: how many objects the selection held.
+        planned: how many executions it added (objects the rule had already evaluated
+            are not evaluated again).
+    """
+
+    id: str
+    project_id: str
+    rule_id: str
+    selection: dict[str, Any]
+    status: BackfillStatus = BackfillStatus.PLANNING
+    selected: int = 0
+    planned: int = 0
+    error: str | None = None
+    created_at: datetime
+    updated_at: datetime

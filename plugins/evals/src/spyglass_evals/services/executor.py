@@ -33,6 +33,7 @@ from spyglass_core.domain.errors import (
     StorageUnavailable,
 )
 from spyglass_core.ports.clock import Clock
+from spyglass_core.ports.dataset_runs import DatasetRunReader
 from spyglass_core.ports.llm import LLMAdapter, LLMClientFactory, LLMEndpoint
 from spyglass_core.ports.traces import LLMCall, LLMCallTracer, ScoreWriter, TraceReader
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
@@ -110,6 +111,18 @@ class CrossFeaturePorts:
         """Core's score writer."""
         writer: ScoreWriter = await self._get(ScoreWriter)
         return writer
+
+    async def runs(self) -> DatasetRunReader:
+        """Core's dataset run reader (the datasets plugin provides it)."""
+        from dishka.exceptions import NoFactoryError
+
+        try:
+            runs: DatasetRunReader = await self._container.get(DatasetRunReader)
+        except NoFactoryError:
+            raise NotFound(
+                "Evaluating dataset runs needs the datasets plugin, which is not installed"
+            ) from None
+        return runs
 
     async def tracer(self) -> LLMCallTracer:
         """Core's LLM call tracer."""
@@ -350,7 +363,8 @@ class EvaluationExecutor:
         kind = execution.object_kind
         if kind is ObjectKind.SESSION:
             return await self._read_session(execution, reader)
-        if kind in (ObjectKind.OBSERVATION, ObjectKind.EXPERIMENT_ITEM):
+        linked_trace_only = kind is ObjectKind.EXPERIMENT_ITEM and not execution.observation_id
+        if kind in (ObjectKind.OBSERVATION, ObjectKind.EXPERIMENT_ITEM) and not linked_trace_only:
             observation_id = execution.observation_id or execution.object_id
             observation = await reader.get_observation(execution.project_id, observation_id)
             if observation is None:
@@ -362,13 +376,16 @@ class EvaluationExecutor:
                 expected_output=context.get("expected_output"),
                 experiment_item_metadata=context.get("experiment_item_metadata"),
             )
-        trace = await reader.get_trace(execution.project_id, execution.object_id)
+        trace_id = execution.trace_id or execution.object_id
+        trace = await reader.get_trace(execution.project_id, trace_id)
         if trace is None:
-            raise MissingVariables([f"trace {execution.object_id}"])
+            raise MissingVariables([f"trace {trace_id}"])
         return EvaluatedObject(
             input=_decoded(trace.input),
             output=_decoded(trace.output),
             metadata=dict(trace.metadata) or None,
+            expected_output=context.get("expected_output"),
+            experiment_item_metadata=context.get("experiment_item_metadata"),
         )
 
     async def _read_session(self, execution: Execution, reader: TraceReader) -> EvaluatedObject:

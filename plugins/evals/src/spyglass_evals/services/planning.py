@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from spyglass_core.domain.events import ExperimentItemsRan, TracesIngested
+from spyglass_core.domain.events import ExperimentItemRan, ExperimentItemsRan, TracesIngested
 from spyglass_core.domain.tracing import Trace
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.traces import TraceReader
@@ -38,7 +38,7 @@ from spyglass_evals.ports import (
     ExecutionRepository,
 )
 
-__all__ = ("EvaluatedTarget", "ExecutionPlanner")
+__all__ = ("EvaluatedTarget", "ExecutionPlanner", "experiment_targets")
 
 logger = logging.getLogger(__name__)
 
@@ -109,22 +109,26 @@ class ExecutionPlanner:
         rules = [r for r in rules if r.target is RuleTarget.EXPERIMENT_ITEM and r.assignments]
         if not rules:
             return 0
-        targets = [
-            EvaluatedTarget(
-                ObjectKind.EXPERIMENT_ITEM,
-                item.observation_id,
-                experiment_item_row(item),
-                trace_id=item.trace_id,
-                context={
-                    "expected_output": item.item_expected_output,
-                    "experiment_item_metadata": item.item_metadata,
-                    "experiment_id": item.experiment_id,
-                    "dataset_item_id": item.item_id,
-                },
-            )
-            for item in event.items
-        ]
+        targets = experiment_targets(event.items)
         return await self.plan(event.project_id, [(rule, targets) for rule in rules])
+
+    async def trace_targets(
+        self, project_id: str, rule: EvaluationRule, traces: Sequence[Trace], reader: TraceReader
+    ) -> list[EvaluatedTarget]:
+        """What ``rule`` may evaluate among these traces (a backfill's selection)."""
+        if rule.target is RuleTarget.TRACE:
+            return [_trace_target(t) for t in traces]
+        if rule.target is RuleTarget.SESSION:
+            return _session_targets(traces)
+        if rule.target is RuleTarget.OBSERVATION:
+            return [
+                target
+                for trace in traces
+                for target in _observation_targets(
+                    trace, await reader.observations_of_trace(project_id, trace.id)
+                )
+            ]
+        return []
 
     async def plan(
         self,
@@ -132,9 +136,11 @@ class ExecutionPlanner:
         candidates: Iterable[tuple[EvaluationRule, Sequence[EvaluatedTarget]]],
         *,
         sample: bool = True,
+        backfill_id: str | None = None,
     ) -> int:
         """Store one execution per (rule, evaluator, object) that matches and is sampled;
-        how many were new. A backfill passes ``sample=False`` to evaluate every match."""
+        how many were new. A backfill passes ``sample=False`` to evaluate every match,
+        and its id, which its executions carry."""
         now = self._clock.now()
         candidates = list(candidates)
         names = await self._score_names(project_id, [rule for rule, _ in candidates])
@@ -159,6 +165,7 @@ class ExecutionPlanner:
                             trace_id=target.trace_id,
                             observation_id=target.observation_id,
                             session_id=target.session_id,
+                            backfill_id=backfill_id,
                             context=target.context,
                             due_at=due,
                             created_at=now,
@@ -193,6 +200,27 @@ class ExecutionPlanner:
             for rule in rules
             for a in rule.assignments
         }
+
+
+def experiment_targets(items: Iterable[ExperimentItemRan]) -> list[EvaluatedTarget]:
+    """Experiment items as targets: scored on their trace, read from their task span (or
+    from the trace, for a run item that links only a trace)."""
+    return [
+        EvaluatedTarget(
+            ObjectKind.EXPERIMENT_ITEM,
+            item.observation_id or item.trace_id,
+            experiment_item_row(item),
+            trace_id=item.trace_id,
+            observation_id=item.observation_id or None,
+            context={
+                "expected_output": item.item_expected_output,
+                "experiment_item_metadata": item.item_metadata,
+                "experiment_id": item.experiment_id,
+                "dataset_item_id": item.item_id,
+            },
+        )
+        for item in items
+    ]
 
 
 def _internal(target: EvaluatedTarget) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import msgspec
@@ -121,3 +122,12 @@ class MemoryExecutions(ExecutionRepository):
                 finished_at=now,
             )
         return len(pending)
+
+    async def status_counts(
+        self, project_id: str, backfill_id: str
+    ) -> Mapping[ExecutionStatus, int]:
+        return Counter(
+            e.status
+            for e in self._db.table(_TABLE).values()
+            if e.project_id == project_id and e.backfill_id == backfill_id
+        )

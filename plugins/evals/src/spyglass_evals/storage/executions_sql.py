@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -124,6 +124,16 @@ class SqlExecutions(SqlRepository, ExecutionRepository):
                 finished_at=utc_value(now),
             )
         )
+
+    async def status_counts(
+        self, project_id: str, backfill_id: str
+    ) -> Mapping[ExecutionStatus, int]:
+        rows: Sequence[Any] = await self._all(
+            sa.select(_x.status, sa.func.count().label("n"))
+            .where(_x.project_id == project_id, _x.backfill_id == backfill_id)
+            .group_by(_x.status)
+        )
+        return {ExecutionStatus(row.status): int(row.n) for row in rows}
 
 
 def _values(execution: Execution) -> dict[str, Any]:

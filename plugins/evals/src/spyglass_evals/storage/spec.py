@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from spyglass_core.hookspecs import RepositorySpec, StorageSpec
 from spyglass_evals.ports import (
+    BackfillRepository,
     EvaluationRuleRepository,
     EvaluatorRepository,
     ExecutionRepository,
     LlmConnectionRepository,
 )
+from spyglass_evals.storage.backfills_memory import MemoryBackfills
+from spyglass_evals.storage.backfills_sql import SqlBackfills
 from spyglass_evals.storage.evaluators_memory import MemoryEvaluationRules, MemoryEvaluators
 from spyglass_evals.storage.evaluators_sql import SqlEvaluationRules, SqlEvaluators
 from spyglass_evals.storage.executions_memory import MemoryExecutions
@@ -30,6 +33,7 @@ def storage_spec() -> StorageSpec:
             RepositorySpec(EvaluatorRepository, SqlEvaluators, MemoryEvaluators),
             RepositorySpec(EvaluationRuleRepository, SqlEvaluationRules, MemoryEvaluationRules),
             RepositorySpec(ExecutionRepository, SqlExecutions, MemoryExecutions),
+            RepositorySpec(BackfillRepository, SqlBackfills, MemoryBackfills),
         ),
         sql_migrations="spyglass_evals.storage.migrations",
     )

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from spyglass_adapters.sql.spi import new_metadata
 
 __all__ = (
+    "backfills",
     "evaluation_rules",
     "evaluator_versions",
     "evaluators",
@@ -137,6 +138,7 @@ executions = sa.Table(
     sa.Column("observation_id", sa.String(255), nullable=True),
     sa.Column("session_id", sa.String(255), nullable=True),
     sa.Column("dataset_run_id", sa.String(255), nullable=True),
+    sa.Column("backfill_id", sa.String(255), nullable=True),
     sa.Column("context", sa.JSON, nullable=True),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),
@@ -154,7 +156,31 @@ executions = sa.Table(
     sa.Column("updated_at", _TS, nullable=False),
     sa.Column("finished_at", _TS, nullable=True),
     sa.Index("ix_eval_executions_status_due_at", "status", "due_at"),
+    sa.Index("ix_eval_executions_backfill_id", "backfill_id"),
     sa.Index(
         "ix_eval_executions_project_id_rule_id_created_at", "project_id", "rule_id", "created_at"
     ),
+)
+
+# A backfill runs a rule over past data: ``selection`` says which (a trace filter or a
+# dataset run); its executions carry its id, so progress is counted from them.
+backfills = sa.Table(
+    "eval_backfills",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column(
+        "project_id",
+        sa.String(255),
+        sa.ForeignKey("projects.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("rule_id", sa.String(255), nullable=False),
+    sa.Column("selection", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("selected", sa.Integer, nullable=False),
+    sa.Column("planned", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("updated_at", _TS, nullable=False),
+    sa.Index("ix_eval_backfills_project_id_rule_id", "project_id", "rule_id"),
 )

@@ -1,4 +1,4 @@
-"""Rule targets and evaluation executions.
+"""Rule targets, evaluation executions and backfills.
 
 Revision ID: evals_0003
 Revises: evals_0002
@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("observation_id", sa.String(255), nullable=True),
         sa.Column("session_id", sa.String(255), nullable=True),
         sa.Column("dataset_run_id", sa.String(255), nullable=True),
+        sa.Column("backfill_id", sa.String(255), nullable=True),
         sa.Column("context", sa.JSON, nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
@@ -62,14 +63,40 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_eval_executions_status_due_at", "eval_executions", ["status", "due_at"])
+    op.create_index("ix_eval_executions_backfill_id", "eval_executions", ["backfill_id"])
     op.create_index(
         "ix_eval_executions_project_id_rule_id_created_at",
         "eval_executions",
         ["project_id", "rule_id", "created_at"],
     )
 
+    op.create_table(
+        "eval_backfills",
+        sa.Column("id", sa.String(255), nullable=False),
+        sa.Column("project_id", sa.String(255), nullable=False),
+        sa.Column("rule_id", sa.String(255), nullable=False),
+        sa.Column("selection", sa.JSON, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("selected", sa.Integer, nullable=False),
+        sa.Column("planned", sa.Integer, nullable=False),
+        sa.Column("error", sa.Text, nullable=True),
+        sa.Column("created_at", _TS, nullable=False),
+        sa.Column("updated_at", _TS, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_eval_backfills"),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["projects.id"],
+            name="fk_eval_backfills_project_id_projects",
+            ondelete="CASCADE",
+        ),
+    )
+    op.create_index(
+        "ix_eval_backfills_project_id_rule_id", "eval_backfills", ["project_id", "rule_id"]
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("eval_backfills")
     op.drop_table("eval_executions")
     with op.batch_alter_table("evaluation_rules") as batch:
         batch.drop_column("target")
