@@ -263,3 +263,64 @@ def test_an_eval_score_shows_its_reasoning_and_links_the_judge_trace(
     score.get_by_role("link", name="Judge trace").click()
     page.wait_for_url("**/traces/t-judge-1")
     expect(page.get_by_role("heading", name="judge")).to_be_visible()
+
+
+def test_a_rule_made_in_the_browser_lists_its_executions_with_score_and_judge_trace(
+    page: Page, server: SpyglassServer, fake: FakeLLM, connection: None
+) -> None:
+    templates = httpx.get(
+        f"{server.base_url}/api/public/v2/evaluators/templates", auth=AUTH
+    ).json()["data"]
+    relevance = next(t for t in templates if t["name"] == "relevance")
+    made = httpx.post(
+        f"{server.base_url}/api/public/v2/evaluators",
+        json=relevance
+        | {"name": "live relevance", "modelConfig": {"provider": "fake", "model": "judge-1"}},
+        auth=AUTH,
+    )
+    assert made.status_code == 201, made.text
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Evaluation rules").click()
+    page.get_by_role("button", name="New rule").click()
+    form = page.get_by_role("form", name="Evaluation rule")
+    form.get_by_label("Name", exact=True).fill("qa-live relevance")
+    form.get_by_label("Target").select_option("trace")
+    form.get_by_label("Trace names").fill("qa-live")
+    form.get_by_role("button", name="Add evaluator").click()
+    form.get_by_label("Evaluator", exact=True).select_option(label="live relevance")
+    form.get_by_label("Score name").fill("live-relevance")
+    form.get_by_role("button", name="Create rule").click()
+    expect(page.get_by_role("heading", name="qa-live relevance")).to_be_visible()
+    facts = page.get_by_label("Rule", exact=True)
+    expect(facts).to_contain_text("active")
+    expect(facts).to_contain_text("live relevance")
+    expect(facts).to_contain_text('"traceName"')
+
+    ingest(server, trace_event("t-live-1", "qa-live", "Capital of France?", "Paris."))
+    executions = page.get_by_role("region", name="Executions")
+    completed = executions.locator(".dt-body .dt-row", has_text="completed")
+
+    def done() -> bool | None:
+        executions.get_by_role("button", name="Refresh").click()
+        page.wait_for_timeout(300)
+        return completed.count() == 1 or None
+
+    poll(done, timeout=45.0, interval=0.5, what="the execution completed")
+    row = completed.first
+    expect(row).to_contain_text("live-relevance: 1")
+    expect(row.get_by_role("link", name="trace t-live-1")).to_be_visible()
+    shoot(page, "evals-rule-executions")
+
+    executions.get_by_label("Status filter").select_option("ERROR")
+    expect(executions).to_contain_text("No error executions.")
+    executions.get_by_label("Status filter").select_option("")
+    row = executions.locator(".dt-body .dt-row", has_text="completed").first
+    row.get_by_role("link", name="Judge trace of t-live-1").click()
+    page.wait_for_url("**/traces/**")
+    expect(page.get_by_text("spyglass-llm-as-a-judge")).to_be_visible()
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Evaluation rules").click()
+    listed = page.locator(".dt-body .dt-row", has_text="qa-live relevance")
+    expect(listed).to_contain_text("Traces")
+    expect(listed).to_contain_text("live relevance")
+    expect(listed).to_contain_text("100%")

@@ -185,6 +185,14 @@ async def test_members_write_evaluators_and_rules_and_run_the_tools(world: World
                 "evaluatorAssignments": [{"evaluatorId": created["id"]}],
             },
         )
+        assert (rule["target"], rule["pausedReason"]) == ("observation", None)
+        executions = f"{world.base}/evaluation-rules/{rule['id']}/executions"
+        assert await call(member, "GET", executions, params={"status": "ERROR"}) == {
+            "items": [],
+            "nextCursor": None,
+        }
+        await call(member, "GET", executions, 400, params={"status": "LOST"})
+        await call(member, "GET", f"{world.base}/evaluation-rules/absent/executions", 404)
         paused = await call(
             member, "PATCH", f"{world.base}/evaluation-rules/{rule['id']}", json={"enabled": False}
         )

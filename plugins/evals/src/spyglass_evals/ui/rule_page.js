@@ -32,14 +32,14 @@ function Executions({ projectId, rule, names, query }) {
   const list = usePaged(evalsPath(projectId, `/evaluation-rules/${encodeURIComponent(rule.id)}/executions`), { status: status || undefined });
   const columns = [
     { id: "status", label: "Status", width: "110px", render: (x) => html`<${Badge} kind=${STATUS_KIND[x.status]}>${x.status.toLowerCase()}<//>` },
-    { id: "evaluator", label: "Evaluator", width: "1fr", render: (x) => names[x.evaluator] || x.evaluator },
+    { id: "evaluator", label: "Evaluator", width: "minmax(120px, 1fr)", render: (x) => names[x.evaluator] || x.evaluator },
     { id: "object", label: "Evaluated", width: "2fr", render: (x) => html`<${ObjectLink} projectId=${projectId} execution=${x} />` },
-    { id: "score", label: "Score", width: "1fr", render: (x) => html`<span title=${x.scoreComment || ""}>${score(x)}</span>` },
+    { id: "score", label: "Score", width: "minmax(160px, 1.5fr)", render: (x) => html`<span title=${x.scoreComment || ""}>${score(x)}</span>` },
     { id: "error", label: "Error", width: "2fr", render: (x) => (x.error ? html`<span class="error-text" title=${x.error}>${x.error}</span>` : "") },
-    { id: "cost", label: "Cost", width: "90px", align: "right", render: (x) => (x.cost === null || x.cost === undefined ? "" : formatCost(x.cost)) },
-    { id: "tokens", label: "Tokens", width: "90px", align: "right",
+    { id: "cost", label: "Cost", width: "80px", align: "right", render: (x) => (x.cost === null || x.cost === undefined ? "" : formatCost(x.cost)) },
+    { id: "tokens", label: "Tokens", width: "80px", align: "right",
       render: (x) => (x.inputTokens || x.outputTokens ? formatNumber((x.inputTokens || 0) + (x.outputTokens || 0)) : "") },
-    { id: "judge", label: "Judge", width: "90px", render: (x) => (x.judgeTraceId
+    { id: "judge", label: "Judge", width: "70px", render: (x) => (x.judgeTraceId
       ? html`<a href=${evalsUrl(projectId, "traces", x.judgeTraceId)} aria-label=${`Judge trace of ${x.objectId}`}>trace</a>` : "") },
     { id: "attempts", label: "Attempts", width: "80px", align: "right", render: (x) => x.attempts },
     { id: "created", label: "Created", width: "110px", render: (x) => relativeTime(x.createdAt) },
