@@ -16,13 +16,37 @@ import pytest
 import spyglass_datasets
 import spyglass_evals
 import spyglass_tracing
-from spyglass_core.hookspecs import PluginConfig
+from spyglass_core.hookspecs import PluginConfig, hookimpl
+from spyglass_core.ports.llm import LLMClient, LLMCompletion, LLMUsage
 from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
 from tests.support.fake_llm import FakeLLM, fake_llm
 
 KEY_HEX = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 SECRET = "sk-live-very-secret-0123456789"
 RULES = "/api/public/unstable/evaluation-rules"
+
+
+class LocalModels:
+    """An out-of-tree provider plugin: serves the model ``local-judge`` itself."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    @hookimpl
+    def resolve_llm_client(self, model: str, config: PluginConfig) -> LLMClient | None:
+        return self if model == "local-judge" else None  # type: ignore[return-value]
+
+    async def complete(self, messages: Any, **options: Any) -> LLMCompletion:
+        self.calls += 1
+        return LLMCompletion(
+            text="",
+            parsed={"reasoning": "judged locally", "score": 0.25},
+            usage=LLMUsage(input_tokens=3, output_tokens=2),
+            model="local-judge",
+        )
+
+
+LOCAL_MODELS = LocalModels()
 
 
 @pytest.fixture
@@ -37,7 +61,7 @@ async def app(tmp_path: Path, chdb_dsn: str) -> AsyncIterator[EmbeddedApp]:
     settings = embedded_settings(
         tmp_path, chdb_dsn, plugin_config=PluginConfig(sections={"evals": config})
     )
-    plugins = [spyglass_tracing, spyglass_datasets, spyglass_evals]
+    plugins = [spyglass_tracing, spyglass_datasets, spyglass_evals, LOCAL_MODELS]
     async with embedded_app(settings, plugins) as running:
         yield running
 
@@ -49,7 +73,12 @@ async def call(app: EmbeddedApp, method: str, path: str, expected: int = 200, **
 
 
 async def judge_rule(
-    app: EmbeddedApp, provider: FakeLLM, *, target: str = "trace", **rule: Any
+    app: EmbeddedApp,
+    provider: FakeLLM,
+    *,
+    target: str = "trace",
+    model: str = "judge-model",
+    **rule: Any,
 ) -> str:
     await call(
         app,
@@ -71,7 +100,7 @@ async def judge_rule(
             "name": "helpfulness",
             "prompt": "Question: {{question}}\nAnswer: {{answer}}\nHow helpful is it?",
             "outputDefinition": {"dataType": "NUMERIC", "minValue": 0, "maxValue": 1},
-            "modelConfig": {"provider": "fake", "model": "judge-model"},
+            "modelConfig": {"provider": "fake", "model": model},
             "variableMapping": [
                 {"variable": "question", "source": "input"},
                 {"variable": "answer", "source": "output"},
@@ -384,3 +413,16 @@ async def test_a_backfill_scores_the_items_of_a_dataset_run(
     }
     missing = await backfill_until_done(app, created["id"], {"datasetRunId": "no-such-run"})
     assert missing["status"] == "ERROR" and "no-such-run" in missing["error"]
+
+
+async def test_a_plugin_resolving_the_model_serves_the_judge_instead_of_the_connection(
+    app: EmbeddedApp, provider: FakeLLM
+) -> None:
+    rule_id = await judge_rule(app, provider, model="local-judge")
+    before = LOCAL_MODELS.calls
+    await send_traces(app, {"t-local": "qa"})
+    rows = await executions_until(app, rule_id, finished(1))
+    assert (rows[0]["status"], rows[0]["scoreValue"]) == ("COMPLETED", 0.25)
+    assert rows[0]["scoreComment"] == "judged locally"
+    assert LOCAL_MODELS.calls == before + 1
+    assert provider.requests == []  # the connection's provider was never called

@@ -41,7 +41,7 @@ from spyglass_core.ports.blob_store import BlobStore
 from spyglass_core.ports.cache import Cache
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.event_publisher import EventPublisher
-from spyglass_core.ports.llm import LLMClientFactory
+from spyglass_core.ports.llm import LLMClient, LLMClientFactory
 from spyglass_core.ports.locks import Locks
 from spyglass_core.ports.passwords import PasswordHasher
 from spyglass_core.ports.task_queue import TaskQueue
@@ -175,8 +175,16 @@ class CoreProvider(Provider):
         return ProjectAdmin(uow, clock, authenticator, events, salt=settings.salt)
 
     @provide
-    def llm_client_factory(self) -> LLMClientFactory:
-        return HttpLLMClientFactory()
+    def llm_client_factory(
+        self, pm: pluggy.PluginManager, config: PluginConfig
+    ) -> LLMClientFactory:
+        """HTTP clients per endpoint; a plugin's ``resolve_llm_client`` answers first."""
+
+        def resolve(model: str) -> LLMClient | None:
+            client: LLMClient | None = pm.hook.resolve_llm_client(model=model, config=config)
+            return client
+
+        return HttpLLMClientFactory(resolver=resolve)
 
     @provide
     def password_hasher(self) -> PasswordHasher:

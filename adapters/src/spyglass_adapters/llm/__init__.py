@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from spyglass_adapters.llm.openai_compatible import OpenAICompatibleClient
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.ports.llm import LLMAdapter, LLMClient, LLMClientFactory, LLMEndpoint
@@ -10,7 +12,18 @@ __all__ = ("HttpLLMClientFactory", "OpenAICompatibleClient")
 
 
 class HttpLLMClientFactory(LLMClientFactory):
-    """Clients that call providers over httpx (no provider SDK is imported)."""
+    """Clients that call providers over httpx (no provider SDK is imported).
+
+    Args:
+        resolver: asks installed plugins for a client of a model (the entry points pass
+            the ``resolve_llm_client`` hook); None when no plugin may answer.
+    """
+
+    def __init__(self, resolver: Callable[[str], LLMClient | None] | None = None) -> None:
+        self._resolver = resolver
+
+    def for_model(self, model: str) -> LLMClient | None:
+        return self._resolver(model) if self._resolver is not None else None
 
     def client(self, endpoint: LLMEndpoint) -> LLMClient:
         if endpoint.adapter is LLMAdapter.OPENAI:

@@ -98,3 +98,8 @@ class LLMClientFactory(Protocol):
         Raises:
             InvalidInput: the endpoint's adapter is not supported.
         """
+
+    def for_model(self, model: str) -> LLMClient | None:
+        """The client an installed plugin provides for ``model`` through the
+        ``resolve_llm_client`` hook (an out-of-tree provider), or None: then the caller
+        uses the project's LLM connection."""

@@ -34,7 +34,7 @@ from spyglass_core.domain.errors import (
 )
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.dataset_runs import DatasetRunReader
-from spyglass_core.ports.llm import LLMAdapter, LLMClientFactory, LLMEndpoint
+from spyglass_core.ports.llm import LLMAdapter, LLMClient, LLMClientFactory, LLMEndpoint
 from spyglass_core.ports.traces import LLMCall, LLMCallTracer, ScoreWriter, TraceReader
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_core.services.evaluator_registry import EvaluatorRegistry
@@ -274,8 +274,11 @@ class EvaluationExecutor:
             raise _PauseRule(
                 f"The evaluator '{evaluator.name}' names no model (modelConfig provider and model)"
             )
+        client = self._llm.for_model(str(model["model"])) or await self._client(
+            execution.project_id, str(model["provider"])
+        )
         judge = LLMJudge(
-            await self._client(execution.project_id, str(model["provider"])),
+            client,
             model=str(model["model"]),
             template=version.messages,
             output=judge_output(msgspec.convert(version.output_definition, OutputDefinition)),
@@ -300,7 +303,7 @@ class EvaluationExecutor:
             output_tokens=usage.output_tokens if usage else None,
         )
 
-    async def _client(self, project_id: str, provider: str) -> Any:
+    async def _client(self, project_id: str, provider: str) -> LLMClient:
         try:
             connection, secret, headers = await self._connections.decrypted(project_id, provider)
         except NotFound:
