@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 from spyglass_core.domain.errors import InvalidInput, NotFound, PermissionDenied
 from spyglass_core.ports.llm import LLMAdapter, LLMClient, LLMClientFactory, LLMEndpoint
-from spyglass_evals.domain.llm_connections import LlmAdapter, LlmConnection
+from spyglass_evals.domain.llm_connections import LlmAdapter
 from spyglass_evals.services.executor import ANTHROPIC_BASE_URL, OPENAI_BASE_URL
 from spyglass_evals.services.llm_connections import LlmConnectionService
 
@@ -36,14 +36,18 @@ class ModelAccess:
         self._connections = connections
         self._factory = factory
 
-    async def client(self, project_id: str, provider: str) -> tuple[LlmConnection, LLMClient]:
-        """The provider's connection and a client that calls it.
+    async def client(self, project_id: str, provider: str, model: str) -> LLMClient:
+        """A client for ``model``: an installed plugin's (``resolve_llm_client``) when one
+        answers for the model, as for rule executions, else the provider's connection.
 
         Raises:
             NotFound: the project has no connection for this provider (the message says
                 where to add one).
             InvalidInput: the connection's adapter has no client yet.
         """
+        resolved = self._factory.for_model(model)
+        if resolved is not None:
+            return resolved
         try:
             connection, secret, headers = await self._connections.decrypted(project_id, provider)
         except NotFound:
@@ -59,7 +63,7 @@ class ModelAccess:
             timeout_seconds=INTERACTIVE_TIMEOUT_SECONDS,
             max_attempts=INTERACTIVE_ATTEMPTS,
         )
-        return connection, self._factory.client(endpoint)
+        return self._factory.client(endpoint)
 
 
 @asynccontextmanager

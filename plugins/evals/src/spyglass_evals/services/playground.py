@@ -100,7 +100,7 @@ class Playground:
             RateLimited, StorageUnavailable: the provider throttled or is unreachable.
         """
         _check(request)
-        _, client = await self._models.client(project_id, request.provider)
+        client = await self._models.client(project_id, request.provider, request.model)
         messages = [{"role": m.role, "content": m.content} for m in request.messages]
         params: dict[str, Any] = msgspec.to_builtins(request.params) if request.params else {}
         metadata: dict[str, Any] = {"provider": request.provider}

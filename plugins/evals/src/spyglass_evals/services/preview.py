@@ -134,7 +134,7 @@ class EvaluatorPreview:
                 details={"missing": missing.names},
             ) from None
         model = definition.model
-        _, client = await self._models.client(project_id, model.provider)
+        client = await self._models.client(project_id, model.provider, model.model)
         judge = LLMJudge(
             client,
             model=model.model,
