@@ -233,6 +233,14 @@ async def test_a_provider_refusing_the_key_is_a_400_naming_the_connection_not_th
         json={"provider": "fake", "model": "m", "messages": [{"role": "user", "content": "hi"}]},
     )
     assert "refused the credentials (401)" in failed["message"]
+    # The refused playground call is traced, as an error.
+    await settle(app)
+    (traced,) = (await call(app, "GET", "/api/public/traces", params={"name": "playground"}))[
+        "data"
+    ]
+    (generation,) = (await call(app, "GET", f"/api/public/traces/{traced['id']}"))["observations"]
+    assert generation["level"] == "ERROR"
+    assert "refused the credentials (401)" in generation["statusMessage"]
     assert SECRET not in caplog.text
 
 
