@@ -193,6 +193,7 @@ async def test_a_feature_traces_its_own_llm_call_once_however_often_it_records_i
     generations = await reader.observations_of_trace(app.project.id, "judge-trace")
     assert [g.id for g in generations] == ["judge-generation"]
     generation = generations[0]
+    assert generation.type.value == "GENERATION"
     assert generation.provided_model_name == "gpt-4o-mini"
     assert generation.usage_details == {"input": 120, "output": 30, "total": 150}
     assert (generation.total_cost or 0) > 0  # priced from the default model table

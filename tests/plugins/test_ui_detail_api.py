@@ -164,6 +164,7 @@ async def seed(store: AnalyticsStore, project: str) -> None:
                 source=ScoreSource.EVAL,
                 trace_id="t1",
                 observation_id="o2",
+                metadata={"execution_id": "x1", "judge_trace_id": "judge-t1"},
             ),
             Score(
                 id="sc3",
@@ -203,12 +204,13 @@ async def get(world: UiWorld, path: str, expected: int = 200, **params: Any) -> 
 SC1 = {
     "id": "sc1", "name": "quality", "value": 0.9, "stringValue": None, "dataType": "NUMERIC",
     "source": "API", "comment": "good", "observationId": None, "configId": "cfg1",
-    "authorUserId": None, "timestamp": iso(at(10)),
+    "authorUserId": None, "timestamp": iso(at(10)), "metadata": {},
 }  # fmt: skip
 SC2 = {
     "id": "sc2", "name": "correct", "value": 1.0, "stringValue": "True", "dataType": "BOOLEAN",
     "source": "EVAL", "comment": None, "observationId": "o2", "configId": None,
     "authorUserId": None, "timestamp": iso(at(20)),
+    "metadata": {"execution_id": "x1", "judge_trace_id": "judge-t1"},
 }  # fmt: skip
 
 

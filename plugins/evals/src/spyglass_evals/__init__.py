@@ -14,8 +14,10 @@ from spyglass_core.hookspecs import (
     ApiSurface,
     EvaluatorSpec,
     EventHandler,
+    NavigationEntry,
     PluginConfig,
     StorageSpec,
+    UIContribution,
     hookimpl,
 )
 
@@ -25,6 +27,7 @@ __all__ = (
     "register_providers",
     "register_routes",
     "register_storage",
+    "register_ui",
     "shutdown",
     "startup",
 )
@@ -40,30 +43,43 @@ def register_evaluators() -> Sequence[EvaluatorSpec]:
 
 @hookimpl
 def register_routes(surface: ApiSurface) -> Sequence[Any]:
-    """Langfuse's LLM connection, evaluator and evaluation-rule routes on the public API."""
+    """Langfuse's LLM connection, evaluator and evaluation-rule routes, the executions,
+    the preview and the playground on the public API; the web UI's on the internal one."""
+    if surface is ApiSurface.INTERNAL:
+        from spyglass_evals.api.internal import INTERNAL_ROUTES
+
+        return INTERNAL_ROUTES
     if surface is not ApiSurface.PUBLIC:
         return []
     from spyglass_evals.api.backfills import BACKFILL_ROUTES
     from spyglass_evals.api.evaluators import EVALUATOR_ROUTES
     from spyglass_evals.api.executions import EXECUTION_ROUTES
+    from spyglass_evals.api.interactive import INTERACTIVE_ROUTES
     from spyglass_evals.api.routes import ROUTES
 
-    return [*ROUTES, *EVALUATOR_ROUTES, *EXECUTION_ROUTES, *BACKFILL_ROUTES]
+    return [
+        *ROUTES,
+        *EVALUATOR_ROUTES,
+        *EXECUTION_ROUTES,
+        *BACKFILL_ROUTES,
+        *INTERACTIVE_ROUTES,
+    ]
 
 
 @hookimpl
 def register_providers(config: PluginConfig) -> Sequence[Any]:
-    """``LlmConnectionService`` and its cipher, ``EvaluatorService`` and
-    ``EvaluationRuleService``.
+    """``LlmConnectionService`` and its cipher, ``EvaluatorService``,
+    ``EvaluationRuleService``, and the preview and playground (``InteractiveProvider``).
 
     The settings are parsed here, at start-up, so a malformed encryption key stops the
     process with a message naming the variable instead of failing the first request.
     """
+    from spyglass_evals.interactive_provider import InteractiveProvider
     from spyglass_evals.options import evals_options
     from spyglass_evals.provider import EvalsProvider
 
     evals_options(config)
-    return [EvalsProvider()]
+    return [EvalsProvider(), InteractiveProvider()]
 
 
 @hookimpl
@@ -101,3 +117,23 @@ def shutdown(container: Any) -> Any:
     from spyglass_evals.lifecycle import stop
 
     return stop(container)
+
+
+@hookimpl
+def register_ui() -> Sequence[UIContribution]:
+    """Evaluators (with the live preview), evaluation rules and their executions, the
+    prompt playground, LLM connections in the settings, and "Judge trace" on EVAL scores."""
+    return [
+        UIContribution(
+            name="evals",
+            assets="spyglass_evals.ui",
+            navigation=(
+                NavigationEntry(label="Evaluators", path="evaluators", order=80),
+                NavigationEntry(label="Evaluation rules", path="evaluation-rules", order=81),
+                NavigationEntry(label="Playground", path="playground", order=85),
+                NavigationEntry(
+                    label="LLM connections", path="settings/llm-connections", section="settings"
+                ),
+            ),
+        )
+    ]

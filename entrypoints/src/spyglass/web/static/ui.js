@@ -29,7 +29,7 @@ export { BarList, TimeChart } from "./lib/chart.js";
 export * from "./lib/widgets.js";
 
 export { PageHeader, SettingsFrame, projectUrl, roleAllows } from "./lib/common.js";
-export { TraceActions, registerTraceAction, traceActions } from "./lib/actions.js";
+export { ScoreLinks, TraceActions, registerScoreLink, registerTraceAction, traceActions } from "./lib/actions.js";
 
 /**
  * A page whose module loads on first use: ``lazy(() => import(<module URL>), "Page")``.

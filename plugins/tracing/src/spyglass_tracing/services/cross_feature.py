@@ -160,6 +160,9 @@ class IngestingLLMCallTracer(LLMCallTracer):
         generation = ObservationBody(
             id=call.observation_id,
             trace_id=call.trace_id,
+            # Set here: only the API's envelope check derives it from "generation-create",
+            # and an observation without a type is stored as a SPAN (unpriced).
+            type="GENERATION",
             name=call.generation_name,
             start_time=call.start_time,
             end_time=call.end_time,

@@ -1,7 +1,7 @@
 // Scores and comments on a trace, an observation or a session: list, add, delete.
 
 import {
-  html, useState, api, useApi, projectPath, roleAllows, formatScore, formatTime, Badge, ErrorBox,
+  html, useState, api, useApi, projectPath, roleAllows, formatScore, formatTime, Badge, ErrorBox, ScoreLinks,
 } from "/static/app/ui.js";
 
 /**
@@ -93,10 +93,14 @@ export function ScoresPanel({ projectId, project, scores, target, onChange }) {
     <h4>Scores</h4>
     <${ErrorBox} error=${error} />
     ${shown.length === 0 ? html`<div class="muted">No scores yet.</div>` : html`<ul class="plain score-list">
-      ${shown.map((s) => html`<li key=${s.id}>
-        <${Badge} kind="score">${s.name}: ${formatScore(s)}<//>
-        <span class="muted small">${s.source || ""}${s.pending ? " · processing" : ""}${s.comment ? ` · ${s.comment}` : ""}</span>
-        ${canWrite && !s.pending ? html`<button class="link small" aria-label=${`Delete score ${s.name}`} onClick=${() => remove(s)}>✕</button>` : null}
+      ${shown.map((s) => html`<li key=${s.id} aria-label=${`Score ${s.name}`}>
+        <div class="score-head">
+          <${Badge} kind="score">${s.name}: ${formatScore(s)}<//>
+          <span class="muted small">${s.source || ""}${s.pending ? " · processing" : ""}</span>
+          <${ScoreLinks} score=${s} ctx=${{ projectId }} />
+          ${canWrite && !s.pending ? html`<button class="link small" aria-label=${`Delete score ${s.name}`} onClick=${() => remove(s)}>✕</button>` : null}
+        </div>
+        ${s.comment ? html`<p class="score-comment small" aria-label="Comment">${s.comment}</p>` : null}
       </li>`)}
     </ul>`}
     ${canWrite ? html`<${AddScore} projectId=${projectId} target=${target} onAdded=${(score) => {

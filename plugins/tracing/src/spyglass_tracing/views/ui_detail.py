@@ -44,7 +44,8 @@ _STRING_VALUED = frozenset(
 
 class ScoreRow(msgspec.Struct, kw_only=True, rename="camel"):
     """A score as the detail pages list it: ``value`` is null for string-valued types
-    (CATEGORICAL, TEXT, CORRECTION), whose value is ``stringValue``."""
+    (CATEGORICAL, TEXT, CORRECTION), whose value is ``stringValue``. ``metadata`` is
+    decoded; other features' UI links read it (an evaluation's judge trace)."""
 
     id: str
     name: str
@@ -57,6 +58,7 @@ class ScoreRow(msgspec.Struct, kw_only=True, rename="camel"):
     config_id: str | None
     author_user_id: str | None
     timestamp: datetime
+    metadata: dict[str, Any] = {}
 
 
 class TraceDetail(msgspec.Struct, kw_only=True, rename="camel"):
@@ -205,6 +207,7 @@ def score_row(score: Score) -> ScoreRow:
         config_id=score.config_id,
         author_user_id=score.author_user_id,
         timestamp=utc(score.timestamp),
+        metadata=decoded_metadata(score.metadata),
     )
 
 

@@ -42,3 +42,35 @@ export function TraceActions({ ctx }) {
     ${active ? h(active.component, { ctx, onClose: () => setOpen(null) }) : null}
   </div>`;
 }
+
+// Score links: a plugin adds a link next to a score on the trace page, for scores it
+// recognises (the evals plugin's "judge trace" on EVAL scores), without the tracing
+// plugin knowing it.
+//
+//   registerScoreLink({
+//     id: "judge-trace", label: "Judge trace",
+//     href: (score, ctx) => score.source === "EVAL" && score.metadata?.judge_trace_id
+//       ? projectUrl(ctx.projectId, "traces", score.metadata.judge_trace_id) : null,
+//   });
+//
+// ``score`` is the score as the trace page lists it (with ``source``, ``comment`` and
+// ``metadata``); ``ctx`` is {projectId}. A link whose ``href`` is null is not shown.
+
+const scoreLinks = [];
+
+/** Add a link next to the scores it applies to (``href`` null: not this score). */
+export function registerScoreLink(link) {
+  if (!link || !link.id || !link.label || typeof link.href !== "function") {
+    throw new Error("A score link needs an id, a label and an href(score, ctx) function");
+  }
+  if (scoreLinks.some((l) => l.id === link.id)) throw new Error(`Score link '${link.id}' is registered twice`);
+  scoreLinks.push(link);
+}
+
+/** The links registered plugins give for ``score``. */
+export function ScoreLinks({ score, ctx }) {
+  const shown = scoreLinks.map((l) => ({ link: l, href: l.href(score, ctx) })).filter((s) => s.href);
+  if (shown.length === 0) return null;
+  return html`${shown.map(({ link, href }) => html`<a key=${link.id} class="small" data-score-link=${link.id}
+    href=${href}>${link.label}</a>`)}`;
+}
