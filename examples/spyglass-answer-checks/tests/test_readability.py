@@ -42,6 +42,12 @@ def test_dots_inside_numbers_and_hosts_do_not_end_sentences() -> None:
     assert flesch_reading_ease(one) == flesch_reading_ease("Version 3 of example com is out now.")
 
 
+def test_urls_are_not_prose() -> None:
+    linked = "It was not amused (see https://docs.example.com/fox). Then https://x.example/a."
+    assert flesch_reading_ease(linked) == flesch_reading_ease("It was not amused (see). Then.")
+    assert flesch_reading_ease("https://docs.example.com/fox") is None
+
+
 async def test_easy_text_scores_higher_than_dense_text() -> None:
     evaluator = Readability({})
     easy = await evaluator.evaluate({"output": "We can help. Send us the form. We will call you."})

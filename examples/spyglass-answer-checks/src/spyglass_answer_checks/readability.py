@@ -5,10 +5,11 @@
 Higher is easier: about 90-100 reads like a children's book, 60-70 like plain English,
 below 30 like an academic paper. Syllables are estimated by a common heuristic (vowel
 groups, minus a silent final ``e`` and ``-es``/``-ed`` endings other than ``-ted`` and
-``-ded``), so a score is a guide, not a measurement. A sentence ends at ``.``, ``!`` or
-``?`` followed by white space or the end of the text (so ``3.5`` and ``example.com`` do
-not end one). No regular expression here nests or overlaps repetitions, so Python's
-engine matches each in linear time: a long or hostile output cannot stall a worker.
+``-ded``), so a score is a guide, not a measurement. URLs are not prose and are left out.
+A sentence ends at ``.``, ``!`` or ``?`` followed by white space or the end of the text
+(so ``3.5`` and ``example.com`` do not end one). No regular expression here nests or
+overlaps repetitions, so Python's engine matches each in linear time: a long or hostile
+output cannot stall a worker.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from spyglass_answer_checks.text import check_keys, invalid, require, text_of
+from spyglass_answer_checks.text import (
+    URL,
+    URL_TRAILING,
+    check_keys,
+    invalid,
+    require,
+    text_of,
+)
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.hookspecs import EvaluatorSpec
 
@@ -39,8 +47,20 @@ def syllables(word: str) -> int:
     return max(1, len(_VOWEL_GROUP.findall(word)))
 
 
+def _without_urls(text: str) -> str:
+    """``text`` with its URLs blanked out (a link is not prose), keeping the punctuation
+    that follows one: "see https://example.com/a." still ends a sentence."""
+
+    def blank(match: re.Match[str]) -> str:
+        url = match.group()
+        return " " + url[len(url.rstrip(URL_TRAILING)) :]
+
+    return URL.sub(blank, text)
+
+
 def flesch_reading_ease(text: str) -> float | None:
-    """The Flesch reading ease of ``text``, or None when it has no words."""
+    """The Flesch reading ease of ``text`` (URLs left out), or None when it has no words."""
+    text = _without_urls(text)
     words = _WORD.findall(text)
     if not words:
         return None
