@@ -90,7 +90,7 @@ def _finished_executions(api: Api, rule_id: str, count: int) -> list[dict[str, A
         )
         return rows if done else None
 
-    return poll(probe, timeout=30, what=f"{count} finished executions", detail=api.server.log)
+    return poll(probe, timeout=60, what=f"{count} finished executions", detail=api.server.log)
 
 
 def _eval_scores(api: Api, count: int) -> list[dict[str, Any]]:
@@ -98,7 +98,7 @@ def _eval_scores(api: Api, count: int) -> list[dict[str, Any]]:
         page = api.call("GET", "/api/public/v3/scores?source=EVAL&fields=subject,details")
         return list(page["data"]) if len(page["data"]) >= count else None
 
-    return poll(probe, timeout=15, what=f"{count} EVAL scores", detail=api.server.log)
+    return poll(probe, timeout=30, what=f"{count} EVAL scores", detail=api.server.log)
 
 
 def test_install_score_uninstall_pauses_the_rule(
