@@ -46,7 +46,7 @@ def text_of(value: Any) -> str:
     while stack and size < MAX_CHARS:
         item = stack.pop()
         if isinstance(item, str):
-            parts.append(item)
+            parts.append(item[: MAX_CHARS - size])  # never copy more than is read
             size += len(item) + 1
         elif isinstance(item, Mapping):
             stack.extend(reversed(list(item.values())))
