@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import textwrap
 import time
@@ -143,6 +144,51 @@ def poll(
             extra = f"\n{detail()}" if detail else ""
             pytest.fail(f"{what} did not happen within {timeout}s{extra}")
         time.sleep(interval)
+
+
+# --------------------------------------------------------------------------- deployments
+
+
+def run_uv(*args: str) -> None:
+    """Run ``uv ARGS`` (the real installer) outside the project's virtualenv."""
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    done = subprocess.run(["uv", *args], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, f"uv {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+
+
+@pytest.fixture
+def deployment_python(tmp_path: Path) -> Path:
+    """The python of a fresh environment that sees the project's installed packages.
+
+    A deployment environment is a virtualenv layered on the project's (a ``.pth`` adds
+    its site-packages), so installing a package there with a real installer
+    (``run_uv("pip", "install", "--python", str(deployment_python), ...)``) changes
+    nothing for the other tests. Start a server with it through ``spyglass_command``.
+    """
+    venv = tmp_path / "deployment"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site_packages = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    project_site = sysconfig.get_paths()["purelib"]
+    # addsitedir (not a bare path line) so the project's own .pth files (editable installs)
+    # are processed too.
+    (site_packages / "spyglass_project.pth").write_text(
+        f"import site; site.addsitedir({project_site!r})\n"
+    )
+    return python
+
+
+def spyglass_command(python: Path) -> list[str]:
+    """The ``spyglass`` command run by ``python`` (a deployment environment's)."""
+    return [str(python), "-c", "from spyglass.cli import main; main()"]
 
 
 # --------------------------------------------------------------------------- server

@@ -7,51 +7,24 @@ changes nothing for the other tests. The server runs with that environment's Pyt
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import sysconfig
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import REPO_ROOT, ServerFactory, SpyglassServer
+from tests.e2e.conftest import (
+    REPO_ROOT,
+    ServerFactory,
+    SpyglassServer,
+    run_uv,
+    spyglass_command,
+)
 
 pytestmark = pytest.mark.e2e
 
 EXAMPLE = REPO_ROOT / "examples" / "spyglass-notes"
 OPERATOR = {"email": "ops@example.com", "password": "correct horse battery staple"}
-
-
-def _uv(*args: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    done = subprocess.run(["uv", *args], capture_output=True, text=True, env=env, timeout=300)
-    assert done.returncode == 0, f"uv {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
-
-
-@pytest.fixture
-def deployment_python(tmp_path: Path) -> Path:
-    """The python of a fresh environment that sees the project's installed packages."""
-    venv = tmp_path / "deployment"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    site_packages = Path(
-        subprocess.run(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    )
-    project_site = sysconfig.get_paths()["purelib"]
-    # addsitedir (not a bare path line) so the project's own .pth files (editable installs)
-    # are processed too.
-    (site_packages / "spyglass_project.pth").write_text(
-        f"import site; site.addsitedir({project_site!r})\n"
-    )
-    return python
 
 
 def _post_note(
@@ -81,20 +54,19 @@ def _plugin_names(server: SpyglassServer) -> set[str]:
 def test_install_restart_use_restart_uninstall(
     deployment_python: Path, spyglass_server: ServerFactory
 ) -> None:
-    command = [str(deployment_python), "-c", "from spyglass.cli import main; main()"]
     server = spyglass_server(
         {
             "SPYGLASS_INIT_USER_EMAIL": OPERATOR["email"],
             "SPYGLASS_INIT_USER_PASSWORD": OPERATOR["password"],
         },
-        command=command,
+        command=spyglass_command(deployment_python),
     )
     keys = dict(server.printed_keys or {})
     assert keys, server.log()
     assert _post_note(server, "n1", "hello", keys).status_code in (404, 405)
     assert "notes" not in _plugin_names(server)
 
-    _uv("pip", "install", "--python", str(deployment_python), "--no-deps", str(EXAMPLE))
+    run_uv("pip", "install", "--python", str(deployment_python), "--no-deps", str(EXAMPLE))
     server.restart()
     assert "notes" in _plugin_names(server)
     created = _post_note(server, "n1", "hello", keys)
@@ -107,14 +79,14 @@ def test_install_restart_use_restart_uninstall(
     assert kept.status_code == 200, kept.text
     assert kept.json()["text"] == "hello"
 
-    _uv("pip", "uninstall", "--python", str(deployment_python), "spyglass-notes")
+    run_uv("pip", "uninstall", "--python", str(deployment_python), "spyglass-notes")
     server.restart()  # starts (health answers) with the plugin's table and records left
     assert "notes" not in _plugin_names(server)
     assert _post_note(server, "n2", "gone", keys).status_code in (404, 405)
 
 
 def test_the_example_passes_its_own_contract_suite(deployment_python: Path) -> None:
-    _uv("pip", "install", "--python", str(deployment_python), "--no-deps", str(EXAMPLE))
+    run_uv("pip", "install", "--python", str(deployment_python), "--no-deps", str(EXAMPLE))
     done = subprocess.run(
         [str(deployment_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
         capture_output=True,
