@@ -115,7 +115,9 @@ def test_install_score_uninstall_pauses_the_rule(
     listed = api.code_evaluators()
     assert listed.keys() >= PACKAGE_EVALUATORS, listed.keys()
     assert "contains" in listed  # next to the evals plugin's own
-    assert listed["readability"] == {
+    readability = dict(listed["readability"])
+    assert "normalize" in readability.pop("configSchema")["properties"]
+    assert readability == {
         "name": "readability",
         "description": "Flesch reading ease of the output: 0 (very hard) to 100 (very easy).",
         "variables": ["output"],

@@ -212,7 +212,9 @@ async def test_templates_and_another_projects_evaluators(app: EmbeddedApp) -> No
     assert names == [
         "correctness", "hallucination", "relevance", "toxicity", "helpfulness", "conciseness",
     ]  # fmt: skip
-    assert "exact_match" in {c["name"] for c in templates["codeEvaluators"]}
+    code = {c["name"]: c for c in templates["codeEvaluators"]}
+    assert code["exact_match"]["variables"] == ["output", "expected_output"]
+    assert "values" in code["contains"]["configSchema"]["properties"]  # what a UI shows
     # Every template is a valid creation body as it stands.
     for template in templates["data"]:
         created = await call(app, "POST", URL, 201, json=template)

@@ -73,6 +73,7 @@ async def list_evaluator_templates(
                 "description": spec.description,
                 "variables": list(spec.variables),
                 "output": spec.output,
+                "configSchema": spec.config_schema,
             }
             for spec in registry.values()
         ],
