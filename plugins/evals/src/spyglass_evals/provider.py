@@ -15,10 +15,11 @@ from spyglass_core.services.instance_secrets import instance_secret
 from spyglass_evals.crypto import SecretCipher, parse_key
 from spyglass_evals.options import EvalsOptions, evals_options
 from spyglass_evals.services.backfills import BackfillService
+from spyglass_evals.services.cross_feature import CrossFeaturePorts
 from spyglass_evals.services.evaluation_rules import EvaluationRuleService
 from spyglass_evals.services.evaluators import EvaluatorService
 from spyglass_evals.services.executions import ExecutionService
-from spyglass_evals.services.executor import CrossFeaturePorts, EvaluationExecutor
+from spyglass_evals.services.executor import EvaluationExecutor
 from spyglass_evals.services.llm_connections import LlmConnectionService
 from spyglass_evals.services.planning import ExecutionPlanner
 from spyglass_evals.services.runner import ExecutionRunner, RunnerOptions

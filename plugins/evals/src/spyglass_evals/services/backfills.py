@@ -27,7 +27,7 @@ from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_evals.domain.evaluators import EvaluationRule, RuleTarget
 from spyglass_evals.domain.executions import Backfill, BackfillStatus, ExecutionStatus
 from spyglass_evals.ports import BackfillRepository, EvaluationRuleRepository, ExecutionRepository
-from spyglass_evals.services.executor import CrossFeaturePorts
+from spyglass_evals.services.cross_feature import CrossFeaturePorts
 from spyglass_evals.services.planning import ExecutionPlanner, experiment_targets
 from spyglass_evals.services.runner import ExecutionRunner
 

@@ -9,8 +9,8 @@ from spyglass_core.domain.errors import DomainError, NotFound
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_evals.domain.executions import Execution, ExecutionStatus, judge_call_ids
 from spyglass_evals.ports import EvaluationRuleRepository, ExecutionRepository
+from spyglass_evals.services.cross_feature import CrossFeaturePorts
 from spyglass_evals.services.evaluators import page_cursor, page_offset
-from spyglass_evals.services.executor import CrossFeaturePorts
 
 __all__ = ("ExecutionService",)
 

@@ -33,9 +33,8 @@ from spyglass_core.domain.errors import (
     StorageUnavailable,
 )
 from spyglass_core.ports.clock import Clock
-from spyglass_core.ports.dataset_runs import DatasetRunReader
 from spyglass_core.ports.llm import LLMAdapter, LLMClient, LLMClientFactory, LLMEndpoint
-from spyglass_core.ports.traces import LLMCall, LLMCallTracer, ScoreWriter, TraceReader
+from spyglass_core.ports.traces import LLMCall, TraceReader
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_core.services.evaluator_registry import EvaluatorRegistry
 from spyglass_evals.domain.evaluator_shapes import OutputDefinition, judge_output
@@ -58,15 +57,17 @@ from spyglass_evals.domain.variables import (
     fill_variables,
 )
 from spyglass_evals.ports import EvaluationRuleRepository, EvaluatorRepository, ExecutionRepository
+from spyglass_evals.services.cross_feature import (
+    ANTHROPIC_BASE_URL,
+    OPENAI_BASE_URL,
+    CrossFeaturePorts,
+)
 from spyglass_evals.services.judge import JudgeCall, LLMJudge
 from spyglass_evals.services.llm_connections import LlmConnectionService
 
-__all__ = ("CrossFeaturePorts", "EvaluationExecutor", "TransientRetry")
+__all__ = ("EvaluationExecutor", "TransientRetry")
 
 logger = logging.getLogger(__name__)
-
-OPENAI_BASE_URL = "https://api.openai.com/v1"
-ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1"
 
 
 class TransientRetry(msgspec.Struct, frozen=True, kw_only=True):
@@ -83,55 +84,6 @@ class TransientRetry(msgspec.Struct, frozen=True, kw_only=True):
             return None
         delay: timedelta = min(self.first_delay * 2**attempts_so_far, self.max_delay)
         return now + delay
-
-
-class CrossFeaturePorts:
-    """The tracing plugin's ports, resolved when first needed (so evals starts without
-    tracing; its executions then fail with a message naming the missing plugin)."""
-
-    def __init__(self, container: Any) -> None:
-        self._container = container
-
-    async def _get(self, port: type[Any]) -> Any:
-        from dishka.exceptions import NoFactoryError
-
-        try:
-            return await self._container.get(port)
-        except NoFactoryError:
-            raise _NeedsTracing(
-                "Evaluating traces needs the tracing plugin, which is not installed"
-            ) from None
-
-    async def reader(self) -> TraceReader:
-        """Core's trace reader."""
-        reader: TraceReader = await self._get(TraceReader)
-        return reader
-
-    async def scores(self) -> ScoreWriter:
-        """Core's score writer."""
-        writer: ScoreWriter = await self._get(ScoreWriter)
-        return writer
-
-    async def runs(self) -> DatasetRunReader:
-        """Core's dataset run reader (the datasets plugin provides it)."""
-        from dishka.exceptions import NoFactoryError
-
-        try:
-            runs: DatasetRunReader = await self._container.get(DatasetRunReader)
-        except NoFactoryError:
-            raise NotFound(
-                "Evaluating dataset runs needs the datasets plugin, which is not installed"
-            ) from None
-        return runs
-
-    async def tracer(self) -> LLMCallTracer:
-        """Core's LLM call tracer."""
-        tracer: LLMCallTracer = await self._get(LLMCallTracer)
-        return tracer
-
-
-class _NeedsTracing(InvalidInput):
-    """A port of the tracing plugin is missing."""
 
 
 class _PauseRule(Exception):

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from spyglass_core.domain.errors import InvalidInput, NotFound, PermissionDenied
 from spyglass_core.ports.llm import LLMAdapter, LLMClient, LLMClientFactory, LLMEndpoint
 from spyglass_evals.domain.llm_connections import LlmAdapter
-from spyglass_evals.services.executor import ANTHROPIC_BASE_URL, OPENAI_BASE_URL
+from spyglass_evals.services.cross_feature import ANTHROPIC_BASE_URL, OPENAI_BASE_URL
 from spyglass_evals.services.llm_connections import LlmConnectionService
 
 __all__ = ("DEFAULT_BASE_URLS", "ModelAccess", "provider_errors")
