@@ -7,6 +7,7 @@ evals plugins; the provider is the fake OpenAI-compatible server on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -224,8 +225,9 @@ async def test_half_sampling_picks_about_half_and_the_same_half_again(
 
 
 async def test_a_provider_refusing_the_key_pauses_the_rule_with_the_reason(
-    app: EmbeddedApp, provider: FakeLLM
+    app: EmbeddedApp, provider: FakeLLM, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     rule_id = await judge_rule(app, provider)
     provider.expected_key = "another-key"  # the stored key is now refused (401)
     await send_traces(app, {"t-1": "qa"})
@@ -239,6 +241,8 @@ async def test_a_provider_refusing_the_key_pauses_the_rule_with_the_reason(
     # The secret is in no answer.
     for answer in (rows, rule, await call(app, "GET", "/api/public/llm-connections")):
         assert SECRET not in str(answer)
+    assert "paused" in caplog.text  # the pause is logged ...
+    assert SECRET not in caplog.text  # ... and no log line holds the key
 
 
 async def test_a_provider_failing_twice_then_answering_completes_the_execution(
