@@ -140,7 +140,7 @@ def call(server: SpyglassServer, method: str, path: str, expected: int = 200, **
 
 
 def judge(server: SpyglassServer, connection: str, name: str, prompt: str, mapping: Any) -> str:
-    """A 0–1 LLM-as-a-judge evaluator on the fake provider; its id."""
+    """A 0-1 LLM-as-a-judge evaluator on the fake provider; its id."""
     created = call(
         server,
         "POST",
@@ -389,6 +389,13 @@ def test_a_sigkill_while_executions_run_loses_none_and_duplicates_none(
     finally:
         provider.delay_seconds = 0.0
 
+    # Every trace was judged at least once; calls cut off by the kill were made again.
+    judged = Counter(
+        text.split("\n")[0]
+        for text in (r["body"]["messages"][-1]["content"] for r in provider.requests)
+        if "of qa-crash" in text
+    )
+    assert len(judged) == 10, judged
     assert sorted(r["traceId"] for r in after) == sorted(traces)
     assert Counter(r["status"] for r in after) == {"COMPLETED": 10}, after
     assert len({r["judgeTraceId"] for r in after}) == 10

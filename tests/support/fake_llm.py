@@ -95,11 +95,14 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                     headers = {k.lower(): v for k, v in self.headers.items()}
                     status, payload = fake.answer(body, headers)
             encoded = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(encoded)))
-            self.end_headers()
-            self.wfile.write(encoded)
+            try:
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(encoded)))
+                self.end_headers()
+                self.wfile.write(encoded)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the caller hung up (a server killed or stopped mid-call)
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet test output
             return

@@ -1,0 +1,278 @@
+"""Does online evaluation slow ingestion? Ingest-to-queryable latency with and without a rule.
+
+For each variant a fresh embedded ``spyglass serve`` (temporary data directory, 127.0.0.1,
+stopped at the end) gets the same LLM connection and LLM-as-a-judge evaluator, pointed
+at the fake OpenAI-compatible provider of ``tests/support/fake_llm.py`` (run by this
+script on 127.0.0.1), which sleeps ``--judge-seconds`` (5 s) before every answer. Then
+``--traces`` traces named ``qa`` are sent at a steady ``--rate``, one
+``POST /api/public/ingestion`` batch each (a trace and one generation with model and
+usage), open loop: a send is never held back by a slow answer. For every trace a
+poller reads ``GET /api/public/traces/{id}`` every ``--poll`` seconds until it answers 200;
+the latency runs from the moment the POST was sent.
+
+- ``no rule``: the plugin is loaded, no rule exists.
+- ``rule``: an active rule on traces named ``qa`` (sampling 1) runs the slow judge on
+  every trace, so judge calls are in flight and executions queue up during the whole run.
+
+Reports p50/p95/max of the ingest-to-queryable latency, the POST's own latency, and,
+with the rule, how many executions exist and completed by the end of the run.
+
+    uv run python benchmarks/eval_latency.py            # --traces 200 --rate 4 --runs 1
+    uv run python benchmarks/eval_latency.py --runs 2   # alternate the variants twice
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from otlp_load import PUBLIC, SECRET, local_server
+
+# The fake provider lives with the tests; this script runs from a checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.fake_llm import FakeLLM, fake_llm
+
+AUTH = (PUBLIC, SECRET)
+PROVIDER_KEY = "sk-bench-judge-0123456789"
+RULES = "/api/public/unstable/evaluation-rules"
+
+
+@dataclass
+class Variant:
+    """The numbers of one run of one variant."""
+
+    name: str
+    queryable: list[float] = field(default_factory=list)
+    posts: list[float] = field(default_factory=list)
+    failures: Counter[str] = field(default_factory=Counter)
+    executions: Counter[str] = field(default_factory=Counter)
+    judge_calls: int = 0
+    seconds: float = 0.0
+
+
+def trace_batch(trace_id: str, n: int) -> dict[str, Any]:
+    """One trace named ``qa`` with a generation, as an SDK would send it."""
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    question = f"question {n}: how do I reset my password? " * 8
+    answer = f"answer {n}: open the settings page and choose 'reset password'. " * 8
+    return {
+        "batch": [
+            {
+                "id": uuid.uuid4().hex,
+                "type": "trace-create",
+                "timestamp": now,
+                "body": {
+                    "id": trace_id,
+                    "name": "qa",
+                    "timestamp": now,
+                    "input": question,
+                    "output": answer,
+                    "userId": f"user-{n % 17}",
+                    "metadata": {"n": n},
+                },
+            },
+            {
+                "id": uuid.uuid4().hex,
+                "type": "generation-create",
+                "timestamp": now,
+                "body": {
+                    "id": f"{trace_id}-gen",
+                    "traceId": trace_id,
+                    "name": "answer",
+                    "startTime": now,
+                    "endTime": now,
+                    "model": "gpt-4o-mini",
+                    "input": [{"role": "user", "content": question}],
+                    "output": {"role": "assistant", "content": answer},
+                    "usageDetails": {"input": 120, "output": 80},
+                },
+            },
+        ]
+    }
+
+
+async def setup(client: httpx.AsyncClient, provider: FakeLLM, *, with_rule: bool) -> str | None:
+    """The connection and the judge; the rule when asked. The rule's id, if any."""
+
+    async def call(method: str, path: str, expected: int, body: dict[str, Any]) -> Any:
+        response = await client.request(method, path, json=body)
+        if response.status_code != expected:
+            raise SystemExit(f"{method} {path}: {response.status_code} {response.text}")
+        return response.json()
+
+    await call(
+        "PUT",
+        "/api/public/llm-connections",
+        200,
+        {
+            "provider": "fake",
+            "adapter": "openai",
+            "secretKey": PROVIDER_KEY,
+            "baseURL": provider.base_url,
+        },
+    )
+    evaluator = await call(
+        "POST",
+        "/api/public/unstable/evaluators",
+        201,
+        {
+            "name": "helpfulness",
+            "prompt": "Question: {{question}}\nAnswer: {{answer}}\nHow helpful is it?",
+            "outputDefinition": {"dataType": "NUMERIC", "minValue": 0, "maxValue": 1},
+            "modelConfig": {"provider": "fake", "model": "judge-model"},
+            "variableMapping": [
+                {"variable": "question", "source": "input"},
+                {"variable": "answer", "source": "output"},
+            ],
+        },
+    )
+    if not with_rule:
+        return None
+    filters = [{"type": "stringOptions", "column": "name", "operator": "any of", "value": ["qa"]}]
+    rule = await call(
+        "POST",
+        RULES,
+        201,
+        {
+            "name": "qa helpfulness",
+            "enabled": True,
+            "target": "trace",
+            "sampling": 1,
+            "filter": filters,
+            "evaluatorAssignments": [{"evaluatorId": evaluator["id"]}],
+        },
+    )
+    return str(rule["id"])
+
+
+async def send_one(
+    client: httpx.AsyncClient, n: int, poll: float, result: Variant, give_up: float
+) -> None:
+    trace_id = f"bench-{uuid.uuid4().hex}"
+    body = trace_batch(trace_id, n)
+    sent = time.perf_counter()
+    try:
+        response = await client.post("/api/public/ingestion", json=body)
+    except httpx.HTTPError as error:
+        result.failures[f"POST {type(error).__name__}"] += 1
+        return
+    result.posts.append(time.perf_counter() - sent)
+    if response.status_code != 207 or response.json().get("errors"):
+        result.failures[f"POST {response.status_code}"] += 1
+        return
+    while time.perf_counter() - sent < give_up:
+        try:
+            found = await client.get(f"/api/public/traces/{trace_id}")
+        except httpx.HTTPError as error:
+            result.failures[f"GET {type(error).__name__}"] += 1
+            found = None
+        if found is not None and found.status_code == 200:
+            result.queryable.append(time.perf_counter() - sent)
+            return
+        await asyncio.sleep(poll)
+    result.failures["not queryable in time"] += 1
+
+
+async def executions(client: httpx.AsyncClient, rule_id: str) -> Counter[str]:
+    """The rule's executions by status."""
+    statuses: Counter[str] = Counter()
+    cursor: str | None = None
+    while True:
+        params = {"limit": "100"} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get(f"{RULES}/{rule_id}/executions", params=params)).json()
+        statuses.update(row["status"] for row in page["data"])
+        cursor = page["meta"].get("cursor")
+        if not cursor:
+            return statuses
+
+
+async def run_variant(
+    base: str, provider: FakeLLM, args: argparse.Namespace, *, with_rule: bool
+) -> Variant:
+    result = Variant("rule" if with_rule else "no rule")
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=base, auth=AUTH, timeout=30, limits=limits) as client:
+        rule_id = await setup(client, provider, with_rule=with_rule)
+        calls_before = len(provider.requests)
+        started = time.perf_counter()
+        tasks: list[asyncio.Task[None]] = []
+        for n in range(args.traces):
+            # Open loop: each send starts on its own schedule, whatever the others do.
+            delay = started + n / args.rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(send_one(client, n, args.poll, result, args.timeout)))
+        await asyncio.gather(*tasks)
+        result.seconds = time.perf_counter() - started
+        result.judge_calls = len(provider.requests) - calls_before
+        if rule_id is not None:
+            result.executions = await executions(client, rule_id)
+    return result
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def report(result: Variant, args: argparse.Namespace) -> None:
+    lat, posts = result.queryable, result.posts
+    print(f"\n{result.name}: {len(lat)}/{args.traces} traces queryable in {result.seconds:.1f} s")
+    if lat:
+        print(
+            f"  ingest-to-queryable  p50 {ms(statistics.median(lat))}"
+            f"  p95 {ms(percentile(lat, 0.95))}  max {ms(max(lat))}"
+        )
+    if posts:
+        print(
+            f"  POST /ingestion      p50 {ms(statistics.median(posts))}"
+            f"  p95 {ms(percentile(posts, 0.95))}  max {ms(max(posts))}"
+        )
+    if result.executions:
+        print(
+            f"  executions at the end: {dict(result.executions)};"
+            f" judge calls started: {result.judge_calls}"
+        )
+    if result.failures:
+        print(f"  failures: {dict(result.failures)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--traces", type=int, default=200, help="traces per variant")
+    parser.add_argument("--rate", type=float, default=4.0, help="traces sent per second")
+    parser.add_argument("--poll", type=float, default=0.02, help="seconds between reads")
+    parser.add_argument("--judge-seconds", type=float, default=5.0, help="provider delay")
+    parser.add_argument("--timeout", type=float, default=60.0, help="give up on a trace after")
+    parser.add_argument("--runs", type=int, default=1, help="alternate the variants this often")
+    args = parser.parse_args()
+    print(
+        f"{args.traces} traces at {args.rate}/s per variant, reads every {ms(args.poll)},"
+        f" judge sleeping {args.judge_seconds} s per call"
+    )
+    with fake_llm(expected_key=PROVIDER_KEY) as provider:
+        provider.delay_seconds = args.judge_seconds
+        for run in range(args.runs):
+            for with_rule in (False, True):
+                with local_server({}) as base:
+                    variant = asyncio.run(run_variant(base, provider, args, with_rule=with_rule))
+                print(f"run {run + 1}", end="")
+                report(variant, args)
+
+
+if __name__ == "__main__":
+    main()
