@@ -25,18 +25,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from otlp_load import PUBLIC, SECRET, local_server
+from otlp_load import PUBLIC, SECRET, _free_port, _wait_ready
 
 # The fake provider lives with the tests; this script runs from a checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -58,6 +63,65 @@ class Variant:
     executions: Counter[str] = field(default_factory=Counter)
     judge_calls: int = 0
     seconds: float = 0.0
+    server_cpu: float = 0.0
+
+
+VARIANTS = {
+    "none": "no rule",
+    "rule": "active rule, slow judge",
+    "unmatched": "active rule matching no trace",
+    "fast": "active rule, judge answering at once",
+}
+
+
+@contextmanager
+def embedded_server() -> Iterator[tuple[str, int]]:
+    """A fresh embedded ``spyglass serve`` on 127.0.0.1 in a temporary data directory,
+    stopped on exit; its base URL and process id."""
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="spyglass-eval-bench-") as data_dir:
+        env = dict(
+            os.environ,
+            SPYGLASS_DATA_DIR=data_dir,
+            SPYGLASS_INIT_PROJECT_PUBLIC_KEY=PUBLIC,
+            SPYGLASS_INIT_PROJECT_SECRET_KEY=SECRET,
+            SPYGLASS_LOG_LEVEL="warning",
+        )
+        spyglass = Path(sys.executable).parent / "spyglass"
+        log_path = Path(data_dir) / "server.log"
+        with log_path.open("wb") as log:
+            server = subprocess.Popen(
+                [str(spyglass), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_ready(base)
+            print(f"server pid {server.pid}, {base}", flush=True)
+            yield base, server.pid
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=30)
+            errors = [
+                line
+                for line in log_path.read_text(errors="replace").splitlines()
+                if "Traceback" in line or "ERROR" in line
+            ]
+            if errors:
+                print(f"server log has {len(errors)} error lines, first: {errors[0]}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def trace_batch(trace_id: str, n: int) -> dict[str, Any]:
@@ -101,8 +165,8 @@ def trace_batch(trace_id: str, n: int) -> dict[str, Any]:
     }
 
 
-async def setup(client: httpx.AsyncClient, provider: FakeLLM, *, with_rule: bool) -> str | None:
-    """The connection and the judge; the rule when asked. The rule's id, if any."""
+async def setup(client: httpx.AsyncClient, provider: FakeLLM, variant: str) -> str | None:
+    """The connection and the judge, and the variant's rule; the rule's id, if any."""
 
     async def call(method: str, path: str, expected: int, body: dict[str, Any]) -> Any:
         response = await client.request(method, path, json=body)
@@ -136,9 +200,10 @@ async def setup(client: httpx.AsyncClient, provider: FakeLLM, *, with_rule: bool
             ],
         },
     )
-    if not with_rule:
+    if variant == "none":
         return None
-    filters = [{"type": "stringOptions", "column": "name", "operator": "any of", "value": ["qa"]}]
+    name = "nothing" if variant == "unmatched" else "qa"
+    filters = [{"type": "stringOptions", "column": "name", "operator": "any of", "value": [name]}]
     rule = await call(
         "POST",
         RULES,
@@ -197,13 +262,15 @@ async def executions(client: httpx.AsyncClient, rule_id: str) -> Counter[str]:
 
 
 async def run_variant(
-    base: str, provider: FakeLLM, args: argparse.Namespace, *, with_rule: bool
+    base: str, pid: int, provider: FakeLLM, args: argparse.Namespace, variant: str
 ) -> Variant:
-    result = Variant("rule" if with_rule else "no rule")
+    result = Variant(VARIANTS[variant])
+    provider.delay_seconds = 0.0 if variant == "fast" else args.judge_seconds
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=base, auth=AUTH, timeout=30, limits=limits) as client:
-        rule_id = await setup(client, provider, with_rule=with_rule)
+        rule_id = await setup(client, provider, variant)
         calls_before = len(provider.requests)
+        cpu_before = cpu_seconds(pid)
         started = time.perf_counter()
         tasks: list[asyncio.Task[None]] = []
         for n in range(args.traces):
@@ -211,9 +278,10 @@ async def run_variant(
             delay = started + n / args.rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(send_one(client, n, args.poll, result, args.timeout)))
+            tasks.append(asyncio.create_task(send_one(client, n, args.poll, result, args.give_up)))
         await asyncio.gather(*tasks)
         result.seconds = time.perf_counter() - started
+        result.server_cpu = cpu_seconds(pid) - cpu_before
         result.judge_calls = len(provider.requests) - calls_before
         if rule_id is not None:
             result.executions = await executions(client, rule_id)
@@ -231,7 +299,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def report(result: Variant, args: argparse.Namespace) -> None:
     lat, posts = result.queryable, result.posts
-    print(f"\n{result.name}: {len(lat)}/{args.traces} traces queryable in {result.seconds:.1f} s")
+    print(f"{result.name}: {len(lat)}/{args.traces} traces queryable in {result.seconds:.1f} s")
     if lat:
         print(
             f"  ingest-to-queryable  p50 {ms(statistics.median(lat))}"
@@ -242,6 +310,7 @@ def report(result: Variant, args: argparse.Namespace) -> None:
             f"  POST /ingestion      p50 {ms(statistics.median(posts))}"
             f"  p95 {ms(percentile(posts, 0.95))}  max {ms(max(posts))}"
         )
+    print(f"  server CPU while sending: {result.server_cpu:.1f} s")
     if result.executions:
         print(
             f"  executions at the end: {dict(result.executions)};"
@@ -254,24 +323,32 @@ def report(result: Variant, args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--traces", type=int, default=200, help="traces per variant")
-    parser.add_argument("--rate", type=float, default=4.0, help="traces sent per second")
-    parser.add_argument("--poll", type=float, default=0.02, help="seconds between reads")
+    parser.add_argument("--rate", type=float, default=2.0, help="traces sent per second")
+    parser.add_argument("--poll", type=float, default=0.05, help="seconds between reads")
     parser.add_argument("--judge-seconds", type=float, default=5.0, help="provider delay")
-    parser.add_argument("--timeout", type=float, default=60.0, help="give up on a trace after")
+    parser.add_argument("--give-up", type=float, default=60.0, help="seconds to wait per trace")
     parser.add_argument("--runs", type=int, default=1, help="alternate the variants this often")
+    parser.add_argument(
+        "--variants",
+        default="none,rule",
+        help="comma-separated, in order: " + ", ".join(f"{k} ({v})" for k, v in VARIANTS.items()),
+    )
     args = parser.parse_args()
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variants: {', '.join(unknown)}")
     print(
         f"{args.traces} traces at {args.rate}/s per variant, reads every {ms(args.poll)},"
         f" judge sleeping {args.judge_seconds} s per call"
     )
     with fake_llm(expected_key=PROVIDER_KEY) as provider:
-        provider.delay_seconds = args.judge_seconds
         for run in range(args.runs):
-            for with_rule in (False, True):
-                with local_server({}) as base:
-                    variant = asyncio.run(run_variant(base, provider, args, with_rule=with_rule))
-                print(f"run {run + 1}", end="")
-                report(variant, args)
+            for variant in variants:
+                with embedded_server() as (base, pid):
+                    result = asyncio.run(run_variant(base, pid, provider, args, variant))
+                print(f"run {run + 1}, ", end="")
+                report(result, args)
 
 
 if __name__ == "__main__":

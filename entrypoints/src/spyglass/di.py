@@ -175,8 +175,10 @@ class CoreProvider(Provider):
         return ProjectAdmin(uow, clock, authenticator, events, salt=settings.salt)
 
     @provide
-    def llm_client_factory(self) -> LLMClientFactory:
-        return HttpLLMClientFactory()
+    async def llm_client_factory(self) -> AsyncIterator[LLMClientFactory]:
+        factory = HttpLLMClientFactory()
+        yield factory
+        await factory.aclose()
 
     @provide
     def password_hasher(self) -> PasswordHasher:

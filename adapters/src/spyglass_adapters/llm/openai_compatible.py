@@ -52,7 +52,9 @@ class OpenAICompatibleClient(LLMClient):
 
     Args:
         endpoint: base URL (up to ``/v1``), key, extra headers, timeout and attempts.
-        transport: an httpx transport, for tests; the default opens real connections.
+        transport: an httpx transport that outlives the call and is closed by its owner:
+            ``HttpLLMClientFactory``'s shared pool, or a mock in tests. Without one, each
+            call opens (and closes) its own connections and TLS context.
         sleep: how to wait between attempts, for tests.
     """
 
@@ -84,9 +86,12 @@ class OpenAICompatibleClient(LLMClient):
             }
         headers = {**self._endpoint.headers, "authorization": f"Bearer {self._endpoint.api_key}"}
         attempts = max(1, self._endpoint.max_attempts)
-        async with httpx.AsyncClient(
+        # A client over a given transport is cheap and must not close it (``async with``
+        # would); one without builds its own pool, which it closes.
+        client = httpx.AsyncClient(
             transport=self._transport, timeout=self._endpoint.timeout_seconds
-        ) as client:
+        )
+        try:
             for attempt in range(1, attempts + 1):
                 try:
                     answer = await self._send(client, body, headers)
@@ -105,6 +110,9 @@ class OpenAICompatibleClient(LLMClient):
                     await self._sleep(delay)
                     continue
                 return _completion(answer, structured=response_schema is not None)
+        finally:
+            if self._transport is None:
+                await client.aclose()
         raise AssertionError("unreachable: the loop returns or raises")
 
     def _secrets(self) -> list[str]:
