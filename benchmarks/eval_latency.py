@@ -6,19 +6,24 @@ at the fake OpenAI-compatible provider of ``tests/support/fake_llm.py`` (run by 
 script on 127.0.0.1), which sleeps ``--judge-seconds`` (5 s) before every answer. Then
 ``--traces`` traces named ``qa`` are sent at a steady ``--rate``, one
 ``POST /api/public/ingestion`` batch each (a trace and one generation with model and
-usage), open loop: a send is never held back by a slow answer. For every trace a
-poller reads ``GET /api/public/traces/{id}`` every ``--poll`` seconds until it answers 200;
-the latency runs from the moment the POST was sent.
+usage, about 2 KB), open loop: a send is never held back by a slow answer. For every
+trace a poller reads ``GET /api/public/traces/{id}`` every ``--poll`` seconds until it
+answers 200; the latency runs from the moment the POST was sent.
 
-- ``no rule``: the plugin is loaded, no rule exists.
+Variants (``--variants``, in order, alternated ``--runs`` times):
+
+- ``none``: the plugin is loaded, no rule exists.
 - ``rule``: an active rule on traces named ``qa`` (sampling 1) runs the slow judge on
   every trace, so judge calls are in flight and executions queue up during the whole run.
+- ``unmatched``: an active rule whose filter matches no trace (the planning alone).
+- ``fast``: the ``rule`` variant with the judge answering at once (the work per
+  execution without the waiting, at the rate the runner reaches).
 
-Reports p50/p95/max of the ingest-to-queryable latency, the POST's own latency, and,
-with the rule, how many executions exist and completed by the end of the run.
+Reports p50/p95/max of the ingest-to-queryable latency, the POST's own latency, the
+server's CPU time while sending, and how many executions exist and completed by then.
 
-    uv run python benchmarks/eval_latency.py            # --traces 200 --rate 4 --runs 1
-    uv run python benchmarks/eval_latency.py --runs 2   # alternate the variants twice
+    uv run python benchmarks/eval_latency.py            # --traces 200 --rate 2 --runs 1
+    uv run python benchmarks/eval_latency.py --runs 2 --variants none,rule,unmatched,fast
 """
 
 from __future__ import annotations
