@@ -316,9 +316,15 @@ def test_a_rule_on_qa_traces_scores_every_qa_trace_from_the_sdk(
     prompts = [r["body"]["messages"][-1]["content"] for r in provider.requests]
     assert not any("of chat" in p for p in prompts), prompts
 
-    # The chat trace arrived with the qa ones and is queryable, yet nothing evaluated it.
-    trace = call(server, "GET", f"/api/public/traces/{chat}")
+    # The chat trace is queryable, yet nothing evaluated it (its event, handled after the
+    # trace became queryable, had time to plan an execution had the rule matched).
+    def chat_trace() -> Any:
+        response = httpx.get(f"{server.base_url}/api/public/traces/{chat}", auth=AUTH, timeout=10)
+        return response.json() if response.status_code == 200 else None
+
+    trace = poll(chat_trace, what="the chat trace queryable")
     assert (trace["name"], trace["input"]) == ("chat", "question 1 of chat")
+    time.sleep(1.0)
     assert chat not in {r["traceId"] for r in executions(server, rule_id)}
     assert call(server, "GET", "/api/public/v3/scores", params={"traceId": chat})["data"] == []
 
