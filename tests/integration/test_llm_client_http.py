@@ -50,8 +50,10 @@ async def test_a_wrong_key_is_permission_denied_without_the_key_in_the_message()
 
 async def test_the_factorys_clients_share_kept_alive_connections_keys_per_request() -> None:
     """One pool for every client of the factory: no TLS context and connection built
-    per judge call, and a call never closes the pool under the others."""
+    per judge call, a call never closes the pool under the others, and no cookie is
+    carried from one call (one project's key) to the next."""
     with fake_llm() as fake:
+        fake.set_cookie = "session=of-the-first-project; Path=/"
         factory = HttpLLMClientFactory()
         try:
             first = factory.client(endpoint(fake.base_url, key="sk-first-1"))
@@ -66,6 +68,8 @@ async def test_the_factorys_clients_share_kept_alive_connections_keys_per_reques
         "Bearer sk-first-1",
     ]
     assert len({r["peer"] for r in fake.requests}) == 1  # one connection, kept alive
+    # The shared client keeps no cookie: nothing received goes out with another call.
+    assert [r["headers"].get("cookie") for r in fake.requests] == [None, None, None]
 
 
 async def test_a_client_without_a_shared_pool_opens_its_own_per_call() -> None:

@@ -4,9 +4,9 @@
 Schema it returns an object with every required property filled (numbers 1, booleans
 true, strings "fake reasoning for <first 40 characters of the last message>"), else the
 text "ok". ``FakeLLM.fail_next(status, ...)`` queues failures, ``delay_seconds`` slows
-every answer, ``requests`` records what was asked (with headers, and ``peer``: the
-caller's address and port, one per connection, as connections are kept alive), and
-``expected_key`` makes any other key a 401.
+every answer, ``set_cookie`` adds a cookie to every answer, ``requests`` records what
+was asked (with headers, and ``peer``: the caller's address and port, one per connection,
+as connections are kept alive), and ``expected_key`` makes any other key a 401.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class FakeLLM:
     def __init__(self, expected_key: str | None = None) -> None:
         self.expected_key = expected_key
         self.delay_seconds = 0.0
+        self.set_cookie: str | None = None  # a Set-Cookie header on every answer
         self.requests: list[dict[str, Any]] = []
         self._failures: list[int] = []
         self._lock = threading.Lock()
@@ -104,6 +105,8 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(encoded)))
+                if fake.set_cookie:
+                    self.send_header("set-cookie", fake.set_cookie)
                 self.end_headers()
                 self.wfile.write(encoded)
             except (BrokenPipeError, ConnectionResetError):

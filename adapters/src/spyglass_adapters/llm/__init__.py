@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+
 import httpx
 
 from spyglass_adapters.llm.openai_compatible import OpenAICompatibleClient
@@ -14,24 +16,27 @@ __all__ = ("HttpLLMClientFactory", "OpenAICompatibleClient")
 class HttpLLMClientFactory(LLMClientFactory):
     """Clients that call providers over httpx (no provider SDK is imported).
 
-    Every client shares one connection pool: building an httpx client's TLS context
-    takes tens of milliseconds of CPU on the event loop, which a client per judge call
-    paid every time, with a new connection (and TLS handshake) to the provider on top.
-    Keys and headers travel per request, never on the pool. ``aclose`` closes the pool.
+    Every client shares one httpx client: building one (its TLS context) takes tens of
+    milliseconds of CPU on the event loop, which a client per judge call paid every
+    time, with a new connection (and TLS handshake) to the provider on top. Keys and
+    headers travel per request; cookies are never kept, so nothing one project's call
+    receives goes out with another's. ``aclose`` closes the connections.
     """
 
     def __init__(self) -> None:
-        self._transport: httpx.AsyncHTTPTransport | None = None
+        self._http: httpx.AsyncClient | None = None
 
     def client(self, endpoint: LLMEndpoint) -> LLMClient:
         if endpoint.adapter is LLMAdapter.OPENAI:
-            if self._transport is None:
-                self._transport = httpx.AsyncHTTPTransport()
-            return OpenAICompatibleClient(endpoint, transport=self._transport)
+            if self._http is None:
+                self._http = httpx.AsyncClient(
+                    cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[]))
+                )
+            return OpenAICompatibleClient(endpoint, http=self._http)
         raise InvalidInput(f"The {endpoint.adapter.value} adapter is not supported yet")
 
     async def aclose(self) -> None:
         """Close the shared connections (at shutdown)."""
-        transport, self._transport = self._transport, None
-        if transport is not None:
-            await transport.aclose()
+        http, self._http = self._http, None
+        if http is not None:
+            await http.aclose()
