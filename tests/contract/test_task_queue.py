@@ -182,6 +182,57 @@ async def test_depth_counts_unfinished_messages_and_returns_to_zero(
     assert await subject.queue.depth() == 0
 
 
+async def test_wait_idle_waits_for_the_tasks_that_running_tasks_enqueue() -> None:
+    """An applied batch raises an event whose delivery is a task of its own: stopping
+    ``serve`` must wait for that one too, not only for what ran when it began waiting."""
+    broker, depth = in_process_broker()
+    queue = TaskiqTaskQueue(broker, depth)
+    done: list[str] = []
+
+    async def apply_batch(**payload: Any) -> None:
+        await asyncio.sleep(0.05)
+        done.append("batch")
+        await queue.enqueue("contract.deliver_event", {"after": "batch"})
+
+    async def deliver_event(**payload: Any) -> None:
+        await asyncio.sleep(0.05)
+        await queue.enqueue("contract.run_handler", {"after": "event"})
+        done.append("event")
+
+    async def run_handler(**payload: Any) -> None:
+        await asyncio.sleep(0.05)
+        done.append("handler")
+
+    queue.register(
+        {
+            "contract.apply_batch": apply_batch,
+            "contract.deliver_event": deliver_event,
+            "contract.run_handler": run_handler,
+        }
+    )
+    await broker.startup()
+    try:
+        await queue.enqueue("contract.apply_batch", {})
+        await asyncio.wait_for(queue.wait_idle(), TIMEOUT)
+        assert done == ["batch", "event", "handler"]
+        assert await queue.depth() == 0
+        # taskiq's own wait_all stops at the first generation.
+        done.clear()
+        await queue.enqueue("contract.apply_batch", {})
+        await broker.wait_all()  # type: ignore[attr-defined]
+        assert done == ["batch"]
+        await asyncio.wait_for(queue.wait_idle(), TIMEOUT)
+        assert done == ["batch", "event", "handler"]
+    finally:
+        await broker.shutdown()
+
+
+async def test_wait_idle_returns_at_once_on_a_shared_queue(redis_url: str) -> None:
+    broker, depth = redis_broker(redis_url, queue_name=f"spyglass-ct-{uuid.uuid4().hex}")
+    queue = TaskiqTaskQueue(broker, depth)
+    await asyncio.wait_for(queue.wait_idle(), 1.0)
+
+
 # --- stopping a Redis consumer ------------------------------------------------------
 
 # Delays between the last task running and the cancellation, in seconds: a sweep over

@@ -4,8 +4,9 @@
 Schema it returns an object with every required property filled (numbers 1, booleans
 true, strings "fake reasoning for <first 40 characters of the last message>"), else the
 text "ok". ``FakeLLM.fail_next(status, ...)`` queues failures, ``delay_seconds`` slows
-every answer, ``requests`` records what was asked (with headers), and
-``expected_key`` makes any other key a 401.
+every answer, ``set_cookie`` adds a cookie to every answer, ``requests`` records what
+was asked (with headers, and ``peer``: the caller's address and port, one per connection,
+as connections are kept alive), and ``expected_key`` makes any other key a 401.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class FakeLLM:
     def __init__(self, expected_key: str | None = None) -> None:
         self.expected_key = expected_key
         self.delay_seconds = 0.0
+        self.set_cookie: str | None = None  # a Set-Cookie header on every answer
         self.requests: list[dict[str, Any]] = []
         self._failures: list[int] = []
         self._lock = threading.Lock()
@@ -41,9 +43,11 @@ class FakeLLM:
         with self._lock:
             return self._failures.pop(0) if self._failures else None
 
-    def answer(self, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    def answer(
+        self, body: dict[str, Any], headers: dict[str, str], peer: Any = None
+    ) -> tuple[int, dict[str, Any]]:
         with self._lock:
-            self.requests.append({"body": body, "headers": headers})
+            self.requests.append({"body": body, "headers": headers, "peer": peer})
         if self.delay_seconds:
             time.sleep(self.delay_seconds)
         key = headers.get("authorization", "").removeprefix("Bearer ")
@@ -81,6 +85,8 @@ def _filled(schema: dict[str, Any], prompt: str) -> dict[str, Any]:
 
 def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real providers do
+
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length)
@@ -93,13 +99,18 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                     status, payload = 400, {"error": {"message": "body is not JSON"}}
                 else:
                     headers = {k.lower(): v for k, v in self.headers.items()}
-                    status, payload = fake.answer(body, headers)
+                    status, payload = fake.answer(body, headers, self.client_address)
             encoded = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(encoded)))
-            self.end_headers()
-            self.wfile.write(encoded)
+            try:
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(encoded)))
+                if fake.set_cookie:
+                    self.send_header("set-cookie", fake.set_cookie)
+                self.end_headers()
+                self.wfile.write(encoded)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the caller hung up (a server killed or stopped mid-call)
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet test output
             return

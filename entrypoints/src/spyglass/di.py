@@ -182,16 +182,19 @@ class CoreProvider(Provider):
         return ProjectAdmin(uow, clock, authenticator, events, salt=settings.salt)
 
     @provide
-    def llm_client_factory(
+    async def llm_client_factory(
         self, pm: pluggy.PluginManager, config: PluginConfig
-    ) -> LLMClientFactory:
-        """HTTP clients per endpoint; a plugin's ``resolve_llm_client`` answers first."""
+    ) -> AsyncIterator[LLMClientFactory]:
+        """HTTP clients sharing one connection pool; a plugin's ``resolve_llm_client``
+        answers first."""
 
         def resolve(model: str) -> LLMClient | None:
             client: LLMClient | None = pm.hook.resolve_llm_client(model=model, config=config)
             return client
 
-        return HttpLLMClientFactory(resolver=resolve)
+        factory = HttpLLMClientFactory(resolver=resolve)
+        yield factory
+        await factory.aclose()
 
     @provide
     def password_hasher(self) -> PasswordHasher:

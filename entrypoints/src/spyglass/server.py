@@ -172,15 +172,13 @@ class _DrainingServer(uvicorn.Server):
 
 
 async def _drain_in_process_tasks(runtime: Runtime) -> None:
-    """Give tasks the in-process broker still runs a bounded time to finish.
+    """Give tasks the in-process broker still runs a bounded time to finish, and the
+    tasks they enqueue (the deliveries of the events an applied batch raises).
 
     A batch not applied by then stays pending and is applied at the next start.
     """
-    wait_all = getattr(runtime.queue.broker, "wait_all", None)
-    if wait_all is None:
-        return
     try:
-        await asyncio.wait_for(wait_all(), DRAIN_TIMEOUT_SECONDS)
+        await asyncio.wait_for(runtime.queue.wait_idle(), DRAIN_TIMEOUT_SECONDS)
     except TimeoutError:
         logger.warning("stopping with tasks still running; their batches stay pending")
 

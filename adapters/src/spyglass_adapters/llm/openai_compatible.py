@@ -52,7 +52,10 @@ class OpenAICompatibleClient(LLMClient):
 
     Args:
         endpoint: base URL (up to ``/v1``), key, extra headers, timeout and attempts.
-        transport: an httpx transport, for tests; the default opens real connections.
+        http: an httpx client shared with other clients, which outlives the call and is
+            closed by its owner (``HttpLLMClientFactory``'s pool). Without one, each call
+            builds (and closes) its own client, connections and TLS context.
+        transport: for that own client, an httpx transport (a mock in tests).
         sleep: how to wait between attempts, for tests.
     """
 
@@ -60,10 +63,12 @@ class OpenAICompatibleClient(LLMClient):
         self,
         endpoint: LLMEndpoint,
         *,
+        http: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Any = asyncio.sleep,
     ) -> None:
         self._endpoint = endpoint
+        self._http = http
         self._url = endpoint.base_url.rstrip("/") + "/chat/completions"
         self._transport = transport
         self._sleep = sleep
@@ -84,9 +89,8 @@ class OpenAICompatibleClient(LLMClient):
             }
         headers = {**self._endpoint.headers, "authorization": f"Bearer {self._endpoint.api_key}"}
         attempts = max(1, self._endpoint.max_attempts)
-        async with httpx.AsyncClient(
-            transport=self._transport, timeout=self._endpoint.timeout_seconds
-        ) as client:
+        client = self._http or httpx.AsyncClient(transport=self._transport)
+        try:
             for attempt in range(1, attempts + 1):
                 try:
                     answer = await self._send(client, body, headers)
@@ -105,6 +109,9 @@ class OpenAICompatibleClient(LLMClient):
                     await self._sleep(delay)
                     continue
                 return _completion(answer, structured=response_schema is not None)
+        finally:
+            if client is not self._http:
+                await client.aclose()
         raise AssertionError("unreachable: the loop returns or raises")
 
     def _secrets(self) -> list[str]:
@@ -114,7 +121,9 @@ class OpenAICompatibleClient(LLMClient):
         self, client: httpx.AsyncClient, body: Mapping[str, Any], headers: Mapping[str, str]
     ) -> Any:
         try:
-            response = await client.post(self._url, json=body, headers=headers)
+            response = await client.post(
+                self._url, json=body, headers=headers, timeout=self._endpoint.timeout_seconds
+            )
         except httpx.TimeoutException:
             raise _Retryable(StorageUnavailable("The LLM provider timed out")) from None
         except httpx.TransportError as error:

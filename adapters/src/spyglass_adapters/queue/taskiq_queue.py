@@ -119,6 +119,25 @@ class TaskiqTaskQueue(TaskQueue):
     async def depth(self) -> int:
         return await self._depth()
 
+    async def wait_idle(self) -> None:
+        """Wait until the in-process broker runs nothing, tasks enqueued meanwhile included.
+
+        taskiq's ``wait_all`` awaits only the tasks running when it is called; a task
+        that enqueues another as it ends (an applied batch raising ``TracesIngested``,
+        delivered by a task of its own) would leave that one behind, to fail once the
+        stores are closed. A broker without ``wait_all`` (Redis) returns at once: its
+        unacknowledged messages are redelivered. Callers bound this with a timeout.
+        """
+        wait_all = getattr(self.broker, "wait_all", None)
+        if wait_all is None:
+            return
+        while True:
+            await wait_all()
+            if await self._depth() <= 0:
+                return
+            # A message sent but not started yet: give it a turn of the loop.
+            await asyncio.sleep(0.01)
+
     async def consume(
         self, stop: asyncio.Event | None = None, *, drain_timeout: float = DRAIN_TIMEOUT_SECONDS
     ) -> None:
