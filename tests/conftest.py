@@ -14,26 +14,43 @@ POSTGRES_DSN = os.environ.get(
 )
 
 # Run with pytest-xdist's ``loadgroup``: each file stays on one worker (its module fixtures
-# are built once), and what shares state outside the test process runs on one worker, one
-# after the other: the servers and SDK virtualenvs of the e2e tests (also timing-sensitive)
-# and everything that uses the one Redis.
+# are built once). Everything that uses the one Redis runs in one group, one test after
+# the other. The other end-to-end tests (each starts its own servers on free ports, with
+# its own data directory) are split into a few groups of similar length, so the two
+# workers share them instead of one worker running all of them after each other.
 SERIAL_GROUP = "serial"
 SERIAL_FILES = frozenset(
     {
         "tests/contract/test_task_queue.py",
         "tests/contract/test_cache.py",
         "tests/integration/test_cli.py",
+        "tests/e2e/test_scale_out_services.py",
+        "tests/e2e/test_two_workers.py",
+        "tests/e2e/test_worker_sigterm.py",
     }
+)
+BROWSER_FILES = frozenset(
+    {"tests/e2e/test_web_ui.py", "tests/e2e/test_dataset_ui.py", "tests/e2e/test_evals_ui.py"}
 )
 
 
+def _group(path: str) -> str:
+    if path in SERIAL_FILES:
+        return SERIAL_GROUP
+    if path in BROWSER_FILES:
+        return "e2e-browser"
+    if path.startswith("tests/e2e/test_sdk_"):
+        return "e2e-sdk"
+    if path.startswith("tests/e2e/"):
+        return "e2e-operations"
+    return path
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Give every test its xdist group: ``serial`` or its own file."""
+    """Give every test its xdist group (see ``_group``)."""
     root = config.rootpath
     for item in items:
-        path = item.path.relative_to(root).as_posix()
-        serial = path.startswith("tests/e2e/") or path in SERIAL_FILES
-        item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP if serial else path))
+        item.add_marker(pytest.mark.xdist_group(_group(item.path.relative_to(root).as_posix())))
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ environment; tests run SDK snippets there as separate processes.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import re
 import signal
@@ -62,7 +63,15 @@ def _has_langfuse(python: Path) -> bool:
 
 
 def _sdk_venv(venv: Path, requirement: str) -> Path:
-    """The python of ``venv`` with ``requirement`` installed (built once, reused)."""
+    """The python of ``venv`` with ``requirement`` installed (built once, reused; the
+    two test workers may both ask, so building holds a lock)."""
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with (venv.parent / f".{venv.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_sdk_venv(venv, requirement)
+
+
+def _build_sdk_venv(venv: Path, requirement: str) -> Path:
     python = _venv_python(venv)
     if _has_langfuse(python):
         return python
