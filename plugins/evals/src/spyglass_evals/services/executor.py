@@ -32,6 +32,7 @@ from spyglass_core.domain.errors import (
     RateLimited,
     StorageUnavailable,
 )
+from spyglass_core.domain.trace_selection import TraceSelection
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.llm import LLMAdapter, LLMClient, LLMClientFactory, LLMEndpoint
 from spyglass_core.ports.traces import LLMCall, TraceReader
@@ -344,8 +345,6 @@ class EvaluationExecutor:
         )
 
     async def _read_session(self, execution: Execution, reader: TraceReader) -> EvaluatedObject:
-        from spyglass_core.domain.trace_selection import TraceSelection
-
         ids = await reader.find_trace_ids(
             execution.project_id, TraceSelection(session_id=execution.object_id), limit=100
         )
