@@ -83,7 +83,7 @@ async def test_an_event_stays_until_its_handler_succeeded(tmp_path: Path, chdb_d
 
         publisher = await app.container.get(EventPublisher)
         assert isinstance(publisher, QueuedEventPublisher)
-        assert await publisher.relay(everything=True) == 1  # as the retry would, later
+        assert await publisher.relay(recover=True) == 1  # as the retry would, later
         await settle(app)
         assert listener.seen == [("t-1",), ("t-1",)]
         assert await outbox(app) == []

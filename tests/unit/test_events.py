@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -92,9 +92,10 @@ async def test_a_queue_failure_never_fails_the_publisher(
     assert "could not enqueue the delivery of" in caplog.text
     # The event is kept: the relay sends it again once its in-flight time has passed.
     healthy = RecordingQueue()
-    relay = publisher_of(handlers(ProjectCreated), healthy, uow)
-    assert await relay.relay() == 0  # still in flight
-    assert await relay.relay(everything=True) == 1  # as at start-up
+    restarted = QueuedEventPublisher(handlers(ProjectCreated), healthy, uow, FixedClock(AT))
+    restarted._born += timedelta(seconds=1)  # a process started after the first one died
+    assert await restarted.relay() == 0  # still in flight
+    assert await restarted.relay(recover=True) == 1  # as at start-up
     assert healthy.sent[0][1]["event_type"] == event_type_name(ProjectCreated)
 
 
@@ -155,3 +156,12 @@ async def test_an_entry_is_deleted_once_handled_and_retried_later_when_a_handler
     assert working.delivered == 1  # the duplicate found its entry gone
     async with uow() as work:
         assert await work.outbox.get(payload["entry_id"]) is None
+
+
+async def test_the_start_up_relay_never_sends_this_process_own_deliveries_again() -> None:
+    uow, queue = MemoryUnitOfWorkFactory(), RecordingQueue()
+    publisher = publisher_of(handlers(TracesIngested), queue, uow)
+    await publisher.publish(TracesIngested(occurred_at=AT, project_id="p", trace_ids=("t",)))
+    assert len(queue.sent) == 1
+    assert await publisher.relay(recover=True) == 0  # in flight from this very process
+    assert len(queue.sent) == 1

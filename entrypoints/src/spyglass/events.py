@@ -53,7 +53,7 @@ IN_FLIGHT_TIMEOUT = timedelta(minutes=5)
 RETRY_BACKOFF = timedelta(seconds=10)
 MAX_DELIVERY_ATTEMPTS = 8
 """Handlers failing this often (with doubling backoff, about 40 minutes) are given up."""
-_FOREVER = timedelta(days=36_500)
+_EPSILON = timedelta(milliseconds=1)
 _RELAY_PAGE = 500
 
 
@@ -101,6 +101,10 @@ class QueuedEventPublisher(EventPublisher):
         self._uow_factory = uow_factory
         self._clock = clock
         self._in_flight = in_flight
+        # Every entry this process sends is in flight until at least this + in_flight;
+        # the start-up relay takes only entries in flight until earlier (a dead
+        # process's), so it never sends this process's own deliveries a second time.
+        self._born = clock.now()
 
     def _listened(self, event: DomainEvent) -> bool:
         return any(isinstance(event, event_type) for event_type in self._handlers)
@@ -136,9 +140,9 @@ class QueuedEventPublisher(EventPublisher):
     async def flush(self) -> None:
         await self.relay()
 
-    async def relay(self, *, everything: bool = False, limit: int = 500) -> int:
-        """Enqueue the deliveries of due entries (all of them with ``everything``, as at
-        start-up, when no delivery of this process can still be in flight); how many.
+    async def relay(self, *, recover: bool = False, limit: int = 500) -> int:
+        """Enqueue the deliveries of due entries; how many. With ``recover`` (at
+        start-up), also those a process that died before this one left in flight.
 
         Each is marked in flight first, so the periodic relay does not send it again
         unless its delivery did not finish within the in-flight timeout.
@@ -146,7 +150,8 @@ class QueuedEventPublisher(EventPublisher):
         now = self._clock.now()
         try:
             async with self._uow_factory() as uow:
-                due = await uow.outbox.due(now + _FOREVER if everything else now, limit)
+                bound = self._born + self._in_flight - _EPSILON if recover else now
+                due = await uow.outbox.due(max(bound, now), limit)
                 for entry in due:
                     await uow.outbox.postpone(entry.id, now + self._in_flight, entry.attempts)
                 await uow.commit()
@@ -189,7 +194,7 @@ class OutboxRelay:
             self._task = None
 
     async def _loop(self, publisher: QueuedEventPublisher) -> None:
-        while await publisher.relay(everything=True) >= _RELAY_PAGE:
+        while await publisher.relay(recover=True) >= _RELAY_PAGE:
             pass  # a large backlog after a crash: relay it all before waiting
         while True:
             await asyncio.sleep(self._interval)
