@@ -34,7 +34,7 @@ from spyglass_core.domain.errors import (
 )
 from spyglass_core.domain.trace_selection import TraceSelection
 from spyglass_core.ports.clock import Clock
-from spyglass_core.ports.llm import LLMAdapter, LLMClient, LLMClientFactory, LLMEndpoint
+from spyglass_core.ports.llm import LLMClient, LLMClientFactory
 from spyglass_core.ports.traces import LLMCall, TraceReader
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_core.services.evaluator_registry import EvaluatorRegistry
@@ -58,13 +58,10 @@ from spyglass_evals.domain.variables import (
     fill_variables,
 )
 from spyglass_evals.ports import EvaluationRuleRepository, EvaluatorRepository, ExecutionRepository
-from spyglass_evals.services.cross_feature import (
-    ANTHROPIC_BASE_URL,
-    OPENAI_BASE_URL,
-    CrossFeaturePorts,
-)
+from spyglass_evals.services.cross_feature import CrossFeaturePorts
 from spyglass_evals.services.judge import JudgeCall, LLMJudge
 from spyglass_evals.services.llm_connections import LlmConnectionService
+from spyglass_evals.services.model_access import connection_endpoint
 
 __all__ = ("EvaluationExecutor", "TransientRetry")
 
@@ -263,14 +260,7 @@ class EvaluationExecutor:
             raise _PauseRule(
                 f"The project has no LLM connection for provider '{provider}'"
             ) from None
-        adapter = LLMAdapter(connection.adapter.value)
-        default_url = OPENAI_BASE_URL if adapter is LLMAdapter.OPENAI else ANTHROPIC_BASE_URL
-        endpoint = LLMEndpoint(
-            adapter=adapter,
-            base_url=connection.base_url or default_url,
-            api_key=secret,
-            headers=headers,
-        )
+        endpoint = connection_endpoint(connection, secret, headers)
         try:
             return self._llm.client(endpoint)
         except InvalidInput as unsupported:

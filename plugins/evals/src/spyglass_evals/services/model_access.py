@@ -13,17 +13,32 @@ from contextlib import asynccontextmanager
 
 from spyglass_core.domain.errors import InvalidInput, NotFound, PermissionDenied
 from spyglass_core.ports.llm import LLMAdapter, LLMClient, LLMClientFactory, LLMEndpoint
-from spyglass_evals.domain.llm_connections import LlmAdapter
+from spyglass_evals.domain.llm_connections import LlmAdapter, LlmConnection
 from spyglass_evals.services.cross_feature import ANTHROPIC_BASE_URL, OPENAI_BASE_URL
 from spyglass_evals.services.llm_connections import LlmConnectionService
 
-__all__ = ("DEFAULT_BASE_URLS", "ModelAccess", "provider_errors")
+__all__ = ("DEFAULT_BASE_URLS", "ModelAccess", "connection_endpoint", "provider_errors")
 
 DEFAULT_BASE_URLS: dict[LlmAdapter, str] = {
     LlmAdapter.OPENAI: OPENAI_BASE_URL,
     LlmAdapter.ANTHROPIC: ANTHROPIC_BASE_URL,
 }
 """Where a connection without a base URL sends its calls (as the executor does)."""
+
+
+def connection_endpoint(
+    connection: LlmConnection, secret: str, headers: dict[str, str], **limits: float
+) -> LLMEndpoint:
+    """The LLM port's endpoint of a decrypted connection (``limits``: the endpoint's
+    ``timeout_seconds`` and ``max_attempts`` when not the defaults)."""
+    return LLMEndpoint(
+        adapter=LLMAdapter(connection.adapter.value),
+        base_url=connection.base_url or DEFAULT_BASE_URLS[connection.adapter],
+        api_key=secret,
+        headers=headers,
+        **limits,  # type: ignore[arg-type]
+    )
+
 
 INTERACTIVE_TIMEOUT_SECONDS = 60.0
 INTERACTIVE_ATTEMPTS = 2
@@ -55,11 +70,10 @@ class ModelAccess:
                 f"No LLM connection for provider '{provider}': add one in the project's "
                 "settings (LLM connections) or with PUT /api/public/llm-connections"
             ) from None
-        endpoint = LLMEndpoint(
-            adapter=LLMAdapter(connection.adapter.value),
-            base_url=connection.base_url or DEFAULT_BASE_URLS[connection.adapter],
-            api_key=secret,
-            headers=headers,
+        endpoint = connection_endpoint(
+            connection,
+            secret,
+            headers,
             timeout_seconds=INTERACTIVE_TIMEOUT_SECONDS,
             max_attempts=INTERACTIVE_ATTEMPTS,
         )
