@@ -14,10 +14,8 @@ POSTGRES_DSN = os.environ.get(
 )
 
 # Run with pytest-xdist's ``loadgroup``: each file stays on one worker (its module fixtures
-# are built once). Everything that uses the one Redis runs in one group, one test after
-# the other. The other end-to-end tests (each starts its own servers on free ports, with
-# its own data directory) are split into a few groups of similar length, so the two
-# workers share them instead of one worker running all of them after each other.
+# are built once), and everything that uses the one Redis runs in one group, one test
+# after the other (they share streams and databases).
 SERIAL_GROUP = "serial"
 SERIAL_FILES = frozenset(
     {
@@ -29,23 +27,15 @@ SERIAL_FILES = frozenset(
         "tests/e2e/test_worker_sigterm.py",
     }
 )
-BROWSER_FILES = frozenset(
-    {"tests/e2e/test_web_ui.py", "tests/e2e/test_dataset_ui.py", "tests/e2e/test_evals_ui.py"}
-)
 
 
 def _group(path: str) -> str:
-    if path in SERIAL_FILES:
-        return SERIAL_GROUP
-    if path in BROWSER_FILES:
-        return "e2e-browser"
-    if path.startswith("tests/e2e/test_sdk_"):
-        return "e2e-sdk"
-    if path.startswith("tests/e2e/"):
-        return "e2e-operations"
-    return path
+    return SERIAL_GROUP if path in SERIAL_FILES else path
 
 
+# tryfirst: xdist's worker reads the groups in its own pytest_collection_modifyitems;
+# a test without one when it looks is a group of its own (see the pytest pin too).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Give every test its xdist group (see ``_group``)."""
     root = config.rootpath
