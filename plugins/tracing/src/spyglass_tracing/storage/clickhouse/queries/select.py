@@ -35,9 +35,11 @@ from spyglass_tracing.domain.time import utc
 __all__ = (
     "Params",
     "Where",
+    "check_page",
     "count_sql",
     "keyset",
     "limit_sql",
+    "narrow_columns",
     "page_sql",
     "select_latest",
     "time_range",
@@ -114,14 +116,20 @@ def select_latest(table: str, columns: Sequence[str], where: Where, *, select: s
     )
 
 
-def _narrow(columns: Sequence[str]) -> list[str]:
+def narrow_columns(columns: Sequence[str]) -> list[str]:
+    """``columns`` without the payloads: what a pass that only filters and sorts reads."""
     return [column for column in columns if column not in _HEAVY_COLUMNS]
+
+
+def check_page(limit: int, offset: int) -> None:
+    """Raises: InvalidInput when ``limit`` or ``offset`` is negative."""
+    if limit < 0 or offset < 0:
+        raise InvalidInput("Invalid page", details="limit and offset must not be negative")
 
 
 def limit_sql(params: Params, limit: int, offset: int) -> str:
     """``LIMIT … OFFSET …`` with bound values. Raises: InvalidInput when one is negative."""
-    if limit < 0 or offset < 0:
-        raise InvalidInput("Invalid page", details="limit and offset must not be negative")
+    check_page(limit, offset)
     return f"LIMIT {params.bind(limit, 'UInt64')} OFFSET {params.bind(offset, 'UInt64')}"
 
 
@@ -141,7 +149,7 @@ def page_sql(
     cuts the page, keeping only ids; the second reads full rows for those ids only.
     """
     page_ids = (
-        select_latest(table, _narrow(columns), where, select="id")
+        select_latest(table, narrow_columns(columns), where, select="id")
         + f" ORDER BY {order} {limit_sql(params, limit, offset)}"
     )
     rows = Where(direct=[f"id IN ({page_ids})"], outer=list(where.outer))
@@ -150,7 +158,8 @@ def page_sql(
 
 def count_sql(table: str, columns: Sequence[str], where: Where) -> str:
     """How many rows ``where`` matches (the same deduplicated subquery, counted)."""
-    return f"SELECT count() FROM ({select_latest(table, _narrow(columns), where, select='id')})"
+    latest = select_latest(table, narrow_columns(columns), where, select="id")
+    return f"SELECT count() FROM ({latest})"
 
 
 def time_range(

@@ -1,0 +1,112 @@
+"""Newest-first pages of the public API without deduplicating the whole project.
+
+A page sorted by time, newest first (``GET /traces``' default order, the observation
+and score lists), is cut from a table whose sorting key starts with
+``(project_id, toDate(<time>))``. ``prefix_sql`` reads the row versions that may match
+in that order, in reverse, and stops after the first ``n`` distinct ids, so ClickHouse
+reads the newest granules only (``Read type: InReverseOrder``) whatever the table's
+size. ``exact_sql`` then deduplicates just those ids and checks each one's newest
+version, which is what makes the page exact:
+
+every condition is one the newest version must meet, so a matching row's newest version
+is in the stream of candidate versions, and its id appears in the stream no later than
+that version does. So every matching row that sorts no later than the last version read
+is among the ids, and the rows of ``exact`` up to there are the page's first rows
+exactly. When outdated versions take too much of the prefix, it grows; after a few
+rounds the caller falls back to deduplicating every candidate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from spyglass_tracing.storage.clickhouse.queries.select import Params, Where, select_latest
+
+__all__ = ("PrefixScan", "exact_sql", "prefix_sql")
+
+_FIRST_PREFIX_FACTOR = 2
+_PREFIX_GROWTH = 8
+_PREFIX_ROUNDS = 3
+
+Row = tuple[str, datetime]
+"""(id, time) of a matching row, as the page order sees it."""
+
+
+def prefix_sql(table: str, time_column: str, where: Where, params: Params, n: int) -> str:
+    """The first ``n`` distinct ids of the candidate versions, newest time first."""
+    conditions = ["project_id = {project_id:String}", "is_deleted = 0", *where.direct,
+                  *where.outer]  # fmt: skip
+    return (
+        f"SELECT id, {time_column} FROM {table} WHERE {' AND '.join(conditions)} "
+        f"ORDER BY toDate({time_column}) DESC, {time_column} DESC, id DESC "
+        f"LIMIT 1 BY id LIMIT {params.bind(n, 'UInt64')}"
+    )
+
+
+def exact_sql(
+    table: str,
+    columns: Sequence[str],
+    time_column: str,
+    where: Where,
+    params: Params,
+    ids: Sequence[str],
+) -> str:
+    """(id, time) of the live rows among ``ids`` whose newest version matches, in order."""
+    exact = Where(direct=[f"id IN {params.strings(ids)}"], outer=list(where.outer))
+    sql = select_latest(table, columns, exact, select=f"id, {time_column}")
+    return f"{sql} ORDER BY {time_column} DESC, id DESC"
+
+
+class PrefixScan:
+    """Runs the prefix scan for one page.
+
+    Args:
+        rows: runs a query with its parameters and returns the rows (the store's thread).
+        table: the qualified table.
+        columns: the columns the deduplication keeps (those ``where`` names, no payload).
+        time_column: the time the page is sorted on, the table's key's ``toDate`` of it.
+        conditions: builds the page's ``Where`` on fresh parameters (one per query).
+    """
+
+    def __init__(
+        self,
+        rows: Callable[[str, dict[str, Any]], list[Sequence[Any]]],
+        table: str,
+        columns: Sequence[str],
+        time_column: str,
+        conditions: Callable[[Params], Where],
+        project_id: str,
+    ) -> None:
+        self._rows = rows
+        self._table = table
+        self._columns = columns
+        self._time = time_column
+        self._conditions = conditions
+        self._project_id = project_id
+
+    def first(self, wanted: int) -> list[Row] | None:
+        """The first ``wanted`` matching rows (fewer when there are no more), or None
+        when outdated versions kept filling the prefix (the caller deduplicates all)."""
+        if wanted <= 0:
+            return []
+        n = _FIRST_PREFIX_FACTOR * wanted
+        for _ in range(_PREFIX_ROUNDS):
+            params = Params(self._project_id)
+            where = self._conditions(params)
+            prefix = self._rows(prefix_sql(self._table, self._time, where, params, n),
+                                params.values)  # fmt: skip
+            if not prefix:
+                return []
+            ids = [str(row[0]) for row in prefix]
+            sql = exact_sql(self._table, self._columns, self._time, where, params, ids)
+            exact = [(str(row[0]), row[1]) for row in self._rows(sql, params.values)]
+            if len(prefix) < n:  # the whole stream was read: every match is in ``exact``
+                return exact[:wanted]
+            last_id, last_time = str(prefix[-1][0]), prefix[-1][1]
+            known = [row for row in exact if (row[1], row[0]) >= (last_time, last_id)]
+            if len(known) >= wanted:
+                return known[:wanted]
+            n *= _PREFIX_GROWTH
+        return None

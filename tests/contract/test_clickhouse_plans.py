@@ -1,0 +1,224 @@
+"""The hot public reads use the sorting key and the indexes (``EXPLAIN indexes = 1``).
+
+A guard on query plans instead of wall-clock thresholds: it cannot flake, and it fails
+when a change to a table or a query makes a read scan what it used to skip — the newest
+first lists stop reading the sorting key in reverse (and so read every row of the
+project to sort it), a read loses its project bound, an id lookup its index.
+
+Each test runs reads through a ``ClickHouseAnalyticsStore`` on embedded chDB whose client
+records every query, then asks chDB for the plan of each recorded query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import clickhouse_connect
+import pytest
+
+from spyglass_core.domain.tracing import Observation, ObservationType, Score, Trace
+from spyglass_tracing.domain.queries import (
+    MetricsQuery,
+    ObservationQuery,
+    ScoreQuery,
+    TraceQuery,
+)
+from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
+
+P1 = "project-1"
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+class RecordingClient:
+    """Delegates to a clickhouse-connect client and keeps every query it was given."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.queries: list[tuple[str, dict[str, Any]]] = []
+
+    def query(self, sql: str, parameters: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        self.queries.append((sql, dict(parameters or {})))
+        return self.client.query(sql, parameters=parameters, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+
+@dataclass
+class TableRead:
+    """One ``ReadFromMergeTree`` step of a plan."""
+
+    table: str
+    read_type: str = ""
+    primary_key: list[str] = field(default_factory=list)
+    skip_indexes: list[str] = field(default_factory=list)
+
+
+def plan_reads(client: Any, sql: str, parameters: dict[str, Any]) -> list[TableRead]:
+    """The table reads of ``sql``'s plan: read type, primary-key conditions, skip indexes."""
+    lines = [
+        str(row[0])
+        for row in client.query(
+            f"EXPLAIN actions = 1, indexes = 1 {sql}", parameters=parameters
+        ).result_rows
+    ]
+    reads: list[TableRead] = []
+    section = ""
+    for raw in lines:
+        line = raw.strip(" │└─")
+        match = re.match(r"ReadFromMergeTree \((\S+)\)", line)
+        if match:
+            reads.append(TableRead(table=match.group(1).split(".")[-1]))
+            section = ""
+            continue
+        if not reads:
+            continue
+        read = reads[-1]
+        if line.startswith("Read type:"):
+            read.read_type = line.removeprefix("Read type:").strip()
+        elif line in ("PrimaryKey", "Skip", "Partition", "Min-Max"):
+            section = line
+        elif section == "PrimaryKey" and line.startswith("Condition:"):
+            read.primary_key.append(line.removeprefix("Condition:").strip())
+        elif section == "Skip" and line.startswith("Name:"):
+            read.skip_indexes.append(line.removeprefix("Name:").strip())
+    return reads
+
+
+@dataclass
+class Recorded:
+    store: ClickHouseAnalyticsStore
+    recorder: RecordingClient
+
+    def take(self) -> list[tuple[str, dict[str, Any]]]:
+        queries, self.recorder.queries = self.recorder.queries, []
+        return queries
+
+    def reads(self, queries: Sequence[tuple[str, dict[str, Any]]]) -> list[list[TableRead]]:
+        return [plan_reads(self.recorder.client, sql, params) for sql, params in queries]
+
+
+def _drop_database(dsn: str, database: str) -> None:
+    client = clickhouse_connect.get_client(dsn=dsn)
+    try:
+        client.command(f"DROP DATABASE IF EXISTS {database}")
+    finally:
+        client.close()
+
+
+@pytest.fixture
+async def recorded(chdb_dsn: str) -> AsyncIterator[Recorded]:
+    """A store holding a few traces, observations and scores, its queries recorded."""
+    database = f"test_{uuid.uuid4().hex}"
+    store = await ClickHouseAnalyticsStore.open(chdb_dsn, database)
+    try:
+        minute = timedelta(minutes=1)
+        await store.upsert_traces([
+            Trace(id=f"t{i}", project_id=P1, timestamp=T0 + i * minute, user_id=f"u{i % 3}",
+                  session_id=f"s{i % 4}", name=f"n{i % 2}", event_ts=T0)
+            for i in range(40)
+        ])  # fmt: skip
+        await store.upsert_observations([
+            Observation(id=f"o{i}", trace_id=f"t{i % 40}", project_id=P1,
+                        type=ObservationType.GENERATION if i % 3 else ObservationType.SPAN,
+                        start_time=T0 + i * minute, event_ts=T0)
+            for i in range(120)
+        ])  # fmt: skip
+        await store.upsert_scores([
+            Score(id=f"s{i}", project_id=P1, trace_id=f"t{i}", timestamp=T0 + i * minute,
+                  name="quality", value=0.5, event_ts=T0)
+            for i in range(40)
+        ])  # fmt: skip
+        recorder = RecordingClient(store._client)
+        store._client = recorder
+        yield Recorded(store, recorder)
+    finally:
+        await store.close()
+        await asyncio.to_thread(_drop_database, chdb_dsn, database)
+
+
+def _prefix_scans(recorded: Recorded) -> list[tuple[str, list[TableRead]]]:
+    queries = recorded.take()
+    scans = [(sql, params) for sql, params in queries if "LIMIT 1 BY id LIMIT" in sql]
+    return [(sql, reads) for (sql, _), reads in zip(scans, recorded.reads(scans), strict=True)]
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        pytest.param(lambda s: s.find_traces(P1, TraceQuery(limit=10)), id="traces"),
+        pytest.param(
+            lambda s: s.find_traces(P1, TraceQuery(limit=10, user_id="u1")), id="traces-by-user"
+        ),
+        pytest.param(
+            lambda s: s.find_traces(P1, TraceQuery(limit=10, tags=["a"], name="n1")),
+            id="traces-by-tag-and-name",
+        ),
+        pytest.param(lambda s: s.find_observations(P1, ObservationQuery(limit=10)), id="v2-obs"),
+        pytest.param(
+            lambda s: s.find_observations(P1, ObservationQuery(limit=10, type="GENERATION")),
+            id="v2-obs-by-type",
+        ),
+        pytest.param(lambda s: s.find_scores(P1, ScoreQuery(limit=10)), id="scores"),
+    ],
+)
+async def test_newest_first_pages_read_the_sorting_key_in_reverse(
+    recorded: Recorded, read: Any
+) -> None:
+    await read(recorded.store)
+    scans = _prefix_scans(recorded)
+    assert scans, "the newest-first page did not use the prefix scan"
+    for sql, reads in scans:
+        assert len(reads) == 1, sql
+        assert reads[0].read_type == "InReverseOrder", (sql, reads)
+        assert any("project_id" in condition for condition in reads[0].primary_key), reads
+
+
+async def test_every_hot_read_is_bounded_by_the_project_key(recorded: Recorded) -> None:
+    store = recorded.store
+    await store.find_traces(P1, TraceQuery(limit=10))
+    await store.find_traces(P1, TraceQuery(limit=10, session_id="s1"))
+    await store.get_trace(P1, "t1")
+    await store.list_observations(P1, "t1")
+    await store.list_scores(P1, "t1")
+    await store.trace_metrics(P1, ["t1", "t2"])
+    await store.find_observations(P1, ObservationQuery(limit=10, trace_id="t1"))
+    await store.get_session(P1, "s1")
+    await store.session_traces(P1, "s1")
+    await store.daily_metrics(P1, MetricsQuery(from_timestamp=T0, to_timestamp=T0 + timedelta(1)))
+    queries = recorded.take()
+    assert len(queries) >= 10
+    for (sql, _), reads in zip(queries, recorded.reads(queries), strict=True):
+        assert reads, sql
+        for read in reads:
+            assert any("project_id" in c for c in read.primary_key), (sql, read)
+
+
+async def test_lookups_by_id_use_the_key_and_the_id_index(recorded: Recorded) -> None:
+    await recorded.store.get_trace(P1, "t1")
+    await recorded.store.get_observations(P1, ["o1", "o2"])
+    queries = recorded.take()
+    for (sql, _), reads in zip(queries, recorded.reads(queries), strict=True):
+        for read in reads:
+            assert any("(id in " in c for c in read.primary_key), (sql, read)
+            assert "idx_id" in read.skip_indexes, (sql, read)
+
+
+async def test_a_time_range_prunes_by_the_day_in_the_key(recorded: Recorded) -> None:
+    window = TraceQuery(limit=10, from_timestamp=T0, to_timestamp=T0 + timedelta(minutes=5))
+    await recorded.store.find_traces(P1, window)
+    queries = recorded.take()
+    scans = 0
+    for (sql, _), reads in zip(queries, recorded.reads(queries), strict=True):
+        for read in reads:
+            by_id = any("(id in " in c for c in read.primary_key)  # a page's rows, by id
+            if read.table == "traces" and not by_id:
+                scans += 1
+                assert any("toDate(timestamp)" in c for c in read.primary_key), (sql, read)
+    assert scans >= 1, queries  # the prefix scan
