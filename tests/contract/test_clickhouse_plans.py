@@ -97,8 +97,9 @@ class Recorded:
     recorder: RecordingClient
 
     def take(self) -> list[tuple[str, dict[str, Any]]]:
+        """The queries on the tracing tables since the last take (not the system tables)."""
         queries, self.recorder.queries = self.recorder.queries, []
-        return queries
+        return [(sql, params) for sql, params in queries if "system.parts" not in sql]
 
     def reads(self, queries: Sequence[tuple[str, dict[str, Any]]]) -> list[list[TableRead]]:
         return [plan_reads(self.recorder.client, sql, params) for sql, params in queries]
@@ -222,3 +223,19 @@ async def test_a_time_range_prunes_by_the_day_in_the_key(recorded: Recorded) -> 
                 scans += 1
                 assert any("toDate(timestamp)" in c for c in read.primary_key), (sql, read)
     assert scans >= 1, queries  # the prefix scan
+
+
+async def test_a_total_is_read_again_only_after_a_write(recorded: Recorded) -> None:
+    """Paging reuses the total; any write (here one more trace) makes it read again."""
+    store = recorded.store
+    pages = [await store.find_traces(P1, TraceQuery(limit=10, offset=o)) for o in (0, 10, 20)]
+    counts = [sql for sql, _ in recorded.take() if sql.startswith("SELECT count()")]
+    assert [page.total for page in pages] == [40, 40, 40] and len(counts) == 1
+
+    await store.upsert_traces([Trace(id="t-new", project_id=P1, timestamp=T0, event_ts=T0)])
+    recorded.take()
+    again = await store.find_traces(P1, TraceQuery(limit=10))
+    counts = [sql for sql, _ in recorded.take() if sql.startswith("SELECT count()")]
+    assert again.total == 41 and len(counts) == 1
+    other = await store.find_traces(P1, TraceQuery(limit=10, user_id="u1"))
+    assert other.total == 13  # another filter, another total

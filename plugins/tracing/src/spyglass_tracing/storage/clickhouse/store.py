@@ -54,6 +54,7 @@ from spyglass_tracing.storage.clickhouse.mapping import (
 )
 from spyglass_tracing.storage.clickhouse.metrics_query import metrics_rows, metrics_sql
 from spyglass_tracing.storage.clickhouse.newest_first import PrefixScan
+from spyglass_tracing.storage.clickhouse.totals import TotalsCache
 from spyglass_tracing.storage.clickhouse.queries.metrics import (
     daily_days_sql,
     daily_total_sql,
@@ -134,6 +135,7 @@ class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHouseDeletions, Ana
     def __init__(self, connection: ClickHouseConnection, *, owns_connection: bool = False) -> None:
         super().__init__(connection)
         self._owns_connection = owns_connection
+        self._totals = TotalsCache(self._rows, connection.database)
 
     @classmethod
     async def open(
@@ -215,7 +217,7 @@ class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHouseDeletions, Ana
     ) -> tuple[list[Sequence[Any]], int | None]:
         """A page and, when ``count`` is given, the total: two queries, one thread hop."""
         rows = self._rows(sql, parameters)
-        total = None if count is None else int(self._scalar(count, parameters))
+        total = None if count is None else self._totals.total(count, parameters)
         return rows, total
 
     async def _by_ids(
@@ -362,7 +364,7 @@ class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHouseDeletions, Ana
             rows = self._rows(sql, params.values)
         total = None
         if with_total:
-            total = int(self._scalar(count_sql(table, columns, where), params.values))
+            total = self._totals.total(count_sql(table, columns, where), params.values)
         return rows, total
 
     async def find_traces(self, project_id: str, query: TraceQuery) -> Page[Trace]:
