@@ -54,7 +54,6 @@ from spyglass_tracing.storage.clickhouse.mapping import (
 )
 from spyglass_tracing.storage.clickhouse.metrics_query import metrics_rows, metrics_sql
 from spyglass_tracing.storage.clickhouse.newest_first import PrefixScan
-from spyglass_tracing.storage.clickhouse.totals import TotalsCache
 from spyglass_tracing.storage.clickhouse.queries.metrics import (
     daily_days_sql,
     daily_total_sql,
@@ -79,6 +78,7 @@ from spyglass_tracing.storage.clickhouse.queries.sessions import (
 )
 from spyglass_tracing.storage.clickhouse.queries.traces import trace_order, trace_where
 from spyglass_tracing.storage.clickhouse.queries.ui_traces import Tables
+from spyglass_tracing.storage.clickhouse.totals import TotalsCache
 from spyglass_tracing.storage.clickhouse.ui_detail import ClickHouseUiDetailReads
 from spyglass_tracing.storage.clickhouse.ui_lists import UiListReader
 
