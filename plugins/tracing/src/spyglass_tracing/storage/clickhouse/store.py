@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import partial
 from typing import Any, TypeVar
 
 from spyglass_adapters.clickhouse.spi import ClickHouseConnection, apply_migrations
@@ -22,13 +21,10 @@ from spyglass_tracing.domain.queries import (
     DailyMetric,
     DailyModelUsage,
     MetricsQuery,
-    ObservationQuery,
     Page,
-    ScoreQuery,
     Session,
     SessionQuery,
     TraceMetrics,
-    TraceQuery,
 )
 from spyglass_tracing.domain.time import utc
 from spyglass_tracing.domain.ui_lists import (
@@ -40,7 +36,6 @@ from spyglass_tracing.domain.ui_lists import (
     UserRow,
 )
 from spyglass_tracing.ports.analytics import AnalyticsStore
-from spyglass_tracing.storage.clickhouse.deletions import ClickHouseDeletions
 from spyglass_tracing.storage.clickhouse.mapping import (
     OBSERVATION_COLUMNS,
     SCORE_COLUMNS,
@@ -53,22 +48,16 @@ from spyglass_tracing.storage.clickhouse.mapping import (
     trace_to_row,
 )
 from spyglass_tracing.storage.clickhouse.metrics_query import metrics_rows, metrics_sql
-from spyglass_tracing.storage.clickhouse.newest_first import PrefixScan
+from spyglass_tracing.storage.clickhouse.public_lists import ClickHousePublicLists
 from spyglass_tracing.storage.clickhouse.queries.metrics import (
     daily_days_sql,
     daily_total_sql,
     daily_usage_sql,
     trace_metrics_sql,
 )
-from spyglass_tracing.storage.clickhouse.queries.observations import observation_where
-from spyglass_tracing.storage.clickhouse.queries.scores import score_where
 from spyglass_tracing.storage.clickhouse.queries.select import (
     Params,
     Where,
-    check_page,
-    count_sql,
-    narrow_columns,
-    page_sql,
     select_latest,
 )
 from spyglass_tracing.storage.clickhouse.queries.sessions import (
@@ -76,7 +65,6 @@ from spyglass_tracing.storage.clickhouse.queries.sessions import (
     sessions_count_sql,
     sessions_sql,
 )
-from spyglass_tracing.storage.clickhouse.queries.traces import trace_order, trace_where
 from spyglass_tracing.storage.clickhouse.queries.ui_traces import Tables
 from spyglass_tracing.storage.clickhouse.totals import TotalsCache
 from spyglass_tracing.storage.clickhouse.ui_detail import ClickHouseUiDetailReads
@@ -124,7 +112,7 @@ def _daily_metric(day: str, traces: int, usage: list[DailyModelUsage]) -> DailyM
     )
 
 
-class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHouseDeletions, AnalyticsStore):
+class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHousePublicLists, AnalyticsStore):
     """Analytics store on ClickHouse tables ``traces``, ``observations`` and ``scores``.
 
     Args:
@@ -306,102 +294,6 @@ class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHouseDeletions, Ana
             "scores", SCORE_COLUMNS, project_id, [trace_id], "`timestamp`, id"
         )
         return [score_from_row(row) for row in rows]
-
-    def _newest_first(
-        self,
-        table: str,
-        columns: Sequence[str],
-        time_column: str,
-        conditions: Callable[[Params], Where],
-        project_id: str,
-        offset: int,
-        limit: int,
-    ) -> list[Sequence[Any]] | None:
-        """Full rows of an offset page in (time, id) descending order, through the prefix
-        scan (``newest_first``); None when it gave up and every candidate must be read."""
-        scan = PrefixScan(self._rows, table, narrow_columns(columns), time_column, conditions,
-                          project_id)  # fmt: skip
-        first = scan.first(offset + limit)
-        if first is None:
-            return None
-        ids = [row_id for row_id, _ in first[offset:]]
-        if not ids:
-            return []
-        params = Params(project_id)
-        rows = self._rows(
-            select_latest(table, columns, Where(direct=[f"id IN {params.strings(ids)}"])),
-            params.values,
-        )
-        position = {row_id: index for index, row_id in enumerate(ids)}
-        return sorted(rows, key=lambda row: position[row[0]])
-
-    def _list(
-        self,
-        table: str,
-        columns: Sequence[str],
-        time_column: str,
-        conditions: Callable[[Params], Where],
-        project_id: str,
-        *,
-        order: str,
-        newest_first: bool,
-        offset: int,
-        limit: int,
-        with_total: bool,
-    ) -> tuple[list[Sequence[Any]], int | None]:
-        """A page (and its total when asked): the prefix scan when the order is newest
-        first, else (or when the scan gives up) every candidate deduplicated and sorted."""
-        check_page(limit, offset)
-        rows = None
-        if newest_first:
-            rows = self._newest_first(
-                table, columns, time_column, conditions, project_id, offset, limit
-            )
-        params = Params(project_id)
-        where = conditions(params)
-        if rows is None:
-            sql = page_sql(table, columns, where, order, params, limit=limit, offset=offset)
-            rows = self._rows(sql, params.values)
-        total = None
-        if with_total:
-            total = self._totals.total(count_sql(table, columns, where), params.values)
-        return rows, total
-
-    async def find_traces(self, project_id: str, query: TraceQuery) -> Page[Trace]:
-        """Traces matching ``query``, ordered as it says, one offset page with the total."""
-        table = self._table("traces")
-        order = trace_order(query)  # checks the order first: InvalidInput
-        rows, total = await self._run(partial(
-            self._list, table, TRACE_COLUMNS, "`timestamp`",
-            lambda params: trace_where(query, params, table), project_id,
-            order=order, newest_first=query.order_by == "timestamp" and query.order_desc,
-            offset=query.offset, limit=query.limit, with_total=True,
-        ))  # fmt: skip
-        return Page(items=[trace_from_row(row) for row in rows], total=total)
-
-    async def find_observations(
-        self, project_id: str, query: ObservationQuery
-    ) -> Page[Observation]:
-        """Observations matching ``query``, newest ``start_time`` first (then id desc)."""
-        table, traces = self._table("observations"), self._table("traces")
-        rows, total = await self._run(partial(
-            self._list, table, OBSERVATION_COLUMNS, "start_time",
-            lambda params: observation_where(query, params, traces), project_id,
-            order="start_time DESC, id DESC", newest_first=True,
-            offset=query.offset, limit=query.limit, with_total=query.with_total,
-        ))  # fmt: skip
-        return Page(items=[observation_from_row(row) for row in rows], total=total)
-
-    async def find_scores(self, project_id: str, query: ScoreQuery) -> Page[Score]:
-        """Scores matching ``query``, newest ``timestamp`` first (then id desc)."""
-        table, traces = self._table("scores"), self._table("traces")
-        rows, total = await self._run(partial(
-            self._list, table, SCORE_COLUMNS, "`timestamp`",
-            lambda params: score_where(query, params, traces), project_id,
-            order="`timestamp` DESC, id DESC", newest_first=True,
-            offset=query.offset, limit=query.limit, with_total=query.with_total,
-        ))  # fmt: skip
-        return Page(items=[score_from_row(row) for row in rows], total=total)
 
     async def find_sessions(self, project_id: str, query: SessionQuery) -> Page[Session]:
         """Sessions (distinct ``session_id`` of live traces), newest first."""
