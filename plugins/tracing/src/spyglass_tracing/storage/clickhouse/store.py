@@ -364,7 +364,10 @@ class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHousePublicLists, A
         traces, observations = self._table("traces"), self._table("observations")
         params = Params(project_id)
         days = self._rows(daily_days_sql(traces, query, params), params.values)
-        total = int(self._scalar(daily_total_sql(traces, query, params), params.values))
+        if query.offset == 0 and len(days) < query.limit:
+            total = len(days)  # the first page holds every day: no second deduplication
+        else:
+            total = self._totals.total(daily_total_sql(traces, query, params), params.values)
         usage: list[Sequence[Any]] = []
         if days:
             sql = daily_usage_sql(traces, observations, query, params, [d for d, _ in days])
