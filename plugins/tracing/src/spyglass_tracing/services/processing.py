@@ -297,9 +297,12 @@ class BatchProcessor:
             return _Changes()
         blobs = await asyncio.gather(*(self._blobs.get(record.blob_key) for record in pending))
         # Events of traces deleted since these batches arrived must not bring them back.
-        batches, dropped = await self._deleted.drop_deleted(
-            [_decoder.decode(blob) for blob in blobs]
-        )
+        decoded = []
+        for blob in blobs:
+            decoded.append(_decoder.decode(blob))
+            # A group's blobs are tens of megabytes of JSON: requests get a turn between.
+            await asyncio.sleep(0)
+        batches, dropped = await self._deleted.drop_deleted(decoded)
         changed = _Changes(traces=defaultdict(set, await self.apply(batches)))
         for batch in batches:
             gone = dropped.get(batch.project_id, set())
@@ -360,7 +363,7 @@ class BatchProcessor:
             stored = await self._analytics.get_observations(project_id, list(observation_events))
             rows.saw(stored)
             stored_by_id = {row.id: row for row in stored}
-            models = await self._prices.models(project_id)
+            models = await self._prices.matcher(project_id)
             async for observation_id, items in _in_slices(observation_events.items()):
                 merged = apply_observation_events(
                     stored_by_id.get(observation_id), items, project_id, now
