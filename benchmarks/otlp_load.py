@@ -1,14 +1,19 @@
 """OTLP load generator: LLM-like spans into ``spyglass serve``, measured end to end.
 
 Sends ``POST /api/public/otel/v1/traces`` the way the Langfuse v5 SDK does (gzip
-protobuf, Basic auth, ``langfuse.*`` attributes): about 2 KB per span, 10 spans per
-trace, a third of them generations with a model and usage. Two measurements:
+protobuf, Basic auth, ``langfuse.*`` attributes): about 2 KB per span (``--io-chars``
+sets the input plus output text per span; 1,585 gives the 2.35 KB of "Performance at
+scale"), 10 spans per trace, a third of them generations with a model and usage;
+``--no-gzip`` sends uncompressed protobuf. Two measurements:
 
 ``throughput``
     Offer ``--rate`` spans/s (0 = as fast as ``--concurrency`` allows) for
     ``--duration`` seconds, then wait until every accepted span is queryable. Reports
     the accepted rate and the end-to-end rate: accepted spans divided by the time from
-    the first request until the last span could be read back.
+    the first request until the last span could be read back, and how long requests
+    took to be answered (accepted or refused with 429). ``--prompt-poll`` fetches a
+    cached prompt every that many seconds meanwhile (one connection of its own) and
+    reports those fetches' latency.
 
 ``latency``
     Offer a fixed ``--rate`` (default 1,000 spans/s). ``--markers-per-second`` times a
@@ -23,6 +28,8 @@ server instead (with ``--public-key``/``--secret-key``).
 
     uv run python benchmarks/otlp_load.py throughput --rate 0 --duration 30
     uv run python benchmarks/otlp_load.py latency --rate 1000 --duration 60
+    uv run python benchmarks/otlp_load.py throughput --batch-size 200 --io-chars 1585 \
+        --no-gzip --concurrency 16 --prompt-poll 0.02
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,9 +61,9 @@ from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Sp
 PUBLIC, SECRET = "pk-lf-bench", "sk-lf-bench"
 OTLP_PATH = "/api/public/otel/v1/traces"
 SPANS_PER_TRACE = 10
+PROMPT_NAME = "bench/otlp-load"
 HEADERS = {
     "Content-Type": "application/x-protobuf",
-    "Content-Encoding": "gzip",
     "x-langfuse-sdk-name": "python",
     "x-langfuse-sdk-version": "5.0.4",
     "x-langfuse-ingestion-version": "4",
@@ -92,8 +99,14 @@ def kv(key: str, value: str | int | bool | list[str]) -> KeyValue:
     return KeyValue(key=key, value=AnyValue(string_value=value))
 
 
-def _trace_spans(rng: random.Random, trace_id: bytes, start_ns: int) -> list[Span]:
-    """One trace: a root span and 9 children, every third one a generation (~2 KB each)."""
+def _trace_spans(
+    rng: random.Random, trace_id: bytes, start_ns: int, io_chars: int = 1300
+) -> list[Span]:
+    """One trace: a root span and 9 children, every third one a generation.
+
+    ``io_chars`` characters of input and output text per span (54/46); 1,300 make a
+    span of about 2 KB.
+    """
     span_ids = [rng.randbytes(8) for _ in range(SPANS_PER_TRACE)]
     user, session = f"user-{rng.randrange(500)}", f"session-{rng.randrange(2000)}"
     shared = [
@@ -109,8 +122,8 @@ def _trace_spans(rng: random.Random, trace_id: bytes, start_ns: int) -> list[Spa
     for n, span_id in enumerate(span_ids):
         generation = n % 3 == 1
         kind = "generation" if generation else ("tool" if n % 3 == 2 else "span")
-        question = _text(rng, 700)
-        answer = _text(rng, 600)
+        question = _text(rng, io_chars * 7 // 13)
+        answer = _text(rng, io_chars - io_chars * 7 // 13)
         attributes = [
             *shared,
             kv("langfuse.observation.type", kind),
@@ -166,16 +179,19 @@ def _trace_spans(rng: random.Random, trace_id: bytes, start_ns: int) -> list[Spa
 
 @dataclass
 class Request:
-    """One prepared export: its gzip body, the traces in it, its span count."""
+    """One prepared export: its body, the traces in it, its span count."""
 
     body: bytes
+    gzipped: bool
     trace_ids: list[str]
     spans: int
     raw_bytes: int
 
 
-def build_requests(count: int, batch_size: int, seed: int) -> list[Request]:
-    """``count`` exports of ``batch_size`` spans (whole traces of 10), gzip protobuf."""
+def build_requests(
+    count: int, batch_size: int, seed: int, *, io_chars: int = 1300, gzipped: bool = True
+) -> list[Request]:
+    """``count`` exports of ``batch_size`` spans (whole traces of 10), protobuf."""
     rng = random.Random(seed)
     traces_per_request = max(1, batch_size // SPANS_PER_TRACE)
     resource = Resource(
@@ -189,7 +205,9 @@ def build_requests(count: int, batch_size: int, seed: int) -> list[Request]:
     now = time.time_ns()
     for _ in range(count):
         trace_ids = [rng.randbytes(16) for _ in range(traces_per_request)]
-        spans = [span for trace_id in trace_ids for span in _trace_spans(rng, trace_id, now)]
+        spans = [
+            span for trace_id in trace_ids for span in _trace_spans(rng, trace_id, now, io_chars)
+        ]
         scope = ScopeSpans(spans=spans)
         scope.scope.name = "langfuse-sdk"
         scope.scope.version = "5.0.4"
@@ -199,7 +217,8 @@ def build_requests(count: int, batch_size: int, seed: int) -> list[Request]:
         raw = message.SerializeToString()
         requests.append(
             Request(
-                body=gzip.compress(raw, compresslevel=6),
+                body=gzip.compress(raw, compresslevel=6) if gzipped else raw,
+                gzipped=gzipped,
                 trace_ids=[trace_id.hex() for trace_id in trace_ids],
                 spans=len(spans),
                 raw_bytes=len(raw),
@@ -284,6 +303,7 @@ class SendStats:
     failed: int = 0  # other answers or transport errors (not retried)
     statuses: dict[int, int] = field(default_factory=dict)
     request_seconds: list[float] = field(default_factory=list)
+    answer_seconds: list[float] = field(default_factory=list)  # every answer, 429s too
     first_sent: float = 0.0
     last_acked: float = 0.0
 
@@ -295,10 +315,12 @@ async def _post(
     while time.perf_counter() < deadline:
         started = time.perf_counter()
         try:
-            response = await client.post(OTLP_PATH, content=request.body, headers=HEADERS)
+            headers = {**HEADERS, "Content-Encoding": "gzip"} if request.gzipped else HEADERS
+            response = await client.post(OTLP_PATH, content=request.body, headers=headers)
         except httpx.HTTPError:
             stats.failed += 1
             return False
+        stats.answer_seconds.append(time.perf_counter() - started)
         stats.statuses[response.status_code] = stats.statuses.get(response.status_code, 0) + 1
         if response.status_code == 200:
             stats.request_seconds.append(time.perf_counter() - started)
@@ -379,12 +401,67 @@ def _request_count(args: argparse.Namespace) -> int:
     return max(1, round(rate * float(args.duration) / int(args.batch_size)))
 
 
+@dataclass
+class PromptPoller:
+    """Fetches a cached prompt every ``interval`` seconds on a connection of its own."""
+
+    interval: float
+    seconds: list[float] = field(default_factory=list)
+    failures: int = 0
+
+    async def prepare(self, client: httpx.AsyncClient) -> None:
+        """Create the prompt and fetch it once, so every timed fetch is a cache hit."""
+        created = await client.post(
+            "/api/public/v2/prompts",
+            json={"name": PROMPT_NAME, "prompt": "Hello {{name}}", "labels": ["production"]},
+        )
+        if created.status_code not in (200, 201, 409):
+            created.raise_for_status()
+        (await client.get(self.path)).raise_for_status()
+
+    @property
+    def path(self) -> str:
+        return "/api/public/v2/prompts/" + PROMPT_NAME.replace("/", "%2F")
+
+    async def run(self, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            started = time.perf_counter()
+            try:
+                response = await client.get(self.path)
+                ok = response.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            self.seconds.append(time.perf_counter() - started)
+            self.failures += not ok
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.interval)
+
+    def summary(self) -> dict[str, Any]:
+        values = self.seconds
+        return {
+            "prompt_fetches": len(values),
+            "prompt_failures": self.failures,
+            "prompt_p50_ms": round(_pct(values, 50) * 1000, 1) if values else None,
+            "prompt_p99_ms": round(_pct(values, 99) * 1000, 1) if values else None,
+            "prompt_max_ms": round(max(values) * 1000, 1) if values else None,
+        }
+
+
 async def run_throughput(
     base: str, args: argparse.Namespace, requests: list[Request]
 ) -> dict[str, Any]:
-    async with _client(base, args) as client:
+    poller = PromptPoller(args.prompt_poll) if args.prompt_poll > 0 else None
+    async with _client(base, args) as client, _client(base, args) as prompt_client:
         before = await observation_count(client)
+        stop = asyncio.Event()
+        polling = None
+        if poller is not None:
+            await poller.prepare(prompt_client)
+            polling = asyncio.create_task(poller.run(prompt_client, stop))
         stats = await send_all(client, requests, rate=args.rate, concurrency=args.concurrency)
+        stop.set()
+        if polling is not None:
+            await polling
         send_seconds = stats.last_acked - stats.first_sent
         target = before + stats.accepted_spans
         deadline = time.perf_counter() + args.drain_timeout
@@ -416,6 +493,10 @@ async def run_throughput(
         "all_queryable": stored >= stats.accepted_spans,
         "request_p50_ms": round(_pct(stats.request_seconds, 50) * 1000, 1),
         "request_p99_ms": round(_pct(stats.request_seconds, 99) * 1000, 1),
+        "answer_p50_ms": round(_pct(stats.answer_seconds, 50) * 1000, 1),
+        "answer_p99_ms": round(_pct(stats.answer_seconds, 99) * 1000, 1),
+        "answer_max_ms": round(max(stats.answer_seconds) * 1000, 1),
+        **(poller.summary() if poller is not None else {}),
     }
 
 
@@ -512,6 +593,20 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="extra environment for the local server (repeatable)",
     )
+    parser.add_argument(
+        "--io-chars",
+        type=int,
+        default=1300,
+        help="input + output characters per span (1300: about 2 KB a span, 1585: 2.35 KB)",
+    )
+    parser.add_argument("--no-gzip", action="store_true", help="send uncompressed protobuf bodies")
+    parser.add_argument(
+        "--prompt-poll",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="throughput: fetch a cached prompt this often during the run (0: never)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the result as JSON only")
     args = parser.parse_args()
@@ -522,14 +617,17 @@ def main() -> None:
 
     count = _request_count(args)
     prepared = time.perf_counter()
-    requests = build_requests(count, args.batch_size, args.seed)
+    requests = build_requests(
+        count, args.batch_size, args.seed, io_chars=args.io_chars, gzipped=not args.no_gzip
+    )
     raw = sum(request.raw_bytes for request in requests)
     spans = sum(request.spans for request in requests)
     if not args.json:
         print(
             f"prepared     {count} requests, {spans} spans, "
             f"{raw / spans:,.0f} B/span raw, "
-            f"{sum(len(r.body) for r in requests) / count / 1024:,.0f} KiB/request gzip "
+            f"{sum(len(r.body) for r in requests) / count / 1024:,.0f} KiB/request "
+            f"{'raw' if args.no_gzip else 'gzip'} "
             f"in {time.perf_counter() - prepared:.1f} s",
             flush=True,
         )

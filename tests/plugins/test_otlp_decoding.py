@@ -203,4 +203,4 @@ def test_decoding_settings_come_from_the_environment() -> None:
     options = tracing_options(settings.plugin_config)
     assert (options.otlp_decode_workers, options.otlp_decode_queue) == (3, 20)
     defaults = tracing_options(PluginConfig())
-    assert (defaults.otlp_decode_workers, defaults.otlp_decode_queue) == (1, 8)
+    assert (defaults.otlp_decode_workers, defaults.otlp_decode_queue) == (1, 2)

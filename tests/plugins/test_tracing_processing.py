@@ -28,11 +28,16 @@ from spyglass_tracing.domain.ingestion import (
 )
 from spyglass_tracing.options import TracingOptions, tracing_options
 from spyglass_tracing.ports.repositories import IngestionBatchRepository, ModelRepository
+from spyglass_tracing.services.backlog import IngestionBacklog
 from spyglass_tracing.services.deletion import ERASE_TRACES_TASK, DeletedTraces
 from spyglass_tracing.services.erasure import RawEraser
 from spyglass_tracing.services.intake import PROCESS_BATCH_TASK, Attribution, BatchIntake
 from spyglass_tracing.services.prices import PriceBook
-from spyglass_tracing.services.processing import MAX_GROUP_BATCHES, BatchProcessor
+from spyglass_tracing.services.processing import (
+    MAX_GROUP_BATCHES,
+    BatchProcessor,
+    merge_lock_name,
+)
 from spyglass_tracing.services.recovery import PendingSweep
 from spyglass_tracing.storage.memory_analytics import MemoryAnalyticsStore
 from spyglass_tracing.storage.spec import storage_spec as tracing_storage
@@ -53,6 +58,8 @@ class Pipeline(msgspec.Struct, kw_only=True):
     sweep: PendingSweep
     deleted: DeletedTraces
     eraser: RawEraser
+    locks: InProcessLocks
+    backlog: IngestionBacklog
 
 
 def make_pipeline(locks: InProcessLocks | None = None, **options: Any) -> Pipeline:
@@ -65,16 +72,20 @@ def make_pipeline(locks: InProcessLocks | None = None, **options: Any) -> Pipeli
     eraser = RawEraser(uow, blobs, analytics, clock, settings, pending_wait_seconds=0)
     queue = MemoryTaskQueue(
         {
-            PROCESS_BATCH_TASK: lambda batch_id: processor.process(batch_id),
+            PROCESS_BATCH_TASK: lambda batch_id, events=0: processor.process(
+                batch_id, events=events
+            ),
             ERASE_TRACES_TASK: lambda project_id: eraser.erase(project_id),
         }
     )
     deleted = DeletedTraces(uow, analytics, queue, clock)
     prices = PriceBook(uow, clock, 30)
+    locks = locks or InProcessLocks()
+    backlog = IngestionBacklog()
     processor = BatchProcessor(
-        uow, blobs, analytics, prices, clock, events, locks or InProcessLocks(), deleted=deleted
+        uow, blobs, analytics, prices, clock, events, locks, deleted=deleted, backlog=backlog
     )
-    intake = BatchIntake(uow, blobs, queue, clock, settings)
+    intake = BatchIntake(uow, blobs, queue, clock, settings, backlog=backlog)
     sweep = PendingSweep(uow, intake, queue, clock, settings, blobs, deleted=deleted, eraser=eraser)
     return Pipeline(
         uow=uow,
@@ -88,6 +99,8 @@ def make_pipeline(locks: InProcessLocks | None = None, **options: Any) -> Pipeli
         sweep=sweep,
         deleted=deleted,
         eraser=eraser,
+        locks=locks,
+        backlog=backlog,
     )
 
 
@@ -205,6 +218,50 @@ async def test_past_the_bound_nothing_is_stored_and_the_caller_is_told_when_to_r
     assert len(await pending_ids(pipeline)) == 2
     await pipeline.queue.run_pending()
     await accept(pipeline, trace_event("e3", "t3", "x"))
+
+
+async def test_while_the_worker_holds_the_bound_of_events_new_work_is_refused_at_once() -> None:
+    pipeline = make_pipeline(unapplied_events_bound=3, retry_after_seconds=5)
+    await accept(pipeline, *(trace_event(f"e{n}", f"t{n}", "x") for n in range(3)))
+    # The worker is handed the batch but cannot finish it (its merge lock is held), as
+    # when it is busy applying earlier batches.
+    async with pipeline.locks.hold([merge_lock_name(P)]):
+        worker = asyncio.create_task(pipeline.queue.run_pending())
+        while pipeline.backlog.events < 3:  # noqa: ASYNC110 - the worker picks it up
+            await asyncio.sleep(0)
+        with pytest.raises(RateLimited) as refused:
+            await accept(pipeline, trace_event("late", "t-late", "x"))
+        assert refused.value.retry_after == 5
+        assert not worker.done()  # refused without waiting for the worker
+        assert len(await pending_ids(pipeline)) == 1  # and nothing of it stored
+    await worker
+    assert pipeline.backlog.events == 0
+    await accept(pipeline, trace_event("late", "t-late", "x"))
+    await pipeline.queue.run_pending()
+    assert await pending_ids(pipeline) == []
+
+
+async def test_a_failing_batch_leaves_the_backlog_so_it_blocks_nothing() -> None:
+    pipeline = make_pipeline(unapplied_events_bound=1)
+    await accept(pipeline, trace_event("e1", "t1", "x"))
+    async with pipeline.uow() as uow:
+        (record,) = await uow.repository(IngestionBatchRepository).pending()
+    await pipeline.blobs.delete(record.blob_key)  # the stored batch is gone: it fails
+    with pytest.raises(NotFound):
+        await pipeline.queue.run_pending()
+    assert pipeline.backlog.events == 0
+    await accept(pipeline, trace_event("e2", "t2", "x"))
+
+
+async def test_concurrent_batches_are_recorded_together_and_each_is_applied() -> None:
+    pipeline = make_pipeline()
+    await asyncio.gather(*(accept(pipeline, trace_event(f"e{n}", f"t{n}", "x")) for n in range(5)))
+    assert len(await pending_ids(pipeline)) == 5
+    assert [payload["events"] for _, payload in pipeline.queue.pending] == [1] * 5
+    assert await pipeline.queue.run_pending() == 5
+    for n in range(5):
+        assert await pipeline.analytics.get_trace(P, f"t{n}") is not None
+    assert await pending_ids(pipeline) == []
 
 
 async def test_a_batch_encoded_elsewhere_is_stored_and_applied_like_an_accepted_one() -> None:

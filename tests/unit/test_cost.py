@@ -13,6 +13,7 @@ import msgspec
 import pytest
 
 from spyglass_tracing.domain.cost import (
+    ModelMatcher,
     compute_cost,
     default_models,
     match_model,
@@ -320,6 +321,20 @@ def test_match_is_case_insensitive_and_allows_the_provider_prefix() -> None:
         assert match_model(models, name, "p1") is models[0]
     assert match_model(models, "gpt-4o-mini", "p1") is None
     assert match_model(models, "azure/gpt-4o", "p1") is None
+
+
+def test_a_matcher_remembers_names_but_still_honours_each_start_date() -> None:
+    old = _model("old", GPT_4O, start_date=datetime(2024, 1, 1, tzinfo=UTC))
+    new = _model("new", GPT_4O, start_date=datetime(2025, 1, 1, tzinfo=UTC))
+    own = _model("own", GPT_4O, project_id="p2")
+    matcher = ModelMatcher([old, new, own], "p1")
+    assert matcher.match("gpt-4o", datetime(2025, 6, 1, tzinfo=UTC)) is new
+    assert matcher.match("gpt-4o", datetime(2024, 6, 1, tzinfo=UTC)) is old
+    assert matcher.match("gpt-4o", datetime(2023, 6, 1, tzinfo=UTC)) is None
+    assert matcher.match("GPT-4O") is new
+    assert matcher.match("gpt-4o-mini") is None
+    for at in (datetime(2025, 6, 1, tzinfo=UTC), datetime(2024, 6, 1, tzinfo=UTC), None):
+        assert matcher.match("gpt-4o", at) is match_model([old, new, own], "gpt-4o", "p1", at)
 
 
 def test_project_models_win_over_managed_ones() -> None:

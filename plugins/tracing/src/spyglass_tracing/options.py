@@ -18,6 +18,10 @@ class TracingOptions(msgspec.Struct, frozen=True, kw_only=True):
     Attributes:
         queue_bound: batches waiting for the worker beyond which ingestion answers 429
             with ``Retry-After`` instead of accepting more (``QUEUE_BOUND``).
+        unapplied_events_bound: events handed to this process's worker and not yet
+            applied beyond which ingestion answers 429 with ``Retry-After`` at once
+            (``UNAPPLIED_EVENTS_BOUND``; 0: no bound). Keeps the time from an answer to
+            queryable spans, and the memory of waiting batches, bounded under load.
         retry_after_seconds: the ``Retry-After`` of those answers.
         sweep_interval_seconds: how often pending batches older than
             ``stale_after_seconds`` are enqueued again (lost messages, failed runs).
@@ -40,6 +44,7 @@ class TracingOptions(msgspec.Struct, frozen=True, kw_only=True):
     """
 
     queue_bound: int = 2000
+    unapplied_events_bound: int = 20_000
     retry_after_seconds: int = 1
     sweep_interval_seconds: float = 30.0
     stale_after_seconds: float = 60.0
@@ -50,7 +55,7 @@ class TracingOptions(msgspec.Struct, frozen=True, kw_only=True):
     max_attempts: int = 5
     retry_backoff_seconds: float = 10.0
     otlp_decode_workers: int = 1
-    otlp_decode_queue: int = 8
+    otlp_decode_queue: int = 2
 
 
 def tracing_options(config: PluginConfig) -> TracingOptions:

@@ -17,6 +17,7 @@ from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_tracing.options import TracingOptions, tracing_options
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.services.annotation_scores import AnnotationScores
+from spyglass_tracing.services.backlog import IngestionBacklog
 from spyglass_tracing.services.cross_feature import (
     AnalyticsTraceReader,
     IngestingLLMCallTracer,
@@ -60,6 +61,11 @@ class TracingProvider(Provider):
         return PriceBook(uow, clock, options.model_cache_seconds)
 
     @provide
+    def backlog(self) -> IngestionBacklog:
+        """Shared by the intake (which refuses past its bound) and the processor."""
+        return IngestionBacklog()
+
+    @provide
     def intake(
         self,
         uow: UnitOfWorkFactory,
@@ -67,8 +73,9 @@ class TracingProvider(Provider):
         queue: TaskQueue,
         clock: Clock,
         options: TracingOptions,
+        backlog: IngestionBacklog,
     ) -> BatchIntake:
-        return BatchIntake(uow, blobs, queue, clock, options)
+        return BatchIntake(uow, blobs, queue, clock, options, backlog=backlog)
 
     @provide
     async def otlp_decoder(self, options: TracingOptions) -> AsyncIterator[OtlpDecoder]:
@@ -93,13 +100,23 @@ class TracingProvider(Provider):
         locks: Locks,
         options: TracingOptions,
         deleted: DeletedTraces,
+        backlog: IngestionBacklog,
     ) -> BatchProcessor:
         retry = RetryPolicy(
             max_attempts=max(options.max_attempts, 1),
             backoff_seconds=options.retry_backoff_seconds,
         )
         return BatchProcessor(
-            uow, blobs, analytics, prices, clock, events, locks, deleted=deleted, retry=retry
+            uow,
+            blobs,
+            analytics,
+            prices,
+            clock,
+            events,
+            locks,
+            deleted=deleted,
+            retry=retry,
+            backlog=backlog,
         )
 
     @provide

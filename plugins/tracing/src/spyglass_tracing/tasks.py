@@ -15,9 +15,14 @@ logger = logging.getLogger(__name__)
 
 
 @inject(patch_module=True)
-async def process_batch(batch_id: str, processor: FromDishka[BatchProcessor]) -> None:
-    """Apply the batch ``batch_id``; a failure leaves it pending for the sweep to retry."""
-    await processor.process(batch_id)
+async def process_batch(
+    batch_id: str, processor: FromDishka[BatchProcessor], events: int = 0
+) -> None:
+    """Apply the batch ``batch_id`` (of ``events`` events; 0 when the sender did not say).
+
+    A failure leaves it pending for the sweep to retry.
+    """
+    await processor.process(batch_id, events=events)
 
 
 @inject(patch_module=True)

@@ -32,6 +32,7 @@ from spyglass_tracing.domain.patterns import PatternError, compile_pattern, stor
 __all__ = (
     "MAX_MATCH_PATTERN_LENGTH",
     "CostResult",
+    "ModelMatcher",
     "compute_cost",
     "default_models",
     "match_model",
@@ -232,25 +233,56 @@ def match_model(
     ``start_date`` is after ``at`` are ignored, and so are stored patterns RE2 cannot
     compile (logged once): this never raises.
     """
-    moment = None if at is None else _aware(at)
-    candidates = [
-        model
-        for model in models
-        if model.project_id in (project_id, None)
-        and (moment is None or model.start_date is None or _aware(model.start_date) <= moment)
-    ]
-    candidates.sort(
-        key=lambda model: (
-            model.project_id is None,
-            model.start_date is None,
-            -_aware(model.start_date).timestamp() if model.start_date is not None else 0.0,
-        )
+    return ModelMatcher(models, project_id).match(model_name, at)
+
+
+def _precedence(model: Model) -> tuple[bool, bool, float]:
+    # Project models first, then the newest start date, models without one last.
+    return (
+        model.project_id is None,
+        model.start_date is None,
+        -_aware(model.start_date).timestamp() if model.start_date is not None else 0.0,
     )
-    for model in candidates:
-        pattern = stored_pattern(model.match_pattern)
-        if pattern is not None and pattern.search(model_name):
-            return model
-    return None
+
+
+class ModelMatcher:
+    """``match_model`` for many names against one price table.
+
+    The worker prices every generation it merges: the candidates are ordered once, and
+    the models whose pattern matches a name are searched for once per name (a batch
+    names a handful of models), instead of sorting and searching the whole table per
+    observation.
+    """
+
+    def __init__(self, models: Sequence[Model], project_id: str) -> None:
+        # A stable sort, as in match_model: ties keep the table's order.
+        self._ordered = sorted(
+            (model for model in models if model.project_id in (project_id, None)),
+            key=_precedence,
+        )
+        self._by_name: dict[str, list[Model]] = {}
+
+    def match(self, model_name: str, at: datetime | None = None) -> Model | None:
+        """The first model by precedence whose pattern matches and that started by ``at``."""
+        matching = self._by_name.get(model_name)
+        if matching is None:
+            matching = [
+                model
+                for model in self._ordered
+                if (pattern := stored_pattern(model.match_pattern)) is not None
+                and pattern.search(model_name)
+            ]
+            if len(self._by_name) < _MATCHER_NAMES:
+                self._by_name[model_name] = matching
+        moment = None if at is None else _aware(at)
+        for model in matching:
+            if moment is None or model.start_date is None or _aware(model.start_date) <= moment:
+                return model
+        return None
+
+
+_MATCHER_NAMES = 10_000
+"""Names whose matches one matcher remembers (model names come from clients)."""
 
 
 def _condition_holds(condition: PricingTierCondition, usage: Mapping[str, int]) -> bool:

@@ -92,6 +92,12 @@ class IngestionBatchRepository(Protocol):
     async def mark_done(self, batch_id: str, processed_at: datetime) -> None:
         """Record that the worker applied the batch. A missing id is a no-op."""
 
+    async def get_many(self, batch_ids: Sequence[str]) -> list[BatchRecord]:
+        """The records of these batches, in the order asked; missing ids are left out."""
+
+    async def mark_many_done(self, batch_ids: Sequence[str], processed_at: datetime) -> None:
+        """``mark_done`` for several batches in one statement (per chunk of ids)."""
+
     async def pending(
         self,
         *,

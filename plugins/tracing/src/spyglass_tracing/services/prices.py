@@ -9,7 +9,7 @@ import msgspec
 from spyglass_core.domain.tracing import Observation
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
-from spyglass_tracing.domain.cost import compute_cost, match_model, select_tier
+from spyglass_tracing.domain.cost import ModelMatcher, compute_cost, select_tier
 from spyglass_tracing.domain.models import Model
 from spyglass_tracing.ports.repositories import ModelRepository
 
@@ -29,6 +29,7 @@ class PriceBook:
         self._clock = clock
         self._ttl = ttl_seconds
         self._cached: dict[str, tuple[float, Sequence[Model]]] = {}
+        self._matchers: dict[str, tuple[Sequence[Model], ModelMatcher]] = {}
 
     async def models(self, project_id: str) -> Sequence[Model]:
         """Every model usable for matching in the project."""
@@ -40,6 +41,16 @@ class PriceBook:
         self._cached[project_id] = (self._clock.monotonic(), models)
         return models
 
+    async def matcher(self, project_id: str) -> ModelMatcher:
+        """A matcher over the project's current table, reused while the table is."""
+        models = await self.models(project_id)
+        hit = self._matchers.get(project_id)
+        if hit is not None and hit[0] is models:
+            return hit[1]
+        matcher = ModelMatcher(models, project_id)
+        self._matchers[project_id] = (models, matcher)
+        return matcher
+
     def invalidate(self, project_id: str | None = None) -> None:
         """Forget one project's table (or all)."""
         if project_id is None:
@@ -48,19 +59,14 @@ class PriceBook:
             self._cached.pop(project_id, None)
 
 
-def with_cost(observation: Observation, models: Sequence[Model]) -> Observation:
-    """The observation with its matched model and its cost.
+def with_cost(observation: Observation, models: ModelMatcher) -> Observation:
+    """The observation with its matched model (among its project's) and its cost.
 
     Costs the caller gave win; otherwise usage is priced with the matched model's tier.
     """
     model = None
     if observation.provided_model_name:
-        model = match_model(
-            models,
-            observation.provided_model_name,
-            observation.project_id,
-            at=observation.start_time,
-        )
+        model = models.match(observation.provided_model_name, at=observation.start_time)
     usage = observation.usage_details
     provided = observation.provided_cost_details
     if not provided and (model is None or not usage):

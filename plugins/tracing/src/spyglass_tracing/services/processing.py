@@ -44,6 +44,7 @@ from spyglass_tracing.domain.merge import (
 )
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.ports.repositories import IngestionBatchRepository
+from spyglass_tracing.services.backlog import IngestionBacklog
 from spyglass_tracing.services.deletion import DeletedTraces
 from spyglass_tracing.services.prices import PriceBook, with_cost
 
@@ -140,6 +141,8 @@ class BatchProcessor:
         locks: the cross-process locks taken around each project's merge.
         deleted: drops events of traces deleted since their batch arrived.
         retry: how failed batches are retried and when they are dead-lettered.
+        backlog: counts the events handed to ``process`` and not yet through it, for
+            the intake's admission control.
     """
 
     def __init__(
@@ -154,8 +157,10 @@ class BatchProcessor:
         *,
         deleted: DeletedTraces,
         retry: RetryPolicy | None = None,
+        backlog: IngestionBacklog | None = None,
     ) -> None:
         self._uow = uow
+        self._backlog = backlog or IngestionBacklog()
         self._deleted = deleted
         self._blobs = blobs
         self._analytics = analytics
@@ -168,12 +173,22 @@ class BatchProcessor:
         self._waiting: list[_Waiting] = []
         self._last_event_ts: datetime | None = None
 
-    async def process(self, batch_id: str) -> None:
+    async def process(self, batch_id: str, *, events: int = 0) -> None:
         """Apply one batch (perhaps together with others waiting); a done batch is skipped.
+
+        Args:
+            events: the batch's event count, counted in the backlog until this returns.
 
         Raises:
             DomainError: storage failed; the batch stays pending and is retried later.
         """
+        self._backlog.add(events)
+        try:
+            await self._process(batch_id)
+        finally:
+            self._backlog.remove(events)
+
+    async def _process(self, batch_id: str) -> None:
         waiting = _Waiting(batch_id, asyncio.get_running_loop().create_future())
         self._waiting.append(waiting)
         # Each turn of the lock applies the oldest waiting batches; loop until ours is
@@ -272,20 +287,22 @@ class BatchProcessor:
                 )
 
     async def _apply_ids(self, batch_ids: Sequence[str]) -> _Changes:
+        # One query for the group's records (and one update below): a unit of work
+        # holds SQLite's write lock, which the intake needs to acknowledge each batch.
         async with self._uow() as uow:
-            records = [
-                await uow.repository(IngestionBatchRepository).get(batch_id)
-                for batch_id in batch_ids
-            ]
+            records = await uow.repository(IngestionBatchRepository).get_many(batch_ids)
         # Dead-lettered batches wait for an operator's replay, whoever enqueues them.
-        pending = [r for r in records if r and r.processed_at is None and r.dead_at is None]
+        pending = [r for r in records if r.processed_at is None and r.dead_at is None]
         if not pending:
             return _Changes()
         blobs = await asyncio.gather(*(self._blobs.get(record.blob_key) for record in pending))
         # Events of traces deleted since these batches arrived must not bring them back.
-        batches, dropped = await self._deleted.drop_deleted(
-            [_decoder.decode(blob) for blob in blobs]
-        )
+        decoded = []
+        for blob in blobs:
+            decoded.append(_decoder.decode(blob))
+            # A group's blobs are tens of megabytes of JSON: requests get a turn between.
+            await asyncio.sleep(0)
+        batches, dropped = await self._deleted.drop_deleted(decoded)
         changed = _Changes(traces=defaultdict(set, await self.apply(batches)))
         for batch in batches:
             gone = dropped.get(batch.project_id, set())
@@ -293,9 +310,9 @@ class BatchProcessor:
                 item for item in batch.experiment_items if item.trace_id not in gone
             )
         async with self._uow() as uow:
-            now = self._clock.now()
-            for record in pending:
-                await uow.repository(IngestionBatchRepository).mark_done(record.id, now)
+            await uow.repository(IngestionBatchRepository).mark_many_done(
+                [record.id for record in pending], self._clock.now()
+            )
             await self._stage_events(uow, changed)
             await uow.commit()
         try:
@@ -346,7 +363,7 @@ class BatchProcessor:
             stored = await self._analytics.get_observations(project_id, list(observation_events))
             rows.saw(stored)
             stored_by_id = {row.id: row for row in stored}
-            models = await self._prices.models(project_id)
+            models = await self._prices.matcher(project_id)
             async for observation_id, items in _in_slices(observation_events.items()):
                 merged = apply_observation_events(
                     stored_by_id.get(observation_id), items, project_id, now

@@ -75,7 +75,7 @@ class PendingSweep:
                     received_before=received_before, due_at=self._clock.now(), limit=1000
                 )
             for record in pending:
-                await self._intake.enqueue(record.id)
+                await self._intake.enqueue(record.id, record.event_count)
             enqueued += len(pending)
             if len(pending) < 1000 or older_than_seconds is not None:
                 return enqueued

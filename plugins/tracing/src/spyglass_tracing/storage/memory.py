@@ -158,6 +158,14 @@ class MemoryIngestionBatches(IngestionBatchRepository):
                 record, processed_at=processed_at
             )
 
+    async def get_many(self, batch_ids: Sequence[str]) -> list[BatchRecord]:
+        records = [await self.get(batch_id) for batch_id in dict.fromkeys(batch_ids)]
+        return [record for record in records if record is not None]
+
+    async def mark_many_done(self, batch_ids: Sequence[str], processed_at: datetime) -> None:
+        for batch_id in batch_ids:
+            await self.mark_done(batch_id, processed_at)
+
     async def pending(
         self,
         *,

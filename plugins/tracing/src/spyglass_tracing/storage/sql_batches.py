@@ -61,6 +61,23 @@ class SqlIngestionBatches(TracingRepository, IngestionBatchRepository):
             .values(processed_at=mapping.utc_value(processed_at))
         )
 
+    async def get_many(self, batch_ids: Sequence[str]) -> list[BatchRecord]:
+        found: dict[str, BatchRecord] = {}
+        for chunk in chunks(list(dict.fromkeys(batch_ids))):
+            rows = await self._all(
+                sa.select(ingestion_batches).where(ingestion_batches.c.id.in_(chunk))
+            )
+            found.update((row.id, _batch_from_row(row)) for row in rows)
+        return [found[batch_id] for batch_id in dict.fromkeys(batch_ids) if batch_id in found]
+
+    async def mark_many_done(self, batch_ids: Sequence[str], processed_at: datetime) -> None:
+        for chunk in chunks(list(dict.fromkeys(batch_ids))):
+            await self._write(
+                ingestion_batches.update()
+                .where(ingestion_batches.c.id.in_(chunk))
+                .values(processed_at=mapping.utc_value(processed_at))
+            )
+
     async def pending(
         self,
         *,
