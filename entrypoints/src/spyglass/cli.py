@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -32,11 +32,25 @@ def _settings(ctx: click.Context) -> Settings:
     return settings
 
 
-def _run(coro: Coroutine[Any, Any, T]) -> T:
+def _run(coro: Coroutine[Any, Any, T], *, fast_loop: bool = False) -> T:
+    """Run ``coro`` to completion; ``fast_loop`` runs it on uvloop where it is installed.
+
+    The long-running commands want uvloop (uvicorn's ``standard`` extra installs it):
+    uvicorn only picks it when it starts the loop itself, and ``serve`` starts its own.
+    """
     try:
-        return asyncio.run(coro)
+        with asyncio.Runner(loop_factory=_uvloop_factory() if fast_loop else None) as runner:
+            return runner.run(coro)
     except DomainError as error:
         raise click.ClickException(error.message) from error
+
+
+def _uvloop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:  # not on every platform (Windows): the standard loop then
+        return None
+    return uvloop.new_event_loop
 
 
 @contextlib.asynccontextmanager
@@ -98,7 +112,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     settings = _settings(ctx)
     with contextlib.suppress(KeyboardInterrupt):
-        _run(run_server(settings, host or settings.host, port or settings.port))
+        _run(run_server(settings, host or settings.host, port or settings.port), fast_loop=True)
 
 
 @cli.command()
@@ -108,7 +122,7 @@ def worker(ctx: click.Context) -> None:
     from spyglass.server import work
 
     with contextlib.suppress(KeyboardInterrupt):
-        _run(work(_settings(ctx)))
+        _run(work(_settings(ctx)), fast_loop=True)
 
 
 @cli.command()
