@@ -6,7 +6,8 @@ and score lists), is cut from a table whose sorting key starts with
 in that order, in reverse, and stops after the first ``n`` distinct ids, so ClickHouse
 reads the newest granules only (``Read type: InReverseOrder``) whatever the table's
 size. ``exact_sql`` then deduplicates just those ids and checks each one's newest
-version, which is what makes the page exact:
+version (returning the full rows, so a page costs two queries), which is what makes the
+page exact:
 
 every condition is one the newest version must meet, so a matching row's newest version
 is in the stream of candidate versions, and its id appears in the stream no later than
@@ -19,7 +20,6 @@ rounds the caller falls back to deduplicating every candidate.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any
 
 from spyglass_tracing.storage.clickhouse.queries.select import Params, Where, select_latest
@@ -29,9 +29,6 @@ __all__ = ("PrefixScan", "exact_sql", "prefix_sql")
 _FIRST_PREFIX_FACTOR = 2
 _PREFIX_GROWTH = 8
 _PREFIX_ROUNDS = 3
-
-Row = tuple[str, datetime]
-"""(id, time) of a matching row, as the page order sees it."""
 
 
 def prefix_sql(table: str, time_column: str, where: Where, params: Params, n: int) -> str:
@@ -53,10 +50,9 @@ def exact_sql(
     params: Params,
     ids: Sequence[str],
 ) -> str:
-    """(id, time) of the live rows among ``ids`` whose newest version matches, in order."""
+    """The live rows among ``ids`` whose newest version matches, in the page order."""
     exact = Where(direct=[f"id IN {params.strings(ids)}"], outer=list(where.outer))
-    sql = select_latest(table, columns, exact, select=f"id, {time_column}")
-    return f"{sql} ORDER BY {time_column} DESC, id DESC"
+    return f"{select_latest(table, columns, exact)} ORDER BY {time_column} DESC, id DESC"
 
 
 class PrefixScan:
@@ -65,7 +61,8 @@ class PrefixScan:
     Args:
         rows: runs a query with its parameters and returns the rows (the store's thread).
         table: the qualified table.
-        columns: the columns the deduplication keeps (those ``where`` names, no payload).
+        columns: the columns of the rows returned, ``id`` first, with every column
+            ``where`` names and the time column.
         time_column: the time the page is sorted on, the table's key's ``toDate`` of it.
         conditions: builds the page's ``Where`` on fresh parameters (one per query).
     """
@@ -83,10 +80,11 @@ class PrefixScan:
         self._table = table
         self._columns = columns
         self._time = time_column
+        self._time_index = list(columns).index(time_column.strip("`"))
         self._conditions = conditions
         self._project_id = project_id
 
-    def first(self, wanted: int) -> list[Row] | None:
+    def first(self, wanted: int) -> list[Sequence[Any]] | None:
         """The first ``wanted`` matching rows (fewer when there are no more), or None
         when outdated versions kept filling the prefix (the caller deduplicates all)."""
         if wanted <= 0:
@@ -101,11 +99,12 @@ class PrefixScan:
                 return []
             ids = [str(row[0]) for row in prefix]
             sql = exact_sql(self._table, self._columns, self._time, where, params, ids)
-            exact = [(str(row[0]), row[1]) for row in self._rows(sql, params.values)]
+            exact = self._rows(sql, params.values)
             if len(prefix) < n:  # the whole stream was read: every match is in ``exact``
                 return exact[:wanted]
-            last_id, last_time = str(prefix[-1][0]), prefix[-1][1]
-            known = [row for row in exact if (row[1], row[0]) >= (last_time, last_id)]
+            last = (prefix[-1][1], str(prefix[-1][0]))
+            at = self._time_index
+            known = [row for row in exact if (row[at], str(row[0])) >= last]
             if len(known) >= wanted:
                 return known[:wanted]
             n *= _PREFIX_GROWTH

@@ -25,9 +25,7 @@ from spyglass_tracing.storage.clickhouse.queries.select import (
     Where,
     check_page,
     count_sql,
-    narrow_columns,
     page_sql,
-    select_latest,
 )
 from spyglass_tracing.storage.clickhouse.queries.traces import trace_order, trace_where
 from spyglass_tracing.storage.clickhouse.totals import TotalsCache
@@ -52,21 +50,9 @@ class ClickHousePublicLists(ClickHouseDeletions):
     ) -> list[Sequence[Any]] | None:
         """Full rows of an offset page in (time, id) descending order, through the prefix
         scan (``newest_first``); None when it gave up and every candidate must be read."""
-        scan = PrefixScan(self._rows, table, narrow_columns(columns), time_column, conditions,
-                          project_id)  # fmt: skip
+        scan = PrefixScan(self._rows, table, columns, time_column, conditions, project_id)
         first = scan.first(offset + limit)
-        if first is None:
-            return None
-        ids = [row_id for row_id, _ in first[offset:]]
-        if not ids:
-            return []
-        params = Params(project_id)
-        rows = self._rows(
-            select_latest(table, columns, Where(direct=[f"id IN {params.strings(ids)}"])),
-            params.values,
-        )
-        position = {row_id: index for index, row_id in enumerate(ids)}
-        return sorted(rows, key=lambda row: position[row[0]])
+        return None if first is None else list(first[offset:])
 
     def _list(
         self,
