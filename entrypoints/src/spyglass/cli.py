@@ -126,7 +126,9 @@ def migrate(ctx: click.Context) -> None:
         pm = plugin_manager_for(settings)
         await migrate_sql(settings, pm)
         connection = await ClickHouseConnection.open(
-            settings.clickhouse_dsn, settings.analytics_database
+            settings.clickhouse_dsn,
+            settings.analytics_database,
+            chdb_settings=dict(settings.chdb_settings),
         )
         try:
             await migrate_clickhouse(connection, collect_storage(pm, settings.plugin_config))
