@@ -11,7 +11,9 @@ decoding pool is a child process) at these points:
 ``ingested``    N spans sent through OTLP (Langfuse-SDK-like, ~2 KB each, see
                 ``otlp_load.py``) and all of them counted by ``GET /api/public/observations``
 ``settled``     ``--settle`` seconds later (background merges done)
-``read``        after typical reads: trace list, observation list (v1 and v2), one trace
+``read``        right after typical reads: trace, observation (v1, v2) and session lists,
+                three traces, daily metrics; three rounds
+``read_idle``   ``--settle`` seconds later (chDB's allocator has returned query memory)
 
 Each row gives the server's RSS (split into anonymous and file-backed pages: chDB's
 shared library text is file-backed), its peak RSS (VmHWM), and the total RSS of the server
@@ -282,6 +284,8 @@ async def run(args: argparse.Namespace, base: str, pid: int) -> dict[str, Any]:
             for _ in range(3):
                 await typical_reads(client)
             rows["read"] = memory(pid) | {"load": load_average()}
+            await asyncio.sleep(args.settle)
+            rows["read_idle"] = memory(pid) | {"load": load_average()}
     result["rows"] = rows
     return result
 
