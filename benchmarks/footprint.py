@@ -144,7 +144,7 @@ def server_process(extra_env: dict[str, str]) -> Iterator[tuple[str, int]]:
             )
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_ready(base)
+            _wait_ready(base, deadline_s=300)  # a loaded machine starts slowly
             yield base, server.pid
         finally:
             server.terminate()
