@@ -39,6 +39,15 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
         raise click.ClickException(error.message) from error
 
 
+def _limit_malloc_arenas(settings: Settings) -> None:
+    """Few malloc arenas for a long-running process (before it starts threads)."""
+    if "MALLOC_ARENA_MAX" in os.environ:  # glibc's own variable, set by the operator
+        return
+    from spyglass.malloc import limit_malloc_arenas
+
+    limit_malloc_arenas(settings.malloc_arenas)
+
+
 @contextlib.asynccontextmanager
 async def open_command_container(settings: Settings) -> AsyncIterator[AsyncContainer]:
     """The process container for a CLI command: migrated, salted, with tasks attached.
@@ -97,6 +106,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     from spyglass.server import serve as run_server
 
     settings = _settings(ctx)
+    _limit_malloc_arenas(settings)
     with contextlib.suppress(KeyboardInterrupt):
         _run(run_server(settings, host or settings.host, port or settings.port))
 
@@ -107,6 +117,7 @@ def worker(ctx: click.Context) -> None:
     """Run background tasks from the shared queue (scale-out mode)."""
     from spyglass.server import work
 
+    _limit_malloc_arenas(_settings(ctx))
     with contextlib.suppress(KeyboardInterrupt):
         _run(work(_settings(ctx)))
 

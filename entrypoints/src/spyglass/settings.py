@@ -59,6 +59,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_max_failures: int = 10
     login_window_seconds: float = 900.0
     public_url: str = ""
+    malloc_arenas: int = 2
     plugin_config: PluginConfig = PluginConfig()
     chdb_settings: tuple[tuple[str, str], ...] = ()
     """Embedded chDB server settings from ``SPYGLASS_CHDB_<SETTING>`` (checked, lower case)."""
