@@ -68,3 +68,32 @@ def test_the_deployment_encryption_key_reaches_plugins_and_theirs_takes_preceden
         {"SPYGLASS_ENCRYPTION_KEY": key, "SPYGLASS_PLUGIN_EVALS_ENCRYPTION_KEY": own}
     ).plugin_config
     assert evals_options(both).encryption_key == bytes.fromhex(own)
+
+
+def test_chdb_settings_are_read_checked_and_normalised() -> None:
+    settings = load_settings(
+        {"SPYGLASS_CHDB_MARK_CACHE_SIZE": "32MiB", "SPYGLASS_CHDB_BACKGROUND_POOL_SIZE": "1"}
+    )
+    assert settings.chdb_settings == (
+        ("background_pool_size", "1"),
+        ("mark_cache_size", str(32 * 1024 * 1024)),
+    )
+    assert load_settings({}).chdb_settings == ()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("SPYGLASS_CHDB_MARK_CACHE_SIZE", "lots", "size in bytes"),
+        ("SPYGLASS_CHDB_MAX_SERVER_MEMORY_USAGE_TO_RAM_RATIO", "1.5", "(0, 1]"),
+        ("SPYGLASS_CHDB_BACKGROUND_POOL_SIZE", "0", "whole number from 1"),
+        ("SPYGLASS_CHDB_MARK_CACHE", "1", "unknown chDB setting 'mark_cache'"),
+    ],
+)
+def test_a_bad_chdb_setting_is_refused_naming_the_variable(
+    variable: str, value: str, says: str
+) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({variable: value})
+    assert variable in str(raised.value)
+    assert says in str(raised.value)

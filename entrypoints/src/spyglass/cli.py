@@ -53,6 +53,15 @@ def _uvloop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
+def _limit_malloc_arenas(settings: Settings) -> None:
+    """Few malloc arenas for a long-running process (before it starts threads)."""
+    if "MALLOC_ARENA_MAX" in os.environ:  # glibc's own variable, set by the operator
+        return
+    from spyglass.malloc import limit_malloc_arenas
+
+    limit_malloc_arenas(settings.malloc_arenas)
+
+
 @contextlib.asynccontextmanager
 async def open_command_container(settings: Settings) -> AsyncIterator[AsyncContainer]:
     """The process container for a CLI command: migrated, salted, with tasks attached.
@@ -111,6 +120,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     from spyglass.server import serve as run_server
 
     settings = _settings(ctx)
+    _limit_malloc_arenas(settings)
     with contextlib.suppress(KeyboardInterrupt):
         _run(run_server(settings, host or settings.host, port or settings.port), fast_loop=True)
 
@@ -121,6 +131,7 @@ def worker(ctx: click.Context) -> None:
     """Run background tasks from the shared queue (scale-out mode)."""
     from spyglass.server import work
 
+    _limit_malloc_arenas(_settings(ctx))
     with contextlib.suppress(KeyboardInterrupt):
         _run(work(_settings(ctx)), fast_loop=True)
 
@@ -140,7 +151,9 @@ def migrate(ctx: click.Context) -> None:
         pm = plugin_manager_for(settings)
         await migrate_sql(settings, pm)
         connection = await ClickHouseConnection.open(
-            settings.clickhouse_dsn, settings.analytics_database
+            settings.clickhouse_dsn,
+            settings.analytics_database,
+            chdb_settings=dict(settings.chdb_settings),
         )
         try:
             await migrate_clickhouse(connection, collect_storage(pm, settings.plugin_config))

@@ -107,7 +107,9 @@ class CoreProvider(Provider):
     ) -> AsyncIterator[ClickHouseConnection]:
         """The process's analytics connection, with every plugin's migrations applied."""
         connection = await ClickHouseConnection.open(
-            settings.clickhouse_dsn, settings.analytics_database
+            settings.clickhouse_dsn,
+            settings.analytics_database,
+            chdb_settings=dict(settings.chdb_settings),
         )
         try:
             if settings.migrate_on_start:

@@ -15,6 +15,7 @@ __all__ = ("ENV_PREFIX", "Settings", "SettingsError", "load_settings")
 
 ENV_PREFIX = "SPYGLASS_"
 _PLUGIN_PREFIX = f"{ENV_PREFIX}PLUGIN_"
+_CHDB_PREFIX = f"{ENV_PREFIX}CHDB_"
 
 
 class SettingsError(ValueError):
@@ -58,7 +59,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_max_failures: int = 10
     login_window_seconds: float = 900.0
     public_url: str = ""
+    malloc_arenas: int = 2
     plugin_config: PluginConfig = PluginConfig()
+    chdb_settings: tuple[tuple[str, str], ...] = ()
+    """Embedded chDB server settings from ``SPYGLASS_CHDB_<SETTING>`` (checked, lower case)."""
 
     @property
     def resolved_data_dir(self) -> Path:
@@ -101,11 +105,35 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values: dict[str, Any] = {}
     for field in msgspec.structs.fields(Settings):
         raw = env.get(ENV_PREFIX + field.name.upper())
-        if raw is None or field.name == "plugin_config":
+        if raw is None or field.name in ("plugin_config", "chdb_settings"):
             continue
         values[field.name] = _parse(field.name, field.type, raw)
     values["plugin_config"] = _plugin_config(env)
+    values["chdb_settings"] = _chdb_settings(env)
     return Settings(**values)
+
+
+def _chdb_settings(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """``SPYGLASS_CHDB_<SETTING>`` variables, each checked (sizes normalised to bytes)."""
+    given = {
+        key[len(_CHDB_PREFIX) :].lower(): value
+        for key, value in env.items()
+        if key.startswith(_CHDB_PREFIX)
+    }
+    if not given:
+        return ()
+    # Imported only when set: it brings clickhouse-connect, which most commands never need.
+    from spyglass_adapters.clickhouse.embedded import server_settings
+
+    checked: list[tuple[str, str]] = []
+    for name, value in sorted(given.items()):
+        try:
+            checked.append((name, server_settings({name: value})[name]))
+        except ValueError as error:
+            raise SettingsError(
+                f"{_CHDB_PREFIX}{name.upper()}={value!r} is invalid: {error}"
+            ) from None
+    return tuple(checked)
 
 
 def legacy_salt(settings: Settings) -> str | None:

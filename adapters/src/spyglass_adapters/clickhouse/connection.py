@@ -3,13 +3,15 @@
 chDB is in-process and offers only the sync client, so every call, connecting included,
 runs on one dedicated worker thread: the event loop never blocks on it, and the client's
 calls stay strictly sequential. Tables are always named ``{database}.table`` so several
-databases (one per test, say) can share the single chDB engine a process may host.
+databases (one per test, say) can share the single chDB engine a process may host. An
+embedded engine starts with the server settings of :mod:`.embedded` (caches sized for a
+laptop); see there for what else is done to keep its footprint small.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
@@ -18,6 +20,11 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
+from spyglass_adapters.clickhouse.embedded import (
+    import_chdb,
+    release_library_pages,
+    server_settings,
+)
 from spyglass_adapters.clickhouse.migrator import apply_migrations, validate_database
 from spyglass_core.domain.errors import StorageUnavailable
 
@@ -28,10 +35,14 @@ _DRIVER_ERRORS = (ClickHouseError, OSError)
 _SCHEMES = ("chdb:", "http:", "https:")
 
 
-def _connect(dsn: str, connect_timeout: float) -> Client:
+def _connect(dsn: str, connect_timeout: float, chdb_options: Mapping[str, str]) -> Client:
     if dsn.startswith("chdb:"):
-        # chDB ignores (and warns about) HTTP transport options.
-        return clickhouse_connect.get_client(dsn=dsn)
+        import_chdb()
+        # chDB ignores (and warns about) HTTP transport options. Its options are the
+        # engine's start-up arguments, server settings included.
+        client = clickhouse_connect.get_client(dsn=dsn, chdb_options=dict(chdb_options))
+        release_library_pages()
+        return client
     return clickhouse_connect.get_client(
         dsn=dsn, connect_timeout=connect_timeout, send_receive_timeout=max(connect_timeout, 30)
     )
@@ -43,15 +54,28 @@ class ClickHouseConnection:
     Use ``await ClickHouseConnection.open(dsn, database)`` and ``await conn.close()``.
     """
 
-    def __init__(self, client: Client, database: str, executor: ThreadPoolExecutor) -> None:
+    def __init__(
+        self,
+        client: Client,
+        database: str,
+        executor: ThreadPoolExecutor,
+        *,
+        embedded: bool = False,
+    ) -> None:
         self.client = client
         self.database = validate_database(database)
         self._executor = executor
         self._closed = False
+        self._embedded = embedded
 
     @classmethod
     async def open(
-        cls, dsn: str, database: str, *, connect_timeout: float = 5.0
+        cls,
+        dsn: str,
+        database: str,
+        *,
+        connect_timeout: float = 5.0,
+        chdb_settings: Mapping[str, str] | None = None,
     ) -> ClickHouseConnection:
         """Connect and return a ready connection (the database may not exist yet).
 
@@ -59,18 +83,23 @@ class ClickHouseConnection:
             dsn: ``chdb:///abs/path`` (embedded) or ``http(s)://user:pass@host:port``.
             database: Database for the tables; a plain identifier.
             connect_timeout: Seconds to wait for an HTTP server.
+            chdb_settings: Server settings overriding
+                :data:`~spyglass_adapters.clickhouse.embedded.SERVER_SETTING_DEFAULTS`
+                for an embedded engine; they take effect if this connection starts the
+                process's engine. Checked for any DSN, used only for ``chdb:``.
 
         Raises:
             StorageUnavailable: The backend cannot be reached.
-            ValueError: The DSN scheme or database name is not acceptable.
+            ValueError: The DSN scheme, database name or a chDB setting is not acceptable.
         """
         validate_database(database)
         if not dsn.startswith(_SCHEMES):
             raise ValueError("ClickHouse DSN must start with chdb://, http:// or https://")
+        options = server_settings(chdb_settings)
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
         try:
             client = await asyncio.get_running_loop().run_in_executor(
-                executor, _connect, dsn, connect_timeout
+                executor, _connect, dsn, connect_timeout, options
             )
         except _DRIVER_ERRORS as exc:
             executor.shutdown(wait=False)
@@ -78,7 +107,7 @@ class ClickHouseConnection:
         except BaseException:
             executor.shutdown(wait=False)
             raise
-        return cls(client, database, executor)
+        return cls(client, database, executor, embedded=dsn.startswith("chdb:"))
 
     async def run(self, fn: Callable[..., _T], *args: Any) -> _T:
         """Run ``fn(*args)`` on the client's thread. Raises: StorageUnavailable."""
@@ -97,7 +126,11 @@ class ClickHouseConnection:
 
         Returns the versions applied by this call. Raises: StorageUnavailable.
         """
-        return await self.run(apply_migrations, self.client, self.database, namespace, package)
+        applied = await self.run(apply_migrations, self.client, self.database, namespace, package)
+        if self._embedded:
+            # DDL runs start-up-only code of the engine too.
+            release_library_pages()
+        return applied
 
     async def ping(self) -> None:
         """Check that ClickHouse answers. Raises: StorageUnavailable."""
