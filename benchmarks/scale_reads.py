@@ -68,8 +68,9 @@ def server(data_dir: Path) -> Iterator[httpx.Client]:
         env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
     try:
-        deadline = time.monotonic() + 600  # a migration may rewrite big tables
+        deadline = started + 1800  # a migration may rewrite big tables
         while True:
             if process.poll() is not None:
                 raise SystemExit(f"the server exited; see {data_dir / 'server.log'}")
@@ -81,6 +82,7 @@ def server(data_dir: Path) -> Iterator[httpx.Client]:
             if time.monotonic() > deadline:
                 raise SystemExit("the server did not become ready")
             time.sleep(0.2)
+        print(f"server ready in {time.monotonic() - started:.1f} s (migrations included)")
         with httpx.Client(base_url=base, auth=(PUBLIC, SECRET), timeout=120) as client:
             yield client
     finally:

@@ -69,15 +69,20 @@ class ClickHousePublicLists(ClickHouseDeletions):
         with_total: bool,
     ) -> tuple[list[Sequence[Any]], int | None]:
         """A page (and its total when asked): the prefix scan when the order is newest
-        first, else (or when the scan gives up) every candidate deduplicated and sorted."""
+        first, else (or when the scan gives up) every candidate deduplicated and sorted.
+
+        A selective condition (a user, a session, a trace: ``Where.scattered``) keeps few
+        rows scattered over all time: deduplicating just those beats walking the whole
+        project newest first to find them (at 10 M observations, 1.1 s against 1.8 s).
+        """
         check_page(limit, offset)
+        params = Params(project_id)
+        where = conditions(params)
         rows = None
-        if newest_first:
+        if newest_first and not where.scattered:
             rows = self._newest_first(
                 table, columns, time_column, conditions, project_id, offset, limit
             )
-        params = Params(project_id)
-        where = conditions(params)
         if rows is None:
             sql = page_sql(table, columns, where, order, params, limit=limit, offset=offset)
             rows = self._rows(sql, params.values)

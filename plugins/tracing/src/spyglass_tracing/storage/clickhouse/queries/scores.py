@@ -41,9 +41,9 @@ def score_where(query: ScoreQuery, params: Params, traces: str) -> Where:
     if query.ids:
         where.direct.append(f"id IN {params.strings(query.ids)}")
     if query.trace_id is not None:
-        where.narrowing(f"trace_id = {params.bind(query.trace_id, 'String')}")
+        where.narrowing(f"trace_id = {params.bind(query.trace_id, 'String')}", scattered=True)
     if query.session_id is not None:
-        where.narrowing(f"session_id = {params.bind(query.session_id, 'String')}")
+        where.narrowing(f"session_id = {params.bind(query.session_id, 'String')}", scattered=True)
     time_range(where, params, "`timestamp`", query.from_timestamp, query.to_timestamp)
     if query.after is not None:
         keyset(where, params, "`timestamp`", query.after)
@@ -60,7 +60,7 @@ def score_where(query: ScoreQuery, params: Params, traces: str) -> Where:
     if query.trace_tags:
         on_trace.outer.append(f"hasAll(tags, {params.strings(query.trace_tags)})")
     if on_trace.outer:
-        where.narrowing(trace_ids_in(traces, on_trace))
+        where.narrowing(trace_ids_in(traces, on_trace), scattered=True)
     where.outer.extend(filters_sql(query.filters, SCORE_FILTERS, params, traces))
     return where
 

@@ -86,11 +86,15 @@ class Where:
     direct: list[str] = field(default_factory=list)
     candidates: list[str] = field(default_factory=list)
     outer: list[str] = field(default_factory=list)
+    scattered: bool = False
+    """A condition keeps few rows spread over all time (a user's, a session's, a trace's):
+    deduplicating just the candidates beats a newest-first walk (``newest_first``)."""
 
-    def narrowing(self, condition: str) -> None:
+    def narrowing(self, condition: str, *, scattered: bool = False) -> None:
         """A condition worth checking on every version too (selective and cheap)."""
         self.candidates.append(condition)
         self.outer.append(condition)
+        self.scattered = self.scattered or scattered
 
 
 def select_latest(table: str, columns: Sequence[str], where: Where, *, select: str = "") -> str:

@@ -24,9 +24,9 @@ def trace_where(query: TraceQuery, params: Params, traces: str) -> Where:
     time_range(where, params, "`timestamp`", query.from_timestamp, query.to_timestamp)
     # User and session are selective: worth narrowing the deduplication with.
     if query.user_id is not None:
-        where.narrowing(f"user_id = {params.bind(query.user_id, 'String')}")
+        where.narrowing(f"user_id = {params.bind(query.user_id, 'String')}", scattered=True)
     if query.session_id is not None:
-        where.narrowing(f"session_id = {params.bind(query.session_id, 'String')}")
+        where.narrowing(f"session_id = {params.bind(query.session_id, 'String')}", scattered=True)
     for column, value in (
         ("name", query.name),
         ("version", query.version),
