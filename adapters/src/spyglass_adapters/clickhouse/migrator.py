@@ -14,6 +14,8 @@ databases are not migrated twice.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -159,15 +161,35 @@ class ClickHouseMigrator:
         )
         done = self.applied()
         applied_now: list[str] = []
-        for migration in self._migrations:
-            if migration.version in done:
-                continue
-            for statement in migration.statements(db):
-                self._client.command(statement)
-            # Recorded only after every statement succeeded, so a failed file is retried.
-            self._record([migration.version])
-            applied_now.append(migration.version)
+        with _without_read_timeout(self._client):
+            for migration in self._migrations:
+                if migration.version in done:
+                    continue
+                for statement in migration.statements(db):
+                    self._client.command(statement)
+                # Recorded only after every statement succeeded, so a failed file is retried.
+                self._record([migration.version])
+                applied_now.append(migration.version)
         return applied_now
+
+
+@contextmanager
+def _without_read_timeout(client: Any) -> Iterator[None]:
+    """Lift an HTTP client's read timeout while migrating.
+
+    A migration may copy a whole table (``INSERT … SELECT``): on a server holding millions
+    of rows that takes minutes, far past the 30 s a request may otherwise wait, and a
+    timed-out copy would start over at every attempt. chDB's client has no timeout.
+    """
+    timeout = getattr(client, "timeout", None)
+    if timeout is None or not hasattr(timeout, "connect_timeout"):
+        yield
+        return
+    client.timeout = type(timeout)(connect=timeout.connect_timeout, read=None)
+    try:
+        yield
+    finally:
+        client.timeout = timeout
 
 
 def apply_migrations(client: Any, database: str, namespace: str, package: str) -> list[str]:
