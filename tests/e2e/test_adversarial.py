@@ -29,6 +29,8 @@ PUBLIC_KEY = "pk-lf-e2e-adversary"
 SECRET_KEY = "sk-lf-e2e-adversary"
 AUTH = (PUBLIC_KEY, SECRET_KEY)
 HEALTH_BUDGET_SECONDS = 0.5
+RETRY_FOR_SECONDS = 60.0
+"""How long a probe answered 429 keeps retrying, as an SDK would."""
 POLL_EVERY_SECONDS = 0.05
 HUGE = "9" * 20
 DEEP = "[" * 5000 + "]" * 5000
@@ -93,8 +95,16 @@ class Prober:
         self.statuses: list[tuple[str, int]] = []
 
     def send(self, method: str, path: str, expect: int | set[int], **kwargs: Any) -> httpx.Response:
-        response = self.client.request(method, path, **kwargs)
-        self.statuses.append((f"{method} {path[:60]}", response.status_code))
+        """Send as an SDK does: a 429 is retried after its ``Retry-After`` (the 20,000-span
+        export leaves the worker behind for a while), any other answer is checked."""
+        deadline = time.monotonic() + RETRY_FOR_SECONDS
+        while True:
+            response = self.client.request(method, path, **kwargs)
+            self.statuses.append((f"{method} {path[:60]}", response.status_code))
+            if response.status_code != 429 or time.monotonic() > deadline:
+                break
+            assert response.headers.get("retry-after"), response.text[:200]
+            time.sleep(float(response.headers["retry-after"]))
         allowed = {expect} if isinstance(expect, int) else expect
         assert response.status_code in allowed, (method, path, response.text[:500])
         return response
