@@ -28,10 +28,16 @@ from typing import TypeVar
 import httpx
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from tests.conftest import POSTGRES_DSN
 
 _T = TypeVar("_T")
+
+# Browser assertions wait up to 15 s rather than Playwright's 5: on the 2-core CI machine
+# a browser, its server and another test file's server share the cores, and a page that
+# takes a few seconds to answer there is slow, not broken.
+expect.set_options(timeout=15_000)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LANGFUSE_VENV = REPO_ROOT / ".e2e-venvs" / "langfuse5"
