@@ -65,6 +65,7 @@ class PrefixScan:
             ``where`` names and the time column.
         time_column: the time the page is sorted on, the table's key's ``toDate`` of it.
         conditions: builds the page's ``Where`` on fresh parameters (one per query).
+        project_id: the project every query is bound to.
     """
 
     def __init__(
