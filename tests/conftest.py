@@ -29,8 +29,19 @@ SERIAL_FILES = frozenset(
 )
 
 
+# The browser files run one after the other too: side by side on the two cores, the
+# evaluator page stayed "Loading…" after a create (its detail was never requested), a
+# UI race that shows only under that load and is not fixed yet.
+BROWSER_GROUP = "browser"
+BROWSER_FILES = frozenset(
+    {"tests/e2e/test_web_ui.py", "tests/e2e/test_dataset_ui.py", "tests/e2e/test_evals_ui.py"}
+)
+
+
 def _group(path: str) -> str:
-    return SERIAL_GROUP if path in SERIAL_FILES else path
+    if path in SERIAL_FILES:
+        return SERIAL_GROUP
+    return BROWSER_GROUP if path in BROWSER_FILES else path
 
 
 # tryfirst: xdist's worker reads the groups in its own pytest_collection_modifyitems;
