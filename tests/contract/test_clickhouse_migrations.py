@@ -125,17 +125,22 @@ async def _everything(store: ClickHouseAnalyticsStore) -> dict[str, Any]:
     return answers
 
 
-async def test_observations_by_day_upgrades_existing_rows(chdb_dsn: str, database: str) -> None:
-    await asyncio.to_thread(_migrate_before, chdb_dsn, database, OBSERVATIONS_BY_DAY)
-    assert _sorting_key(chdb_dsn, database, "observations").startswith("project_id, type")
+async def _written_by_the_previous_version(dsn: str, database: str) -> dict[str, Any]:
+    """A database on the migrations before 0005, filled through the store; its answers."""
+    await asyncio.to_thread(_migrate_before, dsn, database, OBSERVATIONS_BY_DAY)
+    assert _sorting_key(dsn, database, "observations").startswith("project_id, type")
     first, updates = _observations()
-    old = await ClickHouseAnalyticsStore.open(chdb_dsn, database, migrate=False)
+    old = await ClickHouseAnalyticsStore.open(dsn, database, migrate=False)
     try:
         await old.upsert_observations(first)
         await old.upsert_observations(updates)
-        before = await _everything(old)
+        return await _everything(old)
     finally:
         await old.close()
+
+
+async def test_observations_by_day_upgrades_existing_rows(chdb_dsn: str, database: str) -> None:
+    before = await _written_by_the_previous_version(chdb_dsn, database)
     assert len(before[f"{P1} list"]) == 26  # 27 of the project's, one deleted
 
     upgraded = await ClickHouseAnalyticsStore.open(chdb_dsn, database)
@@ -156,15 +161,7 @@ async def test_observations_by_day_can_run_again_after_a_crash(
 ) -> None:
     """A process killed after the exchange, before the migration was recorded, runs the
     file again at the next start: the data stays whole and the key stays the new one."""
-    await asyncio.to_thread(_migrate_before, chdb_dsn, database, OBSERVATIONS_BY_DAY)
-    first, updates = _observations()
-    store = await ClickHouseAnalyticsStore.open(chdb_dsn, database, migrate=False)
-    try:
-        await store.upsert_observations(first)
-        await store.upsert_observations(updates)
-        before = await _everything(store)
-    finally:
-        await store.close()
+    before = await _written_by_the_previous_version(chdb_dsn, database)
     migration = next(
         m for m in load_migrations(MIGRATIONS_PACKAGE) if m.version == OBSERVATIONS_BY_DAY
     )
