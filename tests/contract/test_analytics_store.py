@@ -424,13 +424,32 @@ async def test_lists_are_ordered_and_filtered_by_trace(analytics_store: Analytic
     assert [s.id for s in await analytics_store.list_scores(P1, "t1")] == ["w", "x", "y"]
 
 
-async def test_observation_moved_to_another_trace(analytics_store: AnalyticsStore) -> None:
-    await analytics_store.upsert_observations([full_observation(event_ts=T0)])
+async def test_a_row_whose_sorting_key_changed_is_read_in_its_newest_version_by_trace(
+    analytics_store: AnalyticsStore,
+) -> None:
+    # A retyped observation and a renamed, re-dated score sit under another sorting key
+    # (ClickHouse: another key-table row); by trace, only the newest version is read.
     await analytics_store.upsert_observations(
-        [full_observation(trace_id="t2", event_ts=T0 + timedelta(1))]
+        [full_observation(type=ObservationType.SPAN, event_ts=T0)]
     )
-    assert await analytics_store.list_observations(P1, "t1") == []
-    assert [obs.id for obs in await analytics_store.list_observations(P1, "t2")] == ["o1"]
+    await analytics_store.upsert_observations(
+        [full_observation(type=ObservationType.GENERATION, name="retyped", event_ts=T0 + S)]
+    )
+    assert [(o.id, o.type, o.name) for o in await analytics_store.list_observations(P1, "t1")] == [
+        ("o1", ObservationType.GENERATION, "retyped")
+    ]
+    await analytics_store.upsert_scores([score("s1", name="A", trace_id="t1")])
+    await analytics_store.upsert_scores(
+        [score("s1", name="B", trace_id="t1", timestamp=T0 + timedelta(days=2), event_ts=T0 + S)]
+    )
+    assert [(s.id, s.name) for s in await analytics_store.list_scores(P1, "t1")] == [("s1", "B")]
+    assert [s.name for s in (await analytics_store.scores_of_traces(P1, ["t1"]))["t1"]] == ["B"]
+    metrics = await analytics_store.trace_metrics(P1, ["t1"])
+    assert metrics["t1"].observation_ids == ["o1"]
+    # A score given its trace in a later version is found by that trace.
+    await analytics_store.upsert_scores([score("s2", name="A")])
+    await analytics_store.upsert_scores([score("s2", name="A", trace_id="t1", event_ts=T0 + S)])
+    assert sorted(s.id for s in await analytics_store.list_scores(P1, "t1")) == ["s1", "s2"]
 
 
 async def test_unknown_ids_and_empty_batches(analytics_store: AnalyticsStore) -> None:
@@ -959,7 +978,7 @@ async def test_finds_read_only_the_newest_version(analytics_store: AnalyticsStor
     assert await found_traces(analytics_store, from_timestamp=T0 + timedelta(days=9)) == ["t2"]
 
     await analytics_store.upsert_observations(
-        [observation("o1", name="A"), observation("o2", trace_id="t1")]
+        [observation("o1", name="A"), observation("o2", trace_id="t2")]
     )
     await analytics_store.upsert_observations(
         [
@@ -975,11 +994,12 @@ async def test_finds_read_only_the_newest_version(analytics_store: AnalyticsStor
     assert await found_observations(analytics_store, user_id="u1") == []
     assert await found_observations(analytics_store, user_id="u9") == ["o1"]
 
+    # A score's trace, once set, never changes (the store's contract); the rest may.
     await analytics_store.upsert_scores([score("s1", name="A", trace_id="t1")])
-    await analytics_store.upsert_scores([score("s1", name="B", trace_id="t2", event_ts=T0 + S)])
+    await analytics_store.upsert_scores([score("s1", name="B", trace_id="t1", event_ts=T0 + S)])
     assert await found_scores(analytics_store, names=["A"]) == []
-    assert await found_scores(analytics_store, trace_id="t1") == []
-    assert await found_scores(analytics_store, trace_id="t2") == ["s1"]
+    assert await found_scores(analytics_store, trace_id="t1") == ["s1"]
+    assert await found_scores(analytics_store, trace_id="t2") == []
 
 
 async def test_finds_skip_deleted_rows_and_other_projects(analytics_store: AnalyticsStore) -> None:

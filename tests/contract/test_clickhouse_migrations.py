@@ -1,8 +1,9 @@
 """Schema migrations of the tracing tables upgrade a database made by an earlier version.
 
-The database is built with the migrations that existed before the one under test, filled
-through the store as that version wrote it (several versions of some rows, tombstones),
-then upgraded; every read must answer as before, on the new schema.
+The database is built with the migrations that existed before the one under test and
+filled with the rows an earlier version wrote (several versions of some rows,
+tombstones; no key rows), then upgraded. Every read must then answer exactly as on a
+database the current version made and wrote itself.
 """
 
 from __future__ import annotations
@@ -18,9 +19,16 @@ import pytest
 from msgspec.structs import replace
 
 from spyglass_adapters.clickhouse.migrator import ClickHouseMigrator, load_migrations
-from spyglass_core.domain.tracing import Observation, ObservationType
+from spyglass_core.domain.tracing import Observation, ObservationType, Score
 from spyglass_tracing.domain.queries import ObservationQuery
 from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
+from spyglass_tracing.storage.clickhouse.mapping import (
+    OBSERVATION_COLUMNS,
+    SCORE_COLUMNS,
+    observation_to_row,
+    score_to_row,
+)
+from spyglass_tracing.storage.clickhouse.queries.trace_keys import KEYED_BY_TRACE
 from spyglass_tracing.storage.clickhouse.store import (
     MIGRATIONS_PACKAGE,
     NAMESPACE,
@@ -30,6 +38,7 @@ from spyglass_tracing.storage.clickhouse.store import (
 P1, P2 = "project-1", "project-2"
 T0 = datetime(2026, 2, 27, 23, 0, tzinfo=UTC)
 OBSERVATIONS_BY_DAY = "0005_observations_by_day"
+TRACE_KEYS = "0006_trace_keys"
 
 
 def _client(dsn: str) -> Any:
@@ -59,16 +68,23 @@ def _sorting_key(dsn: str, database: str, table: str) -> str:
 
 
 @pytest.fixture
-async def database(chdb_dsn: str) -> AsyncIterator[str]:
-    name = f"test_{uuid.uuid4().hex}"
+async def databases(chdb_dsn: str) -> AsyncIterator[Callable[[], str]]:
+    """Hands out fresh database names; drops them all at the end."""
+    names: list[str] = []
+
+    def new() -> str:
+        names.append(f"test_{uuid.uuid4().hex}")
+        return names[-1]
+
     try:
-        yield name
+        yield new
     finally:
 
         def drop() -> None:
             client = _client(chdb_dsn)
             try:
-                client.command(f"DROP DATABASE IF EXISTS {name}")
+                for name in names:
+                    client.command(f"DROP DATABASE IF EXISTS {name}")
             finally:
                 client.close()
 
@@ -108,8 +124,34 @@ def _observations() -> tuple[list[Observation], list[Observation]]:
     return first, updates
 
 
+def _scores() -> tuple[list[Score], list[Score]]:
+    """Scores of the traces (one without a trace), then a renamed, a re-dated, a deleted
+    one and one given its trace later."""
+    first = [
+        Score(
+            id=f"s{i}",
+            project_id=P1,
+            trace_id=f"t{i % 5}" if i != 9 else None,
+            session_id="session-9" if i == 9 else None,
+            name=f"quality-{i % 2}",
+            value=float(i),
+            timestamp=T0 + timedelta(hours=3 * i),
+            event_ts=T0,
+        )
+        for i in range(12)
+    ]
+    later = T0 + timedelta(minutes=5)
+    updates = [
+        replace(first[1], name="renamed", event_ts=later),
+        replace(first[2], timestamp=T0 + timedelta(days=2), event_ts=later),
+        replace(first[3], is_deleted=True, event_ts=later),
+        replace(first[9], trace_id="t4", event_ts=later),
+    ]
+    return first, updates
+
+
 async def _everything(store: ClickHouseAnalyticsStore) -> dict[str, Any]:
-    """What the reads answer about the observations, for a before/after comparison."""
+    """What the reads answer about the observations and scores, to compare databases."""
     answers: dict[str, Any] = {}
     for project in (P1, P2):
         page = await store.find_observations(project, ObservationQuery(limit=100, with_total=True))
@@ -120,63 +162,162 @@ async def _everything(store: ClickHouseAnalyticsStore) -> dict[str, Any]:
             project, ObservationQuery(limit=100, type="GENERATION")
         )
         answers[f"{project} generations"] = [o.id for o in by_type.items]
-    answers["trace t1"] = [o.id for o in await store.list_observations(P1, "t1")]
+    traces = [f"t{i}" for i in range(5)]
+    for trace_id in traces:
+        answers[f"trace {trace_id}"] = await store.list_observations(P1, trace_id)
+        answers[f"scores of {trace_id}"] = await store.list_scores(P1, trace_id)
+        listed = await store.find_observations(P1, ObservationQuery(limit=100, trace_id=trace_id))
+        answers[f"listed of {trace_id}"] = [o.id for o in listed.items]
+    answers["metrics"] = await store.trace_metrics(P1, traces)
+    answers["scores by trace"] = await store.scores_of_traces(P1, traces)
     answers["by id"] = await store.get_observations(P1, ["o1", "o2", "o4", "o5", "o11"])
     return answers
 
 
-async def _written_by_the_previous_version(dsn: str, database: str) -> dict[str, Any]:
-    """A database on the migrations before 0005, filled through the store; its answers."""
-    await asyncio.to_thread(_migrate_before, dsn, database, OBSERVATIONS_BY_DAY)
-    assert _sorting_key(dsn, database, "observations").startswith("project_id, type")
-    first, updates = _observations()
-    old = await ClickHouseAnalyticsStore.open(dsn, database, migrate=False)
+def _insert_rows(
+    dsn: str, database: str, observations: list[Observation], scores: list[Score]
+) -> None:
+    """Rows as versions before the key tables wrote them: the main tables only."""
+    client = _client(dsn)
     try:
-        await old.upsert_observations(first)
-        await old.upsert_observations(updates)
-        return await _everything(old)
+        at = datetime.now(UTC)
+        client.insert(
+            f"{database}.observations",
+            [observation_to_row(o, default_event_ts=at) for o in observations],
+            column_names=list(OBSERVATION_COLUMNS),
+        )
+        client.insert(
+            f"{database}.scores",
+            [score_to_row(s, default_event_ts=at) for s in scores],
+            column_names=list(SCORE_COLUMNS),
+        )
     finally:
-        await old.close()
+        client.close()
 
 
-async def test_observations_by_day_upgrades_existing_rows(chdb_dsn: str, database: str) -> None:
-    before = await _written_by_the_previous_version(chdb_dsn, database)
-    assert len(before[f"{P1} list"]) == 26  # 27 of the project's, one deleted
+async def _written_before(dsn: str, database: str, version: str) -> None:
+    """A database on the migrations before ``version``, holding what they wrote."""
+    await asyncio.to_thread(_migrate_before, dsn, database, version)
+    observations, observation_updates = _observations()
+    scores, score_updates = _scores()
+    await asyncio.to_thread(_insert_rows, dsn, database, observations, scores)
+    await asyncio.to_thread(_insert_rows, dsn, database, observation_updates, score_updates)
 
-    upgraded = await ClickHouseAnalyticsStore.open(chdb_dsn, database)
+
+async def _written_now(dsn: str, database: str) -> dict[str, Any]:
+    """The answers of a database this version made and wrote through its store."""
+    store = await ClickHouseAnalyticsStore.open(dsn, database)
     try:
-        after = await _everything(upgraded)
+        observations, observation_updates = _observations()
+        scores, score_updates = _scores()
+        await store.upsert_observations(observations)
+        await store.upsert_scores(scores)
+        await store.upsert_observations(observation_updates)
+        await store.upsert_scores(score_updates)
+        return await _everything(store)
     finally:
-        await upgraded.close()
+        await store.close()
+
+
+async def _upgraded(dsn: str, database: str) -> dict[str, Any]:
+    store = await ClickHouseAnalyticsStore.open(dsn, database)
+    try:
+        return await _everything(store)
+    finally:
+        await store.close()
+
+
+async def test_observations_by_day_upgrades_existing_rows(
+    chdb_dsn: str, databases: Callable[[], str]
+) -> None:
+    expected = await _written_now(chdb_dsn, databases())
+    database = databases()
+    await _written_before(chdb_dsn, database, OBSERVATIONS_BY_DAY)
+    assert _sorting_key(chdb_dsn, database, "observations").startswith("project_id, type")
+
+    after = await _upgraded(chdb_dsn, database)
 
     assert _sorting_key(chdb_dsn, database, "observations") == (
         "project_id, toDate(start_time), type, id"
     )
-    assert after == before
+    assert after == expected
+    assert len(after[f"{P1} list"]) == 26  # 27 of the project's, one deleted
     assert "o5" not in after[f"{P1} list"] and "renamed" in {o.name for o in after["by id"]}
 
 
 async def test_observations_by_day_can_run_again_after_a_crash(
-    chdb_dsn: str, database: str
+    chdb_dsn: str, databases: Callable[[], str]
 ) -> None:
     """A process killed after the exchange, before the migration was recorded, runs the
     file again at the next start: the data stays whole and the key stays the new one."""
-    before = await _written_by_the_previous_version(chdb_dsn, database)
-    migration = next(
-        m for m in load_migrations(MIGRATIONS_PACKAGE) if m.version == OBSERVATIONS_BY_DAY
-    )
-    statements = migration.statements(database)
-    run: Callable[[list[str]], None] = lambda sqls: _run_all(chdb_dsn, sqls)  # noqa: E731
+    expected = await _written_now(chdb_dsn, databases())
+    database = databases()
+    await _written_before(chdb_dsn, database, OBSERVATIONS_BY_DAY)
+    statements = _statements(database, OBSERVATIONS_BY_DAY)
     exchange = next(i for i, sql in enumerate(statements) if sql.startswith("EXCHANGE"))
-    await asyncio.to_thread(run, statements[: exchange + 1])  # killed before the DROP
-    await asyncio.to_thread(apply_tracing_migrations_with, chdb_dsn, database)
+    await asyncio.to_thread(_run_all, chdb_dsn, statements[: exchange + 1])  # killed before DROP
+    await asyncio.to_thread(_apply_migrations_including, chdb_dsn, database, OBSERVATIONS_BY_DAY)
 
-    store = await ClickHouseAnalyticsStore.open(chdb_dsn, database)
-    try:
-        assert await _everything(store) == before
-    finally:
-        await store.close()
+    assert await _upgraded(chdb_dsn, database) == expected
     assert _sorting_key(chdb_dsn, database, "observations").startswith("project_id, toDate")
+
+
+async def test_trace_keys_are_filled_from_existing_rows(
+    chdb_dsn: str, databases: Callable[[], str]
+) -> None:
+    expected = await _written_now(chdb_dsn, databases())
+    database = databases()
+    await _written_before(chdb_dsn, database, TRACE_KEYS)
+
+    after = await _upgraded(chdb_dsn, database)
+
+    assert after == expected
+    assert _every_version_has_its_key_row(chdb_dsn, database)
+    assert [s.id for s in after["scores of t4"]] == ["s4", "s9"]  # s9 given t4 later
+    assert [s.name for s in after["scores of t1"]] == ["renamed", "quality-0", "quality-1"]
+
+
+async def test_trace_keys_can_run_again_after_a_crash(
+    chdb_dsn: str, databases: Callable[[], str]
+) -> None:
+    """Killed halfway through filling the key tables: the next start fills them again,
+    once (a half-filled table is dropped first)."""
+    expected = await _written_now(chdb_dsn, databases())
+    database = databases()
+    await _written_before(chdb_dsn, database, TRACE_KEYS)
+    statements = _statements(database, TRACE_KEYS)
+    fill = next(i for i, sql in enumerate(statements) if sql.startswith("INSERT"))
+    await asyncio.to_thread(_run_all, chdb_dsn, statements[: fill + 1])  # killed after one fill
+    await asyncio.to_thread(_apply_migrations_including, chdb_dsn, database, TRACE_KEYS)
+
+    assert await _upgraded(chdb_dsn, database) == expected
+    assert _every_version_has_its_key_row(chdb_dsn, database)
+
+
+def _statements(database: str, version: str) -> list[str]:
+    migration = next(m for m in load_migrations(MIGRATIONS_PACKAGE) if m.version == version)
+    return migration.statements(database)
+
+
+def _every_version_has_its_key_row(dsn: str, database: str) -> bool:
+    """The key tables hold exactly the (trace, sorting key) of every stored version, of
+    every row that has a trace."""
+    client = _client(dsn)
+
+    def distinct(sql: str) -> set[tuple[Any, ...]]:
+        return {tuple(row) for row in client.query(sql).result_rows}
+
+    try:
+        for keys in KEYED_BY_TRACE.values():
+            columns = ", ".join(f"`{column}`" for column in keys.columns)
+            versions = distinct(
+                f"SELECT {columns} FROM {database}.{keys.table} WHERE trace_id != ''"
+            )
+            assert versions, keys.table
+            assert distinct(f"SELECT {columns} FROM {database}.{keys.key_table}") == versions
+        return True
+    finally:
+        client.close()
 
 
 def _run_all(dsn: str, statements: list[str]) -> None:
@@ -188,11 +329,9 @@ def _run_all(dsn: str, statements: list[str]) -> None:
         client.close()
 
 
-def apply_tracing_migrations_with(dsn: str, database: str) -> None:
+def _apply_migrations_including(dsn: str, database: str, version: str) -> None:
     client = _client(dsn)
     try:
-        assert OBSERVATIONS_BY_DAY.split("_")[0] in " ".join(
-            apply_tracing_migrations(client, database)
-        )
+        assert version in " ".join(apply_tracing_migrations(client, database))
     finally:
         client.close()

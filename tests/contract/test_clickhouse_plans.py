@@ -216,6 +216,55 @@ async def test_lookups_by_id_use_the_key_and_the_id_index(recorded: Recorded) ->
             assert "idx_id" in read.skip_indexes, (sql, read)
 
 
+_BY_KEY = {
+    "observations": "(toDate(start_time), type, id) in ",
+    "scores": "(toDate(timestamp), name, id) in ",
+}
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        pytest.param(lambda s: s.list_observations(P1, "t1"), id="trace-observations"),
+        pytest.param(lambda s: s.list_scores(P1, "t1"), id="trace-scores"),
+        pytest.param(lambda s: s.trace_metrics(P1, ["t1", "t2"]), id="list-default-fields"),
+        pytest.param(lambda s: s.scores_of_traces(P1, ["t1", "t2"]), id="list-scores"),
+        pytest.param(
+            lambda s: s.find_observations(P1, ObservationQuery(limit=10, trace_id="t1")),
+            id="observations-of-a-trace",
+        ),
+        pytest.param(
+            lambda s: s.find_observations(P1, ObservationQuery(limit=10, user_id="u1")),
+            id="observations-of-a-user",
+        ),
+        pytest.param(
+            lambda s: s.find_scores(P1, ScoreQuery(limit=10, trace_id="t1")),
+            id="scores-of-a-trace",
+        ),
+    ],
+)
+async def test_reads_by_trace_find_their_rows_through_the_key_tables(
+    recorded: Recorded, read: Any
+) -> None:
+    """A trace's observations and scores are found by the key table's primary key and
+    read by the main table's, never by scanning the project's ``trace_id`` index."""
+    await read(recorded.store)
+    queries = recorded.take()
+    checked = 0
+    for (sql, _), reads in zip(queries, recorded.reads(queries), strict=True):
+        for table_read in reads:
+            if table_read.table in _BY_KEY:
+                assert any(_BY_KEY[table_read.table] in c for c in table_read.primary_key), (
+                    sql,
+                    table_read,
+                )
+                assert "idx_trace_id" not in table_read.skip_indexes, (sql, table_read)
+                checked += 1
+            elif table_read.table.endswith("_keys"):
+                assert any("trace_id in " in c for c in table_read.primary_key), table_read
+    assert checked >= 1, queries
+
+
 async def test_a_time_range_prunes_by_the_day_in_the_key(recorded: Recorded) -> None:
     window = TraceQuery(limit=10, from_timestamp=T0, to_timestamp=T0 + timedelta(minutes=5))
     await recorded.store.find_traces(P1, window)

@@ -65,6 +65,7 @@ from spyglass_tracing.storage.clickhouse.queries.sessions import (
     sessions_count_sql,
     sessions_sql,
 )
+from spyglass_tracing.storage.clickhouse.queries.trace_keys import KEYED_BY_TRACE
 from spyglass_tracing.storage.clickhouse.queries.ui_traces import Tables
 from spyglass_tracing.storage.clickhouse.totals import TotalsCache
 from spyglass_tracing.storage.clickhouse.ui_detail import ClickHouseUiDetailReads
@@ -162,6 +163,15 @@ class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHousePublicLists, A
         # hold the event loop for a noticeable time.
         now = datetime.now(UTC)
         rows = [to_row(item, default_event_ts=now) for item in items]
+        keys = KEYED_BY_TRACE.get(table)
+        if keys is not None:
+            # Before the rows: a crash in between leaves a key that points at nothing,
+            # never a row that reads by trace cannot find (``queries.trace_keys``).
+            key_rows = keys.rows(rows, columns)
+            if key_rows:
+                self._client.insert(
+                    self._table(keys.key_table), key_rows, column_names=list(keys.columns)
+                )
         self._client.insert(self._table(table), rows, column_names=list(columns))
 
     async def upsert_traces(self, traces: Sequence[Trace]) -> None:
@@ -277,8 +287,7 @@ class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHousePublicLists, A
     ) -> list[Sequence[Any]]:
         params = Params(project_id)
         where = Where()
-        # Checked again on the newest version: an older one may name another trace.
-        where.narrowing(f"trace_id IN {params.strings(trace_ids)}")
+        where.of_traces(params.strings(trace_ids))
         return await self._run(self._latest, table, columns, where, params, order_by)
 
     async def list_observations(self, project_id: str, trace_id: str) -> Sequence[Observation]:

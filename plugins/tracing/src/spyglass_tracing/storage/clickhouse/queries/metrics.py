@@ -25,7 +25,7 @@ _OBSERVATION_AGGREGATE_COLUMNS = ("id", "project_id", "trace_id", "start_time", 
 def trace_metrics_sql(observations: str, params: Params, trace_ids: Sequence[str]) -> str:
     """Per trace: first start, last end (or start), summed cost, ids by (start_time, id)."""
     where = Where()
-    where.narrowing(f"trace_id IN {params.strings(trace_ids)}")
+    where.of_traces(params.strings(trace_ids))
     source = select_latest(observations, _OBSERVATION_AGGREGATE_COLUMNS, where)
     return (
         "SELECT trace_id, min(start_time), max(coalesce(end_time, start_time)), "
@@ -92,8 +92,9 @@ def daily_usage_sql(
     where.narrowing(f"`timestamp` < {params.time(last)}")
     where.outer.append(f"{_DAY} IN {params.strings(days)}")
     day_traces = _daily_traces(traces, where)
-    on_traces = Where()
-    on_traces.narrowing(f"trace_id IN (SELECT id FROM ({day_traces}))")
+    # Every version of an observation names the same trace (the store's contract), so
+    # the trace condition filters versions directly: no candidate pass over the project.
+    on_traces = Where(direct=[f"trace_id IN (SELECT id FROM ({day_traces}))"])
     day_observations = select_latest(observations, _DAILY_OBSERVATION_COLUMNS, on_traces)
     return (
         "SELECT t.day, o.provided_model_name, "

@@ -9,8 +9,8 @@ from spyglass_tracing.storage.clickhouse.queries.select import (
     Params,
     Where,
     keyset,
+    live_trace_ids,
     time_range,
-    trace_ids_in,
 )
 
 __all__ = ("observation_where",)
@@ -20,7 +20,7 @@ def observation_where(query: ObservationQuery, params: Params, traces: str) -> W
     """The conditions of ``GET /observations`` and ``/v2/observations``."""
     where = Where()
     if query.trace_id is not None:
-        where.narrowing(f"trace_id = {params.bind(query.trace_id, 'String')}", scattered=True)
+        where.of_traces(f"({params.bind(query.trace_id, 'String')})")
     time_range(where, params, "start_time", query.from_start_time, query.to_start_time)
     if query.after is not None:
         keyset(where, params, "start_time", query.after)
@@ -45,6 +45,6 @@ def observation_where(query: ObservationQuery, params: Params, traces: str) -> W
     if query.session_id is not None:
         on_trace.narrowing(f"session_id = {params.bind(query.session_id, 'String')}")
     if on_trace.outer:
-        where.narrowing(trace_ids_in(traces, on_trace), scattered=True)
+        where.of_traces(live_trace_ids(traces, on_trace))
     where.outer.extend(filters_sql(query.filters, OBSERVATION_FILTERS, params, traces))
     return where

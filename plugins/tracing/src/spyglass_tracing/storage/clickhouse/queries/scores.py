@@ -16,8 +16,8 @@ from spyglass_tracing.storage.clickhouse.queries.select import (
     Params,
     Where,
     keyset,
+    live_trace_ids,
     time_range,
-    trace_ids_in,
 )
 
 __all__ = ("score_where",)
@@ -41,7 +41,7 @@ def score_where(query: ScoreQuery, params: Params, traces: str) -> Where:
     if query.ids:
         where.direct.append(f"id IN {params.strings(query.ids)}")
     if query.trace_id is not None:
-        where.narrowing(f"trace_id = {params.bind(query.trace_id, 'String')}", scattered=True)
+        where.of_traces(f"({params.bind(query.trace_id, 'String')})")
     if query.session_id is not None:
         where.narrowing(f"session_id = {params.bind(query.session_id, 'String')}", scattered=True)
     time_range(where, params, "`timestamp`", query.from_timestamp, query.to_timestamp)
@@ -60,7 +60,7 @@ def score_where(query: ScoreQuery, params: Params, traces: str) -> Where:
     if query.trace_tags:
         on_trace.outer.append(f"hasAll(tags, {params.strings(query.trace_tags)})")
     if on_trace.outer:
-        where.narrowing(trace_ids_in(traces, on_trace), scattered=True)
+        where.of_traces(live_trace_ids(traces, on_trace))
     where.outer.extend(filters_sql(query.filters, SCORE_FILTERS, params, traces))
     return where
 

@@ -19,6 +19,9 @@ Deduplication: a row is the newest version (greatest ``event_ts``) of its
   key serves project and time ranges, the bloom indexes ids and trace ids).
 - ``outer``: conditions checked on the newest version. Every candidate condition is
   also an outer one.
+- ``trace_set``: the rows of a few traces. Observations and scores find them through
+  their key tables (``trace_keys``), by primary keys alone; other tables treat it as a
+  candidate condition.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_tracing.domain.filter_columns import TRACE_FILTERS
 from spyglass_tracing.domain.time import utc
+from spyglass_tracing.storage.clickhouse.queries.trace_keys import KEYED_BY_TRACE
 
 __all__ = (
     "Params",
@@ -39,6 +43,7 @@ __all__ = (
     "count_sql",
     "keyset",
     "limit_sql",
+    "live_trace_ids",
     "narrow_columns",
     "page_sql",
     "select_latest",
@@ -90,11 +95,30 @@ class Where:
     """A condition keeps few rows spread over all time (a user's, a session's, a trace's):
     deduplicating just the candidates beats a newest-first walk (``newest_first``)."""
 
+    trace_set: str | None = None
+    """The rows of these traces only (an ``Array(String)`` placeholder or a subquery),
+    which a table with a key table finds through it (``trace_keys``)."""
+
     def narrowing(self, condition: str, *, scattered: bool = False) -> None:
         """A condition worth checking on every version too (selective and cheap)."""
         self.candidates.append(condition)
         self.outer.append(condition)
         self.scattered = self.scattered or scattered
+
+    def of_traces(self, trace_set: str, *, check: bool = True) -> None:
+        """Only rows whose ``trace_id`` is in ``trace_set``: a few traces' rows.
+
+        ``trace_set`` is SQL that ``IN`` accepts: a bound array or a parenthesized
+        subquery. ``check=False`` leaves checking the newest version to the caller (a
+        join on the trace id does). A second trace condition is an ordinary narrowing one.
+        """
+        if self.trace_set is not None:
+            self.narrowing(f"trace_id IN {trace_set}", scattered=True)
+            return
+        self.trace_set = trace_set
+        if check:
+            self.outer.append(f"trace_id IN {trace_set}")
+        self.scattered = True
 
 
 def select_latest(table: str, columns: Sequence[str], where: Where, *, select: str = "") -> str:
@@ -106,7 +130,18 @@ def select_latest(table: str, columns: Sequence[str], where: Where, *, select: s
     """
     cols = ", ".join(f"`{column}`" for column in columns)
     inner = ["project_id = {project_id:String}", *where.direct]
-    if where.candidates:
+    database, _, name = table.rpartition(".")
+    keys = KEYED_BY_TRACE.get(name)
+    if where.trace_set is not None and keys is not None:
+        # The key table names every version of these traces' rows: nothing else to narrow.
+        inner.append(keys.candidates(database, where.trace_set))
+    elif where.trace_set is not None:
+        candidates = [*where.candidates, f"trace_id IN {where.trace_set}"]
+        inner.append(
+            f"id IN (SELECT id FROM {table} WHERE project_id = {{project_id:String}} "
+            f"AND {' AND '.join(candidates)})"
+        )
+    elif where.candidates:
         inner.append(
             f"id IN (SELECT id FROM {table} WHERE project_id = {{project_id:String}} "
             f"AND {' AND '.join(where.candidates)})"
@@ -157,6 +192,9 @@ def page_sql(
         + f" ORDER BY {order} {limit_sql(params, limit, offset)}"
     )
     rows = Where(direct=[f"id IN ({page_ids})"], outer=list(where.outer))
+    if table.rpartition(".")[2] in KEYED_BY_TRACE:
+        # The page's rows by their sorting keys too, not by the id index alone.
+        rows.trace_set = where.trace_set
     return select_latest(table, columns, rows) + f" ORDER BY {order}"
 
 
@@ -198,6 +236,11 @@ _TRACE_CONDITION_COLUMNS = tuple(
 )  # fmt: skip
 
 
+def live_trace_ids(traces: str, where: Where) -> str:
+    """``(SELECT id …)`` of the live traces matching ``where``: a set for ``IN``."""
+    return f"({select_latest(traces, _TRACE_CONDITION_COLUMNS, where, select='id')})"
+
+
 def trace_ids_in(traces: str, where: Where) -> str:
     """``trace_id IN`` the live traces matching ``where``."""
-    return f"trace_id IN ({select_latest(traces, _TRACE_CONDITION_COLUMNS, where, select='id')})"
+    return f"trace_id IN {live_trace_ids(traces, where)}"

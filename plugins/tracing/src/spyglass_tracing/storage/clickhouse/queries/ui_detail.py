@@ -60,7 +60,7 @@ def observation_nodes_sql(
 ) -> str:
     """One page of a trace's observation nodes, (start_time, id) ascending."""
     where = Where()
-    where.narrowing(f"trace_id = {params.bind(trace_id, 'String')}")
+    where.of_traces(f"({params.bind(trace_id, 'String')})")
     if after is not None:
         _ascending_keyset(where, params, "start_time", after)
     message = f"leftUTF8(status_message, {STATUS_MESSAGE_PREVIEW_CHARS})"
@@ -157,7 +157,8 @@ def session_aggregates_sql(
         traces, _SESSION_TRACE_COLUMNS, on_sessions, select="id, session_id"
     )
     on_traces = Where()
-    on_traces.narrowing(f"trace_id IN (SELECT id FROM ({session_traces}))")
+    # Checked on the newest version by the join below.
+    on_traces.of_traces(f"(SELECT id FROM ({session_traces}))", check=False)
     session_observations = select_latest(observations, _SESSION_OBSERVATION_COLUMNS, on_traces)
     return (
         f"SELECT assumeNotNull(t.session_id), sum(o.total_cost), sum({_TOKENS}), "

@@ -291,7 +291,7 @@ def page_rows_sql(params: Params, traces: str, ids: Sequence[str]) -> str:
 def page_aggregates_sql(params: Params, observations: str, ids: Sequence[str]) -> str:
     """Per trace of the page: count, latency (ms), cost, tokens and worst severity."""
     where = Where()
-    where.narrowing(f"trace_id IN {params.strings(ids)}")
+    where.of_traces(params.strings(ids))
     source = select_latest(observations, _OBSERVATION_AGGREGATE_COLUMNS, where)
     return (
         f"SELECT trace_id, count(), {_LATENCY_MS}, sum(total_cost), sum({_INPUT_TOKENS}), "
@@ -303,7 +303,7 @@ def page_aggregates_sql(params: Params, observations: str, ids: Sequence[str]) -
 def page_scores_sql(params: Params, scores: str, ids: Sequence[str]) -> str:
     """The newest scores of each of the page's traces (at most ``MAX_ROW_SCORES``)."""
     where = Where()
-    where.narrowing(f"trace_id IN {params.strings(ids)}")
+    where.of_traces(params.strings(ids))
     source = select_latest(scores, _SCORE_COLUMNS, where)
     return (
         f"SELECT trace_id, name, value, string_value, data_type FROM ({source}) "

@@ -64,7 +64,8 @@ def user_totals_sql(params: Params, tables: Tables, user_ids: Sequence[str]) -> 
     user_traces = select_latest(tables.traces, _USER_TRACE_COLUMNS, on_users,
                                 select="id, user_id")  # fmt: skip
     # Only a candidate condition: the join below checks the newest version's trace id.
-    on_traces = Where(candidates=[f"trace_id IN (SELECT id FROM ({user_traces}))"])
+    on_traces = Where()
+    on_traces.of_traces(f"(SELECT id FROM ({user_traces}))", check=False)
     observations = select_latest(tables.observations, _USER_OBSERVATION_COLUMNS, on_traces)
     # Summed per trace first: the join then pairs one row per trace, not per observation.
     per_trace = (
