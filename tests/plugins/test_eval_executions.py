@@ -79,6 +79,8 @@ async def judge_rule(
     *,
     target: str = "trace",
     model: str = "judge-model",
+    adapter: str = "openai",
+    base_url: str | None = None,
     **rule: Any,
 ) -> str:
     await call(
@@ -87,9 +89,9 @@ async def judge_rule(
         "/api/public/llm-connections",
         json={
             "provider": "fake",
-            "adapter": "openai",
+            "adapter": adapter,
             "secretKey": SECRET,
-            "baseURL": provider.base_url,
+            "baseURL": base_url or provider.base_url,
         },
     )
     evaluator = await call(
@@ -204,6 +206,45 @@ async def test_a_rule_on_qa_traces_scores_each_of_them_once_with_the_judges_reas
     await asyncio.sleep(1)
     assert len(await executions_until(app, rule_id, finished(2))) == 2
     assert len(await eval_scores(app, 3, within=1)) == 2
+
+
+async def test_an_anthropic_connection_scores_a_trace_with_the_judges_reasoning(
+    app: EmbeddedApp, provider: FakeLLM
+) -> None:
+    # A Langfuse-style Anthropic base URL: the API's root, without /v1.
+    root = provider.base_url.removesuffix("/v1")
+    rule_id = await judge_rule(
+        app, provider, adapter="anthropic", base_url=root, model="claude-judge"
+    )
+    await send_traces(app, {"t-claude": "qa"})
+
+    rows = await executions_until(app, rule_id, finished(1))
+    assert rows[0]["status"] == "COMPLETED", rows[0]
+    assert rows[0]["scoreComment"].startswith("fake reasoning for Question: question of t-claude")
+    [score] = await eval_scores(app, 1)
+    assert (score["subject"]["id"], score["name"], score["value"]) == ("t-claude", "helpfulness", 1)
+    assert score["comment"] == rows[0]["scoreComment"]
+    [request] = provider.requests
+    assert request["path"] == "/v1/messages"
+    assert request["headers"]["x-api-key"] == SECRET
+    assert request["body"]["tool_choice"]["type"] == "tool"  # structured through tool use
+    assert rows[0]["inputTokens"] and rows[0]["outputTokens"] == 7
+
+
+async def test_an_anthropic_model_the_provider_does_not_know_pauses_the_rule(
+    app: EmbeddedApp, provider: FakeLLM
+) -> None:
+    provider.known_models = {"claude-judge"}
+    rule_id = await judge_rule(app, provider, adapter="anthropic", model="claude-nope")
+    await send_traces(app, {"t-1": "qa"})
+
+    rows = await executions_until(app, rule_id, finished(1))
+    assert rows[0]["status"] == "ERROR"
+    rule = await call(app, "GET", f"{RULES}/{rule_id}")
+    assert rule["enabled"] is False
+    assert "does not know this model" in rule["pausedReason"]
+    assert "not_found_error: model: claude-nope" in rule["pausedReason"]
+    assert len(provider.requests) == 1  # not retried
 
 
 async def test_half_sampling_picks_about_half_and_the_same_half_again(

@@ -1,12 +1,20 @@
-"""A fake OpenAI-compatible provider on 127.0.0.1, for tests of LLM-as-a-judge.
+"""A fake LLM provider on 127.0.0.1, for tests of LLM-as-a-judge: OpenAI-compatible
+and Anthropic, on the same port.
 
-``POST /v1/chat/completions`` answers deterministically: with a ``response_format`` JSON
-Schema it returns an object with every required property filled (numbers 1, booleans
-true, strings "fake reasoning for <first 40 characters of the last message>"), else the
-text "ok". ``FakeLLM.fail_next(status, ...)`` queues failures, ``delay_seconds`` slows
-every answer, ``set_cookie`` adds a cookie to every answer, ``requests`` records what
-was asked (with headers, and ``peer``: the caller's address and port, one per connection,
-as connections are kept alive), and ``expected_key`` makes any other key a 401.
+``POST /v1/chat/completions`` (OpenAI's shape) answers deterministically: with a
+``response_format`` JSON Schema it returns an object with every required property filled
+(numbers 1, booleans true, strings "fake reasoning for <first 40 characters of the last
+message>"), else the text "ok". ``POST /v1/messages`` (Anthropic's Messages API) answers
+the same in Anthropic's shape: with a forced tool (``tool_choice: {"type": "tool"}``) a
+``tool_use`` block whose ``input`` is that object, else a text block "ok"; it checks
+``x-api-key``, ``anthropic-version`` and ``max_tokens`` as the real API does, and its
+errors are ``{"type": "error", "error": {"type", "message"}}``.
+
+``FakeLLM.fail_next(status, ...)`` queues failures (for both APIs), ``delay_seconds``
+slows every answer, ``set_cookie`` adds a cookie to every answer, ``requests`` records
+what was asked (with headers, ``path``, and ``peer``: the caller's address and port, one
+per connection, as connections are kept alive), ``expected_key`` makes any other key a
+401, and ``known_models`` (when set) makes any other model a 404 "model not found".
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ class FakeLLM:
         self.delay_seconds = 0.0
         self.set_cookie: str | None = None  # a Set-Cookie header on every answer
         self.requests: list[dict[str, Any]] = []
+        self.known_models: set[str] | None = None
         self._failures: list[int] = []
         self._lock = threading.Lock()
         self.base_url = ""
@@ -44,10 +53,11 @@ class FakeLLM:
             return self._failures.pop(0) if self._failures else None
 
     def answer(
-        self, body: dict[str, Any], headers: dict[str, str], peer: Any = None
+        self, body: dict[str, Any], headers: dict[str, str], peer: Any = None, path: str = ""
     ) -> tuple[int, dict[str, Any]]:
+        """An OpenAI chat completion's status and body."""
         with self._lock:
-            self.requests.append({"body": body, "headers": headers, "peer": peer})
+            self.requests.append({"body": body, "headers": headers, "peer": peer, "path": path})
         if self.delay_seconds:
             time.sleep(self.delay_seconds)
         key = headers.get("authorization", "").removeprefix("Bearer ")
@@ -56,16 +66,86 @@ class FakeLLM:
         failure = self._next_failure()
         if failure is not None:
             return failure, {"error": {"message": f"scripted failure {failure}"}}
+        model = body.get("model")
+        if self.known_models is not None and model not in self.known_models:
+            return 404, {
+                "error": {
+                    "message": f"The model `{model}` does not exist",
+                    "code": "model_not_found",
+                }
+            }
         messages = body.get("messages") or [{}]
         last = str(messages[-1].get("content", ""))
         schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema")
         content = json.dumps(_filled(schema, last)) if schema else "ok"
         return 200, {
             "id": "chatcmpl-fake",
-            "model": body.get("model"),
+            "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}],
             "usage": {"prompt_tokens": len(last.split()), "completion_tokens": 7},
         }
+
+    def answer_messages(
+        self, body: dict[str, Any], headers: dict[str, str], peer: Any = None, path: str = ""
+    ) -> tuple[int, dict[str, Any]]:
+        """An Anthropic message's status and body."""
+        with self._lock:
+            self.requests.append({"body": body, "headers": headers, "peer": peer, "path": path})
+        if self.delay_seconds:
+            time.sleep(self.delay_seconds)
+        key = headers.get("x-api-key", "")
+        if self.expected_key is not None and key != self.expected_key:
+            return 401, _anthropic_error("authentication_error", "invalid x-api-key")
+        if headers.get("anthropic-version") != "2023-06-01":
+            return 400, _anthropic_error("invalid_request_error", "anthropic-version missing")
+        if not isinstance(body.get("max_tokens"), int):
+            return 400, _anthropic_error("invalid_request_error", "max_tokens: Field required")
+        failure = self._next_failure()
+        if failure is not None:
+            kind = _ANTHROPIC_ERRORS.get(failure, "api_error")
+            return failure, _anthropic_error(kind, f"scripted failure {failure}")
+        model = body.get("model")
+        if self.known_models is not None and model not in self.known_models:
+            return 404, _anthropic_error("not_found_error", f"model: {model}")
+        messages = body.get("messages") or [{}]
+        last = str(messages[-1].get("content", ""))
+        choice = body.get("tool_choice") or {}
+        tools = {tool.get("name"): tool for tool in body.get("tools") or []}
+        if choice.get("type") == "tool" and choice.get("name") in tools:
+            schema = tools[choice["name"]].get("input_schema") or {}
+            block = {
+                "type": "tool_use",
+                "id": "toolu_fake",
+                "name": choice["name"],
+                "input": _filled(schema, last),
+            }
+            stop = "tool_use"
+        else:
+            block, stop = {"type": "text", "text": "ok"}, "end_turn"
+        return 200, {
+            "id": "msg_fake",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [block],
+            "stop_reason": stop,
+            "stop_sequence": None,
+            "usage": {"input_tokens": len(last.split()), "output_tokens": 7},
+        }
+
+
+_ANTHROPIC_ERRORS = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    529: "overloaded_error",
+}
+
+
+def _anthropic_error(kind: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"type": kind, "message": message}}
 
 
 def _filled(schema: dict[str, Any], prompt: str) -> dict[str, Any]:
@@ -90,7 +170,9 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length)
-            if self.path.rstrip("/") != "/v1/chat/completions":
+            path = self.path.rstrip("/")
+            route = {"/v1/chat/completions": fake.answer, "/v1/messages": fake.answer_messages}
+            if path not in route:
                 status, payload = 404, {"error": {"message": f"no route {self.path}"}}
             else:
                 try:
@@ -99,7 +181,7 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                     status, payload = 400, {"error": {"message": "body is not JSON"}}
                 else:
                     headers = {k.lower(): v for k, v in self.headers.items()}
-                    status, payload = fake.answer(body, headers, self.client_address)
+                    status, payload = route[path](body, headers, self.client_address, path)
             encoded = json.dumps(payload).encode()
             try:
                 self.send_response(status)
@@ -120,7 +202,8 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
 
 @contextmanager
 def fake_llm(expected_key: str | None = None) -> Iterator[FakeLLM]:
-    """Serve a ``FakeLLM`` on a free 127.0.0.1 port; ``base_url`` ends with ``/v1``."""
+    """Serve a ``FakeLLM`` on a free 127.0.0.1 port; ``base_url`` ends with ``/v1``
+    (both adapters accept it; an Anthropic base URL may also be given without)."""
     fake = FakeLLM(expected_key)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True

@@ -7,11 +7,12 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
+from spyglass_adapters.llm.anthropic import AnthropicClient
 from spyglass_adapters.llm.openai_compatible import OpenAICompatibleClient
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.ports.llm import LLMAdapter, LLMClient, LLMClientFactory, LLMEndpoint
 
-__all__ = ("HttpLLMClientFactory", "OpenAICompatibleClient")
+__all__ = ("AnthropicClient", "HttpLLMClientFactory", "OpenAICompatibleClient")
 
 
 class HttpLLMClientFactory(LLMClientFactory):
@@ -37,12 +38,17 @@ class HttpLLMClientFactory(LLMClientFactory):
 
     def client(self, endpoint: LLMEndpoint) -> LLMClient:
         if endpoint.adapter is LLMAdapter.OPENAI:
-            if self._http is None:
-                self._http = httpx.AsyncClient(
-                    cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[]))
-                )
-            return OpenAICompatibleClient(endpoint, http=self._http)
-        raise InvalidInput(f"The {endpoint.adapter.value} adapter is not supported yet")
+            return OpenAICompatibleClient(endpoint, http=self._shared())
+        if endpoint.adapter is LLMAdapter.ANTHROPIC:
+            return AnthropicClient(endpoint, http=self._shared())
+        raise InvalidInput(f"The {endpoint.adapter.value} adapter is not supported")
+
+    def _shared(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[]))
+            )
+        return self._http
 
     async def aclose(self) -> None:
         """Close the shared connections (at shutdown)."""

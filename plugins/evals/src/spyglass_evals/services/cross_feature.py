@@ -17,7 +17,10 @@ __all__ = ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "CrossFeaturePorts")
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 """Where a connection without a base URL sends OpenAI-compatible calls."""
-ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1"
+ANTHROPIC_BASE_URL = "https://api.anthropic.com"
+"""Where a connection without a base URL sends Anthropic calls: the API's root, as in
+Langfuse and Anthropic's SDKs (the adapter adds ``/v1/messages``; a base URL already
+ending with ``/v1`` works too)."""
 
 
 class CrossFeaturePorts:

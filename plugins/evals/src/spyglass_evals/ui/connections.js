@@ -54,14 +54,14 @@ function ConnectionForm({ projectId, editing, onDone, onCancel }) {
     <div class="two-columns">
       <${Field} label="Provider" hint="A name of your choice, unique in the project (openai, my-gateway…)">
         <input name="provider" aria-label="Provider" required defaultValue=${editing ? editing.provider : ""} readOnly=${Boolean(editing)} /><//>
-      <${Field} label="Adapter" hint="openai covers any OpenAI-compatible API (Azure OpenAI, vLLM, Ollama, LiteLLM)">
+      <${Field} label="Adapter" hint="openai covers any OpenAI-compatible API (Azure OpenAI, vLLM, Ollama, LiteLLM); anthropic is Anthropic's Messages API">
         <select name="adapter" aria-label="Adapter">${["openai", "anthropic"].map((a) => html`<option value=${a}
           selected=${(editing ? editing.adapter : "openai") === a}>${a}</option>`)}</select><//>
     </div>
     <div class="two-columns">
       <${Field} label="Secret key" hint=${editing ? "Required again: the stored key is never shown" : "Stored encrypted; never shown again"}>
         <input name="secretKey" aria-label="Secret key" type="password" required autocomplete="off" /><//>
-      <${Field} label="Base URL" hint="Empty: the provider's public API">
+      <${Field} label="Base URL" hint="Empty: the provider's public API (https://api.openai.com/v1, https://api.anthropic.com)">
         <input name="baseURL" aria-label="Base URL" placeholder="https://api.openai.com/v1" defaultValue=${editing ? editing.baseURL || "" : ""} /><//>
     </div>
     <div class="two-columns">
