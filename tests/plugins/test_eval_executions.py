@@ -17,6 +17,7 @@ import pytest
 import spyglass_datasets
 import spyglass_evals
 import spyglass_tracing
+from spyglass_adapters.queue import TaskiqTaskQueue
 from spyglass_core.hookspecs import PluginConfig, hookimpl
 from spyglass_core.ports.llm import LLMClient, LLMCompletion, LLMUsage
 from tests.plugins.conftest import EmbeddedApp, embedded_app, embedded_settings
@@ -428,6 +429,9 @@ async def test_a_backfill_scores_the_items_of_a_dataset_run(
             json={"runName": "nightly", "datasetItemId": f"item-{i}", "traceId": f"run-{i}"},
         )
     run_id = linked["datasetRunId"]
+    # The links' events are handled before the rule exists: only the backfill plans.
+    queue = await app.container.get(TaskiqTaskQueue)
+    await queue.broker.wait_all()  # type: ignore[attr-defined]
     created = await call(
         app,
         "POST",

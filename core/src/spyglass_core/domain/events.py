@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 __all__ = (
+    "DatasetRunItemsLinked",
     "DomainEvent",
     "ExperimentItemRan",
     "ExperimentItemsRan",
@@ -44,7 +45,8 @@ class ExperimentItemRan(msgspec.Struct, frozen=True, kw_only=True):
 
     The Langfuse v5 SDK records an experiment only through ``langfuse.experiment.*``
     span attributes (it makes no dataset-run-item call); this is what those attributes
-    say about one item, read from the item's root observation.
+    say about one item, read from the item's root observation. A stored run item reads
+    the same way (``DatasetRunReader``, ``DatasetRunItemsLinked``).
 
     Attributes:
         experiment_id: the run's id (scores of the run carry it as ``datasetRunId``).
@@ -78,6 +80,24 @@ class ExperimentItemsRan(DomainEvent, frozen=True, kw_only=True):
 
     Raised by the tracing plugin's ingestion worker; the datasets plugin turns them into
     dataset runs and run items. A replayed batch raises it again: handlers are idempotent.
+    """
+
+    project_id: str
+    items: tuple[ExperimentItemRan, ...]
+
+
+class DatasetRunItemsLinked(DomainEvent, frozen=True, kw_only=True):
+    """Run items a client linked to a dataset run (``POST /dataset-run-items``, the v2
+    SDK's ``item.link``), committed with them; online evaluation of experiment items listens.
+
+    Raised by the datasets plugin in the transaction that stores the run items. Not raised
+    for run items it records from ``ExperimentItemsRan``: that event already reached its
+    listeners. A distinct type (rather than another ``ExperimentItemsRan``) so the plugin
+    that records SDK experiments does not record these run items a second time. Each item
+    describes the run item as ``DatasetRunReader`` does: the run is the experiment, the
+    run item's creation time its start, and ``observation_id`` is empty for a run item
+    that links only a trace. A client posting the same link twice raises it twice, and a
+    relay may deliver it twice: handlers are idempotent.
     """
 
     project_id: str

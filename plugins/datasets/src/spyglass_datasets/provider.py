@@ -12,6 +12,7 @@ from dishka import Provider, Scope, provide
 
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.dataset_runs import DatasetRunReader
+from spyglass_core.ports.event_publisher import EventPublisher
 from spyglass_core.ports.unit_of_work import UnitOfWorkFactory
 from spyglass_datasets.services.browse import DatasetBrowser
 from spyglass_datasets.services.bulk import BulkItemService
@@ -33,8 +34,10 @@ class DatasetsProvider(Provider):
         return DatasetService(uow, clock)
 
     @provide
-    def dataset_run_service(self, uow: UnitOfWorkFactory, clock: Clock) -> DatasetRunService:
-        return DatasetRunService(uow, clock)
+    def dataset_run_service(
+        self, uow: UnitOfWorkFactory, clock: Clock, events: EventPublisher
+    ) -> DatasetRunService:
+        return DatasetRunService(uow, clock, events)
 
     @provide
     def experiment_recorder(self, uow: UnitOfWorkFactory) -> ExperimentRecorder:

@@ -92,14 +92,20 @@ def register_storage() -> Sequence[StorageSpec]:
 
 @hookimpl
 def register_event_handlers() -> Mapping[type[DomainEvent], Sequence[EventHandler]]:
-    """New traces (``TracesIngested``) and SDK experiment items (``ExperimentItemsRan``)
-    get executions from the project's active rules."""
-    from spyglass_core.domain.events import ExperimentItemsRan, TracesIngested
+    """New traces (``TracesIngested``), SDK experiment items (``ExperimentItemsRan``) and
+    run items linked through the API (``DatasetRunItemsLinked``) get executions from the
+    project's active rules."""
+    from spyglass_core.domain.events import (
+        DatasetRunItemsLinked,
+        ExperimentItemsRan,
+        TracesIngested,
+    )
     from spyglass_evals.handlers import on_experiment_items, on_traces_ingested
 
     return {
         TracesIngested: [on_traces_ingested],  # type: ignore[list-item]
         ExperimentItemsRan: [on_experiment_items],  # type: ignore[list-item]
+        DatasetRunItemsLinked: [on_experiment_items],  # type: ignore[list-item]
     }
 
 

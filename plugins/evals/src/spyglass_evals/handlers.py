@@ -1,4 +1,5 @@
-"""The plugin's domain-event handlers: new traces and experiment items get executions.
+"""The plugin's domain-event handlers: new traces and experiment items (run by an SDK
+experiment or linked to a dataset run) get executions.
 
 They run through the task queue, in their own request scope, never inside ingestion's
 transaction. Without the tracing plugin there is nothing to read and they do nothing.
@@ -10,7 +11,7 @@ from typing import Any
 
 from dishka.exceptions import NoFactoryError
 
-from spyglass_core.domain.events import ExperimentItemsRan, TracesIngested
+from spyglass_core.domain.events import DatasetRunItemsLinked, ExperimentItemsRan, TracesIngested
 from spyglass_core.ports.traces import TraceReader
 from spyglass_evals.services.planning import ExecutionPlanner
 from spyglass_evals.services.runner import ExecutionRunner
@@ -29,8 +30,11 @@ async def on_traces_ingested(event: TracesIngested, container: Any) -> None:
         (await container.get(ExecutionRunner)).wake()
 
 
-async def on_experiment_items(event: ExperimentItemsRan, container: Any) -> None:
-    """Executions for rules on experiment items."""
+async def on_experiment_items(
+    event: ExperimentItemsRan | DatasetRunItemsLinked, container: Any
+) -> None:
+    """Executions for rules on experiment items: an SDK experiment's (``ExperimentItemsRan``)
+    or run items linked through the API (``DatasetRunItemsLinked``)."""
     planner: ExecutionPlanner = await container.get(ExecutionPlanner)
     if await planner.on_experiment_items(event):
         (await container.get(ExecutionRunner)).wake()

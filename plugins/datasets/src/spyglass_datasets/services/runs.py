@@ -2,7 +2,9 @@
 
 A run is created by its first run item (``POST /dataset-run-items``), as in Langfuse;
 later links may update its description and metadata. A run belongs to the dataset of
-the item that created it.
+the item that created it. Each link that names a trace stages core's
+``DatasetRunItemsLinked`` in the transaction that stores the run item, so online
+evaluation of experiment items sees it exactly when the run item exists.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from typing import Any
 import msgspec
 
 from spyglass_core.domain.errors import InvalidInput, NotFound
+from spyglass_core.domain.events import DatasetRunItemsLinked, ExperimentItemRan
 from spyglass_core.domain.ids import new_id
 from spyglass_core.ports.clock import Clock
+from spyglass_core.ports.event_publisher import EventPublisher
 from spyglass_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from spyglass_datasets.domain.datasets import (
     MAX_NAME_LENGTH,
     Dataset,
+    DatasetItem,
     DatasetRun,
     DatasetRunItem,
 )
@@ -54,12 +59,19 @@ class RunWithItems(msgspec.Struct, frozen=True, kw_only=True):
 class DatasetRunService:
     """Runs of datasets and their run items, scoped to one project per call."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, events: EventPublisher
+    ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
+        self._events = events
 
     async def link(self, project_id: str, link: RunItemLink) -> tuple[DatasetRunItem, DatasetRun]:
         """Record that a trace (or observation) ran an item in a run, creating the run.
+
+        A link naming a trace raises ``DatasetRunItemsLinked``, committed with the run
+        item (a rollback stores neither). One naming only an observation raises nothing:
+        with no trace to score, there is nothing to evaluate (as in a run's backfill).
 
         Raises:
             InvalidInput: neither a trace nor an observation, or a bad run name.
@@ -109,7 +121,15 @@ class DatasetRunService:
                 created_at=link.created_at or now,
             )
             await runs.add_item(run_item)
+            linked = _linked(run, item, run_item)
+            if linked is not None:
+                await self._events.stage(
+                    uow,
+                    DatasetRunItemsLinked(occurred_at=now, project_id=project_id, items=(linked,)),
+                )
             await uow.commit()
+        if linked is not None:
+            await self._events.flush()
         return run_item, run
 
     async def list_runs(
@@ -179,6 +199,29 @@ class DatasetRunService:
                 project_id, run.id, offset=(page - 1) * limit, limit=limit
             )
         return run, items, total
+
+
+def _linked(
+    run: DatasetRun, item: DatasetItem, run_item: DatasetRunItem
+) -> ExperimentItemRan | None:
+    """The run item as an experiment item (as core's ``DatasetRunReader`` reads it), or
+    None when it links no trace."""
+    if run_item.trace_id is None:
+        return None
+    return ExperimentItemRan(
+        experiment_id=run.id,
+        experiment_name=run.name,
+        experiment_description=run.description,
+        experiment_metadata=run.metadata,
+        dataset_id=run.dataset_id,
+        item_id=item.id,
+        item_expected_output=item.expected_output,
+        item_metadata=item.metadata,
+        trace_id=run_item.trace_id,
+        observation_id=run_item.observation_id or "",
+        start_time=run_item.created_at,
+        end_time=run_item.ended_at,
+    )
 
 
 def _kept(new: Any, old: Any) -> Any:

@@ -1,12 +1,14 @@
 """Turning domain events into executions: which active rules match which new objects.
 
 Ingestion raises ``TracesIngested`` (for traces, their observations and sessions) and
-``ExperimentItemsRan`` (for SDK experiment items). For each active rule of the project
-whose target fits, every object that matches the rule's filters and falls in its sample
-gets one execution per assigned evaluator, due after the rule's delay. Execution ids are
-derived from (rule, evaluator, object), so an event delivered twice, or a trace ingested
-in several batches, adds nothing the first delivery made. An object that did not match
-yet (its name arrived in a later batch) is looked at again on its next event. Objects in
+``ExperimentItemsRan`` (for SDK experiment items); linking a run item through the public
+API raises ``DatasetRunItemsLinked`` (experiment items too). For each active rule of the
+project whose target fits, every object that matches the rule's filters and falls in its
+sample gets one execution per assigned evaluator, due after the rule's delay. Execution
+ids are derived from (rule, evaluator, object), so an event delivered twice, a trace
+ingested in several batches, or the same run item linked twice, adds nothing the first
+delivery made. An object that did not match yet (its name arrived in a later batch) is
+looked at again on its next event. Objects in
 internal environments (``spyglass-*``, where judges trace their calls, and Langfuse's
 ``langfuse-*``) are never evaluated.
 """
@@ -18,7 +20,12 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from spyglass_core.domain.events import ExperimentItemRan, ExperimentItemsRan, TracesIngested
+from spyglass_core.domain.events import (
+    DatasetRunItemsLinked,
+    ExperimentItemRan,
+    ExperimentItemsRan,
+    TracesIngested,
+)
 from spyglass_core.domain.tracing import Trace
 from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.traces import TraceReader
@@ -102,8 +109,9 @@ class ExecutionPlanner:
             event.project_id, [(rule, targets.get(rule.target, ())) for rule in rules]
         )
 
-    async def on_experiment_items(self, event: ExperimentItemsRan) -> int:
-        """Executions for the event's experiment items."""
+    async def on_experiment_items(self, event: ExperimentItemsRan | DatasetRunItemsLinked) -> int:
+        """Executions for the event's experiment items: an SDK experiment's, or run items
+        linked through the API (one object per trace or observation either way)."""
         async with self._uow_factory() as uow:
             rules = await uow.repository(EvaluationRuleRepository).active(event.project_id)
         rules = [r for r in rules if r.target is RuleTarget.EXPERIMENT_ITEM and r.assignments]
