@@ -31,7 +31,6 @@ from spyglass_tracing.storage.clickhouse.mapping import (
     SCORE_COLUMNS,
     TRACE_COLUMNS,
 )
-from spyglass_tracing.storage.clickhouse.queries.trace_keys import KEYED_BY_TRACE
 
 __all__ = ("LONG_SESSION", "ScaleSpec", "insert_statements", "long_trace_id", "trace_id_sql")
 
@@ -213,13 +212,5 @@ def insert_statements(database: str, specs: Sequence[ScaleSpec]) -> list[tuple[s
             statements.append((
                 f"{spec.project_id}: {what}",
                 f"INSERT INTO {database}.{table} ({names}) SELECT {names} FROM ({select})",
-            ))  # fmt: skip
-        # The key tables the store writes with every row (``queries/trace_keys.py``).
-        for keys in KEYED_BY_TRACE.values():
-            columns = ", ".join(f"`{column}`" for column in keys.columns)
-            statements.append((
-                f"{spec.project_id}: {keys.key_table}",
-                f"INSERT INTO {database}.{keys.key_table} ({columns}) SELECT {columns} "
-                f"FROM {database}.{keys.table} WHERE project_id = {project} AND trace_id != ''",
             ))  # fmt: skip
     return statements

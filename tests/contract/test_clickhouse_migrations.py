@@ -2,7 +2,7 @@
 
 The database is built with the migrations that existed before the one under test and
 filled with the rows an earlier version wrote (several versions of some rows,
-tombstones; no key rows), then upgraded. Every read must then answer exactly as on a
+tombstones), then upgraded. Every read must then answer exactly as on a
 database the current version made and wrote itself.
 """
 
@@ -28,7 +28,6 @@ from spyglass_tracing.storage.clickhouse.mapping import (
     observation_to_row,
     score_to_row,
 )
-from spyglass_tracing.storage.clickhouse.queries.trace_keys import KEYED_BY_TRACE
 from spyglass_tracing.storage.clickhouse.store import (
     MIGRATIONS_PACKAGE,
     NAMESPACE,
@@ -38,7 +37,6 @@ from spyglass_tracing.storage.clickhouse.store import (
 P1, P2 = "project-1", "project-2"
 T0 = datetime(2026, 2, 27, 23, 0, tzinfo=UTC)
 OBSERVATIONS_BY_DAY = "0005_observations_by_day"
-TRACE_KEYS = "0006_trace_keys"
 
 
 def _client(dsn: str) -> Any:
@@ -177,7 +175,7 @@ async def _everything(store: ClickHouseAnalyticsStore) -> dict[str, Any]:
 def _insert_rows(
     dsn: str, database: str, observations: list[Observation], scores: list[Score]
 ) -> None:
-    """Rows as versions before the key tables wrote them: the main tables only."""
+    """Rows as an earlier version wrote them, inserted as they are."""
     client = _client(dsn)
     try:
         at = datetime.now(UTC)
@@ -262,62 +260,9 @@ async def test_observations_by_day_can_run_again_after_a_crash(
     assert _sorting_key(chdb_dsn, database, "observations").startswith("project_id, toDate")
 
 
-async def test_trace_keys_are_filled_from_existing_rows(
-    chdb_dsn: str, databases: Callable[[], str]
-) -> None:
-    expected = await _written_now(chdb_dsn, databases())
-    database = databases()
-    await _written_before(chdb_dsn, database, TRACE_KEYS)
-
-    after = await _upgraded(chdb_dsn, database)
-
-    assert after == expected
-    assert _every_version_has_its_key_row(chdb_dsn, database)
-    assert [s.id for s in after["scores of t4"]] == ["s4", "s9"]  # s9 given t4 later
-    assert [s.name for s in after["scores of t1"]] == ["renamed", "quality-0", "quality-1"]
-
-
-async def test_trace_keys_can_run_again_after_a_crash(
-    chdb_dsn: str, databases: Callable[[], str]
-) -> None:
-    """Killed halfway through filling the key tables: the next start fills them again,
-    once (a half-filled table is dropped first)."""
-    expected = await _written_now(chdb_dsn, databases())
-    database = databases()
-    await _written_before(chdb_dsn, database, TRACE_KEYS)
-    statements = _statements(database, TRACE_KEYS)
-    fill = next(i for i, sql in enumerate(statements) if sql.startswith("INSERT"))
-    await asyncio.to_thread(_run_all, chdb_dsn, statements[: fill + 1])  # killed after one fill
-    await asyncio.to_thread(_apply_migrations_including, chdb_dsn, database, TRACE_KEYS)
-
-    assert await _upgraded(chdb_dsn, database) == expected
-    assert _every_version_has_its_key_row(chdb_dsn, database)
-
-
 def _statements(database: str, version: str) -> list[str]:
     migration = next(m for m in load_migrations(MIGRATIONS_PACKAGE) if m.version == version)
     return migration.statements(database)
-
-
-def _every_version_has_its_key_row(dsn: str, database: str) -> bool:
-    """The key tables hold exactly the (trace, sorting key) of every stored version, of
-    every row that has a trace."""
-    client = _client(dsn)
-
-    def distinct(sql: str) -> set[tuple[Any, ...]]:
-        return {tuple(row) for row in client.query(sql).result_rows}
-
-    try:
-        for keys in KEYED_BY_TRACE.values():
-            columns = ", ".join(f"`{column}`" for column in keys.columns)
-            versions = distinct(
-                f"SELECT {columns} FROM {database}.{keys.table} WHERE trace_id != ''"
-            )
-            assert versions, keys.table
-            assert distinct(f"SELECT {columns} FROM {database}.{keys.key_table}") == versions
-        return True
-    finally:
-        client.close()
 
 
 def _run_all(dsn: str, statements: list[str]) -> None:

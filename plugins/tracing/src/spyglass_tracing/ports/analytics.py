@@ -8,9 +8,9 @@ Contract:
   twice is harmless: reads never return duplicates.
 - An observation's or a score's ``trace_id``, once set, is the same in every later
   version (the merge rules keep it: ``domain/merge.py``). Any other column may change.
-  Reads by trace rely on it (ClickHouse finds a trace's rows through key tables that
-  record where each version of them sits); a writer that moved a row to another trace
-  could see the old trace still list it.
+  Reads by trace rely on it (ClickHouse filters row versions by trace before
+  deduplicating them); a writer that moved a row to another trace could see the old
+  trace still list it.
 - Every read is scoped to one project: a row of another project is never returned,
   even when its id matches.
 - Deleted rows (``delete_traces``, ``delete_scores``) are never read back. Deleting a

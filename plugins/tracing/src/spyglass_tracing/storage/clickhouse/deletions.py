@@ -19,12 +19,10 @@ from spyglass_tracing.storage.clickhouse.purge import (
     drop_outdated_parts,
     unfinished_mutations,
 )
-from spyglass_tracing.storage.clickhouse.queries.trace_keys import KEYED_BY_TRACE
 
 __all__ = ("ClickHouseDeletions",)
 
 _T = TypeVar("_T")
-_KEYS = tuple(KEYED_BY_TRACE.values())
 
 _PURGE_POLL_SECONDS = 0.2
 # Beyond this the erasure gives up and is retried later (the mutation goes on meanwhile).
@@ -57,14 +55,13 @@ class ClickHouseDeletions:
             return
         # Lightweight deletes remove every version at once and are synchronous by default,
         # so the next read no longer sees them. Their bytes stay until purge_deleted.
-        # Key rows last: one left by a crash points at nothing, which reads tolerate.
-        by_trace = "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}"
         statements = (
-            f"DELETE FROM {self._table('observations')} {by_trace}",
-            f"DELETE FROM {self._table('scores')} {by_trace}",
+            f"DELETE FROM {self._table('observations')} "
+            "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
+            f"DELETE FROM {self._table('scores')} "
+            "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
             f"DELETE FROM {self._table('traces')} "
             "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
-            *(f"DELETE FROM {self._table(keys.key_table)} {by_trace}" for keys in _KEYS),
         )
         parameters = {"project_id": project_id, "ids": list(trace_ids)}
         await self._run(self._delete, statements, parameters)
@@ -97,7 +94,7 @@ class ClickHouseDeletions:
         See ``storage.clickhouse.purge``: the rewrite runs in ClickHouse's background
         pool and is polled, so the connection's thread stays free for other calls.
         """
-        names = ("traces", "observations", "scores", *(keys.key_table for keys in _KEYS))
+        names = ("traces", "observations", "scores")
         tables = [self._table(name) for name in names]
         database = self._connection.database
         await self._run(apply_deleted_masks, self._client, tables)

@@ -65,7 +65,6 @@ from spyglass_tracing.storage.clickhouse.queries.sessions import (
     sessions_count_sql,
     sessions_sql,
 )
-from spyglass_tracing.storage.clickhouse.queries.trace_keys import KEYED_BY_TRACE
 from spyglass_tracing.storage.clickhouse.queries.ui_traces import Tables
 from spyglass_tracing.storage.clickhouse.totals import TotalsCache
 from spyglass_tracing.storage.clickhouse.ui_detail import ClickHouseUiDetailReads
@@ -163,15 +162,6 @@ class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHousePublicLists, A
         # hold the event loop for a noticeable time.
         now = datetime.now(UTC)
         rows = [to_row(item, default_event_ts=now) for item in items]
-        keys = KEYED_BY_TRACE.get(table)
-        if keys is not None:
-            # Before the rows: a crash in between leaves a key that points at nothing,
-            # never a row that reads by trace cannot find (``queries.trace_keys``).
-            key_rows = keys.rows(rows, columns)
-            if key_rows:
-                self._client.insert(
-                    self._table(keys.key_table), key_rows, column_names=list(keys.columns)
-                )
         self._client.insert(self._table(table), rows, column_names=list(columns))
 
     async def upsert_traces(self, traces: Sequence[Trace]) -> None:

@@ -19,9 +19,10 @@ Deduplication: a row is the newest version (greatest ``event_ts``) of its
   key serves project and time ranges, the bloom indexes ids and trace ids).
 - ``outer``: conditions checked on the newest version. Every candidate condition is
   also an outer one.
-- ``trace_set``: the rows of a few traces. Observations and scores find them through
-  their key tables (``trace_keys``), by primary keys alone; other tables treat it as a
-  candidate condition.
+- ``trace_set``: the rows of a few traces. Every version of an observation or a score
+  names the same trace (once set, a row's trace never changes: the store's contract), so
+  on those tables it filters versions directly, through the ``idx_trace_id`` bloom index,
+  with no candidate pass; on other tables it is a candidate condition.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from typing import Any
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_tracing.domain.filter_columns import TRACE_FILTERS
 from spyglass_tracing.domain.time import utc
-from spyglass_tracing.storage.clickhouse.queries.trace_keys import KEYED_BY_TRACE
 
 __all__ = (
     "Params",
@@ -96,8 +96,7 @@ class Where:
     deduplicating just the candidates beats a newest-first walk (``newest_first``)."""
 
     trace_set: str | None = None
-    """The rows of these traces only (an ``Array(String)`` placeholder or a subquery),
-    which a table with a key table finds through it (``trace_keys``)."""
+    """The rows of these traces only (an ``Array(String)`` placeholder or a subquery)."""
 
     def narrowing(self, condition: str, *, scattered: bool = False) -> None:
         """A condition worth checking on every version too (selective and cheap)."""
@@ -121,6 +120,14 @@ class Where:
         self.scattered = True
 
 
+_FIXED_TRACE_TABLES = frozenset({"observations", "scores"})
+
+
+def _fixed_trace(table: str) -> bool:
+    """Whether every version of a row of ``table`` (a qualified name) names one trace."""
+    return table.rpartition(".")[2] in _FIXED_TRACE_TABLES
+
+
 def select_latest(table: str, columns: Sequence[str], where: Where, *, select: str = "") -> str:
     """``SELECT select`` over the newest live version of each row matching ``where``.
 
@@ -130,11 +137,9 @@ def select_latest(table: str, columns: Sequence[str], where: Where, *, select: s
     """
     cols = ", ".join(f"`{column}`" for column in columns)
     inner = ["project_id = {project_id:String}", *where.direct]
-    database, _, name = table.rpartition(".")
-    keys = KEYED_BY_TRACE.get(name)
-    if where.trace_set is not None and keys is not None:
-        # The key table names every version of these traces' rows: nothing else to narrow.
-        inner.append(keys.candidates(database, where.trace_set))
+    if where.trace_set is not None and _fixed_trace(table):
+        # Every version of these traces' rows, and only those: nothing else to narrow.
+        inner.append(f"trace_id IN {where.trace_set}")
     elif where.trace_set is not None:
         candidates = [*where.candidates, f"trace_id IN {where.trace_set}"]
         inner.append(
@@ -192,8 +197,8 @@ def page_sql(
         + f" ORDER BY {order} {limit_sql(params, limit, offset)}"
     )
     rows = Where(direct=[f"id IN ({page_ids})"], outer=list(where.outer))
-    if table.rpartition(".")[2] in KEYED_BY_TRACE:
-        # The page's rows by their sorting keys too, not by the id index alone.
+    if _fixed_trace(table):
+        # The page's rows through the trace index too, not the id index alone.
         rows.trace_set = where.trace_set
     return select_latest(table, columns, rows) + f" ORDER BY {order}"
 
