@@ -82,8 +82,11 @@ async def judge_rule(
     model: str = "judge-model",
     adapter: str = "openai",
     base_url: str | None = None,
+    evaluator: dict[str, Any] | None = None,
     **rule: Any,
 ) -> str:
+    """A connection to ``provider``, an LLM-as-a-judge evaluator (helpfulness unless
+    ``evaluator`` gives another body) and an active rule running it; the rule's id."""
     await call(
         app,
         "PUT",
@@ -95,12 +98,13 @@ async def judge_rule(
             "baseURL": base_url or provider.base_url,
         },
     )
-    evaluator = await call(
+    created_evaluator = await call(
         app,
         "POST",
         "/api/public/unstable/evaluators",
         201,
-        json={
+        json=evaluator
+        or {
             "name": "helpfulness",
             "prompt": "Question: {{question}}\nAnswer: {{answer}}\nHow helpful is it?",
             "outputDefinition": {"dataType": "NUMERIC", "minValue": 0, "maxValue": 1},
@@ -120,11 +124,17 @@ async def judge_rule(
             "name": "qa helpfulness",
             "enabled": True,
             "target": target,
-            "evaluatorAssignments": [{"evaluatorId": evaluator["id"]}],
+            "evaluatorAssignments": [{"evaluatorId": created_evaluator["id"]}],
         }
         | rule,
     )
     return str(created["id"])
+
+
+async def settle(app: EmbeddedApp) -> None:
+    """Wait until every queued task (event deliveries included) ran."""
+    queue = await app.container.get(TaskiqTaskQueue)
+    await queue.broker.wait_all()  # type: ignore[attr-defined]
 
 
 async def send_traces(app: EmbeddedApp, names: dict[str, str]) -> None:
@@ -430,8 +440,7 @@ async def test_a_backfill_scores_the_items_of_a_dataset_run(
         )
     run_id = linked["datasetRunId"]
     # The links' events are handled before the rule exists: only the backfill plans.
-    queue = await app.container.get(TaskiqTaskQueue)
-    await queue.broker.wait_all()  # type: ignore[attr-defined]
+    await settle(app)
     created = await call(
         app,
         "POST",

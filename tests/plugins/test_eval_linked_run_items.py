@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from spyglass_adapters.queue import TaskiqTaskQueue
 from tests.plugins import test_eval_executions as executions
 from tests.plugins.conftest import EmbeddedApp
 from tests.support.fake_llm import FakeLLM
@@ -20,33 +19,17 @@ from tests.support.fake_llm import FakeLLM
 app = executions.app
 provider = executions.provider
 call = executions.call
-RULES = executions.RULES
 
 
-async def settle(app: EmbeddedApp) -> None:
-    """Wait until every queued task (event deliveries included) ran."""
-    queue = await app.container.get(TaskiqTaskQueue)
-    await queue.broker.wait_all()  # type: ignore[attr-defined]
+settle = executions.settle
 
 
 async def experiment_item_rule(app: EmbeddedApp, provider: FakeLLM) -> str:
-    await call(
+    return await executions.judge_rule(
         app,
-        "PUT",
-        "/api/public/llm-connections",
-        json={
-            "provider": "fake",
-            "adapter": "openai",
-            "secretKey": executions.SECRET,
-            "baseURL": provider.base_url,
-        },
-    )
-    evaluator = await call(
-        app,
-        "POST",
-        "/api/public/unstable/evaluators",
-        201,
-        json={
+        provider,
+        target="experiment_item",
+        evaluator={
             "name": "correctness",
             "prompt": "Answer: {{answer}}\nExpected: {{expected}}\nIs it correct?",
             "outputDefinition": {"dataType": "NUMERIC", "minValue": 0, "maxValue": 1},
@@ -56,20 +39,8 @@ async def experiment_item_rule(app: EmbeddedApp, provider: FakeLLM) -> str:
                 {"variable": "expected", "source": "expected_output"},
             ],
         },
+        name="nightly correctness",
     )
-    created = await call(
-        app,
-        "POST",
-        RULES,
-        201,
-        json={
-            "name": "nightly correctness",
-            "enabled": True,
-            "target": "experiment_item",
-            "evaluatorAssignments": [{"evaluatorId": evaluator["id"]}],
-        },
-    )
-    return str(created["id"])
 
 
 async def link(app: EmbeddedApp, item_id: str, trace_id: str) -> Any:
