@@ -26,11 +26,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from spyglass_adapters.clickhouse.migrator import load_migrations
 from spyglass_tracing.storage.clickhouse.mapping import (
     OBSERVATION_COLUMNS,
     SCORE_COLUMNS,
     TRACE_COLUMNS,
 )
+from spyglass_tracing.storage.clickhouse.store import MIGRATIONS_PACKAGE
 
 __all__ = ("LONG_SESSION", "ScaleSpec", "insert_statements", "long_trace_id", "trace_id_sql")
 
@@ -213,4 +215,13 @@ def insert_statements(database: str, specs: Sequence[ScaleSpec]) -> list[tuple[s
                 f"{spec.project_id}: {what}",
                 f"INSERT INTO {database}.{table} ({names}) SELECT {names} FROM ({select})",
             ))  # fmt: skip
+    # The traces were written without their summaries: the migration that adds them to
+    # existing data does it here too (``0006_trace_summaries``), so the rows are those
+    # the store would have written, and a newer migration can do the same.
+    for migration in load_migrations(MIGRATIONS_PACKAGE):
+        statements.extend(
+            (f"{migration.version}: backfill", sql)
+            for sql in migration.statements(database)
+            if f"INSERT INTO {database}.traces" in sql
+        )
     return statements

@@ -259,11 +259,11 @@ async def test_same_row_twice_reads_once(analytics_store: AnalyticsStore) -> Non
 
 
 async def test_reads_are_scoped_to_one_project(analytics_store: AnalyticsStore) -> None:
-    await analytics_store.upsert_traces([full_trace(name="one"), full_trace(project_id=P2)])
-    await analytics_store.upsert_observations(
-        [full_observation(name="one"), full_observation(project_id=P2)]
+    await analytics_store.write(
+        traces=[full_trace(name="one"), full_trace(project_id=P2)],
+        observations=[full_observation(name="one"), full_observation(project_id=P2)],
+        scores=[full_score(name="one"), full_score(project_id=P2)],
     )
-    await analytics_store.upsert_scores([full_score(name="one"), full_score(project_id=P2)])
 
     assert await analytics_store.get_trace(P2, "t1") == full_trace(project_id=P2)
     assert await analytics_store.get_observation(P2, "o1") == full_observation(project_id=P2)
@@ -282,12 +282,14 @@ async def test_reads_are_scoped_to_one_project(analytics_store: AnalyticsStore) 
 async def test_delete_traces_removes_observations_and_scores(
     analytics_store: AnalyticsStore,
 ) -> None:
-    await analytics_store.upsert_traces([full_trace(), full_trace(id="t2")])
-    await analytics_store.upsert_observations(
-        [full_observation(), full_observation(id="o2", trace_id="t2")]
-    )
-    await analytics_store.upsert_scores(
-        [full_score(), full_score(id="s2", trace_id="t2"), full_score(id="s3", trace_id=None)]
+    await analytics_store.write(
+        traces=[full_trace(), full_trace(id="t2")],
+        observations=[full_observation(), full_observation(id="o2", trace_id="t2")],
+        scores=[
+            full_score(),
+            full_score(id="s2", trace_id="t2"),
+            full_score(id="s3", trace_id=None),
+        ],
     )
 
     await analytics_store.delete_traces(P1, ["t1", "unknown"])
@@ -332,8 +334,10 @@ async def test_members_of_traces_are_their_live_observations_and_scores(
 
 
 async def test_purge_deleted_keeps_every_live_row(analytics_store: AnalyticsStore) -> None:
-    await analytics_store.upsert_traces([full_trace(), full_trace(id="t2")])
-    await analytics_store.upsert_observations([full_observation(id="o2", trace_id="t2")])
+    await analytics_store.write(
+        traces=[full_trace(), full_trace(id="t2")],
+        observations=[full_observation(id="o2", trace_id="t2")],
+    )
     await analytics_store.delete_traces(P1, ["t1"])
     await analytics_store.purge_deleted()
     await analytics_store.purge_deleted()  # nothing left to rewrite: still fine

@@ -19,14 +19,16 @@ import pytest
 from msgspec.structs import replace
 
 from spyglass_adapters.clickhouse.migrator import ClickHouseMigrator, load_migrations
-from spyglass_core.domain.tracing import Observation, ObservationType, Score
-from spyglass_tracing.domain.queries import ObservationQuery
+from spyglass_core.domain.tracing import Observation, ObservationType, Score, Trace
+from spyglass_tracing.domain.queries import MetricsQuery, ObservationQuery
 from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
 from spyglass_tracing.storage.clickhouse.mapping import (
     OBSERVATION_COLUMNS,
     SCORE_COLUMNS,
+    TRACE_COLUMNS,
     observation_to_row,
     score_to_row,
+    trace_to_row,
 )
 from spyglass_tracing.storage.clickhouse.store import (
     MIGRATIONS_PACKAGE,
@@ -37,6 +39,7 @@ from spyglass_tracing.storage.clickhouse.store import (
 P1, P2 = "project-1", "project-2"
 T0 = datetime(2026, 2, 27, 23, 0, tzinfo=UTC)
 OBSERVATIONS_BY_DAY = "0005_observations_by_day"
+TRACE_SUMMARIES = "0006_trace_summaries"
 
 
 def _client(dsn: str) -> Any:
@@ -148,6 +151,22 @@ def _scores() -> tuple[list[Score], list[Score]]:
     return first, updates
 
 
+def _traces() -> tuple[list[Trace], list[Trace]]:
+    """Traces t0..t4 (t5 has no observation), then a renamed, a re-dated, a deleted one."""
+    first = [
+        Trace(id=f"t{i}", project_id=P1, timestamp=T0 + timedelta(hours=5 * i),
+              name=f"trace-{i}", event_ts=T0)
+        for i in range(6)
+    ]  # fmt: skip
+    later = T0 + timedelta(minutes=5)
+    updates = [
+        replace(first[1], name="renamed", event_ts=later),
+        replace(first[2], timestamp=T0 - timedelta(days=1), event_ts=later),
+        replace(first[3], is_deleted=True, event_ts=later),
+    ]
+    return first, updates
+
+
 async def _everything(store: ClickHouseAnalyticsStore) -> dict[str, Any]:
     """What the reads answer about the observations and scores, to compare databases."""
     answers: dict[str, Any] = {}
@@ -169,16 +188,30 @@ async def _everything(store: ClickHouseAnalyticsStore) -> dict[str, Any]:
     answers["metrics"] = await store.trace_metrics(P1, traces)
     answers["scores by trace"] = await store.scores_of_traces(P1, traces)
     answers["by id"] = await store.get_observations(P1, ["o1", "o2", "o4", "o5", "o11"])
+    # A trace's version may differ (a summary is written as a later version), not its rows.
+    answers["traces"] = [
+        replace(trace, event_ts=None) for trace in await store.get_traces(P1, [*traces, "t5"])
+    ]
+    answers["daily"] = await store.daily_metrics(P1, MetricsQuery())
     return answers
 
 
 def _insert_rows(
-    dsn: str, database: str, observations: list[Observation], scores: list[Score]
+    dsn: str,
+    database: str,
+    traces: list[Trace],
+    observations: list[Observation],
+    scores: list[Score],
 ) -> None:
     """Rows as an earlier version wrote them, inserted as they are."""
     client = _client(dsn)
     try:
         at = datetime.now(UTC)
+        client.insert(
+            f"{database}.traces",
+            [trace_to_row(t, default_event_ts=at) for t in traces],
+            column_names=list(TRACE_COLUMNS),
+        )
         client.insert(
             f"{database}.observations",
             [observation_to_row(o, default_event_ts=at) for o in observations],
@@ -196,20 +229,26 @@ def _insert_rows(
 async def _written_before(dsn: str, database: str, version: str) -> None:
     """A database on the migrations before ``version``, holding what they wrote."""
     await asyncio.to_thread(_migrate_before, dsn, database, version)
+    traces, trace_updates = _traces()
     observations, observation_updates = _observations()
     scores, score_updates = _scores()
-    await asyncio.to_thread(_insert_rows, dsn, database, observations, scores)
-    await asyncio.to_thread(_insert_rows, dsn, database, observation_updates, score_updates)
+    await asyncio.to_thread(_insert_rows, dsn, database, traces, observations, scores)
+    await asyncio.to_thread(
+        _insert_rows, dsn, database, trace_updates, observation_updates, score_updates
+    )
 
 
 async def _written_now(dsn: str, database: str) -> dict[str, Any]:
     """The answers of a database this version made and wrote through its store."""
     store = await ClickHouseAnalyticsStore.open(dsn, database)
     try:
+        traces, trace_updates = _traces()
         observations, observation_updates = _observations()
         scores, score_updates = _scores()
+        await store.upsert_traces(traces)
         await store.upsert_observations(observations)
         await store.upsert_scores(scores)
+        await store.upsert_traces(trace_updates)
         await store.upsert_observations(observation_updates)
         await store.upsert_scores(score_updates)
         return await _everything(store)
@@ -258,6 +297,26 @@ async def test_observations_by_day_can_run_again_after_a_crash(
 
     assert await _upgraded(chdb_dsn, database) == expected
     assert _sorting_key(chdb_dsn, database, "observations").startswith("project_id, toDate")
+
+
+async def test_trace_summaries_sum_the_observations_of_existing_traces(
+    chdb_dsn: str, databases: Callable[[], str]
+) -> None:
+    """Per-trace and daily metrics, read from the summaries after the upgrade, answer as
+    those of a database this version wrote; running the backfill again changes nothing."""
+    expected = await _written_now(chdb_dsn, databases())
+    database = databases()
+    await _written_before(chdb_dsn, database, TRACE_SUMMARIES)
+
+    assert await _upgraded(chdb_dsn, database) == expected
+    backfill = [sql for sql in _statements(database, TRACE_SUMMARIES) if "INSERT INTO" in sql]
+    assert len(backfill) == 1
+    await asyncio.to_thread(_run_all, chdb_dsn, backfill)  # as after a crash before recording
+    after = await _upgraded(chdb_dsn, database)
+    assert after == expected
+    # t0's live observations of this project (o5 is deleted, o0, o10, o20 are P2's).
+    assert after["metrics"]["t0"].observation_ids == ["o15", "o25"]
+    assert sum(day.count_traces for day in after["daily"].items) == 5  # t3 is deleted
 
 
 def _statements(database: str, version: str) -> list[str]:

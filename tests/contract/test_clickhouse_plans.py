@@ -224,7 +224,6 @@ _CANDIDATE_PASS = re.compile(r"id IN \(SELECT id FROM \S+\.(observations|scores)
     [
         pytest.param(lambda s: s.list_observations(P1, "t1"), id="trace-observations"),
         pytest.param(lambda s: s.list_scores(P1, "t1"), id="trace-scores"),
-        pytest.param(lambda s: s.trace_metrics(P1, ["t1", "t2"]), id="list-default-fields"),
         pytest.param(lambda s: s.scores_of_traces(P1, ["t1", "t2"]), id="list-scores"),
         pytest.param(
             lambda s: s.find_observations(P1, ObservationQuery(limit=10, trace_id="t1")),
@@ -257,6 +256,27 @@ async def test_reads_by_trace_filter_row_versions_through_the_trace_index(
                 checked += 1
         assert not _CANDIDATE_PASS.search(sql), sql
     assert checked >= 1, queries
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        pytest.param(lambda s: s.trace_metrics(P1, ["t1", "t2"]), id="list-default-fields"),
+        pytest.param(lambda s: s.daily_metrics(P1, MetricsQuery()), id="daily-metrics"),
+    ],
+)
+async def test_trace_summaries_serve_metrics_without_reading_observations(
+    recorded: Recorded, read: Any
+) -> None:
+    """Latency, cost and ids of a page's traces, and daily usage, come from the trace
+    rows' summaries: one read of ``traces`` under the project key, no observation."""
+    await read(recorded.store)
+    queries = recorded.take()
+    reads = [read for reads in recorded.reads(queries) for read in reads]
+    assert len(queries) == 1 and reads, queries
+    for table_read in reads:
+        assert table_read.table == "traces", (queries, table_read)
+        assert any("project_id" in c for c in table_read.primary_key), table_read
 
 
 async def test_a_time_range_prunes_by_the_day_in_the_key(recorded: Recorded) -> None:

@@ -69,6 +69,19 @@ class AnalyticsStore(Protocol):
     async def upsert_scores(self, scores: Sequence[Score]) -> None:
         """Append new versions of these scores (one insert)."""
 
+    async def write(
+        self,
+        *,
+        traces: Sequence[Trace] = (),
+        observations: Sequence[Observation] = (),
+        scores: Sequence[Score] = (),
+    ) -> None:
+        """Append a merge's row versions: the observations and scores, then the traces.
+
+        The same as the three ``upsert_*`` calls in that order; a store that keeps what a
+        trace's observations add up to on the trace row (ClickHouse) does it in one pass.
+        """
+
     async def get_trace(self, project_id: str, trace_id: str) -> Trace | None:
         """The newest version of a trace, or None when absent or deleted."""
 

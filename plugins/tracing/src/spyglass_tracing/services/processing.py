@@ -337,14 +337,12 @@ class BatchProcessor:
             for project_id, events in by_project.items():
                 await self._merge_project(project_id, events, rows)
             event_ts = self._next_event_ts(after=rows.newest_stored)
-            await self._analytics.upsert_observations(
-                [msgspec.structs.replace(row, event_ts=event_ts) for row in rows.observations]
-            )
-            await self._analytics.upsert_scores(
-                [msgspec.structs.replace(row, event_ts=event_ts) for row in rows.scores]
-            )
-            await self._analytics.upsert_traces(
-                [msgspec.structs.replace(row, event_ts=event_ts) for row in rows.traces]
+            await self._analytics.write(
+                observations=[
+                    msgspec.structs.replace(row, event_ts=event_ts) for row in rows.observations
+                ],
+                scores=[msgspec.structs.replace(row, event_ts=event_ts) for row in rows.scores],
+                traces=[msgspec.structs.replace(row, event_ts=event_ts) for row in rows.traces],
             )
         return rows.trace_ids
 
@@ -381,6 +379,13 @@ class BatchProcessor:
                 rows.traces.append(
                     apply_trace_events(stored_trace_by_id.get(trace_id), items, project_id, now)
                 )
+            # A trace whose observations changed gets a new version too, unchanged but
+            # for what the store derives from its observations (their summary).
+            rows.traces.extend(
+                trace
+                for trace_id, trace in stored_trace_by_id.items()
+                if trace_id not in trace_events
+            )
         score_events = grouped[EntityKind.SCORE]
         if score_events:
             stored_scores = await self._analytics.get_scores(project_id, list(score_events))

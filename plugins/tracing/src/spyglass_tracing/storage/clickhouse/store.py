@@ -8,8 +8,9 @@ single chDB engine a process may host.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -41,23 +42,19 @@ from spyglass_tracing.storage.clickhouse.mapping import (
     SCORE_COLUMNS,
     TRACE_COLUMNS,
     observation_from_row,
-    observation_to_row,
     score_from_row,
-    score_to_row,
     trace_from_row,
-    trace_to_row,
 )
 from spyglass_tracing.storage.clickhouse.metrics_query import metrics_rows, metrics_sql
 from spyglass_tracing.storage.clickhouse.public_lists import ClickHousePublicLists
 from spyglass_tracing.storage.clickhouse.queries.metrics import (
-    daily_days_sql,
-    daily_total_sql,
-    daily_usage_sql,
+    daily_sql,
     trace_metrics_sql,
 )
 from spyglass_tracing.storage.clickhouse.queries.select import (
     Params,
     Where,
+    check_page,
     select_latest,
 )
 from spyglass_tracing.storage.clickhouse.queries.sessions import (
@@ -69,6 +66,7 @@ from spyglass_tracing.storage.clickhouse.queries.ui_traces import Tables
 from spyglass_tracing.storage.clickhouse.totals import TotalsCache
 from spyglass_tracing.storage.clickhouse.ui_detail import ClickHouseUiDetailReads
 from spyglass_tracing.storage.clickhouse.ui_lists import UiListReader
+from spyglass_tracing.storage.clickhouse.writes import ClickHouseWrites
 
 __all__ = (
     "MIGRATIONS_PACKAGE",
@@ -112,7 +110,13 @@ def _daily_metric(day: str, traces: int, usage: list[DailyModelUsage]) -> DailyM
     )
 
 
-class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHousePublicLists, AnalyticsStore):
+_TRACE_METRICS_COLUMNS = ("id", "project_id", "first_start", "last_end", "total_cost",
+                          "observation_ids", "event_ts", "is_deleted")  # fmt: skip
+
+
+class ClickHouseAnalyticsStore(
+    ClickHouseWrites, ClickHouseUiDetailReads, ClickHousePublicLists, AnalyticsStore
+):
     """Analytics store on ClickHouse tables ``traces``, ``observations`` and ``scores``.
 
     Args:
@@ -150,39 +154,6 @@ class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHousePublicLists, A
         """Close the connection when this store opened it; later calls are a no-op."""
         if self._owns_connection:
             await self._connection.close()
-
-    def _insert(
-        self,
-        table: str,
-        items: Sequence[_Item],
-        to_row: Callable[..., list[Any]],
-        columns: Sequence[str],
-    ) -> None:
-        # Mapped here, on the client's thread: tens of thousands of rows would otherwise
-        # hold the event loop for a noticeable time.
-        now = datetime.now(UTC)
-        rows = [to_row(item, default_event_ts=now) for item in items]
-        self._client.insert(self._table(table), rows, column_names=list(columns))
-
-    async def upsert_traces(self, traces: Sequence[Trace]) -> None:
-        """Append new versions of these traces (one insert)."""
-        if not traces:
-            return
-        await self._run(self._insert, "traces", traces, trace_to_row, TRACE_COLUMNS)
-
-    async def upsert_observations(self, observations: Sequence[Observation]) -> None:
-        """Append new versions of these observations (one insert)."""
-        if not observations:
-            return
-        await self._run(
-            self._insert, "observations", observations, observation_to_row, OBSERVATION_COLUMNS
-        )
-
-    async def upsert_scores(self, scores: Sequence[Score]) -> None:
-        """Append new versions of these scores (one insert)."""
-        if not scores:
-            return
-        await self._run(self._insert, "scores", scores, score_to_row, SCORE_COLUMNS)
 
     def _latest(
         self,
@@ -330,16 +301,34 @@ class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHousePublicLists, A
         }
         if not metrics:
             return metrics
-        params = Params(project_id)
-        sql = trace_metrics_sql(self._table("observations"), params, list(metrics))
-        for trace_id, first, last, cost, ids in await self._run(self._rows, sql, params.values):
+        rows = await self._run(self._trace_metrics_rows, project_id, list(metrics))
+        for trace_id, first, last, cost, ids in rows:
             metrics[trace_id] = TraceMetrics(
                 trace_id=trace_id,
-                latency=(utc(last) - utc(first)).total_seconds(),
+                latency=0.0 if first is None else (utc(last) - utc(first)).total_seconds(),
                 total_cost=0.0 if cost is None else float(cost),
                 observation_ids=list(ids),
             )
         return metrics
+
+    def _trace_metrics_rows(self, project_id: str, trace_ids: list[str]) -> list[Sequence[Any]]:
+        # The trace rows' summaries; observations whose trace has no row yet (written
+        # before it, or never) are summed from the observations themselves.
+        params = Params(project_id)
+        where = Where(direct=[f"id IN {params.strings(trace_ids)}"])
+        sql = select_latest(
+            self._table("traces"),
+            _TRACE_METRICS_COLUMNS,
+            where,
+            select="id, first_start, last_end, total_cost, observation_ids",
+        )
+        summarized = self._rows(sql, params.values)
+        orphans = sorted(set(trace_ids) - {row[0] for row in summarized})
+        if orphans:
+            params = Params(project_id)
+            sql = trace_metrics_sql(self._table("observations"), params, orphans)
+            summarized.extend(self._rows(sql, params.values))
+        return summarized
 
     async def scores_of_traces(
         self, project_id: str, trace_ids: Sequence[str]
@@ -357,27 +346,18 @@ class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHousePublicLists, A
             scores[score.trace_id].append(score)
         return scores
 
-    def _daily(
-        self, query: MetricsQuery, project_id: str
-    ) -> tuple[list[Sequence[Any]], list[Sequence[Any]], int]:
-        traces, observations = self._table("traces"), self._table("observations")
-        params = Params(project_id)
-        days = self._rows(daily_days_sql(traces, query, params), params.values)
-        if query.offset == 0 and len(days) < query.limit:
-            total = len(days)  # the first page holds every day: no second deduplication
-        else:
-            total = self._totals.total(daily_total_sql(traces, query, params), params.values)
-        usage: list[Sequence[Any]] = []
-        if days:
-            sql = daily_usage_sql(traces, observations, query, params, [d for d, _ in days])
-            usage = self._rows(sql, params.values)
-        return days, usage, total
-
     async def daily_metrics(self, project_id: str, query: MetricsQuery) -> Page[DailyMetric]:
         """Per-day counts, costs and usage by model, newest day first, with the total."""
-        days, usage, total = await self._run(self._daily, query, project_id)
-        by_day: dict[str, list[DailyModelUsage]] = {day: [] for day, _ in days}
-        for day, model, inputs, outputs, totals, n_obs, n_traces, cost in usage:
+        check_page(query.limit, query.offset)
+        params = Params(project_id)
+        sql = daily_sql(self._table("traces"), query, params)
+        rows = await self._run(self._rows, sql, params.values)
+        traces: dict[str, int] = defaultdict(int)
+        by_day: dict[str, list[DailyModelUsage]] = defaultdict(list)
+        for day, bare, model, n, n_obs, inputs, outputs, totals, cost, firsts in rows:
+            traces[day] += int(n if bare else firsts)
+            if bare:
+                continue
             by_day[day].append(
                 DailyModelUsage(
                     model=model,
@@ -385,11 +365,15 @@ class ClickHouseAnalyticsStore(ClickHouseUiDetailReads, ClickHousePublicLists, A
                     output_usage=int(outputs),
                     total_usage=int(totals),
                     count_observations=int(n_obs),
-                    count_traces=int(n_traces),
+                    count_traces=int(n),
                     total_cost=0.0 if cost is None else float(cost),
                 )
             )
-        return Page(items=[_daily_metric(day, n, by_day[day]) for day, n in days], total=total)
+        days = sorted(traces, reverse=True)
+        page = days[query.offset : query.offset + query.limit]
+        return Page(
+            items=[_daily_metric(day, traces[day], by_day[day]) for day in page], total=len(days)
+        )
 
     async def ping(self) -> None:
         """Check that the backend answers. Raises: StorageUnavailable."""

@@ -70,6 +70,18 @@ class MemoryAnalyticsStore(MemoryUiDetailReads, AnalyticsStore):
         """Keep each score unless a newer version is already stored."""
         keep_newest(self._scores, scores)
 
+    async def write(
+        self,
+        *,
+        traces: Sequence[Trace] = (),
+        observations: Sequence[Observation] = (),
+        scores: Sequence[Score] = (),
+    ) -> None:
+        """Keep each row unless a newer version of it is already stored."""
+        keep_newest(self._observations, observations)
+        keep_newest(self._scores, scores)
+        keep_newest(self._traces, traces)
+
     async def get_trace(self, project_id: str, trace_id: str) -> Trace | None:
         """The newest version of a trace, or None when absent or deleted."""
         return live(self._traces.get((project_id, trace_id)))

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 
 from spyglass_tracing.domain.queries import MetricsQuery
 from spyglass_tracing.storage.clickhouse.queries.select import (
     Params,
     Where,
-    limit_sql,
     select_latest,
     time_range,
 )
 
-__all__ = ("daily_days_sql", "daily_total_sql", "daily_usage_sql", "trace_metrics_sql")
+__all__ = ("daily_sql", "trace_metrics_sql")
 
 # --- per-trace aggregates -----------------------------------------------------------------
 
@@ -37,9 +35,7 @@ def trace_metrics_sql(observations: str, params: Params, trace_ids: Sequence[str
 # --- daily metrics ------------------------------------------------------------------------
 
 _DAILY_TRACE_COLUMNS = ("id", "project_id", "timestamp", "name", "user_id", "environment",
-                        "tags", "event_ts", "is_deleted")  # fmt: skip
-_DAILY_OBSERVATION_COLUMNS = ("id", "project_id", "trace_id", "provided_model_name",
-                              "usage_details", "total_cost", "event_ts", "is_deleted")  # fmt: skip
+                        "tags", "model_usage", "event_ts", "is_deleted")  # fmt: skip
 _DAY = "toString(toDate(`timestamp`, 'UTC'))"
 
 
@@ -57,49 +53,24 @@ def _daily_where(query: MetricsQuery, params: Params) -> Where:
     return where
 
 
-def _daily_traces(traces: str, where: Where) -> str:
-    return select_latest(traces, _DAILY_TRACE_COLUMNS, where, select=f"id, {_DAY} AS day")
+def daily_sql(traces: str, query: MetricsQuery, params: Params) -> str:
+    """Every day of the matching traces, per model of their summaries (``summaries.py``).
 
-
-def daily_days_sql(traces: str, query: MetricsQuery, params: Params) -> str:
-    """One page of days (``YYYY-MM-DD``, newest first) with their trace counts."""
-    source = _daily_traces(traces, _daily_where(query, params))
-    return (
-        f"SELECT day, count() FROM ({source}) GROUP BY day "
-        f"ORDER BY day DESC {limit_sql(params, query.limit, query.offset)}"
+    Rows ``(day, bare, model, traces, observations, input, output, total, cost,
+    first_rows)``: a trace without observations is one ``bare`` row (``LEFT ARRAY JOIN``
+    of an empty array, ``i = 0``); otherwise a trace is one row per model, and
+    ``first_rows`` counts each trace once (its first model, ``i = 1``). One
+    deduplication of the window's traces, no observation read.
+    """
+    source = select_latest(
+        traces,
+        _DAILY_TRACE_COLUMNS,
+        _daily_where(query, params),
+        select=f"{_DAY} AS day, model_usage",
     )
-
-
-def daily_total_sql(traces: str, query: MetricsQuery, params: Params) -> str:
-    """How many days have matching traces."""
-    source = _daily_traces(traces, _daily_where(query, params))
-    return f"SELECT uniqExact(day) FROM ({source})"
-
-
-def daily_usage_sql(
-    traces: str,
-    observations: str,
-    query: MetricsQuery,
-    params: Params,
-    days: Sequence[str],
-) -> str:
-    """Per (day, model) of the traces of ``days``: usage sums, counts, cost."""
-    where = _daily_where(query, params)
-    # The page's days bound the traces' time range: a cheap narrowing of both scans.
-    first = datetime.fromisoformat(min(days)).replace(tzinfo=UTC)
-    last = datetime.fromisoformat(max(days)).replace(tzinfo=UTC) + timedelta(days=1)
-    where.narrowing(f"`timestamp` >= {params.time(first)}")
-    where.narrowing(f"`timestamp` < {params.time(last)}")
-    where.outer.append(f"{_DAY} IN {params.strings(days)}")
-    day_traces = _daily_traces(traces, where)
-    # Every version of an observation names the same trace (the store's contract), so
-    # the trace condition filters versions directly: no candidate pass over the project.
-    on_traces = Where(direct=[f"trace_id IN (SELECT id FROM ({day_traces}))"])
-    day_observations = select_latest(observations, _DAILY_OBSERVATION_COLUMNS, on_traces)
     return (
-        "SELECT t.day, o.provided_model_name, "
-        "sum(o.usage_details['input']), sum(o.usage_details['output']), "
-        "sum(o.usage_details['total']), count(), uniqExact(o.trace_id), sum(o.total_cost) "
-        f"FROM ({day_observations}) AS o INNER JOIN ({day_traces}) AS t ON o.trace_id = t.id "
-        "GROUP BY t.day, o.provided_model_name"
+        "SELECT day, i = 0 AS bare, u.1 AS model, count(), sum(u.2), sum(u.3), sum(u.4), "
+        f"sum(u.5), sum(u.6), countIf(i = 1) FROM ({source}) "
+        "LEFT ARRAY JOIN model_usage AS u, arrayEnumerate(model_usage) AS i "
+        "GROUP BY day, bare, model"
     )
