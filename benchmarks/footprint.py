@@ -197,7 +197,13 @@ class Exports:
                     count += 1
         raw = message.SerializeToString()
         ids = [trace.hex() for trace in traces.values()]
-        return Request(gzip.compress(raw, compresslevel=1), ids, count, len(raw))
+        return Request(
+            body=gzip.compress(raw, compresslevel=1),
+            gzipped=True,
+            trace_ids=ids,
+            spans=count,
+            raw_bytes=len(raw),
+        )
 
 
 async def ingest(
@@ -270,7 +276,9 @@ async def run(args: argparse.Namespace, base: str, pid: int) -> dict[str, Any]:
         base_url=base, auth=(PUBLIC, SECRET), timeout=120, limits=httpx.Limits(max_connections=16)
     ) as client:
         first = Exports(args.seed + 1).make(0)
-        small = await client.post(OTLP_PATH, content=first.body, headers=HEADERS)
+        small = await client.post(
+            OTLP_PATH, content=first.body, headers={**HEADERS, "Content-Encoding": "gzip"}
+        )
         small.raise_for_status()
         await typical_reads(client)
         await asyncio.sleep(args.settle)
