@@ -9,7 +9,10 @@ export has been decoded (in a decoding process), applied and read back, the log 
   first insert (``spyglass_adapters.clickhouse.dataframes``);
 - the decoding process did not import the CLI: ``spawn`` re-imports the server's main
   script in each child, and that script imports only ``spyglass.__main__``, which loads
-  the CLI (click, dishka, the plugin host) when it runs, not when it is imported.
+  the CLI (click, dishka, the plugin host) when it runs, not when it is imported;
+- the server did not import what only some requests need: the OTLP decoder (protobuf;
+  the decoding process's), an LLM client (httpx) or the JSONPath parser of evaluation
+  rules.
 
 See ``benchmarks/README.md`` ("Performance at scale: footprint") for what these cost.
 """
@@ -71,3 +74,6 @@ def test_serve_and_its_decoder_import_only_what_they_use(spyglass_server: Server
     assert imported["spyglass.__main__"] >= 2  # the server's script and the decoder's
     assert imported["spyglass.cli"] == 1  # the server only
     assert imported["dishka"] == 1
+    assert imported["google.protobuf"] == 1  # the decoding process only
+    assert imported["httpx"] == 0
+    assert imported["jsonpath_ng"] == 0
