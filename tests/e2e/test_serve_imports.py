@@ -12,7 +12,8 @@ export has been decoded (in a decoding process), applied and read back, the log 
   the CLI (click, dishka, the plugin host) when it runs, not when it is imported;
 - the server did not import what only some requests need: the OTLP decoder (protobuf;
   the decoding process's), an LLM client (httpx) or the JSONPath parser of evaluation
-  rules.
+  rules;
+- a restarted server, with nothing to migrate, did not import Alembic.
 
 See ``benchmarks/README.md`` ("Performance at scale: footprint") for what these cost.
 """
@@ -77,3 +78,14 @@ def test_serve_and_its_decoder_import_only_what_they_use(spyglass_server: Server
     assert imported["google.protobuf"] == 1  # the decoding process only
     assert imported["httpx"] == 0
     assert imported["jsonpath_ng"] == 0
+
+
+def test_a_restarted_server_does_not_load_alembic(spyglass_server: ServerFactory) -> None:
+    # Migrations run on the first start only: afterwards the version tables hold every
+    # chain's head, read without Alembic (spyglass_adapters.sql.revisions).
+    server = spyglass_server({**SERVER_ENV, "PYTHONPROFILEIMPORTTIME": "1"})
+    assert imported_modules(server.log())["alembic"] == 1
+    server.restart()
+    restarted = imported_modules(server.log())
+    assert restarted["spyglass_adapters.sql.revisions"] >= 1  # the check did run
+    assert restarted["alembic"] == 0
