@@ -4,7 +4,7 @@ clickhouse-connect resolves these libraries lazily, through module attributes of
 ``clickhouse_connect.driver.options`` (``options.np``, ``options.pd``...). But its insert
 and column-writing paths probe them on every call (``options.pd and isinstance(data,
 options.pd.DataFrame)``), so the first insert imports pandas, and with it numpy and
-pyarrow: ~570 modules and ~100 MB of a server that only ever sends and reads Python rows.
+pyarrow: ~430 modules and ~90 MB of a server that only ever sends and reads Python rows.
 
 A probe cannot be true for a library no code has imported (no object can be a
 DataFrame then), so :func:`defer_dataframe_libraries` makes those attributes read as
