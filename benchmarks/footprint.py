@@ -121,8 +121,15 @@ def load_average() -> str:
 
 
 @contextmanager
-def server_process(extra_env: dict[str, str]) -> Iterator[tuple[str, int]]:
-    """A fresh embedded ``spyglass serve``: its base URL and pid (killed on exit)."""
+def server_process(
+    extra_env: dict[str, str], *, restart: bool = False
+) -> Iterator[tuple[str, int]]:
+    """A fresh embedded ``spyglass serve``: its base URL and pid (killed on exit).
+
+    ``restart``: the data directory is first created, migrated and bootstrapped by a
+    server that is stopped again; the one measured starts on it, as every start but the
+    first does.
+    """
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="spyglass-footprint-") as data_dir:
         env = dict(
@@ -134,25 +141,19 @@ def server_process(extra_env: dict[str, str]) -> Iterator[tuple[str, int]]:
             **extra_env,
         )
         log_path = Path(data_dir) / "server.log"
-        with log_path.open("wb") as log:
-            server = subprocess.Popen(
-                [str(Path(sys.executable).parent / "spyglass"), "serve", "--port", str(port)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
         base = f"http://127.0.0.1:{port}"
+        if restart:
+            first = _start_server(env, port, log_path)
+            try:
+                _wait_ready(base, deadline_s=300)
+            finally:
+                _stop_server(first)
+        server = _start_server(env, port, log_path)
         try:
             _wait_ready(base, deadline_s=300)  # a loaded machine starts slowly
             yield base, server.pid
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=30)
+            _stop_server(server)
             errors = [
                 line
                 for line in log_path.read_text(errors="replace").splitlines()
@@ -160,6 +161,26 @@ def server_process(extra_env: dict[str, str]) -> Iterator[tuple[str, int]]:
             ]
             if errors:
                 print(f"server log has {len(errors)} error lines, first: {errors[0]}")
+
+
+def _start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [str(Path(sys.executable).parent / "spyglass"), "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+
+def _stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=30)
 
 
 # --------------------------------------------------------------------------- load
@@ -197,7 +218,13 @@ class Exports:
                     count += 1
         raw = message.SerializeToString()
         ids = [trace.hex() for trace in traces.values()]
-        return Request(gzip.compress(raw, compresslevel=1), ids, count, len(raw))
+        return Request(
+            body=gzip.compress(raw, compresslevel=1),
+            gzipped=True,
+            trace_ids=ids,
+            spans=count,
+            raw_bytes=len(raw),
+        )
 
 
 async def ingest(
@@ -270,7 +297,9 @@ async def run(args: argparse.Namespace, base: str, pid: int) -> dict[str, Any]:
         base_url=base, auth=(PUBLIC, SECRET), timeout=120, limits=httpx.Limits(max_connections=16)
     ) as client:
         first = Exports(args.seed + 1).make(0)
-        small = await client.post(OTLP_PATH, content=first.body, headers=HEADERS)
+        small = await client.post(
+            OTLP_PATH, content=first.body, headers={**HEADERS, "Content-Encoding": "gzip"}
+        )
         small.raise_for_status()
         await typical_reads(client)
         await asyncio.sleep(args.settle)
@@ -299,13 +328,18 @@ def main() -> None:
         "--server-env", action="append", default=[], metavar="KEY=VALUE",
         help="extra environment for the server (repeatable)",
     )  # fmt: skip
+    parser.add_argument(
+        "--restart", action="store_true",
+        help="measure a second start (the data directory already migrated and bootstrapped)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", action="store_true", help="print the result as JSON only")
     args = parser.parse_args()
     extra = dict(item.split("=", 1) for item in args.server_env)
-    with server_process(extra) as (base, pid):
+    with server_process(extra, restart=args.restart) as (base, pid):
         result = asyncio.run(run(args, base, pid))
     result["server_env"] = extra
+    result["restart"] = args.restart
     if args.json:
         print(json.dumps(result))
         return

@@ -66,6 +66,55 @@ def test_the_engine_starts_with_the_defaults_and_the_overrides(tmp_path: Path) -
     assert probe["pyarrow"] is False
 
 
+_DATAFRAME_PROBE = """
+import asyncio, json, sys
+from datetime import datetime, UTC
+from spyglass_adapters.clickhouse import ClickHouseConnection
+
+LIBRARIES = ("pandas", "numpy", "pyarrow")
+
+async def main(dsn):
+    conn = await ClickHouseConnection.open(dsn, "frames")
+    client = conn.client
+    await conn.run(client.command, "CREATE DATABASE IF NOT EXISTS frames")
+    await conn.run(
+        client.command,
+        "CREATE TABLE frames.t (n Int64, x Nullable(Float64), at DateTime64(6, 'UTC'), s String)"
+        " ENGINE = MergeTree ORDER BY n",
+    )
+    rows = [[1, 0.5, datetime(2024, 1, 1, tzinfo=UTC), "a"], [2, None, datetime.now(UTC), "b"]]
+    await conn.run(client.insert, "frames.t", rows, ["n", "x", "at", "s"])
+    read = await conn.run(client.query, "SELECT n, x, s FROM frames.t ORDER BY n")
+    after_rows = [name for name in LIBRARIES if name in sys.modules]
+    # Asked for, a DataFrame still comes (clickhouse-connect imports pandas then).
+    frame = await conn.run(client.query_df, "SELECT sum(n) AS total FROM frames.t")
+    await conn.close()
+    print(json.dumps({
+        "rows": [list(row) for row in read.result_rows],
+        "after_rows": after_rows,
+        "total": int(frame["total"][0]),
+    }))
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+def test_rows_go_in_and_out_without_dataframe_libraries(tmp_path: Path) -> None:
+    # clickhouse-connect probes for pandas and numpy on every insert; the probes must not
+    # import them (~100 MB), while the DataFrame API still works when asked for.
+    result = subprocess.run(
+        [sys.executable, "-c", _DATAFRAME_PROBE, f"chdb://{tmp_path / 'chdb'}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["rows"] == [[1, 0.5, "a"], [2, None, "b"]]
+    assert probe["after_rows"] == []
+    assert probe["total"] == 3
+
+
 async def test_an_invalid_setting_is_refused_before_connecting(chdb_dsn: str) -> None:
     with pytest.raises(ValueError, match="mark_cache_size must be a size in bytes"):
         await ClickHouseConnection.open(

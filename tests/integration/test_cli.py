@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,28 @@ def test_a_bad_setting_stops_the_process_naming_the_variable(tmp_path: Path) -> 
     assert result.returncode != 0
     assert "SPYGLASS_PORT='eighty' is invalid" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_console_script_module_loads_the_cli_only_when_run(tmp_path: Path) -> None:
+    # serve's decoding processes import the main script again (spawn); it must stay light.
+    (entry_point,) = metadata.entry_points(group="console_scripts", name="spyglass")
+    assert entry_point.value == "spyglass.__main__:main"
+    imported = subprocess.run(
+        [sys.executable, "-c", "import sys, spyglass.__main__; print(sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "'spyglass.cli'" not in imported
+    assert "'click'" not in imported
+    run = subprocess.run(
+        [sys.executable, "-m", "spyglass", "--version"],
+        env={"SPYGLASS_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.startswith("spyglass, version ")
 
 
 def test_worker_without_a_shared_queue_explains_itself(tmp_path: Path) -> None:

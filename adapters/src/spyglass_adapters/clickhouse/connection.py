@@ -5,7 +5,8 @@ runs on one dedicated worker thread: the event loop never blocks on it, and the 
 calls stay strictly sequential. Tables are always named ``{database}.table`` so several
 databases (one per test, say) can share the single chDB engine a process may host. An
 embedded engine starts with the server settings of :mod:`.embedded` (caches sized for a
-laptop); see there for what else is done to keep its footprint small.
+laptop); see there for what else is done to keep its footprint small, and
+:mod:`.dataframes` for why inserts no longer import pandas.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
+from spyglass_adapters.clickhouse.dataframes import defer_dataframe_libraries
 from spyglass_adapters.clickhouse.embedded import (
     import_chdb,
     release_library_pages,
@@ -36,6 +38,7 @@ _SCHEMES = ("chdb:", "http:", "https:")
 
 
 def _connect(dsn: str, connect_timeout: float, chdb_options: Mapping[str, str]) -> Client:
+    defer_dataframe_libraries()  # Spyglass sends and reads Python rows only
     if dsn.startswith("chdb:"):
         import_chdb()
         # chDB ignores (and warns about) HTTP transport options. Its options are the

@@ -1,18 +1,38 @@
-"""LLM clients over HTTP, built per endpoint by ``HttpLLMClientFactory``."""
+"""LLM clients over HTTP, built per endpoint by ``HttpLLMClientFactory``.
+
+httpx and the clients are imported when the first client is built (or when a client
+class is imported from here): a server whose evaluators never call a model does not load
+them (~3 MB, and httpx's command line brings rich and pygments along when installed).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from spyglass_adapters.llm.anthropic import AnthropicClient
-from spyglass_adapters.llm.openai_compatible import OpenAICompatibleClient
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_core.ports.llm import LLMAdapter, LLMClient, LLMClientFactory, LLMEndpoint
 
+if TYPE_CHECKING:
+    import httpx
+
+    from spyglass_adapters.llm.anthropic import AnthropicClient
+    from spyglass_adapters.llm.openai_compatible import OpenAICompatibleClient
+
 __all__ = ("AnthropicClient", "HttpLLMClientFactory", "OpenAICompatibleClient")
+
+
+def __getattr__(name: str) -> Any:
+    """The client classes, imported on first access."""
+    if name == "AnthropicClient":
+        from spyglass_adapters.llm.anthropic import AnthropicClient
+
+        return AnthropicClient
+    if name == "OpenAICompatibleClient":
+        from spyglass_adapters.llm.openai_compatible import OpenAICompatibleClient
+
+        return OpenAICompatibleClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class HttpLLMClientFactory(LLMClientFactory):
@@ -38,13 +58,21 @@ class HttpLLMClientFactory(LLMClientFactory):
 
     def client(self, endpoint: LLMEndpoint) -> LLMClient:
         if endpoint.adapter is LLMAdapter.OPENAI:
+            from spyglass_adapters.llm.openai_compatible import OpenAICompatibleClient
+
             return OpenAICompatibleClient(endpoint, http=self._shared())
         if endpoint.adapter is LLMAdapter.ANTHROPIC:
+            from spyglass_adapters.llm.anthropic import AnthropicClient
+
             return AnthropicClient(endpoint, http=self._shared())
         raise InvalidInput(f"The {endpoint.adapter.value} adapter is not supported")
 
     def _shared(self) -> httpx.AsyncClient:
         if self._http is None:
+            from http.cookiejar import CookieJar, DefaultCookiePolicy
+
+            import httpx
+
             self._http = httpx.AsyncClient(
                 cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[]))
             )

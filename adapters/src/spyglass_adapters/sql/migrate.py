@@ -13,6 +13,10 @@ exist yet, it is stamped at the last of them that the legacy table already cover
 such a database upgrades in place. Nothing else is adopted: a plugin's own ``0001`` is
 never mistaken for the legacy one. The legacy table is kept, read only, for chains
 adopted later (a plugin enabled after the upgrade).
+
+Alembic is imported only when something may have to be done: when every chain's version
+table already holds its head (read without Alembic, see ``revisions``), ``upgrade``
+returns at once, and a server restarted on a migrated database never loads it.
 """
 
 from __future__ import annotations
@@ -20,16 +24,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from spyglass_adapters.sql.engine import create_engine
 from spyglass_adapters.sql.errors import translate_errors
+from spyglass_adapters.sql.revisions import head_revision
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = (
     "CORE_CHAIN",
@@ -71,6 +77,8 @@ def version_table(chain: MigrationChain) -> str:
 
 def alembic_config(chain: MigrationChain = CORE_CHAIN) -> Config:
     """An Alembic config running ``chain`` through this package's environment."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(files("spyglass_adapters.sql") / "migrations"))
     config.set_main_option("path_separator", "os")
@@ -92,6 +100,9 @@ async def upgrade(engine: AsyncEngine, chains: Sequence[MigrationChain] = ()) ->
     namespaces = [chain.namespace for chain in ordered]
     if len(set(namespaces)) != len(namespaces):
         raise ValueError(f"Two migration chains share a namespace: {namespaces}")
+    if await _at_heads(engine, ordered):
+        return
+    from alembic import command
 
     def run(connection: Connection) -> None:
         if connection.dialect.name == "postgresql":
@@ -116,6 +127,26 @@ async def upgrade(engine: AsyncEngine, chains: Sequence[MigrationChain] = ()) ->
             await migrating.dispose()
 
 
+async def _at_heads(engine: AsyncEngine, chains: Sequence[MigrationChain]) -> bool:
+    """Whether each chain's version table holds exactly its head; False when unsure."""
+    heads = {version_table(chain): head_revision(chain.package) for chain in chains}
+    if None in heads.values():
+        return False
+
+    def read(connection: Connection) -> bool:
+        inspector = sa.inspect(connection)
+        for table, head in heads.items():
+            if not inspector.has_table(table):
+                return False
+            applied = connection.execute(sa.text(f"SELECT version_num FROM {table}")).all()
+            if [revision for (revision,) in applied] != [head]:
+                return False
+        return True
+
+    async with translate_errors(), engine.connect() as connection:
+        return await connection.run_sync(read)
+
+
 def _sqlite_migration_engine(engine: AsyncEngine) -> AsyncEngine | None:
     """A SQLite file database is migrated on connections without foreign-key enforcement.
 
@@ -137,6 +168,9 @@ def _check_references(connection: Connection) -> None:
 
 
 def _adopt_legacy_revisions(connection: Connection, config: Config, chain: MigrationChain) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     inspector = sa.inspect(connection)
     if inspector.has_table(version_table(chain)) or not inspector.has_table(LEGACY_VERSION_TABLE):
         return

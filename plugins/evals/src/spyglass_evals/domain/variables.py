@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
-from jsonpath_ng import JSONPath
-from jsonpath_ng.exceptions import JSONPathError
-from jsonpath_ng.ext.parser import parse as parse_jsonpath
 
 from spyglass_core.domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from jsonpath_ng import JSONPath
 
 __all__ = (
     "EvaluatedObject",
@@ -86,6 +86,10 @@ def compile_path(path: str) -> JSONPath:
     """
     if len(path) > MAX_PATH_LENGTH:
         raise InvalidInput(f"A JSONPath is at most {MAX_PATH_LENGTH} characters")
+    # Imported on first use: the parser (~5 MB) serves only rules with JSONPath mappings.
+    from jsonpath_ng.exceptions import JSONPathError
+    from jsonpath_ng.ext.parser import parse as parse_jsonpath
+
     try:
         return parse_jsonpath(path)
     except JSONPathError as error:

@@ -44,6 +44,7 @@ from spyglass_tracing.domain.envelopes import (
 )
 from spyglass_tracing.domain.ingestion import EntityEvent, ObservationBody, ScoreBody, TraceBody
 from spyglass_tracing.otlp.export import OtlpExport
+from spyglass_tracing.otlp.reply import export_response
 from spyglass_tracing.services.intake import Attribution, BatchIntake
 from spyglass_tracing.services.otlp_decoding import OtlpDecoder
 from spyglass_tracing.services.score_rules import ScoreConfigChecker
@@ -161,16 +162,10 @@ async def ingest_otlp(
 
 def _otlp_response(content_type: str, rejected: int, message: str) -> Response[Any]:
     if "protobuf" in content_type:
-        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-            ExportTraceServiceResponse,
-        )
-
-        reply = ExportTraceServiceResponse()
-        if rejected:
-            reply.partial_success.rejected_spans = rejected
-            reply.partial_success.error_message = message
         return Response(
-            reply.SerializeToString(), media_type="application/x-protobuf", status_code=200
+            export_response(rejected, message),
+            media_type="application/x-protobuf",
+            status_code=200,
         )
     partial = OtlpPartialSuccess(rejected_spans=rejected, error_message=message)
     return Response(OtlpExportResponse(partial_success=partial if rejected else None))

@@ -15,9 +15,6 @@ import time
 import msgspec
 
 from spyglass_tracing.domain.ingestion import BatchHeader, encode_batch
-from spyglass_tracing.domain.otel import spans_to_events
-from spyglass_tracing.domain.otel.experiments import experiment_items
-from spyglass_tracing.otlp.wire import decode_body, decompress
 
 __all__ = ("EncodedExport", "OtlpExport", "encode_export", "prepare_decoding_process")
 
@@ -56,6 +53,12 @@ def encode_export(export: OtlpExport) -> EncodedExport:
         InvalidInput: an unknown encoding or content type, or a body that does not
             decode; the same errors, with the same messages, as decoding in the handler.
     """
+    # Imported here, in the decoding process: the server only submits exports, and the
+    # decoder (protobuf, the generated OTLP classes, the span mapping) is not its concern.
+    from spyglass_tracing.domain.otel import spans_to_events
+    from spyglass_tracing.domain.otel.experiments import experiment_items
+    from spyglass_tracing.otlp.wire import decode_body, decompress
+
     raw = decompress(export.body, export.content_encoding)
     spans = decode_body(raw, export.content_type)
     events, rejections = spans_to_events(spans)
