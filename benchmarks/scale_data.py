@@ -37,6 +37,8 @@ from spyglass_tracing.storage.clickhouse.store import MIGRATIONS_PACKAGE
 __all__ = ("LONG_SESSION", "ScaleSpec", "insert_statements", "long_trace_id", "trace_id_sql")
 
 DAY_MS = 86_400_000
+SUMMARIES = "0006_trace_summaries"
+"""The migration that writes each trace's summary of its observations into existing rows."""
 LONG_SESSION = "long-0"
 """A session of 50 traces that every size holds."""
 
@@ -216,12 +218,8 @@ def insert_statements(database: str, specs: Sequence[ScaleSpec]) -> list[tuple[s
                 f"INSERT INTO {database}.{table} ({names}) SELECT {names} FROM ({select})",
             ))  # fmt: skip
     # The traces were written without their summaries: the migration that adds them to
-    # existing data does it here too (``0006_trace_summaries``), so the rows are those
-    # the store would have written, and a newer migration can do the same.
-    for migration in load_migrations(MIGRATIONS_PACKAGE):
-        statements.extend(
-            (f"{migration.version}: backfill", sql)
-            for sql in migration.statements(database)
-            if f"INSERT INTO {database}.traces" in sql
-        )
+    # existing data runs again here (``0006_trace_summaries``, every step of which can be
+    # rerun), so the rows are those the store would have written.
+    summaries = next(m for m in load_migrations(MIGRATIONS_PACKAGE) if m.version == SUMMARIES)
+    statements.extend((f"{SUMMARIES}: {sql[:40]}", sql) for sql in summaries.statements(database))
     return statements

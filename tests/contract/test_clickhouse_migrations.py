@@ -189,9 +189,8 @@ async def _everything(store: ClickHouseAnalyticsStore) -> dict[str, Any]:
     answers["scores by trace"] = await store.scores_of_traces(P1, traces)
     answers["by id"] = await store.get_observations(P1, ["o1", "o2", "o4", "o5", "o11"])
     # A trace's version may differ (a summary is written as a later version), not its rows.
-    answers["traces"] = [
-        replace(trace, event_ts=None) for trace in await store.get_traces(P1, [*traces, "t5"])
-    ]
+    stored = await store.get_traces(P1, [*traces, "t5"])
+    answers["traces"] = sorted((replace(t, event_ts=None) for t in stored), key=lambda t: t.id)
     answers["daily"] = await store.daily_metrics(P1, MetricsQuery())
     return answers
 
@@ -303,20 +302,31 @@ async def test_trace_summaries_sum_the_observations_of_existing_traces(
     chdb_dsn: str, databases: Callable[[], str]
 ) -> None:
     """Per-trace and daily metrics, read from the summaries after the upgrade, answer as
-    those of a database this version wrote; running the backfill again changes nothing."""
+    those of a database this version wrote, also after the copy ran again (a crash before
+    the migration was recorded), and the upgrade adds no row version."""
     expected = await _written_now(chdb_dsn, databases())
     database = databases()
     await _written_before(chdb_dsn, database, TRACE_SUMMARIES)
 
     assert await _upgraded(chdb_dsn, database) == expected
-    backfill = [sql for sql in _statements(database, TRACE_SUMMARIES) if "INSERT INTO" in sql]
-    assert len(backfill) == 1
-    await asyncio.to_thread(_run_all, chdb_dsn, backfill)  # as after a crash before recording
+    statements = _statements(database, TRACE_SUMMARIES)
+    exchange = next(i for i, sql in enumerate(statements) if "EXCHANGE" in sql)
+    await asyncio.to_thread(_run_all, chdb_dsn, statements[: exchange + 1])  # killed before DROP
+    await asyncio.to_thread(_run_all, chdb_dsn, statements)  # run again at the next start
     after = await _upgraded(chdb_dsn, database)
     assert after == expected
     # t0's live observations of this project (o5 is deleted, o0, o10, o20 are P2's).
     assert after["metrics"]["t0"].observation_ids == ["o15", "o25"]
     assert sum(day.count_traces for day in after["daily"].items) == 5  # t3 is deleted
+    assert _row_count(chdb_dsn, database, "traces") <= 9  # six traces, three updates: no more
+
+
+def _row_count(dsn: str, database: str, table: str) -> int:
+    client = _client(dsn)
+    try:
+        return int(client.query(f"SELECT count() FROM {database}.{table}").result_rows[0][0])
+    finally:
+        client.close()
 
 
 def _statements(database: str, version: str) -> list[str]:

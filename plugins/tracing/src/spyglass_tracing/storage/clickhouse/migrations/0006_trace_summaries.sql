@@ -10,20 +10,18 @@ ALTER TABLE {database}.traces ADD COLUMN IF NOT EXISTS observation_ids Array(Str
 ALTER TABLE {database}.traces ADD COLUMN IF NOT EXISTS model_usage Array(Tuple(
     model Nullable(String), observations UInt64, input UInt64, output UInt64, total UInt64,
     cost Nullable(Decimal128(12))));
--- Existing data: a new version, one millisecond later, of every live trace that has live
--- observations, with their summary. Can run again after a crash: a trace whose newest
--- version has its summary is not picked again.
-INSERT INTO {database}.traces
+-- Existing data: the table is copied with each row's summary of its trace's live
+-- observations, then takes the old one's place (as in 0005), so the upgrade adds no row
+-- versions for the readers to skip. Each step can run again after a crash: a half-made
+-- copy is dropped first; once exchanged, the copy made again is of the new table.
+DROP TABLE IF EXISTS {database}.traces_summarized;
+CREATE TABLE {database}.traces_summarized AS {database}.traces;
+INSERT INTO {database}.traces_summarized
 SELECT t.* REPLACE (
-    t.event_ts + toIntervalMillisecond(1) AS event_ts,
     s.s_n AS observation_count, s.s_first AS first_start, s.s_last AS last_end,
     s.s_cost AS total_cost, s.s_ids AS observation_ids, s.s_usage AS model_usage)
-FROM (
-    SELECT * FROM (
-        SELECT * FROM {database}.traces ORDER BY event_ts DESC LIMIT 1 BY project_id, id)
-    WHERE is_deleted = 0 AND observation_count = 0
-) AS t
-INNER JOIN (
+FROM {database}.traces AS t
+LEFT JOIN (
     SELECT project_id, trace_id, sum(n) AS s_n, min(first) AS s_first, max(last) AS s_last,
         sum(cost) AS s_cost,
         arrayMap(x -> x.2, arraySort(arrayFlatten(groupArray(ids)))) AS s_ids,
@@ -43,3 +41,5 @@ INNER JOIN (
         GROUP BY project_id, trace_id, model)
     GROUP BY project_id, trace_id
 ) AS s ON s.project_id = t.project_id AND s.trace_id = t.id;
+EXCHANGE TABLES {database}.traces AND {database}.traces_summarized;
+DROP TABLE {database}.traces_summarized;
