@@ -40,6 +40,9 @@ LEFT JOIN (
         WHERE is_deleted = 0
         GROUP BY project_id, trace_id, model)
     GROUP BY project_id, trace_id
-) AS s ON s.project_id = t.project_id AND s.trace_id = t.id;
+) AS s ON s.project_id = t.project_id AND s.trace_id = t.id
+-- In the sorting key's order: the join's output is not, and parts written out of order
+-- overlap, which makes every newest-first read merge all of them.
+ORDER BY t.project_id, toDate(t.timestamp), t.id;
 EXCHANGE TABLES {database}.traces AND {database}.traces_summarized;
 DROP TABLE {database}.traces_summarized;
