@@ -11,6 +11,10 @@ Contract:
   Reads by trace rely on it (ClickHouse filters row versions by trace before
   deduplicating them); a writer that moved a row to another trace could see the old
   trace still list it.
+- A store may derive columns of a trace from its observations (ClickHouse keeps their
+  summary on the trace row). Writing observations after their trace may then append a
+  later version of the trace, equal to the newest one but for ``event_ts``; a merge's
+  rows are written with ``write`` (observations and scores, then traces) to avoid it.
 - Every read is scoped to one project: a row of another project is never returned,
   even when its id matches.
 - Deleted rows (``delete_traces``, ``delete_scores``) are never read back. Deleting a
