@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from otlp_load import PUBLIC, SECRET, _free_port, _wait_ready
+from otlp_load import PUBLIC, SECRET, _free_port, _wait_ready, stop_server
 
 # The fake provider lives with the tests; this script runs from a checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -108,12 +108,7 @@ def embedded_server() -> Iterator[tuple[str, int]]:
             print(f"server pid {server.pid}, {base}", flush=True)
             yield base, server.pid
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=30)
+            stop_server(server)
             errors = [
                 line
                 for line in log_path.read_text(errors="replace").splitlines()

@@ -58,6 +58,7 @@ from otlp_load import (  # a sibling script, not a package
     build_requests,
     observation_count,
     send_all,
+    stop_server,
 )
 
 MIB = 1024 * 1024
@@ -147,13 +148,13 @@ def server_process(
             try:
                 _wait_ready(base, deadline_s=300)
             finally:
-                _stop_server(first)
+                stop_server(first)
         server = _start_server(env, port, log_path)
         try:
             _wait_ready(base, deadline_s=300)  # a loaded machine starts slowly
             yield base, server.pid
         finally:
-            _stop_server(server)
+            stop_server(server)
             errors = [
                 line
                 for line in log_path.read_text(errors="replace").splitlines()
@@ -172,15 +173,6 @@ def _start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-
-
-def _stop_server(server: subprocess.Popen[bytes]) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=30)
 
 
 # --------------------------------------------------------------------------- load

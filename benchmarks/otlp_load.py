@@ -236,6 +236,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if the server has not exited 30 s later."""
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=30)
+
+
 @contextmanager
 def local_server(extra_env: dict[str, str]) -> Iterator[str]:
     """A fresh embedded ``spyglass serve`` in a temporary data directory; its base URL."""
@@ -265,12 +275,7 @@ def local_server(extra_env: dict[str, str]) -> Iterator[str]:
             print(f"server       pid {server.pid}, {base}, data {data_dir}", flush=True)
             yield base
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=30)
+            stop_server(server)
             errors = [
                 line
                 for line in log_path.read_text(errors="replace").splitlines()

@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,15 +48,20 @@ asyncio.run(main(sys.argv[1]))
 """
 
 
-def test_the_engine_starts_with_the_defaults_and_the_overrides(tmp_path: Path) -> None:
+def _run_probe(script: str, tmp_path: Path) -> Any:
+    """Run ``script`` in a fresh interpreter on a chDB under ``tmp_path``: its last JSON line."""
     result = subprocess.run(
-        [sys.executable, "-c", _PROBE, f"chdb://{tmp_path / 'chdb'}"],
+        [sys.executable, "-c", script, f"chdb://{tmp_path / 'chdb'}"],
         capture_output=True,
         text=True,
         timeout=120,
         check=True,
     )
-    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_engine_starts_with_the_defaults_and_the_overrides(tmp_path: Path) -> None:
+    probe = _run_probe(_PROBE, tmp_path)
     assert probe["settings"] == {
         "mark_cache_size": str(48 * 1024 * 1024),
         "primary_index_cache_size": SERVER_SETTING_DEFAULTS["primary_index_cache_size"],
@@ -102,14 +108,7 @@ asyncio.run(main(sys.argv[1]))
 def test_rows_go_in_and_out_without_dataframe_libraries(tmp_path: Path) -> None:
     # clickhouse-connect probes for pandas and numpy on every insert; the probes must not
     # import them (~100 MB), while the DataFrame API still works when asked for.
-    result = subprocess.run(
-        [sys.executable, "-c", _DATAFRAME_PROBE, f"chdb://{tmp_path / 'chdb'}"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    probe = _run_probe(_DATAFRAME_PROBE, tmp_path)
     assert probe["rows"] == [[1, 0.5, "a"], [2, None, "b"]]
     assert probe["after_rows"] == []
     assert probe["total"] == 3
