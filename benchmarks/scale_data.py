@@ -38,7 +38,8 @@ __all__ = ("LONG_SESSION", "ScaleSpec", "insert_statements", "long_trace_id", "t
 
 DAY_MS = 86_400_000
 SUMMARIES = "0006_trace_summaries"
-"""The migration that writes each trace's summary of its observations into existing rows."""
+"""The first migration that rewrites existing rows (each trace's summary of its
+observations); it and every later one run again after loading."""
 LONG_SESSION = "long-0"
 """A session of 50 traces that every size holds."""
 
@@ -217,9 +218,13 @@ def insert_statements(database: str, specs: Sequence[ScaleSpec]) -> list[tuple[s
                 f"{spec.project_id}: {what}",
                 f"INSERT INTO {database}.{table} ({names}) SELECT {names} FROM ({select})",
             ))  # fmt: skip
-    # The traces were written without their summaries: the migration that adds them to
-    # existing data runs again here (``0006_trace_summaries``, every step of which can be
-    # rerun), so the rows are those the store would have written.
-    summaries = next(m for m in load_migrations(MIGRATIONS_PACKAGE) if m.version == SUMMARIES)
-    statements.extend((f"{SUMMARIES}: {sql[:40]}", sql) for sql in summaries.statements(database))
+    # The traces were written without their summaries or their days' marks: the
+    # migrations that add them to existing data run again here (``0006_trace_summaries``
+    # and those after it, every step of which can be rerun), so the rows are those the
+    # store would have written.
+    for migration in load_migrations(MIGRATIONS_PACKAGE):
+        if migration.version >= SUMMARIES:
+            statements.extend(
+                (f"{migration.version}: {sql[:40]}", sql) for sql in migration.statements(database)
+            )
     return statements

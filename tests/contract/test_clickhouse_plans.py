@@ -262,14 +262,13 @@ async def test_reads_by_trace_filter_row_versions_through_the_trace_index(
     "read",
     [
         pytest.param(lambda s: s.trace_metrics(P1, ["t1", "t2"]), id="list-default-fields"),
-        pytest.param(lambda s: s.daily_metrics(P1, MetricsQuery()), id="daily-metrics"),
     ],
 )
 async def test_trace_summaries_serve_metrics_without_reading_observations(
     recorded: Recorded, read: Any
 ) -> None:
-    """Latency, cost and ids of a page's traces, and daily usage, come from the trace
-    rows' summaries: one read of ``traces`` under the project key, no observation."""
+    """Latency, cost and ids of a page's traces come from the trace rows' summaries: one
+    read of ``traces`` under the project key, no observation."""
     await read(recorded.store)
     queries = recorded.take()
     reads = [read for reads in recorded.reads(queries) for read in reads]
@@ -277,6 +276,45 @@ async def test_trace_summaries_serve_metrics_without_reading_observations(
     for table_read in reads:
         assert table_read.table == "traces", (queries, table_read)
         assert any("project_id" in c for c in table_read.primary_key), table_read
+
+
+def _tables_read(recorded: Recorded) -> list[TableRead]:
+    queries = recorded.take()
+    return [read for reads in recorded.reads(queries) for read in reads]
+
+
+async def test_daily_metrics_compute_only_the_days_changed_since_the_rollup(
+    recorded: Recorded,
+) -> None:
+    """The first daily read computes the days from the trace summaries (no observation
+    read); the next reads only the rollup; after a write, only the day it touched is
+    computed again."""
+    store = recorded.store
+    first = await store.daily_metrics(P1, MetricsQuery())
+    reads = _tables_read(recorded)
+    assert {read.table for read in reads} == {"changed_days", "daily_rollup", "traces"}, reads
+    for read in reads:
+        assert any("project_id" in c for c in read.primary_key), read
+
+    again = await store.daily_metrics(P1, MetricsQuery())
+    assert again == first
+    assert {read.table for read in _tables_read(recorded)} == {"changed_days", "daily_rollup"}
+
+    later = T0 + timedelta(days=3)
+    await store.upsert_traces([Trace(id="t-later", project_id=P1, timestamp=later, event_ts=T0)])
+    recorded.take()
+    after = await store.daily_metrics(P1, MetricsQuery())
+    assert [m.date for m in after.items] == ["2026-03-04", "2026-03-01"]
+    assert after.items[1] == first.items[0]
+    trace_reads = [read for read in _tables_read(recorded) if read.table == "traces"]
+    assert trace_reads, "the changed day was not computed"
+    for read in trace_reads:
+        assert any("project_id" in c for c in read.primary_key), read
+    # The candidates are the changed day's one trace (the plan holds the set the
+    # subquery built), not the 40 of the other day.
+    assert any("id in 1-element set" in c for read in trace_reads for c in read.primary_key), (
+        trace_reads
+    )
 
 
 async def test_a_time_range_prunes_by_the_day_in_the_key(recorded: Recorded) -> None:

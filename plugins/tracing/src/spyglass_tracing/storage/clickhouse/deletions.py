@@ -14,6 +14,7 @@ from spyglass_adapters.clickhouse.spi import ClickHouseConnection
 from spyglass_core.domain.errors import StorageUnavailable
 from spyglass_tracing.domain.erasure import TraceMember
 from spyglass_tracing.domain.ingestion import EntityKind
+from spyglass_tracing.storage.clickhouse.daily_rollup import DailyRollup
 from spyglass_tracing.storage.clickhouse.purge import (
     apply_deleted_masks,
     drop_outdated_parts,
@@ -35,6 +36,7 @@ class ClickHouseDeletions:
     def __init__(self, connection: ClickHouseConnection) -> None:
         self._connection = connection
         self._client = connection.client
+        self._rollup = DailyRollup(self._rows, self._insert_rows, self._table)
 
     async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
         return await self._connection.run(fn, *args)
@@ -44,6 +46,9 @@ class ClickHouseDeletions:
 
     def _rows(self, sql: str, parameters: dict[str, Any]) -> list[Sequence[Any]]:
         return list(self._client.query(sql, parameters=parameters).result_rows)
+
+    def _insert_rows(self, table: str, rows: list[list[Any]], columns: Sequence[str]) -> None:
+        self._client.insert(self._table(table), rows, column_names=list(columns))
 
     def _delete(self, statements: Sequence[str], parameters: dict[str, Any]) -> None:
         for statement in statements:
@@ -65,6 +70,8 @@ class ClickHouseDeletions:
         )
         parameters = {"project_id": project_id, "ids": list(trace_ids)}
         await self._run(self._delete, statements, parameters)
+        # After the delete: a daily rollup computed before it is then out of date.
+        await self._run(self._rollup.mark_every_day, project_id)
 
     def _members(self, project_id: str, trace_ids: Sequence[str]) -> list[TraceMember]:
         parameters = {"project_id": project_id, "ids": list(trace_ids)}

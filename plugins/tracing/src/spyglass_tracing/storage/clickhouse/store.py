@@ -8,7 +8,6 @@ single chDB engine a process may host.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -37,6 +36,7 @@ from spyglass_tracing.domain.ui_lists import (
     UserRow,
 )
 from spyglass_tracing.ports.analytics import AnalyticsStore
+from spyglass_tracing.storage.clickhouse.daily_rollup import DayUsage, fold_daily_rows, unfiltered
 from spyglass_tracing.storage.clickhouse.mapping import (
     OBSERVATION_COLUMNS,
     SCORE_COLUMNS,
@@ -98,15 +98,27 @@ def _session(project_id: str, row: Sequence[Any]) -> Session:
     )
 
 
-def _daily_metric(day: str, traces: int, usage: list[DailyModelUsage]) -> DailyMetric:
+def _daily_metric(day: str, usage: DayUsage) -> DailyMetric:
     """One day's totals: the sums over its models (None, no model, sorts last)."""
-    usage.sort(key=lambda item: (item.model is None, item.model or ""))
+    models = [
+        DailyModelUsage(
+            model=model,
+            input_usage=inputs,
+            output_usage=outputs,
+            total_usage=totals,
+            count_observations=observations,
+            count_traces=traces,
+            total_cost=0.0 if cost is None else float(cost),
+        )
+        for model, traces, observations, inputs, outputs, totals, cost in usage.models
+    ]
+    models.sort(key=lambda item: (item.model is None, item.model or ""))
     return DailyMetric(
         date=day,
-        count_traces=int(traces),
-        count_observations=sum(item.count_observations for item in usage),
-        total_cost=float(sum(Decimal(repr(item.total_cost)) for item in usage)),
-        usage=usage,
+        count_traces=usage.traces,
+        count_observations=sum(item.count_observations for item in models),
+        total_cost=float(sum(Decimal(repr(item.total_cost)) for item in models)),
+        usage=models,
     )
 
 
@@ -347,33 +359,21 @@ class ClickHouseAnalyticsStore(
         return scores
 
     async def daily_metrics(self, project_id: str, query: MetricsQuery) -> Page[DailyMetric]:
-        """Per-day counts, costs and usage by model, newest day first, with the total."""
+        """Per-day counts, costs and usage by model, newest day first, with the total.
+
+        Whole projects' days come from the daily rollup (``daily_rollup``), which computes
+        only the days changed since it last did; filtered queries read the traces.
+        """
         check_page(query.limit, query.offset)
-        params = Params(project_id)
-        sql = daily_sql(self._table("traces"), query, params)
-        rows = await self._run(self._rows, sql, params.values)
-        traces: dict[str, int] = defaultdict(int)
-        by_day: dict[str, list[DailyModelUsage]] = defaultdict(list)
-        for day, bare, model, n, n_obs, inputs, outputs, totals, cost, firsts in rows:
-            traces[day] += int(n if bare else firsts)
-            if bare:
-                continue
-            by_day[day].append(
-                DailyModelUsage(
-                    model=model,
-                    input_usage=int(inputs),
-                    output_usage=int(outputs),
-                    total_usage=int(totals),
-                    count_observations=int(n_obs),
-                    count_traces=int(n),
-                    total_cost=0.0 if cost is None else float(cost),
-                )
-            )
-        days = sorted(traces, reverse=True)
-        page = days[query.offset : query.offset + query.limit]
-        return Page(
-            items=[_daily_metric(day, traces[day], by_day[day]) for day in page], total=len(days)
-        )
+        if unfiltered(query):
+            days = await self._run(self._rollup.days, project_id, query)
+        else:
+            params = Params(project_id)
+            sql = daily_sql(self._table("traces"), query, params)
+            days = fold_daily_rows(await self._run(self._rows, sql, params.values))
+        listed = sorted((day for day, usage in days.items() if usage.traces), reverse=True)
+        page = listed[query.offset : query.offset + query.limit]
+        return Page(items=[_daily_metric(day, days[day]) for day in page], total=len(listed))
 
     async def ping(self) -> None:
         """Check that the backend answers. Raises: StorageUnavailable."""

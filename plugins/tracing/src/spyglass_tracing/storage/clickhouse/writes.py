@@ -8,7 +8,9 @@ write that changes observations also writes a new version of their traces, after
    observations, which now include this write's (one query per project);
 3. the traces are inserted with them. A trace the write touched only through its
    observations is read back and written again unchanged but for its summary, one
-   millisecond after the version it was read from.
+   millisecond after the version it was read from;
+4. the days those traces are counted in are marked changed for the daily rollup
+   (``daily_rollup.py``).
 
 The summary is a function of what is stored, not a delta: a write that failed halfway
 and is retried (the ingestion worker retries a batch until it is applied) computes it
@@ -109,6 +111,9 @@ class ClickHouseWrites(ClickHouseDeletions):
             self._client.insert(
                 self._table("traces"), rows, column_names=list(_SUMMARIZED_TRACE_COLUMNS)
             )
+        # After the traces are stored: the days they are counted in are out of date.
+        for project_id, project_traces in by_project.items():
+            self._rollup.mark_traces(project_id, sorted({trace.id for trace in project_traces}))
 
     def _insert(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from spyglass_tracing.domain.queries import MetricsQuery
 from spyglass_tracing.storage.clickhouse.queries.select import (
@@ -53,8 +54,17 @@ def _daily_where(query: MetricsQuery, params: Params) -> Where:
     return where
 
 
-def daily_sql(traces: str, query: MetricsQuery, params: Params) -> str:
+def daily_sql(
+    traces: str,
+    query: MetricsQuery,
+    params: Params,
+    *,
+    ranges: Sequence[tuple[datetime, datetime]] = (),
+) -> str:
     """Every day of the matching traces, per model of their summaries (``summaries.py``).
+
+    ``ranges`` (``[start, end)`` pairs), when given, keep only traces in one of them: the
+    days the rollup computes again (``daily_rollup``).
 
     Rows ``(day, bare, model, traces, observations, input, output, total, cost,
     first_rows)``: a trace without observations is one ``bare`` row (``LEFT ARRAY JOIN``
@@ -62,10 +72,17 @@ def daily_sql(traces: str, query: MetricsQuery, params: Params) -> str:
     ``first_rows`` counts each trace once (its first model, ``i = 1``). One
     deduplication of the window's traces, no observation read.
     """
+    where = _daily_where(query, params)
+    if ranges:
+        within = " OR ".join(
+            f"(`timestamp` >= {params.time(low)} AND `timestamp` < {params.time(high)})"
+            for low, high in ranges
+        )
+        where.narrowing(f"({within})")
     source = select_latest(
         traces,
         _DAILY_TRACE_COLUMNS,
-        _daily_where(query, params),
+        where,
         select=f"{_DAY} AS day, model_usage",
     )
     return (
