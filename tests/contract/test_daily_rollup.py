@@ -65,6 +65,12 @@ async def test_kept_days_follow_moves_new_observations_and_deletes(
     await store.upsert_observations([_generation("oc2", "c", 8.0, start_time=T0 + DAY)])
     # Another project's write changes nothing here.
     await store.upsert_traces([trace("elsewhere", project_id=P2, timestamp=T0 + 3 * DAY)])
+    midnight = T0.replace(hour=0, minute=0, second=0, microsecond=0)
+    # A window that ends before b's new day computes the day b left without it.
+    assert await _days(store, to_timestamp=midnight + 2 * DAY) == [
+        ("2024-04-01", 1, 2, 12.0),
+        ("2024-03-31", 1, 1, 1.0),
+    ]
     assert await _days(store) == [
         ("2024-04-02", 1, 1, 2.0),
         ("2024-04-01", 1, 2, 12.0),
@@ -80,7 +86,6 @@ async def test_kept_days_follow_moves_new_observations_and_deletes(
     assert await _days(store, from_timestamp=cut, to_timestamp=T0 + 3 * DAY) == [
         ("2024-04-02", 1, 1, 2.0)
     ]
-    midnight = T0.replace(hour=0, minute=0, second=0, microsecond=0)
     assert await _days(store, from_timestamp=midnight + DAY, to_timestamp=midnight + 3 * DAY) == (
         after_delete
     )
