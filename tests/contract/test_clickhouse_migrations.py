@@ -40,6 +40,7 @@ P1, P2 = "project-1", "project-2"
 T0 = datetime(2026, 2, 27, 23, 0, tzinfo=UTC)
 OBSERVATIONS_BY_DAY = "0005_observations_by_day"
 TRACE_SUMMARIES = "0006_trace_summaries"
+TRACES_BY_TIME = "0008_traces_by_time"
 
 
 def _client(dsn: str) -> Any:
@@ -319,6 +320,31 @@ async def test_trace_summaries_sum_the_observations_of_existing_traces(
     assert after["metrics"]["t0"].observation_ids == ["o15", "o25"]
     assert sum(day.count_traces for day in after["daily"].items) == 5  # t3 is deleted
     assert _row_count(chdb_dsn, database, "traces") <= 9  # six traces, three updates: no more
+
+
+async def test_traces_by_time_re_sorts_existing_traces(
+    chdb_dsn: str, databases: Callable[[], str]
+) -> None:
+    """A database on the migration before it, with its data, answers after the re-sort as
+    one this version wrote, also after the copy ran again, with no row version added."""
+    expected = await _written_now(chdb_dsn, databases())
+    database = databases()
+    await _written_before(chdb_dsn, database, TRACE_SUMMARIES)
+    await asyncio.to_thread(_migrate_before, chdb_dsn, database, TRACES_BY_TIME)
+    assert _sorting_key(chdb_dsn, database, "traces") == "project_id, toDate(timestamp), id"
+    rows = _row_count(chdb_dsn, database, "traces")
+
+    assert await _upgraded(chdb_dsn, database) == expected
+    statements = _statements(database, TRACES_BY_TIME)
+    exchange = next(i for i, sql in enumerate(statements) if sql.startswith("EXCHANGE"))
+    await asyncio.to_thread(_run_all, chdb_dsn, statements[: exchange + 1])  # killed before DROP
+    await asyncio.to_thread(_run_all, chdb_dsn, statements)  # run again at the next start
+
+    assert await _upgraded(chdb_dsn, database) == expected
+    assert _sorting_key(chdb_dsn, database, "traces") == (
+        "project_id, toDate(timestamp), timestamp, id"
+    )
+    assert _row_count(chdb_dsn, database, "traces") == rows
 
 
 def _row_count(dsn: str, database: str, table: str) -> int:

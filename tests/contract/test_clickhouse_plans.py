@@ -29,6 +29,7 @@ from spyglass_tracing.domain.queries import (
     ScoreQuery,
     TraceQuery,
 )
+from spyglass_tracing.domain.ui_lists import TraceListQuery
 from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
 
 P1 = "project-1"
@@ -144,9 +145,15 @@ async def recorded(chdb_dsn: str) -> AsyncIterator[Recorded]:
         await asyncio.to_thread(_drop_database, chdb_dsn, database)
 
 
+# The prefix scan of a newest-first page: versions in the key's order, cut by a LIMIT.
+_PREFIX_SCAN = re.compile(
+    r"^SELECT id, \S+ FROM \S+ WHERE .* ORDER BY toDate\(.* LIMIT \{\w+:UInt64\}$"
+)
+
+
 def _prefix_scans(recorded: Recorded) -> list[tuple[str, list[TableRead]]]:
     queries = recorded.take()
-    scans = [(sql, params) for sql, params in queries if "LIMIT 1 BY id LIMIT" in sql]
+    scans = [(sql, params) for sql, params in queries if _PREFIX_SCAN.search(sql)]
     return [(sql, reads) for (sql, _), reads in zip(scans, recorded.reads(scans), strict=True)]
 
 
@@ -176,6 +183,46 @@ async def test_newest_first_pages_read_the_sorting_key_in_reverse(
         assert len(reads) == 1, sql
         assert reads[0].read_type == "InReverseOrder", (sql, reads)
         assert any("project_id" in condition for condition in reads[0].primary_key), reads
+
+
+def _sort_descriptions(client: Any, sql: str, parameters: dict[str, Any]) -> tuple[str, str]:
+    """The (prefix, result) sort descriptions of ``sql``'s ORDER BY step: the part the
+    table's order serves, and the whole order."""
+    lines = [
+        str(row[0]).strip(" │└─")
+        for row in client.query(f"EXPLAIN actions = 1 {sql}", parameters=parameters).result_rows
+    ]
+    found = {}
+    for line in lines:
+        for name in ("Prefix sort description:", "Result sort description:"):
+            if line.startswith(name):
+                found[name] = line.removeprefix(name).strip()
+    return found.get("Prefix sort description:", ""), found["Result sort description:"]
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        pytest.param(lambda s: s.find_traces(P1, TraceQuery(limit=10)), id="traces"),
+        pytest.param(
+            lambda s: s.find_traces(P1, TraceQuery(limit=10, name="n1")), id="traces-by-name"
+        ),
+        pytest.param(lambda s: s.find_trace_rows(P1, TraceListQuery(limit=10)), id="ui-traces"),
+    ],
+)
+async def test_newest_traces_stop_after_a_page_of_versions(recorded: Recorded, read: Any) -> None:
+    """The traces' key goes on with the time after the day, so the order of a newest-first
+    page is the key's whole: nothing is sorted after reading, and the scan stops at its
+    LIMIT instead of reading the newest day (``LIMIT 1 BY`` in the scan would keep it from
+    stopping too)."""
+    await read(recorded.store)
+    queries = recorded.take()
+    scans = [(sql, params) for sql, params in queries if _PREFIX_SCAN.search(sql)]
+    assert scans, queries
+    for sql, params in scans:
+        assert "LIMIT 1 BY" not in sql, sql
+        prefix, result = _sort_descriptions(recorded.recorder.client, sql, params)
+        assert prefix == result, (sql, prefix, result)
 
 
 async def test_a_selective_condition_deduplicates_its_candidates_only(
@@ -317,7 +364,7 @@ async def test_daily_metrics_compute_only_the_days_changed_since_the_rollup(
     )
 
 
-async def test_a_time_range_prunes_by_the_day_in_the_key(recorded: Recorded) -> None:
+async def test_a_time_range_prunes_by_the_time_in_the_key(recorded: Recorded) -> None:
     window = TraceQuery(limit=10, from_timestamp=T0, to_timestamp=T0 + timedelta(minutes=5))
     await recorded.store.find_traces(P1, window)
     queries = recorded.take()
@@ -327,7 +374,8 @@ async def test_a_time_range_prunes_by_the_day_in_the_key(recorded: Recorded) -> 
             by_id = any("(id in " in c for c in read.primary_key)  # a page's rows, by id
             if read.table == "traces" and not by_id:
                 scans += 1
-                assert any("toDate(timestamp)" in c for c in read.primary_key), (sql, read)
+                # The day or the time itself (both in the key) prunes the granules read.
+                assert any("timestamp" in c for c in read.primary_key), (sql, read)
     assert scans >= 1, queries  # the prefix scan
 
 

@@ -2,12 +2,14 @@
 
 A page sorted by time, newest first (``GET /traces``' default order, the observation
 and score lists), is cut from a table whose sorting key starts with
-``(project_id, toDate(<time>))``. ``prefix_sql`` reads the row versions that may match
-in that order, in reverse, and stops after the first ``n`` distinct ids, so ClickHouse
-reads the newest granules only (``Read type: InReverseOrder``) whatever the table's
-size. ``exact_sql`` then deduplicates just those ids and checks each one's newest
-version (returning the full rows, so a page costs two queries), which is what makes the
-page exact:
+``(project_id, toDate(<time>))``. ``prefix_sql`` reads the first ``m`` row versions that
+may match in that order, in reverse, so ClickHouse reads the newest granules only
+(``Read type: InReverseOrder``) whatever the table's size; where the key goes on with the
+time itself (traces, tracing ``0008``) it stops after ``m`` rows instead of sorting the
+newest day. The versions are deduplicated here, not with ``LIMIT 1 BY`` in the query,
+which would keep ClickHouse from stopping early. ``exact_sql`` then deduplicates just
+those ids and checks each one's newest version (returning the full rows, so a page costs
+two queries), which is what makes the page exact:
 
 every condition is one the newest version must meet, so a matching row's newest version
 is in the stream of candidate versions, and its id appears in the stream no later than
@@ -26,19 +28,19 @@ from spyglass_tracing.storage.clickhouse.queries.select import Params, Where, se
 
 __all__ = ("PrefixScan", "exact_sql", "prefix_sql")
 
-_FIRST_PREFIX_FACTOR = 2
+_FIRST_PREFIX_FACTOR = 3
 _PREFIX_GROWTH = 8
 _PREFIX_ROUNDS = 3
 
 
 def prefix_sql(table: str, time_column: str, where: Where, params: Params, n: int) -> str:
-    """The first ``n`` distinct ids of the candidate versions, newest time first."""
+    """The first ``n`` candidate versions ``(id, time)``, newest time first."""
     conditions = ["project_id = {project_id:String}", "is_deleted = 0", *where.direct,
                   *where.outer]  # fmt: skip
     return (
         f"SELECT id, {time_column} FROM {table} WHERE {' AND '.join(conditions)} "
         f"ORDER BY toDate({time_column}) DESC, {time_column} DESC, id DESC "
-        f"LIMIT 1 BY id LIMIT {params.bind(n, 'UInt64')}"
+        f"LIMIT {params.bind(n, 'UInt64')}"
     )
 
 
@@ -98,7 +100,7 @@ class PrefixScan:
                                 params.values)  # fmt: skip
             if not prefix:
                 return []
-            ids = [str(row[0]) for row in prefix]
+            ids = list(dict.fromkeys(str(row[0]) for row in prefix))  # in stream order
             sql = exact_sql(self._table, self._columns, self._time, where, params, ids)
             exact = self._rows(sql, params.values)
             if len(prefix) < n:  # the whole stream was read: every match is in ``exact``

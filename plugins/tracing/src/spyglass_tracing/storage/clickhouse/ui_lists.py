@@ -115,21 +115,21 @@ class UiListReader:
     def _time_page(self, project_id: str, query: TraceListQuery) -> list[Sequence[Any]]:
         """(id, timestamp) of ``limit + 1`` matching traces after the cursor, in order.
 
-        The prefix scan returns the first ``n`` distinct ids of the row versions that may
-        match. Deduplicated exactly, those whose (timestamp, id) comes no later than the
+        The prefix scan returns the first ``n`` row versions that may match. Their ids,
+        deduplicated exactly, those whose (timestamp, id) comes no later than the
         last scanned version's are exactly the matching traces up to there; when that is
         too few (outdated versions took the room), the scan grows.
         """
         traces = self._tables.traces
         wanted = query.limit + 1
-        n = 2 * wanted
+        n = 3 * wanted
         for _ in range(_PREFIX_ROUNDS):
             params = Params(project_id)
             where = trace_list_where(query, params, self._tables)
             prefix = self._rows(prefix_sql(query, where, params, traces, n), params)
             if not prefix:
                 return []
-            ids = [row_id for row_id, _ in prefix]
+            ids = list(dict.fromkeys(row_id for row_id, _ in prefix))  # in stream order
             exact = self._rows(exact_page_sql(query, where, params, traces, ids), params)
             if len(prefix) < n:  # the whole stream was read: every match is in ``exact``
                 return exact[:wanted]

@@ -2,8 +2,8 @@
 per-page aggregates.
 
 The default order (timestamp, then id) reads the ``traces`` table in its sorting key's
-order (``project_id, toDate(timestamp), id``): ``prefix_sql`` takes the first row
-versions after the cursor, newest first, and stops early, so a page costs the same
+order (``project_id, toDate(timestamp), timestamp, id``): ``prefix_sql`` takes the first
+row versions after the cursor, newest first, and stops early, so a page costs the same
 wherever it is; ``exact_page_sql`` then deduplicates just those ids. The other orders
 sort on values the key cannot serve (a name, an aggregate of the observations), so they
 deduplicate every matching trace (``value_page_sql``).
@@ -178,11 +178,12 @@ def _timestamp_keyset(query: TraceListQuery, params: Params) -> str | None:
 
 
 def prefix_sql(query: TraceListQuery, where: Where, params: Params, traces: str, n: int) -> str:
-    """The ids of the first ``n`` distinct traces in the stream of row versions that may
-    match, in (timestamp, id) order after the cursor: read in the sorting key's order.
+    """The first ``n`` row versions ``(id, timestamp)`` that may match, in (timestamp, id)
+    order after the cursor: read in the sorting key's order, and stopped after ``n``.
 
     Every condition is one the newest version must meet, so every matching trace whose
-    newest version sorts before the last one returned is among the ids.
+    newest version sorts before the last one returned is among their ids. The caller
+    deduplicates them: ``LIMIT 1 BY id`` here would keep ClickHouse from stopping early.
     """
     direction, _ = _direction(query.order_desc)
     conditions = ["project_id = {project_id:String}", "is_deleted = 0", *where.direct,
@@ -193,7 +194,7 @@ def prefix_sql(query: TraceListQuery, where: Where, params: Params, traces: str,
     return (
         f"SELECT id, `timestamp` FROM {traces} WHERE {' AND '.join(conditions)} "
         f"ORDER BY toDate(`timestamp`) {direction}, `timestamp` {direction}, id {direction} "
-        f"LIMIT 1 BY id LIMIT {params.bind(n, 'UInt64')}"
+        f"LIMIT {params.bind(n, 'UInt64')}"
     )
 
 
