@@ -208,13 +208,20 @@ def _sort_descriptions(client: Any, sql: str, parameters: dict[str, Any]) -> tup
             lambda s: s.find_traces(P1, TraceQuery(limit=10, name="n1")), id="traces-by-name"
         ),
         pytest.param(lambda s: s.find_trace_rows(P1, TraceListQuery(limit=10)), id="ui-traces"),
+        pytest.param(lambda s: s.find_observations(P1, ObservationQuery(limit=10)), id="v2-obs"),
+        pytest.param(
+            lambda s: s.find_observations(P1, ObservationQuery(limit=10, type="GENERATION")),
+            id="v2-obs-by-type",
+        ),
     ],
 )
-async def test_newest_traces_stop_after_a_page_of_versions(recorded: Recorded, read: Any) -> None:
-    """The traces' key goes on with the time after the day, so the order of a newest-first
-    page is the key's whole: nothing is sorted after reading, and the scan stops at its
-    LIMIT instead of reading the newest day (``LIMIT 1 BY`` in the scan would keep it from
-    stopping too)."""
+async def test_newest_first_pages_stop_after_a_page_of_versions(
+    recorded: Recorded, read: Any
+) -> None:
+    """The traces' and observations' keys go on with the time after the day, so the order
+    of a newest-first page is the key's whole: nothing is sorted after reading, and the
+    scan stops at its LIMIT instead of reading the newest day (``LIMIT 1 BY`` in the scan
+    would keep it from stopping too)."""
     await read(recorded.store)
     queries = recorded.take()
     scans = [(sql, params) for sql, params in queries if _PREFIX_SCAN.search(sql)]
