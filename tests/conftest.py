@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -54,10 +55,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def chdb_dsn(tmp_path_factory: pytest.TempPathFactory) -> str:
+def chdb_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The one chDB directory of this test process.
 
     chDB hosts a single engine path per process while a client is open, so every
     in-process chDB test shares this path and isolates itself by database name.
+
+    One client stays open for the whole session, as a server's does. Otherwise each test
+    that closed the last client shut the engine down and the next one started it again,
+    and every restart left the old engine's threads behind: after a few hundred tests a
+    worker held thousands of them and migrating one database took 2-5 s instead of 0.3.
+    The client starts the engine with the settings a server would give it.
     """
-    return f"chdb://{tmp_path_factory.mktemp('chdb').resolve()}"
+    import clickhouse_connect
+
+    from spyglass_adapters.clickhouse.embedded import import_chdb, server_settings
+
+    dsn = f"chdb://{tmp_path_factory.mktemp('chdb').resolve()}"
+    import_chdb()
+    keeper = clickhouse_connect.get_client(dsn=dsn, chdb_options=server_settings())
+    try:
+        yield dsn
+    finally:
+        keeper.close()
