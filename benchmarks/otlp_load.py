@@ -12,7 +12,7 @@ scale"), 10 spans per trace, a third of them generations with a model and usage;
     the accepted rate and the end-to-end rate: accepted spans divided by the time from
     the first request until the last span could be read back, and how long requests
     took to be answered (accepted or refused with 429). ``--prompt-poll`` fetches a
-    cached prompt every that many seconds meanwhile (one connection of its own) and
+    cached prompt every that many seconds meanwhile (from a process of its own) and
     reports those fetches' latency.
 
 ``latency``
@@ -38,6 +38,8 @@ import argparse
 import asyncio
 import gzip
 import json
+import multiprocessing
+import multiprocessing.process
 import os
 import random
 import socket
@@ -47,7 +49,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -408,11 +410,20 @@ def _request_count(args: argparse.Namespace) -> int:
 
 @dataclass
 class PromptPoller:
-    """Fetches a cached prompt every ``interval`` seconds on a connection of its own."""
+    """Fetches a cached prompt every ``interval`` seconds from a process of its own.
+
+    The load generator's own event loop is busy sending the exports: a fetch timed on it
+    would count the client's waits as the server's. The poller therefore runs in a
+    separate process with a blocking client on one connection, and only its results
+    come back.
+    """
 
     interval: float
     seconds: list[float] = field(default_factory=list)
     failures: int = 0
+    _process: multiprocessing.process.BaseProcess | None = None
+    _stop: Any = None
+    _results: Any = None
 
     async def prepare(self, client: httpx.AsyncClient) -> None:
         """Create the prompt and fetch it once, so every timed fetch is a cache hit."""
@@ -428,18 +439,26 @@ class PromptPoller:
     def path(self) -> str:
         return "/api/public/v2/prompts/" + PROMPT_NAME.replace("/", "%2F")
 
-    async def run(self, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            started = time.perf_counter()
-            try:
-                response = await client.get(self.path)
-                ok = response.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            self.seconds.append(time.perf_counter() - started)
-            self.failures += not ok
-            with suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval)
+    def start(self, base: str, auth: tuple[str, str]) -> None:
+        """Start polling in a child process; returns once its first fetch is done."""
+        context = multiprocessing.get_context("spawn")
+        self._stop = context.Event()
+        self._results = context.Queue()
+        self._process = context.Process(
+            target=_poll_prompt,
+            args=(base, auth, self.path, self.interval, self._stop, self._results),
+            daemon=True,
+        )
+        self._process.start()
+        if self._results.get(timeout=60) != "ready":
+            raise RuntimeError("the prompt poller could not fetch the prompt")
+
+    async def stop(self) -> None:
+        """Stop polling and collect the timings."""
+        assert self._process is not None
+        self._stop.set()
+        self.seconds, self.failures = await asyncio.to_thread(self._results.get, True, 60)
+        await asyncio.to_thread(self._process.join, 10)
 
     def summary(self) -> dict[str, Any]:
         values = self.seconds
@@ -452,21 +471,39 @@ class PromptPoller:
         }
 
 
+def _poll_prompt(
+    base: str, auth: tuple[str, str], path: str, interval: float, stop: Any, results: Any
+) -> None:
+    """The poller process: fetch ``path`` every ``interval`` s until ``stop`` is set."""
+    seconds: list[float] = []
+    failures = 0
+    with httpx.Client(base_url=base, auth=auth, timeout=60) as client:
+        client.get(path).raise_for_status()
+        results.put("ready")
+        while not stop.is_set():
+            started = time.perf_counter()
+            try:
+                ok = client.get(path).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            seconds.append(time.perf_counter() - started)
+            failures += not ok
+            stop.wait(interval)
+    results.put((seconds, failures))
+
+
 async def run_throughput(
     base: str, args: argparse.Namespace, requests: list[Request]
 ) -> dict[str, Any]:
     poller = PromptPoller(args.prompt_poll) if args.prompt_poll > 0 else None
-    async with _client(base, args) as client, _client(base, args) as prompt_client:
+    async with _client(base, args) as client:
         before = await observation_count(client)
-        stop = asyncio.Event()
-        polling = None
         if poller is not None:
-            await poller.prepare(prompt_client)
-            polling = asyncio.create_task(poller.run(prompt_client, stop))
+            await poller.prepare(client)
+            await asyncio.to_thread(poller.start, base, (args.public_key, args.secret_key))
         stats = await send_all(client, requests, rate=args.rate, concurrency=args.concurrency)
-        stop.set()
-        if polling is not None:
-            await polling
+        if poller is not None:
+            await poller.stop()
         send_seconds = stats.last_acked - stats.first_sent
         target = before + stats.accepted_spans
         deadline = time.perf_counter() + args.drain_timeout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from spyglass_tracing.domain.ingestion import (
 )
 from spyglass_tracing.options import TracingOptions, tracing_options
 from spyglass_tracing.ports.repositories import IngestionBatchRepository, ModelRepository
+from spyglass_tracing.services import processing
 from spyglass_tracing.services.backlog import IngestionBacklog
 from spyglass_tracing.services.deletion import ERASE_TRACES_TASK, DeletedTraces
 from spyglass_tracing.services.erasure import RawEraser
@@ -317,6 +319,33 @@ async def test_more_batches_than_one_group_all_get_applied(pipeline: Pipeline) -
     stored = await pipeline.analytics.get_traces(P, [f"t{n}" for n in range(count)])
     assert len(stored) == count
     assert await pending_ids(pipeline) == []
+
+
+async def test_merging_runs_off_the_event_loop_thread(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loop also serves requests: a group's merge must not run on it."""
+    merged_on: list[threading.Thread] = []
+    real_merge = processing.apply_observation_events
+
+    def recording_merge(*args: Any) -> Any:
+        merged_on.append(threading.current_thread())
+        return real_merge(*args)
+
+    monkeypatch.setattr(processing, "apply_observation_events", recording_merge)
+    await accept(
+        pipeline,
+        trace_event("e1", "t1", "one"),
+        EntityEvent(
+            id="o1",
+            type="span-create",
+            timestamp=T0,
+            observation=ObservationBody(id="s1", trace_id="t1", type="SPAN", start_time=T0),
+        ),
+    )
+    await pipeline.queue.run_pending()
+    assert merged_on and threading.current_thread() not in merged_on
+    assert [row.id for row in await pipeline.analytics.get_observations(P, ["s1"])] == ["s1"]
 
 
 async def test_prune_forgets_old_done_batches_and_event_ids_but_keeps_pending(

@@ -16,9 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 import msgspec
 
@@ -30,6 +29,7 @@ from spyglass_core.ports.clock import Clock
 from spyglass_core.ports.event_publisher import EventPublisher
 from spyglass_core.ports.locks import Locks
 from spyglass_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from spyglass_tracing.domain.cost import ModelMatcher
 from spyglass_tracing.domain.ingestion import (
     UNSET,
     EntityEvent,
@@ -51,23 +51,10 @@ from spyglass_tracing.services.prices import PriceBook, with_cost
 __all__ = ("BatchProcessor", "RetryPolicy", "merge_lock_name")
 
 logger = logging.getLogger(__name__)
-_Item = TypeVar("_Item")
 _decoder = msgspec.json.Decoder(IngestionBatch)
 
 MAX_GROUP_BATCHES = 64
 """Batches applied together at most, bounding the memory of one group."""
-
-YIELD_EVERY = 256
-"""Entities merged between two yields to the event loop: a 20k-span export merges in
-slices of a few milliseconds, so requests served by the same loop keep being answered."""
-
-
-async def _in_slices(items: Iterable[_Item]) -> AsyncIterator[_Item]:
-    """``items``, yielding control to the event loop every ``YIELD_EVERY`` of them."""
-    for index, item in enumerate(items, start=1):
-        yield item
-        if index % YIELD_EVERY == 0:
-            await asyncio.sleep(0)
 
 
 class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
@@ -297,11 +284,8 @@ class BatchProcessor:
             return _Changes()
         blobs = await asyncio.gather(*(self._blobs.get(record.blob_key) for record in pending))
         # Events of traces deleted since these batches arrived must not bring them back.
-        decoded = []
-        for blob in blobs:
-            decoded.append(_decoder.decode(blob))
-            # A group's blobs are tens of megabytes of JSON: requests get a turn between.
-            await asyncio.sleep(0)
+        # A group's blobs are tens of megabytes of JSON: decoded off the event loop.
+        decoded = await asyncio.to_thread(_decode_all, blobs)
         batches, dropped = await self._deleted.drop_deleted(decoded)
         changed = _Changes(traces=defaultdict(set, await self.apply(batches)))
         for batch in batches:
@@ -337,67 +321,52 @@ class BatchProcessor:
             for project_id, events in by_project.items():
                 await self._merge_project(project_id, events, rows)
             event_ts = self._next_event_ts(after=rows.newest_stored)
-            await self._analytics.write(
-                observations=[
-                    msgspec.structs.replace(row, event_ts=event_ts) for row in rows.observations
-                ],
-                scores=[msgspec.structs.replace(row, event_ts=event_ts) for row in rows.scores],
-                traces=[msgspec.structs.replace(row, event_ts=event_ts) for row in rows.traces],
+            observations, scores, traces = await asyncio.to_thread(
+                _stamped, event_ts, rows.observations, rows.scores, rows.traces
             )
+            await self._analytics.write(observations=observations, scores=scores, traces=traces)
         return rows.trace_ids
 
     async def _merge_project(
-        self, project_id: str, events: Iterable[EntityEvent], rows: _Rows
+        self, project_id: str, events: Sequence[EntityEvent], rows: _Rows
     ) -> None:
-        grouped: dict[EntityKind, dict[str, list[EntityEvent]]] = defaultdict(
-            lambda: defaultdict(list)
-        )
-        for event in events:
-            grouped[event.kind][event.entity_id].append(event)
+        # The merging itself is CPU work on thousands of rows per group: it runs in a
+        # thread, so that the event loop, which also serves every request, only waits
+        # for the interpreter's switch interval and not for a whole group.
+        grouped = await asyncio.to_thread(_grouped, events)
         now = self._clock.now()
         observation_events = grouped[EntityKind.OBSERVATION]
         merged_observations: list[Observation] = []
         if observation_events:
             stored = await self._analytics.get_observations(project_id, list(observation_events))
             rows.saw(stored)
-            stored_by_id = {row.id: row for row in stored}
             models = await self._prices.matcher(project_id)
-            async for observation_id, items in _in_slices(observation_events.items()):
-                merged = apply_observation_events(
-                    stored_by_id.get(observation_id), items, project_id, now
-                )
-                merged_observations.append(with_cost(merged, models))
+            merged_observations = await asyncio.to_thread(
+                _merge_observations, observation_events, stored, project_id, now, models
+            )
             rows.observations.extend(merged_observations)
         trace_events = grouped[EntityKind.TRACE]
         wanted = set(trace_events) | {row.trace_id for row in merged_observations}
         if wanted:
             stored_traces = await self._analytics.get_traces(project_id, list(wanted))
             rows.saw(stored_traces)
-            stored_trace_by_id = {row.id: row for row in stored_traces}
-            _add_shallow_traces(trace_events, stored_trace_by_id, merged_observations)
-            async for trace_id, items in _in_slices(trace_events.items()):
-                rows.traces.append(
-                    apply_trace_events(stored_trace_by_id.get(trace_id), items, project_id, now)
-                )
-            # A trace whose observations changed gets a new version too, unchanged but
-            # for what the store derives from its observations (their summary).
             rows.traces.extend(
-                trace
-                for trace_id, trace in stored_trace_by_id.items()
-                if trace_id not in trace_events
+                await asyncio.to_thread(
+                    _merge_traces, trace_events, stored_traces, merged_observations, project_id, now
+                )
             )
         score_events = grouped[EntityKind.SCORE]
         if score_events:
             stored_scores = await self._analytics.get_scores(project_id, list(score_events))
             rows.saw(stored_scores)
             stored_score_by_id = {row.id: row for row in stored_scores}
-            async for score_id, items in _in_slices(score_events.items()):
-                rows.scores.append(
-                    apply_score_events(stored_score_by_id.get(score_id), items, project_id, now)
-                )
+            rows.scores.extend(
+                apply_score_events(stored_score_by_id.get(score_id), items, project_id, now)
+                for score_id, items in score_events.items()
+            )
         touched = rows.trace_ids.setdefault(project_id, set())
         touched.update(trace_events)
-        touched.update(row.trace_id for row in rows.observations if row.project_id == project_id)
+        touched.update(row.trace_id for row in merged_observations)
         touched.update(
             row.trace_id for row in rows.scores if row.project_id == project_id and row.trace_id
         )
@@ -413,6 +382,69 @@ class BatchProcessor:
                 now = earlier + timedelta(milliseconds=1)
         self._last_event_ts = now
         return now
+
+
+def _decode_all(blobs: Sequence[bytes]) -> list[IngestionBatch]:
+    return [_decoder.decode(blob) for blob in blobs]
+
+
+def _grouped(events: Iterable[EntityEvent]) -> dict[EntityKind, dict[str, list[EntityEvent]]]:
+    """The events by kind, then by entity id, each entity's in arrival order."""
+    grouped: dict[EntityKind, dict[str, list[EntityEvent]]] = {
+        kind: defaultdict(list) for kind in EntityKind
+    }
+    for event in events:
+        grouped[event.kind][event.entity_id].append(event)
+    return grouped
+
+
+def _merge_observations(
+    events: dict[str, list[EntityEvent]],
+    stored: Iterable[Observation],
+    project_id: str,
+    now: datetime,
+    models: ModelMatcher,
+) -> list[Observation]:
+    stored_by_id = {row.id: row for row in stored}
+    return [
+        with_cost(
+            apply_observation_events(stored_by_id.get(entity_id), items, project_id, now), models
+        )
+        for entity_id, items in events.items()
+    ]
+
+
+def _merge_traces(
+    events: dict[str, list[EntityEvent]],
+    stored: Iterable[Trace],
+    observations: Iterable[Observation],
+    project_id: str,
+    now: datetime,
+) -> list[Trace]:
+    stored_by_id = {row.id: row for row in stored}
+    _add_shallow_traces(events, stored_by_id, observations)
+    merged = [
+        apply_trace_events(stored_by_id.get(trace_id), items, project_id, now)
+        for trace_id, items in events.items()
+    ]
+    # A trace whose observations changed gets a new version too, unchanged but for
+    # what the store derives from its observations (their summary).
+    merged.extend(trace for trace_id, trace in stored_by_id.items() if trace_id not in events)
+    return merged
+
+
+def _stamped(
+    event_ts: datetime,
+    observations: Sequence[Observation],
+    scores: Sequence[Score],
+    traces: Sequence[Trace],
+) -> tuple[list[Observation], list[Score], list[Trace]]:
+    """The rows as versions written at ``event_ts``."""
+    return (
+        [msgspec.structs.replace(row, event_ts=event_ts) for row in observations],
+        [msgspec.structs.replace(row, event_ts=event_ts) for row in scores],
+        [msgspec.structs.replace(row, event_ts=event_ts) for row in traces],
+    )
 
 
 def _add_shallow_traces(
