@@ -74,7 +74,10 @@ class ScoreSource(enum.Enum):
     ANNOTATION = "ANNOTATION"
 
 
-class Trace(msgspec.Struct, kw_only=True):
+# The rows are built from JSON-like values and never refer back to themselves, so they
+# cannot be part of a reference cycle: ``gc=False`` keeps them out of the collector,
+# which otherwise scans the hundreds of thousands an ingestion group holds at once.
+class Trace(msgspec.Struct, kw_only=True, gc=False):
     """One request through an LLM application; the root that observations hang from."""
 
     id: str
@@ -98,7 +101,7 @@ class Trace(msgspec.Struct, kw_only=True):
     is_deleted: bool = False
 
 
-class Observation(msgspec.Struct, kw_only=True):
+class Observation(msgspec.Struct, kw_only=True, gc=False):
     """A span, generation, event, tool call … inside a trace."""
 
     id: str
@@ -134,7 +137,7 @@ class Observation(msgspec.Struct, kw_only=True):
     is_deleted: bool = False
 
 
-class Score(msgspec.Struct, kw_only=True):
+class Score(msgspec.Struct, kw_only=True, gc=False):
     """A judgement about a trace, an observation, a session or a dataset run."""
 
     id: str

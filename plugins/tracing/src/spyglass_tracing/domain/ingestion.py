@@ -83,7 +83,10 @@ def sanitize_environment(value: str | None) -> str | None:
     return cleaned if cleaned and _ENVIRONMENT.fullmatch(cleaned) else None
 
 
-class TraceBody(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
+# gc=False on the bodies and the event: decoded from JSON, they never form a reference
+# cycle, and an ingestion group holds hundreds of thousands of them (as for the rows in
+# spyglass_core.domain.tracing).
+class TraceBody(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True, gc=False):
     """``trace-create``: creates a trace or updates the one with this ``id``."""
 
     id: str | UnsetType = UNSET
@@ -101,7 +104,7 @@ class TraceBody(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True
     environment: str | UnsetType | None = UNSET
 
 
-class ObservationBody(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
+class ObservationBody(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True, gc=False):
     """Span, generation, event and typed observation creates and updates.
 
     ``type`` is set by the event type (``generation-create`` → ``GENERATION``) or, for
@@ -135,7 +138,7 @@ class ObservationBody(msgspec.Struct, kw_only=True, rename="camel", omit_default
     prompt_version: int | UnsetType | None = UNSET
 
 
-class ScoreBody(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
+class ScoreBody(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True, gc=False):
     """``score-create`` and ``POST /scores``: creates or replaces the score with ``id``."""
 
     id: str | UnsetType = UNSET
@@ -156,7 +159,7 @@ class ScoreBody(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True
     author_user_id: str | UnsetType | None = UNSET
 
 
-class EntityEvent(msgspec.Struct, kw_only=True, omit_defaults=True):
+class EntityEvent(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """One accepted change to one entity; exactly one of the bodies is set.
 
     ``id`` is the envelope id (the dedupe key), ``type`` the Langfuse event type
