@@ -20,7 +20,7 @@ from spyglass_core.domain.tracing import ObservationType
 from spyglass_tracing.domain.queries import MetricsQuery
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
-from tests.contract.test_analytics_store import (
+from tests.contract.analytics_support import (
     P1,
     P2,
     T0,

@@ -15,7 +15,7 @@ import msgspec
 from spyglass_core.domain.tracing import Observation, ObservationType
 from spyglass_tracing.domain.queries import DailyMetric, DailyModelUsage, MetricsQuery, TraceMetrics
 from spyglass_tracing.ports.analytics import AnalyticsStore
-from tests.contract.test_analytics_store import (
+from tests.contract.analytics_support import (
     P1,
     P2,
     T0,
