@@ -8,6 +8,7 @@ session-wide directory and isolates itself with a fresh database, dropped afterw
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -45,6 +46,7 @@ __all__ = (
     "analytics_store",
     "assert_utc",
     "cond",
+    "drop_database",
     "found_observations",
     "found_scores",
     "found_traces",
@@ -52,6 +54,8 @@ __all__ = (
     "full_score",
     "full_trace",
     "observation",
+    "opened_chdb_store",
+    "opened_store",
     "score",
     "trace",
 )
@@ -61,7 +65,8 @@ T0 = datetime(2024, 3, 31, 22, 30, 1, 123000, tzinfo=UTC)
 PLUS2 = timezone(timedelta(hours=2))
 
 
-def _drop_database(dsn: str, database: str) -> None:
+def drop_database(dsn: str, database: str) -> None:
+    """Drop a test's ClickHouse database (blocking: run it in a thread)."""
     client = clickhouse_connect.get_client(dsn=dsn)
     try:
         client.command(f"DROP DATABASE IF EXISTS {database}")
@@ -69,20 +74,34 @@ def _drop_database(dsn: str, database: str) -> None:
         client.close()
 
 
-@pytest.fixture(params=["memory", "chdb"])
-async def analytics_store(
-    request: pytest.FixtureRequest, chdb_dsn: str
-) -> AsyncIterator[AnalyticsStore]:
-    if request.param == "memory":
-        yield MemoryAnalyticsStore()
-        return
+@contextlib.asynccontextmanager
+async def opened_chdb_store(chdb_dsn: str) -> AsyncIterator[ClickHouseAnalyticsStore]:
+    """An empty ClickHouse store in a database of its own, dropped afterwards."""
     database = f"test_{uuid.uuid4().hex}"
     store = await ClickHouseAnalyticsStore.open(chdb_dsn, database)
     try:
         yield store
     finally:
         await store.close()
-        await asyncio.to_thread(_drop_database, chdb_dsn, database)
+        await asyncio.to_thread(drop_database, chdb_dsn, database)
+
+
+@contextlib.asynccontextmanager
+async def opened_store(kind: str, chdb_dsn: str) -> AsyncIterator[AnalyticsStore]:
+    """An empty store of ``kind``: ``memory`` (the fake) or ``chdb``."""
+    if kind == "memory":
+        yield MemoryAnalyticsStore()
+        return
+    async with opened_chdb_store(chdb_dsn) as store:
+        yield store
+
+
+@pytest.fixture(params=["memory", "chdb"])
+async def analytics_store(
+    request: pytest.FixtureRequest, chdb_dsn: str
+) -> AsyncIterator[AnalyticsStore]:
+    async with opened_store(request.param, chdb_dsn) as store:
+        yield store
 
 
 def full_trace(**changes: object) -> Trace:

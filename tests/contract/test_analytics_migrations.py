@@ -16,7 +16,7 @@ from spyglass_core.domain.errors import StorageUnavailable
 from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
 from spyglass_tracing.storage.clickhouse.store import apply_tracing_migrations as apply_migrations
 from tests.contract.analytics_support import (
-    _drop_database,
+    drop_database,
 )
 
 
@@ -39,7 +39,7 @@ async def test_migrations_are_idempotent(chdb_dsn: str) -> None:
         await store.ping()
         await store.close()
     finally:
-        await asyncio.to_thread(_drop_database, chdb_dsn, database)
+        await asyncio.to_thread(drop_database, chdb_dsn, database)
 
 
 async def test_migration_records_are_namespaced_and_old_records_still_count(
@@ -78,7 +78,7 @@ async def test_migration_records_are_namespaced_and_old_records_still_count(
         assert again == []
         assert other == [first[0]]
     finally:
-        await asyncio.to_thread(_drop_database, chdb_dsn, database)
+        await asyncio.to_thread(drop_database, chdb_dsn, database)
 
 
 async def test_invalid_database_name_is_rejected(chdb_dsn: str) -> None:

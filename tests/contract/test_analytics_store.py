@@ -20,18 +20,17 @@ from spyglass_core.domain.tracing import (
     Trace,
 )
 from spyglass_tracing.ports.analytics import AnalyticsStore
-from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
 from tests.contract.analytics_support import (
     P1,
     P2,
     T0,
     S,
-    _drop_database,
     analytics_store,
     assert_utc,
     full_observation,
     full_score,
     full_trace,
+    opened_chdb_store,
     score,
 )
 
@@ -225,9 +224,7 @@ async def test_purge_deleted_leaves_no_deleted_byte_on_disk(chdb_dsn: str) -> No
     marker = f"deleted-{uuid.uuid4().hex}"
     kept = f"kept-{uuid.uuid4().hex}"
     doomed_input, kept_input = json.dumps({"q": marker}), json.dumps({"q": kept})
-    database = f"test_{uuid.uuid4().hex}"
-    store = await ClickHouseAnalyticsStore.open(chdb_dsn, database)
-    try:
+    async with opened_chdb_store(chdb_dsn) as store:
         await store.upsert_traces(
             [full_trace(input=doomed_input), full_trace(id="t2", input=kept_input)]
         )
@@ -242,9 +239,6 @@ async def test_purge_deleted_leaves_no_deleted_byte_on_disk(chdb_dsn: str) -> No
         assert await asyncio.to_thread(_files_holding, root, kept.encode())
         survivor = await store.get_trace(P1, "t2")
         assert survivor is not None and survivor.input == kept_input
-    finally:
-        await store.close()
-        await asyncio.to_thread(_drop_database, chdb_dsn, database)
 
 
 async def test_delete_scores(analytics_store: AnalyticsStore) -> None:

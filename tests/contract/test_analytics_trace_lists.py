@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import enum
-import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -33,7 +31,6 @@ from spyglass_tracing.domain.queries import (
     TraceQuery,
 )
 from spyglass_tracing.ports.analytics import AnalyticsStore
-from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
 from spyglass_tracing.storage.memory_analytics import MemoryAnalyticsStore
 from tests.contract.analytics_support import (
     P1,
@@ -42,7 +39,6 @@ from tests.contract.analytics_support import (
     T0,
     H,
     S,
-    _drop_database,
     analytics_store,
     cond,
     found_observations,
@@ -50,6 +46,7 @@ from tests.contract.analytics_support import (
     found_traces,
     full_trace,
     observation,
+    opened_chdb_store,
     score,
     trace,
 )
@@ -306,9 +303,7 @@ async def test_every_declared_filter_runs_alike_on_memory_and_clickhouse(
     scores = [rich_score, score("s2", value=0.25)]
 
     memory = MemoryAnalyticsStore()
-    database = f"test_{uuid.uuid4().hex}"
-    clickhouse = await ClickHouseAnalyticsStore.open(chdb_dsn, database)
-    try:
+    async with opened_chdb_store(chdb_dsn) as clickhouse:
         for store in (memory, clickhouse):
             await store.upsert_traces(traces)
             await store.upsert_observations(observations)
@@ -335,9 +330,6 @@ async def test_every_declared_filter_runs_alike_on_memory_and_clickhouse(
             assert results[0] == results[1], (entity, condition)
             matched += bool(results[0])
         assert matched >= len(checks) // 2  # the samples do select rows
-    finally:
-        await clickhouse.close()
-        await asyncio.to_thread(_drop_database, chdb_dsn, database)
 
 
 async def test_find_traces_order_and_tie_break(analytics_store: AnalyticsStore) -> None:

@@ -3,13 +3,10 @@ session summaries, session turns): the in-memory fake and ClickHouse on embedded
 
 from __future__ import annotations
 
-import asyncio
 import re
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import clickhouse_connect
 import pytest
 
 from spyglass_core.domain.errors import InvalidInput
@@ -21,10 +18,9 @@ from spyglass_core.domain.tracing import (
 )
 from spyglass_tracing.domain.ui_detail import LightObservation, SessionSummaryQuery
 from spyglass_tracing.ports.analytics import AnalyticsStore
-from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
 from spyglass_tracing.storage.clickhouse.queries.select import Params
 from spyglass_tracing.storage.clickhouse.queries.ui_detail import observation_nodes_sql
-from spyglass_tracing.storage.memory_analytics import MemoryAnalyticsStore
+from tests.contract.analytics_support import opened_store
 
 P1, P2 = "project-1", "project-2"
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
@@ -34,26 +30,10 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def _drop_database(dsn: str, database: str) -> None:
-    client = clickhouse_connect.get_client(dsn=dsn)
-    try:
-        client.command(f"DROP DATABASE IF EXISTS {database}")
-    finally:
-        client.close()
-
-
 @pytest.fixture(params=["memory", "chdb"])
 async def store(request: pytest.FixtureRequest, chdb_dsn: str) -> AsyncIterator[AnalyticsStore]:
-    if request.param == "memory":
-        yield MemoryAnalyticsStore()
-        return
-    database = f"test_{uuid.uuid4().hex}"
-    opened = await ClickHouseAnalyticsStore.open(chdb_dsn, database)
-    try:
+    async with opened_store(request.param, chdb_dsn) as opened:
         yield opened
-    finally:
-        await opened.close()
-        await asyncio.to_thread(_drop_database, chdb_dsn, database)
 
 
 def observation(obs_id: str, start: datetime, **fields: object) -> Observation:

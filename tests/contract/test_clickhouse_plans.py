@@ -11,15 +11,12 @@ records every query, then asks chDB for the plan of each recorded query.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import clickhouse_connect
 import pytest
 
 from spyglass_core.domain.tracing import Observation, ObservationType, Score, Trace
@@ -31,6 +28,7 @@ from spyglass_tracing.domain.queries import (
 )
 from spyglass_tracing.domain.ui_lists import TraceListQuery
 from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
+from tests.contract.analytics_support import opened_chdb_store
 
 P1 = "project-1"
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -106,20 +104,10 @@ class Recorded:
         return [plan_reads(self.recorder.client, sql, params) for sql, params in queries]
 
 
-def _drop_database(dsn: str, database: str) -> None:
-    client = clickhouse_connect.get_client(dsn=dsn)
-    try:
-        client.command(f"DROP DATABASE IF EXISTS {database}")
-    finally:
-        client.close()
-
-
 @pytest.fixture
 async def recorded(chdb_dsn: str) -> AsyncIterator[Recorded]:
     """A store holding a few traces, observations and scores, its queries recorded."""
-    database = f"test_{uuid.uuid4().hex}"
-    store = await ClickHouseAnalyticsStore.open(chdb_dsn, database)
-    try:
+    async with opened_chdb_store(chdb_dsn) as store:
         minute = timedelta(minutes=1)
         await store.upsert_traces([
             Trace(id=f"t{i}", project_id=P1, timestamp=T0 + i * minute, user_id=f"u{i % 3}",
@@ -140,9 +128,6 @@ async def recorded(chdb_dsn: str) -> AsyncIterator[Recorded]:
         recorder = RecordingClient(store._client)
         store._client = recorder
         yield Recorded(store, recorder)
-    finally:
-        await store.close()
-        await asyncio.to_thread(_drop_database, chdb_dsn, database)
 
 
 # The prefix scan of a newest-first page: versions in the key's order, cut by a LIMIT.

@@ -8,8 +8,6 @@ can change them, and read again.
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -24,9 +22,9 @@ from tests.contract.analytics_support import (
     P1,
     P2,
     T0,
-    _drop_database,
     analytics_store,
     observation,
+    opened_chdb_store,
     trace,
 )
 
@@ -93,13 +91,8 @@ async def test_kept_days_follow_moves_new_observations_and_deletes(
 
 @pytest.fixture
 async def chdb_store(chdb_dsn: str) -> AsyncIterator[ClickHouseAnalyticsStore]:
-    database = f"test_{uuid.uuid4().hex}"
-    store = await ClickHouseAnalyticsStore.open(chdb_dsn, database)
-    try:
+    async with opened_chdb_store(chdb_dsn) as store:
         yield store
-    finally:
-        await store.close()
-        await asyncio.to_thread(_drop_database, chdb_dsn, database)
 
 
 async def test_a_write_during_a_days_computation_is_counted_by_the_next_read(

@@ -4,13 +4,10 @@ answer as each other for every measure, aggregation and dimension of every view.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import clickhouse_connect
 import msgspec
 import pytest
 
@@ -24,39 +21,17 @@ from spyglass_tracing.domain.metrics_query import (
 from spyglass_tracing.domain.metrics_results import wire_rows
 from spyglass_tracing.domain.metrics_views import VIEWS, Aggregation
 from spyglass_tracing.ports.analytics import AnalyticsStore
-from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
 from spyglass_tracing.storage.memory_analytics import MemoryAnalyticsStore
+from tests.contract.analytics_support import opened_chdb_store, opened_store
 from tests.contract.metrics_data import DAY1, DAY2, DAY3, FROM, P1, P2, T0, TO, at, seed
-
-
-def _drop_database(dsn: str, database: str) -> None:
-    client = clickhouse_connect.get_client(dsn=dsn)
-    try:
-        client.command(f"DROP DATABASE IF EXISTS {database}")
-    finally:
-        client.close()
-
-
-async def _chdb_store(dsn: str) -> tuple[ClickHouseAnalyticsStore, str]:
-    database = f"test_{uuid.uuid4().hex}"
-    return await ClickHouseAnalyticsStore.open(dsn, database), database
 
 
 @pytest.fixture(params=["memory", "chdb"])
 async def store(request: pytest.FixtureRequest, chdb_dsn: str) -> AsyncIterator[AnalyticsStore]:
     """A seeded store of each kind."""
-    if request.param == "memory":
-        memory = MemoryAnalyticsStore()
-        await seed(memory)
-        yield memory
-        return
-    chdb, database = await _chdb_store(chdb_dsn)
-    try:
-        await seed(chdb)
-        yield chdb
-    finally:
-        await chdb.close()
-        await asyncio.to_thread(_drop_database, chdb_dsn, database)
+    async with opened_store(request.param, chdb_dsn) as opened:
+        await seed(opened)
+        yield opened
 
 
 def query(view: str, *metrics: str, **fields: Any) -> MetricsViewQuery:
@@ -443,17 +418,13 @@ def _every_query() -> list[MetricsViewQuery]:
 
 async def test_both_stores_agree_on_every_measure_and_dimension(chdb_dsn: str) -> None:
     memory = MemoryAnalyticsStore()
-    chdb, database = await _chdb_store(chdb_dsn)
-    try:
+    async with opened_chdb_store(chdb_dsn) as chdb:
         await seed(memory)
         await seed(chdb)
         for q in _every_query():
             expected = await rows(memory, q)
             got = await rows(chdb, q)
             assert got == _approx(expected), q
-    finally:
-        await chdb.close()
-        await asyncio.to_thread(_drop_database, chdb_dsn, database)
 
 
 def _approx(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

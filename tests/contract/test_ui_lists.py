@@ -3,15 +3,11 @@ options and the users pages, on the in-memory fake and ClickHouse (embedded chDB
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import clickhouse_connect
 import msgspec
 import pytest
 
@@ -38,8 +34,7 @@ from spyglass_tracing.domain.ui_lists import (
     encode_cursor_struct,
 )
 from spyglass_tracing.ports.analytics import AnalyticsStore
-from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
-from spyglass_tracing.storage.memory_analytics import MemoryAnalyticsStore
+from tests.contract.analytics_support import opened_store
 
 P1, P2 = "project-1", "project-2"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -49,29 +44,6 @@ LATER = datetime(2200, 1, 1, tzinfo=UTC)
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
-
-
-def _drop_database(dsn: str, database: str) -> None:
-    client = clickhouse_connect.get_client(dsn=dsn)
-    try:
-        client.command(f"DROP DATABASE IF EXISTS {database}")
-    finally:
-        client.close()
-
-
-@contextlib.asynccontextmanager
-async def opened_store(kind: str, chdb_dsn: str) -> AsyncIterator[AnalyticsStore]:
-    """An empty store of ``kind`` (``memory`` or ``chdb``, in a database of its own)."""
-    if kind == "memory":
-        yield MemoryAnalyticsStore()
-        return
-    database = f"test_{uuid.uuid4().hex}"
-    opened = await ClickHouseAnalyticsStore.open(chdb_dsn, database)
-    try:
-        yield opened
-    finally:
-        await opened.close()
-        await asyncio.to_thread(_drop_database, chdb_dsn, database)
 
 
 @pytest.fixture(params=["memory", "chdb"])
