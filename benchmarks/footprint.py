@@ -47,19 +47,16 @@ import httpx
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from otlp_load import (  # a sibling script, not a package
-    HEADERS,
-    OTLP_PATH,
+from otlp_load import (  # sibling scripts, not a package
     PUBLIC,
     SECRET,
-    Request,
     _free_port,
     _wait_ready,
-    build_requests,
     observation_count,
     send_all,
     stop_server,
 )
+from otlp_payload import HEADERS, OTLP_PATH, Request, build_requests
 
 MIB = 1024 * 1024
 TEMPLATES = 40  # distinct prepared exports; the rest are copies with fresh ids

@@ -30,10 +30,10 @@ from typing import Any
 import httpx
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
-from otlp_load import HEADERS, OTLP_PATH, PUBLIC, SECRET, kv, local_server, observation_count
+from otlp_load import PUBLIC, SECRET, local_server, observation_count
+from otlp_payload import HEADERS, OTLP_PATH, SPANS_PER_TRACE, kv
 
 PROMPT_NAME = "bench-stall"
-SPANS_PER_TRACE = 10
 
 
 def build_export(spans: int, seed: int) -> bytes:
