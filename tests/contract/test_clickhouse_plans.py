@@ -132,7 +132,7 @@ async def recorded(chdb_dsn: str) -> AsyncIterator[Recorded]:
 
 # The prefix scan of a newest-first page: versions in the key's order, cut by a LIMIT.
 _PREFIX_SCAN = re.compile(
-    r"^SELECT id, \S+ FROM \S+ WHERE .* ORDER BY toDate\(.* LIMIT \{\w+:UInt64\}$"
+    r"^SELECT id, \S+(, toDate\(\S+\))? FROM \S+ WHERE .* ORDER BY toDate\(.* LIMIT \{\w+:UInt64\}$"
 )
 
 
@@ -215,6 +215,36 @@ async def test_newest_first_pages_stop_after_a_page_of_versions(
         assert "LIMIT 1 BY" not in sql, sql
         prefix, result = _sort_descriptions(recorded.recorder.client, sql, params)
         assert prefix == result, (sql, prefix, result)
+
+
+@pytest.mark.parametrize(
+    ("read", "table"),
+    [
+        pytest.param(lambda s: s.find_traces(P1, TraceQuery(limit=10)), "traces", id="traces"),
+        pytest.param(
+            lambda s: s.find_observations(P1, ObservationQuery(limit=10)),
+            "observations",
+            id="v2-obs",
+        ),
+        pytest.param(lambda s: s.find_scores(P1, ScoreQuery(limit=10)), "scores", id="scores"),
+    ],
+)
+async def test_the_exact_step_reads_its_ids_by_day_through_the_key(
+    recorded: Recorded, read: Any, table: str
+) -> None:
+    """A page's candidate ids are checked against their newest versions on the days they
+    were seen and those ``moved_rows`` holds for them: the day bounds the key, so the id
+    index of every granule of the project is not probed."""
+    await read(recorded.store)
+    queries = recorded.take()
+    exact = [(sql, params) for sql, params in queries if "moved_rows" in sql]
+    assert len(exact) == 1, queries
+    # The set of days (built from the subquery before the key is analysed) is in the
+    # primary key's condition, with the ids and the project.
+    reads = recorded.reads(exact)[0]
+    assert [table_read.table for table_read in reads] == [table], reads
+    key = reads[0].primary_key
+    assert any("(toDate(" in c and "(id in " in c and "project_id" in c for c in key), key
 
 
 async def test_a_selective_condition_deduplicates_its_candidates_only(

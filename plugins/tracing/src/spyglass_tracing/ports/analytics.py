@@ -79,11 +79,15 @@ class AnalyticsStore(Protocol):
         traces: Sequence[Trace] = (),
         observations: Sequence[Observation] = (),
         scores: Sequence[Score] = (),
+        replaces: Sequence[Trace | Observation | Score] | None = None,
     ) -> None:
         """Append a merge's row versions: the observations and scores, then the traces.
 
         The same as the three ``upsert_*`` calls in that order; a store that keeps what a
         trace's observations add up to on the trace row (ClickHouse) does it in one pass.
+        ``replaces`` are the stored newest versions the rows were merged from, when the
+        caller read them (a store may use them to skip reading them back: ClickHouse
+        records rows whose time moves to another day); None when not known.
         """
 
     async def get_trace(self, project_id: str, trace_id: str) -> Trace | None:

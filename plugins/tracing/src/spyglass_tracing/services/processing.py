@@ -101,8 +101,11 @@ class _Rows(msgspec.Struct):
     trace_ids: dict[str, set[str]]
     newest_stored: datetime | None = None
     """The latest ``event_ts`` among the stored rows merged from."""
+    stored: list[Trace | Observation | Score] = msgspec.field(default_factory=list)
+    """The stored rows merged from (the store records rows moved to another day)."""
 
-    def saw(self, stored: Iterable[Trace | Observation | Score]) -> None:
+    def saw(self, stored: Sequence[Trace | Observation | Score]) -> None:
+        self.stored.extend(stored)
         for row in stored:
             if row.event_ts is not None and (
                 self.newest_stored is None or row.event_ts > self.newest_stored
@@ -324,7 +327,9 @@ class BatchProcessor:
             observations, scores, traces = await asyncio.to_thread(
                 _stamped, event_ts, rows.observations, rows.scores, rows.traces
             )
-            await self._analytics.write(observations=observations, scores=scores, traces=traces)
+            await self._analytics.write(
+                observations=observations, scores=scores, traces=traces, replaces=rows.stored
+            )
         return rows.trace_ids
 
     async def _merge_project(

@@ -15,6 +15,7 @@ from spyglass_core.domain.errors import StorageUnavailable
 from spyglass_tracing.domain.erasure import TraceMember
 from spyglass_tracing.domain.ingestion import EntityKind
 from spyglass_tracing.storage.clickhouse.daily_rollup import DailyRollup
+from spyglass_tracing.storage.clickhouse.moved_rows import MovedRows
 from spyglass_tracing.storage.clickhouse.purge import (
     apply_deleted_masks,
     drop_outdated_parts,
@@ -37,6 +38,7 @@ class ClickHouseDeletions:
         self._connection = connection
         self._client = connection.client
         self._rollup = DailyRollup(self._rows, self._insert_rows, self._table)
+        self._moved = MovedRows(self._rows, self._insert_rows, self._table)
 
     async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
         return await self._connection.run(fn, *args)

@@ -9,7 +9,9 @@ time itself (traces, tracing ``0008``) it stops after ``m`` rows instead of sort
 newest day. The versions are deduplicated here, not with ``LIMIT 1 BY`` in the query,
 which would keep ClickHouse from stopping early. ``exact_sql`` then deduplicates just
 those ids and checks each one's newest version (returning the full rows, so a page costs
-two queries), which is what makes the page exact:
+two queries), which is what makes the page exact. It reads their versions on the days
+the prefix saw them on and on the days ``moved_rows`` records for them: every day that
+holds a version of one of them, through the primary key rather than the id index.
 
 every condition is one the newest version must meet, so a matching row's newest version
 is in the stream of candidate versions, and its id appears in the stream no later than
@@ -22,8 +24,10 @@ rounds the caller falls back to deduplicating every candidate.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
+from spyglass_tracing.storage.clickhouse.moved_rows import versions_condition
 from spyglass_tracing.storage.clickhouse.queries.select import Params, Where, select_latest
 
 __all__ = ("PrefixScan", "exact_sql", "prefix_sql")
@@ -34,11 +38,13 @@ _PREFIX_ROUNDS = 3
 
 
 def prefix_sql(table: str, time_column: str, where: Where, params: Params, n: int) -> str:
-    """The first ``n`` candidate versions ``(id, time)``, newest time first."""
+    """The first ``n`` candidate versions ``(id, time, day)``, newest time first; the day
+    is the key's ``toDate`` of the time."""
     conditions = ["project_id = {project_id:String}", "is_deleted = 0", *where.direct,
                   *where.outer]  # fmt: skip
     return (
-        f"SELECT id, {time_column} FROM {table} WHERE {' AND '.join(conditions)} "
+        f"SELECT id, {time_column}, toDate({time_column}) FROM {table} "
+        f"WHERE {' AND '.join(conditions)} "
         f"ORDER BY toDate({time_column}) DESC, {time_column} DESC, id DESC "
         f"LIMIT {params.bind(n, 'UInt64')}"
     )
@@ -51,9 +57,18 @@ def exact_sql(
     where: Where,
     params: Params,
     ids: Sequence[str],
+    days: Sequence[date],
+    moved_rows: str,
 ) -> str:
-    """The live rows among ``ids`` whose newest version matches, in the page order."""
-    exact = Where(direct=[f"id IN {params.strings(ids)}"], outer=list(where.outer))
+    """The live rows among ``ids`` whose newest version matches, in the page order.
+
+    ``days``: those the prefix saw the ids on; with the days ``moved_rows`` (the
+    qualified table) holds for them, every day their versions are on.
+    """
+    bound_ids = params.strings(ids)
+    kind = table.rpartition(".")[2]
+    versions = versions_condition(time_column, kind, moved_rows, params, bound_ids, days)
+    exact = Where(direct=[f"id IN {bound_ids}", versions], outer=list(where.outer))
     return f"{select_latest(table, columns, exact)} ORDER BY {time_column} DESC, id DESC"
 
 
@@ -68,6 +83,7 @@ class PrefixScan:
         time_column: the time the page is sorted on, the table's key's ``toDate`` of it.
         conditions: builds the page's ``Where`` on fresh parameters (one per query).
         project_id: the project every query is bound to.
+        moved_rows: the qualified ``moved_rows`` table (``moved_rows.py``).
     """
 
     def __init__(
@@ -78,8 +94,10 @@ class PrefixScan:
         time_column: str,
         conditions: Callable[[Params], Where],
         project_id: str,
+        moved_rows: str,
     ) -> None:
         self._rows = rows
+        self._moved_rows = moved_rows
         self._table = table
         self._columns = columns
         self._time = time_column
@@ -101,7 +119,9 @@ class PrefixScan:
             if not prefix:
                 return []
             ids = list(dict.fromkeys(str(row[0]) for row in prefix))  # in stream order
-            sql = exact_sql(self._table, self._columns, self._time, where, params, ids)
+            days = sorted({row[2] for row in prefix})
+            sql = exact_sql(self._table, self._columns, self._time, where, params, ids, days,
+                            self._moved_rows)  # fmt: skip
             exact = self._rows(sql, params.values)
             if len(prefix) < n:  # the whole stream was read: every match is in ``exact``
                 return exact[:wanted]

@@ -17,6 +17,7 @@ from spyglass_tracing.storage.clickhouse.mapping import (
     score_from_row,
     trace_from_row,
 )
+from spyglass_tracing.storage.clickhouse.moved_rows import MOVED_ROWS_TABLE
 from spyglass_tracing.storage.clickhouse.newest_first import PrefixScan
 from spyglass_tracing.storage.clickhouse.queries.observations import observation_where
 from spyglass_tracing.storage.clickhouse.queries.scores import score_where
@@ -50,7 +51,8 @@ class ClickHousePublicLists(ClickHouseDeletions):
     ) -> list[Sequence[Any]] | None:
         """Full rows of an offset page in (time, id) descending order, through the prefix
         scan (``newest_first``); None when it gave up and every candidate must be read."""
-        scan = PrefixScan(self._rows, table, columns, time_column, conditions, project_id)
+        scan = PrefixScan(self._rows, table, columns, time_column, conditions, project_id,
+                          self._table(MOVED_ROWS_TABLE))  # fmt: skip
         first = scan.first(offset + limit)
         return None if first is None else list(first[offset:])
 

@@ -3,6 +3,8 @@
 A trace row carries the summary of its observations (``queries/summaries.py``), so every
 write that changes observations also writes a new version of their traces, after them:
 
+0. rows moved to another day of their table's key have their days recorded
+   (``moved_rows.py``);
 1. the observations and the scores are inserted;
 2. the summaries of every trace written or touched are computed from the stored
    observations, which now include this write's (one query per project);
@@ -38,6 +40,7 @@ from spyglass_tracing.storage.clickhouse.mapping import (
     trace_from_row,
     trace_to_row,
 )
+from spyglass_tracing.storage.clickhouse.moved_rows import Row
 from spyglass_tracing.storage.clickhouse.queries.select import Params, Where, select_latest
 from spyglass_tracing.storage.clickhouse.queries.summaries import (
     EMPTY_SUMMARY,
@@ -73,19 +76,26 @@ class ClickHouseWrites(ClickHouseDeletions):
         traces: Sequence[Trace] = (),
         observations: Sequence[Observation] = (),
         scores: Sequence[Score] = (),
+        replaces: Sequence[Row] | None = None,
     ) -> None:
-        """Append a merge's row versions: observations and scores first, then traces."""
+        """Append a merge's row versions: observations and scores first, then traces.
+
+        ``replaces``: the stored newest versions the rows were merged from (None: not
+        known; the store then reads back the days of the rows' stored versions).
+        """
         if traces or observations or scores:
-            await self._run(self._write, traces, observations, scores)
+            await self._run(self._write, traces, observations, scores, replaces)
 
     def _write(
         self,
         traces: Sequence[Trace],
         observations: Sequence[Observation],
         scores: Sequence[Score],
+        replaces: Sequence[Row] | None,
     ) -> None:
         # On the client's thread: the mapping of thousands of rows stays off the loop.
         now = datetime.now(UTC)
+        self._moved.record([*observations, *scores, *traces], replaces)
         self._insert("observations", observations, observation_to_row, OBSERVATION_COLUMNS, now)
         self._insert("scores", scores, score_to_row, SCORE_COLUMNS, now)
         by_project: dict[str, list[Trace]] = defaultdict(list)

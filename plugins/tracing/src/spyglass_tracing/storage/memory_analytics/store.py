@@ -76,8 +76,10 @@ class MemoryAnalyticsStore(MemoryUiDetailReads, AnalyticsStore):
         traces: Sequence[Trace] = (),
         observations: Sequence[Observation] = (),
         scores: Sequence[Score] = (),
+        replaces: Sequence[Trace | Observation | Score] | None = None,
     ) -> None:
-        """Keep each row unless a newer version of it is already stored."""
+        """Keep each row unless a newer version of it is already stored (``replaces``
+        is not needed: every version is kept by id, not by day)."""
         keep_newest(self._observations, observations)
         keep_newest(self._scores, scores)
         keep_newest(self._traces, traces)

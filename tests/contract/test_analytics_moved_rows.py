@@ -1,0 +1,141 @@
+"""Contract suite: newest-first pages stay exact when an update moves a row to another day.
+
+ClickHouse's newest-first pages check a page's candidates on the days the scan saw them
+on, plus the days ``moved_rows`` records (``storage/clickhouse/moved_rows.py``). Each
+test puts enough rows on the newest day that the scan of a small page never reaches the
+older day: a row moved from the newest day back to the older one is then seen only as
+its outdated version, and the page must still know it has left.
+
+Both write paths are covered: ``upsert_*`` (the store reads the stored days back) and
+``write(..., replaces=...)`` (the worker's, which passes the versions it merged from).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from spyglass_core.domain.tracing import Observation, Score, Trace
+from spyglass_tracing.domain.queries import ObservationQuery, ScoreQuery, TraceQuery
+from spyglass_tracing.ports.analytics import AnalyticsStore
+from tests.contract.analytics_support import (
+    T0,
+    H,
+    S,
+    analytics_store,
+    observation,
+    score,
+    trace,
+)
+
+__all__ = ("analytics_store",)  # the fixture, used by name
+
+OLDER_DAY = T0 - timedelta(days=3)
+NEWEST_DAY = T0
+Row = Trace | Observation | Score
+Writer = Callable[[AnalyticsStore, Sequence[Any], Sequence[Any]], Awaitable[None]]
+
+
+async def _by_upsert(store: AnalyticsStore, rows: Sequence[Any], stored: Sequence[Any]) -> None:
+    kind = type(rows[0])
+    upsert = {Trace: store.upsert_traces, Observation: store.upsert_observations,
+              Score: store.upsert_scores}[kind]  # fmt: skip
+    await upsert(rows)
+
+
+async def _by_merge(store: AnalyticsStore, rows: Sequence[Any], stored: Sequence[Any]) -> None:
+    kind = type(rows[0])
+    rows_of = {"traces" if kind is Trace else "observations" if kind is Observation
+               else "scores": rows}  # fmt: skip
+    await store.write(**rows_of, replaces=list(stored))
+
+
+WRITERS = [pytest.param(_by_upsert, id="upsert"), pytest.param(_by_merge, id="merge")]
+
+
+def _moved(row: Row, to: Any) -> Row:
+    time = "start_time" if isinstance(row, Observation) else "timestamp"
+    return type(row)(**{**_fields(row), time: to, "event_ts": T0 + S})
+
+
+def _fields(row: Row) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in row.__struct_fields__}
+
+
+async def _scenario(
+    store: AnalyticsStore, make: Callable[..., Row], time: str, write: Writer
+) -> None:
+    """Twelve rows on the newest day; ``back`` newest of all, ``ahead`` on the older day;
+    then ``back`` moves to the older day and ``ahead`` ahead of everything."""
+    newest = [make(f"n{i:02}", **{time: NEWEST_DAY + i * S}) for i in range(12)]
+    back = make("back", **{time: NEWEST_DAY + H})
+    ahead = make("ahead", **{time: OLDER_DAY + H})
+    old = make("old", **{time: OLDER_DAY})
+    await write(store, [*newest, back, ahead, old], [])
+    moved = [_moved(back, OLDER_DAY + 2 * H), _moved(ahead, NEWEST_DAY + 2 * H)]
+    await write(store, moved, [back, ahead])
+
+
+@pytest.mark.parametrize("write", WRITERS)
+async def test_a_trace_moved_to_another_day_leaves_the_newest_page(
+    analytics_store: AnalyticsStore, write: Writer
+) -> None:
+    await _scenario(analytics_store, trace, "timestamp", write)
+    page = await analytics_store.find_traces(trace("x").project_id, TraceQuery(limit=3))
+    assert [item.id for item in page.items] == ["ahead", "n11", "n10"]
+    assert page.items[0].timestamp == NEWEST_DAY + 2 * H
+    full = await analytics_store.find_traces(trace("x").project_id, TraceQuery(limit=20))
+    ids = [item.id for item in full.items]
+    assert ids == ["ahead", *(f"n{i:02}" for i in reversed(range(12))), "back", "old"]
+    assert full.items[-2].timestamp == OLDER_DAY + 2 * H
+    assert full.total == 15
+
+
+@pytest.mark.parametrize("write", WRITERS)
+async def test_an_observation_moved_to_another_day_leaves_the_newest_page(
+    analytics_store: AnalyticsStore, write: Writer
+) -> None:
+    await _scenario(analytics_store, observation, "start_time", write)
+    query = ObservationQuery(limit=3)
+    page = await analytics_store.find_observations(observation("x").project_id, query)
+    assert [item.id for item in page.items] == ["ahead", "n11", "n10"]
+    later = await analytics_store.find_observations(
+        observation("x").project_id, ObservationQuery(limit=3, offset=12)
+    )
+    assert [item.id for item in later.items] == ["n00", "back", "old"]
+    assert later.items[1].start_time == OLDER_DAY + 2 * H
+
+
+@pytest.mark.parametrize("write", WRITERS)
+async def test_a_score_moved_to_another_day_leaves_the_newest_page(
+    analytics_store: AnalyticsStore, write: Writer
+) -> None:
+    await _scenario(analytics_store, score, "timestamp", write)
+    page = await analytics_store.find_scores(score("x").project_id, ScoreQuery(limit=3))
+    assert [item.id for item in page.items] == ["ahead", "n11", "n10"]
+    later = await analytics_store.find_scores(
+        score("x").project_id, ScoreQuery(limit=3, offset=12)
+    )
+    assert [item.id for item in later.items] == ["n00", "back", "old"]
+
+
+@pytest.mark.parametrize("write", WRITERS)
+async def test_a_row_moved_twice_keeps_every_day(
+    analytics_store: AnalyticsStore, write: Writer
+) -> None:
+    """Newest day, then the older one, then back to a third: every day its versions sit
+    on stays known, so no outdated version is taken for the newest."""
+    await _scenario(analytics_store, trace, "timestamp", write)
+    project = trace("x").project_id
+    back = (await analytics_store.get_traces(project, ["back"]))[0]
+    third_day = OLDER_DAY + timedelta(days=1)
+    again = Trace(**{**_fields(back), "timestamp": third_day, "event_ts": T0 + 2 * S})
+    await write(analytics_store, [again], [back])
+    full = await analytics_store.find_traces(project, TraceQuery(limit=20))
+    assert [item.id for item in full.items][-2:] == ["back", "old"]
+    assert full.items[-2].timestamp == third_day
+    page = await analytics_store.find_traces(project, TraceQuery(limit=3))
+    assert [item.id for item in page.items] == ["ahead", "n11", "n10"]
