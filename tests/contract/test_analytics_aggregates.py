@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from spyglass_core.domain.tracing import (
     Observation,
     ObservationType,
@@ -15,6 +17,7 @@ from spyglass_tracing.domain.queries import (
     Session,
     SessionQuery,
     TraceMetrics,
+    TraceQuery,
 )
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from tests.contract.analytics_support import (
@@ -129,6 +132,39 @@ async def test_scores_of_traces(analytics_store: AnalyticsStore) -> None:
     }
     assert got["t2"] == [score("d", trace_id="t2")]
     assert await analytics_store.scores_of_traces(P1, []) == {}
+    # The ids alone, in the same order (what a page of traces shows).
+    ids = await analytics_store.score_ids_of_traces(P1, ["t1", "t2", "t3"])
+    assert ids == {"t1": ["c", "a", "b"], "t2": ["d"], "t3": []}
+    assert await analytics_store.score_ids_of_traces(P1, []) == {}
+
+
+async def test_a_page_of_traces_with_their_metrics(analytics_store: AnalyticsStore) -> None:
+    """The page and its metrics answer as ``find_traces`` and ``trace_metrics`` do, for
+    the newest-first scan and for another order (deduplicating every candidate)."""
+    await analytics_store.upsert_traces(
+        [trace(f"m{i}", timestamp=T0 + i * S, name=f"n{i % 2}") for i in range(6)]
+    )
+    await analytics_store.upsert_observations(
+        [
+            observation("o1", trace_id="m1", end_time=T0 + 3 * S, total_cost=0.1),
+            observation("o2", trace_id="m1", start_time=T0 + S, total_cost=0.2),
+            observation("o3", trace_id="m4"),
+        ]
+    )
+    for query in (
+        TraceQuery(limit=4),
+        TraceQuery(limit=2, offset=1, name="n1"),
+        TraceQuery(limit=3, order_by="name", order_desc=False),
+    ):
+        page, metrics = await analytics_store.find_traces_with_metrics(P1, query)
+        assert page == await analytics_store.find_traces(P1, query)
+        ids = [item.id for item in page.items]
+        assert metrics == await analytics_store.trace_metrics(P1, ids)
+    page, metrics = await analytics_store.find_traces_with_metrics(P1, TraceQuery(limit=5))
+    assert metrics["m1"] == TraceMetrics(
+        trace_id="m1", latency=3.0, total_cost=pytest.approx(0.3), observation_ids=["o1", "o2"]
+    )
+    assert metrics["m5"].observation_ids == [] and metrics["m5"].latency == 0.0
 
 
 async def _daily_data(store: AnalyticsStore) -> None:

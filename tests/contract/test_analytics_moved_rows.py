@@ -116,9 +116,7 @@ async def test_a_score_moved_to_another_day_leaves_the_newest_page(
     await _scenario(analytics_store, score, "timestamp", write)
     page = await analytics_store.find_scores(score("x").project_id, ScoreQuery(limit=3))
     assert [item.id for item in page.items] == ["ahead", "n11", "n10"]
-    later = await analytics_store.find_scores(
-        score("x").project_id, ScoreQuery(limit=3, offset=12)
-    )
+    later = await analytics_store.find_scores(score("x").project_id, ScoreQuery(limit=3, offset=12))
     assert [item.id for item in later.items] == ["n00", "back", "old"]
 
 

@@ -108,7 +108,7 @@ async def test_a_write_during_a_days_computation_is_counted_by_the_next_read(
     def compute_then_write(*args: Any) -> Any:
         computed = compute(*args)
         # On the connection's thread, as a concurrent writer's insert would run.
-        store._write([trace("b")], [], [])
+        store._write([trace("b")], [], [], None)
         return computed
 
     rollup._compute = compute_then_write  # type: ignore[method-assign]

@@ -139,6 +139,12 @@ class AnalyticsStore(Protocol):
     async def find_traces(self, project_id: str, query: TraceQuery) -> Page[Trace]:
         """Traces matching ``query``, ordered as it says, one offset page with the total."""
 
+    async def find_traces_with_metrics(
+        self, project_id: str, query: TraceQuery
+    ) -> tuple[Page[Trace], dict[str, TraceMetrics]]:
+        """``find_traces`` and the ``trace_metrics`` of the page's traces (in one read
+        where a store keeps them on the trace rows: ClickHouse)."""
+
     async def find_observations(
         self, project_id: str, query: ObservationQuery
     ) -> Page[Observation]:
@@ -165,6 +171,12 @@ class AnalyticsStore(Protocol):
         self, project_id: str, trace_ids: Sequence[str]
     ) -> dict[str, list[Score]]:
         """The scores attached to each trace, by trace id (every id gets an entry)."""
+
+    async def score_ids_of_traces(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> dict[str, list[str]]:
+        """The ids of each trace's scores, ordered as ``scores_of_traces`` orders the
+        scores (every id gets an entry): what a trace list shows, without the scores."""
 
     async def daily_metrics(self, project_id: str, query: MetricsQuery) -> Page[DailyMetric]:
         """Per-day counts, costs and usage by model, newest day first, with the total."""

@@ -68,22 +68,21 @@ class TracingReads:
         self, project_id: str, query: TraceQuery, groups: Collection[str]
     ) -> tuple[list[TraceWithDetails], int]:
         """One page of traces with the requested groups, and the total."""
-        page = await self._store.find_traces(project_id, query)
-        ids = [trace.id for trace in page.items]
         with_metrics = "metrics" in groups
-        want_metrics = ids and (with_metrics or "observations" in groups)
-        want_scores = ids and "scores" in groups
-        metrics, scores = await asyncio.gather(
-            self._store.trace_metrics(project_id, ids) if want_metrics else _nothing(),
-            self._store.scores_of_traces(project_id, ids) if want_scores else _nothing(),
-        )
-        metrics_by_id: dict[str, TraceMetrics] = metrics or {}
-        scores_by_id: dict[str, list[Score]] = scores or {}
+        metrics_by_id: dict[str, TraceMetrics] = {}
+        if with_metrics or "observations" in groups:
+            page, metrics_by_id = await self._store.find_traces_with_metrics(project_id, query)
+        else:
+            page = await self._store.find_traces(project_id, query)
+        ids = [trace.id for trace in page.items]
+        score_ids: dict[str, list[str]] = {}
+        if ids and "scores" in groups:
+            score_ids = await self._store.score_ids_of_traces(project_id, ids)
         items = [
             trace_with_details(
                 trace,
                 metrics_by_id.get(trace.id),
-                [score.id for score in scores_by_id.get(trace.id, [])],
+                score_ids.get(trace.id, []),
                 io="io" in groups,
                 with_metrics=with_metrics,
                 with_observations="observations" in groups,

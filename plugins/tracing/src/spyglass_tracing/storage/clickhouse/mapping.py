@@ -22,17 +22,20 @@ from spyglass_core.domain.tracing import (
     ScoreSource,
     Trace,
 )
+from spyglass_tracing.domain.queries import TraceMetrics
 from spyglass_tracing.domain.time import utc, utc_or_none
 
 __all__ = (
     "OBSERVATION_COLUMNS",
     "SCORE_COLUMNS",
     "TRACE_COLUMNS",
+    "TRACE_METRICS_COLUMNS",
     "observation_from_row",
     "observation_to_row",
     "score_from_row",
     "score_to_row",
     "trace_from_row",
+    "trace_metrics_from_row",
     "trace_to_row",
 )
 
@@ -102,6 +105,22 @@ def trace_from_row(row: Sequence[Any]) -> Trace:
         updated_at=utc_or_none(r["updated_at"]),
         event_ts=utc(r["event_ts"]),
         is_deleted=bool(r["is_deleted"]),
+    )
+
+
+TRACE_METRICS_COLUMNS: tuple[str, ...] = ("first_start", "last_end", "total_cost",
+                                          "observation_ids")  # fmt: skip
+"""The summary columns of a trace row that ``trace_metrics_from_row`` reads, in order."""
+
+
+def trace_metrics_from_row(trace_id: str, row: Sequence[Any]) -> TraceMetrics:
+    """``TraceMetrics`` from the values of ``TRACE_METRICS_COLUMNS`` (tracing ``0006``)."""
+    first, last, cost, ids = row
+    return TraceMetrics(
+        trace_id=trace_id,
+        latency=0.0 if first is None else (utc(last) - utc(first)).total_seconds(),
+        total_cost=0.0 if cost is None else float(cost),
+        observation_ids=list(ids),
     )
 
 

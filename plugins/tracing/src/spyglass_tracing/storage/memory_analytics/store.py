@@ -197,6 +197,14 @@ class MemoryAnalyticsStore(MemoryUiDetailReads, AnalyticsStore):
         found = matching_traces(self._live_rows(self._traces, project_id), query)
         return page(sorted_traces(found, query), query.offset, query.limit)
 
+    async def find_traces_with_metrics(
+        self, project_id: str, query: TraceQuery
+    ) -> tuple[Page[Trace], dict[str, TraceMetrics]]:
+        """``find_traces`` and the ``trace_metrics`` of the page's traces."""
+        found = await self.find_traces(project_id, query)
+        ids = [trace.id for trace in found.items]
+        return found, await self.trace_metrics(project_id, ids)
+
     async def find_observations(
         self, project_id: str, query: ObservationQuery
     ) -> Page[Observation]:
@@ -248,6 +256,13 @@ class MemoryAnalyticsStore(MemoryUiDetailReads, AnalyticsStore):
             if score.trace_id in by_trace:
                 by_trace[score.trace_id].append(copy.deepcopy(score))
         return by_trace
+
+    async def score_ids_of_traces(
+        self, project_id: str, trace_ids: Sequence[str]
+    ) -> dict[str, list[str]]:
+        """The ids of each trace's scores, ordered by timestamp then id."""
+        scores = await self.scores_of_traces(project_id, trace_ids)
+        return {trace_id: [score.id for score in found] for trace_id, found in scores.items()}
 
     async def daily_metrics(self, project_id: str, query: MetricsQuery) -> Page[DailyMetric]:
         """Per-day counts, costs and usage by model, newest day first, with the total."""
