@@ -307,6 +307,33 @@ async def test_observation_without_trace_row_gets_a_shallow_trace(pipeline: Pipe
     assert trace is not None and trace.timestamp == T0
 
 
+async def test_the_store_is_told_the_versions_a_merge_replaces(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store that files rows by day (ClickHouse) must learn that an update moved a
+    trace to another day: the worker hands it the stored versions it merged from."""
+    told: list[Any] = []
+    real_write = pipeline.analytics.write
+
+    async def recording_write(**rows: Any) -> None:
+        told.append(rows.get("replaces"))
+        await real_write(**rows)
+
+    monkeypatch.setattr(pipeline.analytics, "write", recording_write)
+    await accept(pipeline, trace_event("e1", "t1", "one"))
+    await pipeline.queue.run_pending()
+    stored = await pipeline.analytics.get_trace(P, "t1")
+    moved = EntityEvent(
+        id="e2", type="trace-create", timestamp=T0,
+        trace=TraceBody(id="t1", timestamp=T0 - timedelta(days=2)),
+    )  # fmt: skip
+    await accept(pipeline, moved)
+    await pipeline.queue.run_pending()
+    assert told == [[], [stored]]
+    after = await pipeline.analytics.get_trace(P, "t1")
+    assert after is not None and after.timestamp == T0 - timedelta(days=2)
+
+
 async def test_more_batches_than_one_group_all_get_applied(pipeline: Pipeline) -> None:
     count = 3 * MAX_GROUP_BATCHES + 5
     for n in range(count):

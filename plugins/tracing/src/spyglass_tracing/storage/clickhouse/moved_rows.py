@@ -82,25 +82,36 @@ class MovedRows:
         ``replaces`` are the stored newest versions ``written`` were merged from (None:
         not known, and the stored days are read back, probing the id index).
         """
-        stored: dict[tuple[type, str, str], set[date]] = defaultdict(set)
         if replaces is None:
-            self._read_stored_days(written, stored)
+            moved = self._moved_from_stored_days(written)
         else:
-            for row in replaces:
-                stored[type(row), row.project_id, row.id].add(self._day(row))
-        entries: set[tuple[str, str, str, date]] = set()
-        for row in written:
-            days = stored.get((type(row), row.project_id, row.id), set()) | {self._day(row)}
-            if len(days) > 1:
-                kind = _KINDS[type(row)][0]
-                entries.update((row.project_id, kind, row.id, day) for day in days)
+            moved = self._moved_from_replaced(written, replaces)
+        entries = {
+            (row.project_id, _KINDS[type(row)][0], row.id, day)
+            for row, days in moved
+            for day in days
+        }
         if entries:
             self._insert_rows(MOVED_ROWS_TABLE, [list(entry) for entry in sorted(entries)],
                               _COLUMNS)  # fmt: skip
 
-    def _read_stored_days(
-        self, written: Sequence[Row], stored: dict[tuple[type, str, str], set[date]]
-    ) -> None:
+    def _moved_from_replaced(
+        self, written: Sequence[Row], replaces: Iterable[Row]
+    ) -> list[tuple[Row, set[date]]]:
+        # Most rows of a merge are new or keep their time: only a changed time is
+        # converted to days (the worker's groups hold thousands of rows).
+        stored = {(type(row), row.project_id, row.id): _time(row) for row in replaces}
+        moved = []
+        for row in written:
+            before = stored.get((type(row), row.project_id, row.id))
+            if before is not None and before != _time(row):
+                days = {self._day(before), self._day(_time(row))}
+                if len(days) > 1:
+                    moved.append((row, days))
+        return moved
+
+    def _moved_from_stored_days(self, written: Sequence[Row]) -> list[tuple[Row, set[date]]]:
+        stored: dict[tuple[type, str, str], set[date]] = defaultdict(set)
         ids: dict[tuple[type, str], set[str]] = defaultdict(set)
         for row in written:
             ids[type(row), row.project_id].add(row.id)
@@ -114,11 +125,22 @@ class MovedRows:
             )
             for row_id, day in self._rows(sql, params.values):
                 stored[row_type, project_id, row_id].add(day)
+        moved = []
+        for row in written:
+            days = stored.get((type(row), row.project_id, row.id), set())
+            days = days | {self._day(_time(row))}
+            if len(days) > 1:
+                moved.append((row, days))
+        return moved
 
-    def _day(self, row: Row) -> date:
-        """The day of ``row`` in its table's key: ``toDate`` of its time, in the server's
-        time zone (a ``DateTime64`` column without one uses the server's)."""
+    def _day(self, time: datetime) -> date:
+        """The day of ``time`` in a table's key: ``toDate`` in the server's time zone (a
+        ``DateTime64`` column without one uses the server's)."""
         if self._zone is None:
             self._zone = ZoneInfo(str(self._rows("SELECT timezone()", {})[0][0]))
-        time: datetime = row.start_time if isinstance(row, Observation) else row.timestamp
         return utc(time).astimezone(self._zone).date()
+
+
+def _time(row: Row) -> datetime:
+    """The time a row's table sorts it by."""
+    return row.start_time if isinstance(row, Observation) else row.timestamp
