@@ -20,6 +20,7 @@ import pytest
 
 from spyglass_core.domain.tracing import Observation, Score, Trace
 from spyglass_tracing.domain.queries import ObservationQuery, ScoreQuery, TraceQuery
+from spyglass_tracing.domain.ui_lists import TraceListQuery
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from tests.contract.analytics_support import (
     T0,
@@ -137,3 +138,24 @@ async def test_a_row_moved_twice_keeps_every_day(
     assert full.items[-2].timestamp == third_day
     page = await analytics_store.find_traces(project, TraceQuery(limit=3))
     assert [item.id for item in page.items] == ["ahead", "n11", "n10"]
+
+
+@pytest.mark.parametrize("write", WRITERS)
+async def test_the_traces_table_sees_a_trace_moved_to_another_day(
+    analytics_store: AnalyticsStore, write: Writer
+) -> None:
+    """The web UI's keyset pages check their candidates the same way, and read the page's
+    rows on the days of their newest versions."""
+    await _scenario(analytics_store, trace, "timestamp", write)
+    project = trace("x").project_id
+    page = await analytics_store.find_trace_rows(project, TraceListQuery(limit=3))
+    assert [row.id for row in page.items] == ["ahead", "n11", "n10"]
+    ids = []
+    after = None
+    while True:
+        page = await analytics_store.find_trace_rows(project, TraceListQuery(limit=4, after=after))
+        ids += [row.id for row in page.items]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert ids == ["ahead", *(f"n{i:02}" for i in reversed(range(12))), "back", "old"]

@@ -47,6 +47,7 @@ from spyglass_tracing.storage.clickhouse.mapping import (
     trace_metrics_from_row,
 )
 from spyglass_tracing.storage.clickhouse.metrics_query import metrics_rows, metrics_sql
+from spyglass_tracing.storage.clickhouse.moved_rows import MOVED_ROWS_TABLE
 from spyglass_tracing.storage.clickhouse.public_lists import ClickHousePublicLists
 from spyglass_tracing.storage.clickhouse.queries.metrics import (
     daily_sql,
@@ -405,7 +406,8 @@ class ClickHouseAnalyticsStore(
     # --- the web UI's lists (traces table, users): SQL in ui_lists and queries.ui_* ----
 
     def _ui_lists(self) -> UiListReader:
-        tables = Tables(self._table("traces"), self._table("observations"), self._table("scores"))
+        tables = Tables(self._table("traces"), self._table("observations"), self._table("scores"),
+                        self._table(MOVED_ROWS_TABLE))  # fmt: skip
         return UiListReader(self._client, tables)
 
     async def find_trace_rows(self, project_id: str, query: TraceListQuery) -> TraceListPage:

@@ -13,7 +13,7 @@ methods are synchronous). A traces-table page is:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -95,12 +95,15 @@ class UiListReader:
         """One page of the traces table. Raises: InvalidInput for an unknown order."""
         if query.order_by not in TRACE_LIST_ORDERS:
             raise InvalidInput("Invalid orderBy", details=f"cannot order by '{query.order_by}'")
+        days: list[date] | None = None
         if query.order_by == "timestamp":
-            keyed = [(row_id, millis(utc(ts))) for row_id, ts in self._time_page(project_id, query)]
+            timed = self._time_page(project_id, query)
+            keyed = [(row_id, millis(utc(ts))) for row_id, ts, _ in timed]
+            days = sorted({day for _, _, day in timed[: query.limit]})
         else:
             keyed = self._value_page(project_id, query)
         page = keyed[: query.limit]
-        items = self._page_rows(project_id, [row_id for row_id, _ in page])
+        items = self._page_rows(project_id, [row_id for row_id, _ in page], days)
         next_after = None
         if len(keyed) > query.limit and page:
             last_id, value = page[-1]
@@ -113,7 +116,7 @@ class UiListReader:
         return TraceListPage(items=items, next_after=next_after)
 
     def _time_page(self, project_id: str, query: TraceListQuery) -> list[Sequence[Any]]:
-        """(id, timestamp) of ``limit + 1`` matching traces after the cursor, in order.
+        """(id, timestamp, day) of ``limit + 1`` matching traces after the cursor, in order.
 
         The prefix scan returns the first ``n`` row versions that may match. Their ids,
         deduplicated exactly, those whose (timestamp, id) comes no later than the
@@ -129,11 +132,13 @@ class UiListReader:
             prefix = self._rows(prefix_sql(query, where, params, traces, n), params)
             if not prefix:
                 return []
-            ids = list(dict.fromkeys(row_id for row_id, _ in prefix))  # in stream order
-            exact = self._rows(exact_page_sql(query, where, params, traces, ids), params)
+            ids = list(dict.fromkeys(row[0] for row in prefix))  # in stream order
+            days = sorted({row[2] for row in prefix})
+            sql = exact_page_sql(query, where, params, self._tables, ids, days)
+            exact = self._rows(sql, params)
             if len(prefix) < n:  # the whole stream was read: every match is in ``exact``
                 return exact[:wanted]
-            last_id, last_time = prefix[-1]
+            last_id, last_time, _ = prefix[-1]
             if query.order_desc:
                 known = [row for row in exact if (row[1], row[0]) >= (last_time, last_id)]
             else:
@@ -153,12 +158,14 @@ class UiListReader:
         sql = value_page_sql(query, where, params, self._tables, scoped)
         return [(row_id, value) for row_id, value in self._rows(sql, params)]
 
-    def _page_rows(self, project_id: str, ids: Sequence[str]) -> list[TraceRow]:
+    def _page_rows(
+        self, project_id: str, ids: Sequence[str], days: Sequence[date] | None
+    ) -> list[TraceRow]:
         if not ids:
             return []
         params = Params(project_id)
         tables = self._tables
-        found = {row[0]: row for row in self._rows(page_rows_sql(params, tables.traces, ids),
+        found = {row[0]: row for row in self._rows(page_rows_sql(params, tables, ids, days),
                                                    params)}  # fmt: skip
         aggregates = {
             row[0]: row

@@ -4,7 +4,9 @@ per-page aggregates.
 The default order (timestamp, then id) reads the ``traces`` table in its sorting key's
 order (``project_id, toDate(timestamp), timestamp, id``): ``prefix_sql`` takes the first
 row versions after the cursor, newest first, and stops early, so a page costs the same
-wherever it is; ``exact_page_sql`` then deduplicates just those ids. The other orders
+wherever it is; ``exact_page_sql`` then deduplicates just those ids, on the days the
+prefix saw them on and those ``moved_rows`` holds for them (``moved_rows.py``), and
+``page_rows_sql`` reads the page's rows on their days too. The other orders
 sort on values the key cannot serve (a name, an aggregate of the observations), so they
 deduplicate every matching trace (``value_page_sql``).
 
@@ -15,6 +17,7 @@ trace's id never changes between versions: they filter before the deduplication.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from spyglass_core.domain.errors import InvalidInput
 from spyglass_tracing.domain.ui_lists import (
@@ -24,6 +27,7 @@ from spyglass_tracing.domain.ui_lists import (
     TraceListQuery,
     from_millis,
 )
+from spyglass_tracing.storage.clickhouse.moved_rows import versions_condition
 from spyglass_tracing.storage.clickhouse.queries.select import (
     Params,
     Where,
@@ -51,6 +55,8 @@ NARROW_TRACE_COLUMNS = ("id", "project_id", "timestamp", "name", "user_id", "ses
 """What the traces table's conditions and orders read: never the payloads."""
 
 _ROW_COLUMNS = (*NARROW_TRACE_COLUMNS, "release", "version", "input", "output")
+# A page of the default order: (id, timestamp, the key's day of it).
+_KEYED = "id, `timestamp`, toDate(`timestamp`)"
 _OBSERVATION_LEVEL_COLUMNS = ("id", "project_id", "trace_id", "level", "provided_model_name",
                               "event_ts", "is_deleted")  # fmt: skip
 _OBSERVATION_AGGREGATE_COLUMNS = ("id", "project_id", "trace_id", "start_time", "end_time",
@@ -86,10 +92,11 @@ _ORDER_AGGREGATES = {"latency": _LATENCY_MS, "totalCost": "sum(total_cost)"}
 class Tables:
     """The qualified names of the three tables."""
 
-    def __init__(self, traces: str, observations: str, scores: str) -> None:
+    def __init__(self, traces: str, observations: str, scores: str, moved_rows: str) -> None:
         self.traces = traces
         self.observations = observations
         self.scores = scores
+        self.moved_rows = moved_rows
 
 
 def _trace_ids_of(table: str, columns: Sequence[str], where: Where) -> str:
@@ -192,23 +199,42 @@ def prefix_sql(query: TraceListQuery, where: Where, params: Params, traces: str,
     if keyset is not None:
         conditions.append(keyset)
     return (
-        f"SELECT id, `timestamp` FROM {traces} WHERE {' AND '.join(conditions)} "
+        f"SELECT id, `timestamp`, toDate(`timestamp`) FROM {traces} "
+        f"WHERE {' AND '.join(conditions)} "
         f"ORDER BY toDate(`timestamp`) {direction}, `timestamp` {direction}, id {direction} "
         f"LIMIT {params.bind(n, 'UInt64')}"
     )
 
 
 def exact_page_sql(
-    query: TraceListQuery, where: Where, params: Params, traces: str, ids: Sequence[str]
+    query: TraceListQuery,
+    where: Where,
+    params: Params,
+    tables: Tables,
+    ids: Sequence[str],
+    days: Sequence[date],
 ) -> str:
-    """The live traces among ``ids`` that match, as (id, timestamp), in the page order."""
+    """The live traces among ``ids`` that match, as (id, timestamp, day), in the page
+    order; ``days`` are those the prefix saw them on."""
     direction, _ = _direction(query.order_desc)
-    exact = Where(direct=[f"id IN {params.strings(ids)}"], outer=list(where.outer))
+    exact = Where(direct=_versions_on_days(params, tables, ids, days), outer=list(where.outer))
     keyset = _timestamp_keyset(query, params)
     if keyset is not None:
         exact.outer.append(keyset)
-    sql = select_latest(traces, NARROW_TRACE_COLUMNS, exact, select="id, `timestamp`")
+    sql = select_latest(tables.traces, NARROW_TRACE_COLUMNS, exact, select=_KEYED)
     return f"{sql} ORDER BY `timestamp` {direction}, id {direction}"
+
+
+def _versions_on_days(
+    params: Params, tables: Tables, ids: Sequence[str], days: Sequence[date]
+) -> list[str]:
+    """Direct conditions: the versions of the traces ``ids`` on ``days`` and on the days
+    ``moved_rows`` holds for them, which is all of them when ``days`` holds one version
+    of each (``moved_rows.py``)."""
+    bound = params.strings(ids)
+    versions = versions_condition("`timestamp`", "traces", tables.moved_rows, params, bound,
+                                  days)  # fmt: skip
+    return [f"id IN {bound}", versions]
 
 
 def full_time_page_sql(query: TraceListQuery, where: Where, params: Params, traces: str) -> str:
@@ -220,7 +246,7 @@ def full_time_page_sql(query: TraceListQuery, where: Where, params: Params, trac
     keyset = _timestamp_keyset(query, params)
     if keyset is not None:
         full.outer.append(keyset)
-    sql = select_latest(traces, NARROW_TRACE_COLUMNS, full, select="id, `timestamp`")
+    sql = select_latest(traces, NARROW_TRACE_COLUMNS, full, select=_KEYED)
     limit = params.bind(query.limit + 1, "UInt64")
     return f"{sql} ORDER BY `timestamp` {direction}, id {direction} LIMIT {limit}"
 
@@ -279,14 +305,21 @@ def value_page_sql(
     return f"{sql} ORDER BY sort_value {direction} NULLS LAST, row_id {direction} LIMIT {limit}"
 
 
-def page_rows_sql(params: Params, traces: str, ids: Sequence[str]) -> str:
-    """The shown columns of the page's traces, previews cut on the server."""
+def page_rows_sql(
+    params: Params, tables: Tables, ids: Sequence[str], days: Sequence[date] | None
+) -> str:
+    """The shown columns of the page's traces, previews cut on the server; ``days``, when
+    known, are those of the traces' newest versions (read through the key, not the id
+    index)."""
     select = (
         "id, `timestamp`, name, user_id, session_id, tags, environment, release, version, "
         f"substringUTF8(input, 1, {PREVIEW_CHARS}), substringUTF8(output, 1, {PREVIEW_CHARS})"
     )
-    where = Where(direct=[f"id IN {params.strings(ids)}"])
-    return select_latest(traces, _ROW_COLUMNS, where, select=select)
+    if days is None:
+        where = Where(direct=[f"id IN {params.strings(ids)}"])
+    else:
+        where = Where(direct=_versions_on_days(params, tables, ids, days))
+    return select_latest(tables.traces, _ROW_COLUMNS, where, select=select)
 
 
 def page_aggregates_sql(params: Params, observations: str, ids: Sequence[str]) -> str:
