@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -421,6 +421,34 @@ async def test_finds_read_only_the_newest_version(analytics_store: AnalyticsStor
     assert await found_scores(analytics_store, names=["A"]) == []
     assert await found_scores(analytics_store, trace_id="t1") == ["s1"]
     assert await found_scores(analytics_store, trace_id="t2") == []
+
+
+async def test_the_total_of_a_list_without_conditions_follows_every_write(
+    analytics_store: AnalyticsStore,
+) -> None:
+    """ClickHouse counts the whole project from its daily rollup: the total must follow
+    new traces, moved ones, tombstones, deletes and the epoch's day (1970-01-01, which
+    the rollup's marks reserve)."""
+    store = analytics_store
+
+    async def total() -> int | None:
+        page = await store.find_traces(P1, TraceQuery(limit=1))
+        assert page.total == len((await store.find_traces(P1, TraceQuery(limit=100))).items)
+        return page.total
+
+    epoch = datetime(1970, 1, 1, 12, tzinfo=UTC)
+    first = [trace("t1"), trace("t2", timestamp=T0 - timedelta(days=2)),
+             trace("t3", timestamp=epoch), trace("t9", project_id=P2)]  # fmt: skip
+    await store.upsert_traces(first)
+    assert await total() == 3
+    await store.upsert_traces([trace("t2", timestamp=T0 + timedelta(days=1), event_ts=T0 + S)])
+    assert await total() == 3
+    await store.upsert_traces([trace("t4", timestamp=T0 - timedelta(days=9))])
+    assert await total() == 4
+    await store.upsert_traces([trace("t4", is_deleted=True, event_ts=T0 + S)])
+    assert await total() == 3
+    await store.delete_traces(P1, ["t1", "t3"])
+    assert await total() == 1
 
 
 async def test_finds_skip_deleted_rows_and_other_projects(analytics_store: AnalyticsStore) -> None:

@@ -402,16 +402,40 @@ async def test_a_time_range_prunes_by_the_time_in_the_key(recorded: Recorded) ->
 
 
 async def test_a_total_is_read_again_only_after_a_write(recorded: Recorded) -> None:
-    """Paging reuses the total; any write (here one more trace) makes it read again."""
+    """Paging reuses a filtered list's total; any write (here one more trace) makes it
+    read again."""
     store = recorded.store
-    pages = [await store.find_traces(P1, TraceQuery(limit=10, offset=o)) for o in (0, 10, 20)]
+    by_name = [TraceQuery(limit=10, offset=o, name="n1") for o in (0, 10)]
+    pages = [await store.find_traces(P1, query) for query in by_name]
     counts = [sql for sql, _ in recorded.take() if sql.startswith("SELECT count()")]
-    assert [page.total for page in pages] == [40, 40, 40] and len(counts) == 1
+    assert [page.total for page in pages] == [20, 20] and len(counts) == 1
 
-    await store.upsert_traces([Trace(id="t-new", project_id=P1, timestamp=T0, event_ts=T0)])
+    await store.upsert_traces([Trace(id="t-new", project_id=P1, timestamp=T0, name="n1",
+                                     event_ts=T0)])  # fmt: skip
     recorded.take()
-    again = await store.find_traces(P1, TraceQuery(limit=10))
+    again = await store.find_traces(P1, by_name[0])
     counts = [sql for sql, _ in recorded.take() if sql.startswith("SELECT count()")]
-    assert again.total == 41 and len(counts) == 1
+    assert again.total == 21 and len(counts) == 1
     other = await store.find_traces(P1, TraceQuery(limit=10, user_id="u1"))
     assert other.total == 13  # another filter, another total
+
+
+async def test_the_total_of_a_list_without_conditions_comes_from_the_daily_rollup(
+    recorded: Recorded,
+) -> None:
+    """No deduplication of every trace for the default list's total: the rollup's days
+    (computed once, then only the days a write changed) and a count of the one day the
+    rollup does not keep, bounded by the project's key."""
+    store = recorded.store
+    await store.find_traces(P1, TraceQuery(limit=10))  # the rollup computes its days
+    recorded.take()
+    page = await store.find_traces(P1, TraceQuery(limit=10, offset=10))
+    assert page.total == 40
+    queries = recorded.take()
+    counts = [(sql, params) for sql, params in queries if sql.startswith("SELECT count()")]
+    assert len(counts) == 1, counts  # the day the rollup does not keep
+    tables = {read.table for reads in recorded.reads(queries) for read in reads}
+    assert "daily_rollup" in tables, tables
+    for sql, reads in zip(counts, recorded.reads(counts), strict=True):
+        for read in reads:
+            assert any("project_id" in c for c in read.primary_key), (sql, read)
