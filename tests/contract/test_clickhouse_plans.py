@@ -423,14 +423,16 @@ async def test_a_total_is_read_again_only_after_a_write(recorded: Recorded) -> N
 async def test_the_total_of_a_list_without_conditions_comes_from_the_daily_rollup(
     recorded: Recorded,
 ) -> None:
-    """No deduplication of every trace for the default list's total: the rollup's days
-    (computed once, then only the days a write changed) and a count of the one day the
-    rollup does not keep, bounded by the project's key."""
+    """No deduplication of every trace for the default list's total once a write made
+    the kept one stale: the rollup's days (computed once, then only the days a write
+    changed) and a count of the one day the rollup does not keep, under the project's
+    key."""
     store = recorded.store
     await store.find_traces(P1, TraceQuery(limit=10))  # the rollup computes its days
+    await store.upsert_traces([Trace(id="t-new", project_id=P1, timestamp=T0, event_ts=T0)])
     recorded.take()
-    page = await store.find_traces(P1, TraceQuery(limit=10, offset=10))
-    assert page.total == 40
+    page = await store.find_traces(P1, TraceQuery(limit=10, offset=10))  # a miss: a write
+    assert page.total == 41
     queries = recorded.take()
     counts = [(sql, params) for sql, params in queries if sql.startswith("SELECT count()")]
     assert len(counts) == 1, counts  # the day the rollup does not keep

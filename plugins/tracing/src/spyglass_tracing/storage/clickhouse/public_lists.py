@@ -80,10 +80,12 @@ class ClickHousePublicLists(ClickHouseDeletions):
         limit: int,
         with_total: bool,
         extra: Sequence[str] = (),
+        count: Callable[[], int] | None = None,
     ) -> tuple[list[Sequence[Any]], int | None]:
         """A page (and its total when asked): the prefix scan when the order is newest
         first, else (or when the scan gives up) every candidate deduplicated and sorted.
-        The rows hold ``columns`` then ``extra`` (columns no condition names).
+        The rows hold ``columns`` then ``extra`` (columns no condition names); ``count``
+        computes the total another way than by deduplicating (``TotalsCache``).
 
         A selective condition (a user, a session, a trace: ``Where.scattered``) keeps few
         rows scattered over all time: deduplicating just those beats walking the whole
@@ -103,7 +105,7 @@ class ClickHousePublicLists(ClickHouseDeletions):
             rows = self._rows(sql, params.values)
         total = None
         if with_total:
-            total = self._totals.total(count_sql(table, columns, where), params.values)
+            total = self._totals.total(count_sql(table, columns, where), params.values, count)
         return rows, total
 
     async def find_traces(self, project_id: str, query: TraceQuery) -> Page[Trace]:
@@ -130,28 +132,31 @@ class ClickHousePublicLists(ClickHouseDeletions):
 
     def _trace_rows(
         self, project_id: str, query: TraceQuery, order: str, extra: Sequence[str]
-    ) -> tuple[list[Sequence[Any]], int]:
+    ) -> tuple[list[Sequence[Any]], int | None]:
         """The page and its total. The total of a list without conditions is the number
         of the project's live traces, which the daily rollup keeps per day (computing
         only the days changed since): deduplicating every trace to count them costs 0.2
-        to 0.4 s at a million traces, and any write makes a kept count stale."""
+        to 0.4 s at a million traces, and under ingestion every write makes a kept total
+        stale."""
         table = self._table("traces")
 
         def conditions(params: Params) -> Where:
             return trace_where(query, params, table)
 
         whole = _no_conditions(conditions(Params(project_id)))
-        rows, total = self._list(
+        return self._list(
             table, TRACE_COLUMNS, "`timestamp`", conditions, project_id, order=order,
             newest_first=query.order_by == "timestamp" and query.order_desc,
-            offset=query.offset, limit=query.limit, with_total=not whole, extra=extra,
+            offset=query.offset, limit=query.limit, with_total=True, extra=extra,
+            count=partial(self._project_traces, project_id, table) if whole else None,
         )  # fmt: skip
-        if total is None:
-            days = self._rollup.days(project_id, MetricsQuery())
-            total = sum(usage.traces for usage in days.values()) + self._epoch_day_traces(
-                project_id, table
-            )
-        return rows, total
+
+    def _project_traces(self, project_id: str, table: str) -> int:
+        """The project's live traces: the rollup's days plus the epoch day."""
+        days = self._rollup.days(project_id, MetricsQuery())
+        return sum(usage.traces for usage in days.values()) + self._epoch_day_traces(
+            project_id, table
+        )
 
     def _epoch_day_traces(self, project_id: str, table: str) -> int:
         """Live traces counted on 1970-01-01, the day the rollup's marks reserve for "every

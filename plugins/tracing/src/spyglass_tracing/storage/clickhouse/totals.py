@@ -41,15 +41,18 @@ class TotalsCache:
         self._database = database
         self._entries: OrderedDict[tuple[str, str], tuple[tuple[Any, ...], int]] = OrderedDict()
 
-    def total(self, sql: str, parameters: dict[str, Any]) -> int:
-        """The value of ``sql`` (a ``SELECT count()``), read again only after a write."""
+    def total(
+        self, sql: str, parameters: dict[str, Any], count: Callable[[], int] | None = None
+    ) -> int:
+        """The value of ``sql`` (a ``SELECT count()``), read again only after a write;
+        ``count``, when given, computes the same value another way on a miss."""
         fingerprint = tuple(self._query(_FINGERPRINT_SQL, {"database": self._database})[0])
         key = (sql, repr(sorted(parameters.items())))
         kept = self._entries.get(key)
         if kept is not None and kept[0] == fingerprint:
             self._entries.move_to_end(key)
             return kept[1]
-        value = int(self._query(sql, parameters)[0][0])
+        value = count() if count is not None else int(self._query(sql, parameters)[0][0])
         self._entries[key] = (fingerprint, value)
         self._entries.move_to_end(key)
         while len(self._entries) > _ENTRIES:
