@@ -116,3 +116,21 @@ async def test_a_write_during_a_days_computation_is_counted_by_the_next_read(
     rollup._compute = compute  # type: ignore[method-assign]
     assert await _days(store) == [("2024-03-31", 2, 0, 0.0)]
     assert await _days(store) == [("2024-03-31", 2, 0, 0.0)]
+
+
+async def test_a_day_computed_alone_does_not_count_a_trace_that_moved_away(
+    analytics_store: AnalyticsStore,
+) -> None:
+    """A window that holds the day a trace left, not the day it moved to: the day is
+    computed again alone, and the trace's newer version on the other day must still
+    decide (ClickHouse reads it through the days ``moved_rows`` keeps)."""
+    store = analytics_store
+    await store.upsert_traces([trace("stays"), trace("moves")])
+    assert await _days(store) == [("2024-03-31", 2, 0, 0.0)]
+    await store.upsert_traces(
+        [trace("moves", timestamp=T0 + 3 * DAY, event_ts=T0 + timedelta(minutes=5))]
+    )
+    start = T0.replace(hour=0, minute=0, second=0, microsecond=0)
+    window = {"from_timestamp": start, "to_timestamp": start + DAY}
+    assert await _days(store, **window) == [("2024-03-31", 1, 0, 0.0)]
+    assert await _days(store) == [("2024-04-03", 1, 0, 0.0), ("2024-03-31", 1, 0, 0.0)]

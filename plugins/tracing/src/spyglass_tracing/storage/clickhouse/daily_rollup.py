@@ -31,6 +31,7 @@ from typing import Any
 
 from spyglass_tracing.domain.queries import MetricsQuery
 from spyglass_tracing.domain.time import utc
+from spyglass_tracing.storage.clickhouse.moved_rows import MOVED_ROWS_TABLE
 from spyglass_tracing.storage.clickhouse.queries.metrics import daily_sql
 from spyglass_tracing.storage.clickhouse.queries.select import Params
 
@@ -186,7 +187,8 @@ class DailyRollup:
         ranges: Sequence[tuple[datetime, datetime]],
     ) -> dict[str, DayUsage]:
         params = Params(project_id)
-        sql = daily_sql(self._table("traces"), query, params, ranges=_joined(ranges))
+        sql = daily_sql(self._table("traces"), query, params, ranges=_joined(ranges),
+                        moved_rows=self._table(MOVED_ROWS_TABLE))  # fmt: skip
         return fold_daily_rows(self._rows(sql, params.values))
 
     def _keep(

@@ -60,11 +60,15 @@ def daily_sql(
     params: Params,
     *,
     ranges: Sequence[tuple[datetime, datetime]] = (),
+    moved_rows: str | None = None,
 ) -> str:
     """Every day of the matching traces, per model of their summaries (``summaries.py``).
 
     ``ranges`` (``[start, end)`` pairs), when given, keep only traces in one of them: the
-    days the rollup computes again (``daily_rollup``).
+    days the rollup computes again (``daily_rollup``). With ``moved_rows`` (the qualified
+    table, ``moved_rows.py``) the versions are read on the ranges' days and the days it
+    holds for the candidates, through the key, rather than by probing every granule's
+    id index for the candidates (at a million traces, 67 ms for the newest day).
 
     Rows ``(day, bare, model, traces, observations, input, output, total, cost,
     first_rows)``: a trace without observations is one ``bare`` row (``LEFT ARRAY JOIN``
@@ -79,6 +83,8 @@ def daily_sql(
             for low, high in ranges
         )
         where.narrowing(f"({within})")
+        if moved_rows is not None:
+            where.direct.append(_versions_in_ranges(traces, moved_rows, where, params, ranges))
     source = select_latest(
         traces,
         _DAILY_TRACE_COLUMNS,
@@ -91,3 +97,29 @@ def daily_sql(
         "LEFT ARRAY JOIN model_usage AS u, arrayEnumerate(model_usage) AS i "
         "GROUP BY day, bare, model"
     )
+
+
+def _versions_in_ranges(
+    traces: str,
+    moved_rows: str,
+    where: Where,
+    params: Params,
+    ranges: Sequence[tuple[datetime, datetime]],
+) -> str:
+    """Versions on the key's days of ``ranges`` (a superset: the end's day is included),
+    or on a day ``moved_rows`` holds for a trace that may match: every version of every
+    candidate (a trace whose versions sit on several days has them all recorded)."""
+    days = " OR ".join(
+        f"(toDate(`timestamp`) >= toDate({params.time(low)}) "
+        f"AND toDate(`timestamp`) <= toDate({params.time(high)}))"
+        for low, high in ranges
+    )
+    candidates = (
+        f"SELECT id FROM {traces} WHERE project_id = {{project_id:String}} "
+        f"AND {' AND '.join(where.candidates)}"
+    )
+    moved = (
+        f"SELECT day FROM {moved_rows} WHERE project_id = {{project_id:String}} "
+        f"AND kind = 'traces' AND id IN ({candidates})"
+    )
+    return f"({days} OR toDate(`timestamp`) IN ({moved}))"
