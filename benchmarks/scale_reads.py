@@ -145,10 +145,11 @@ def load(args: argparse.Namespace) -> None:
 
 def _reads(client: httpx.Client) -> list[tuple[str, str, dict[str, Any]]]:
     """(label, path, params) of each timed read, ids taken from the loaded data."""
-    newest = client.get("/api/public/traces", params={"limit": 1, "fields": "core"}).json()
+    newest = client.get("/api/public/traces", params={"limit": 50, "fields": "core"}).json()
     if not newest["data"]:
         raise SystemExit("the project holds no traces: run `load` first")
-    user_id = newest["data"][0]["userId"]
+    # The newest loaded trace's user (traces written by --write-between have none).
+    user_id = next(trace["userId"] for trace in newest["data"] if trace.get("userId"))
     # Trace 1 of the first block holds 100 observations (see scale_data.py).
     detail_id = hashlib.md5(b"trace-1").hexdigest()
     month_ago = (datetime.now(UTC) - timedelta(days=30)).isoformat()
