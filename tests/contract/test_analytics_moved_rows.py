@@ -13,7 +13,7 @@ Both write paths are covered: ``upsert_*`` (the store reads the stored days back
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,6 +28,7 @@ from tests.contract.analytics_support import (
     S,
     analytics_store,
     observation,
+    opened_chdb_store,
     score,
     trace,
 )
@@ -159,3 +160,46 @@ async def test_the_traces_table_sees_a_trace_moved_to_another_day(
             break
         after = page.next_after
     assert ids == ["ahead", *(f"n{i:02}" for i in reversed(range(12))), "back", "old"]
+
+
+@pytest.mark.parametrize("write", WRITERS)
+async def test_times_where_the_key_clamps_its_day_are_recorded_as_its_days(
+    analytics_store: AnalyticsStore, write: Writer
+) -> None:
+    """A client clock at zero or before 1970: ``Date`` starts on 1970-01-01 and ``toDate``
+    clamps, so the days recorded are ClickHouse's, and writing them must not fail."""
+    project = trace("x").project_id
+    newest = [trace(f"n{i:02}", timestamp=NEWEST_DAY + i * S) for i in range(12)]
+    before_epoch = trace("early", timestamp=datetime(1969, 12, 31, 12, tzinfo=UTC))
+    back = trace("back", timestamp=NEWEST_DAY + H)
+    await write(analytics_store, [*newest, before_epoch, back], [])
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    moved = [_moved(before_epoch, NEWEST_DAY + 2 * H), _moved(back, epoch)]
+    await write(analytics_store, moved, [before_epoch, back])
+    page = await analytics_store.find_traces(project, TraceQuery(limit=3))
+    assert [item.id for item in page.items] == ["early", "n11", "n10"]
+    full = await analytics_store.find_traces(project, TraceQuery(limit=20))
+    assert [item.id for item in full.items][-1] == "back"
+    assert full.total == 14
+
+
+async def test_deleting_rows_deletes_their_days(chdb_dsn: str) -> None:
+    """Erasing a trace leaves no trace of its rows' ids in moved_rows."""
+    async with opened_chdb_store(chdb_dsn) as store:
+        await _scenario(store, trace, "timestamp", _by_upsert)
+        await _scenario(store, lambda id, **kw: observation(id, trace_id="back", **kw),
+                        "start_time", _by_upsert)  # fmt: skip
+        await _scenario(store, lambda id, **kw: score(id, trace_id="ahead", **kw),
+                        "timestamp", _by_upsert)  # fmt: skip
+
+        def recorded() -> set[tuple[str, str]]:
+            sql = f"SELECT DISTINCT kind, id FROM {store._table('moved_rows')}"
+            return {(str(kind), str(row_id)) for kind, row_id in store._rows(sql, {})}
+
+        kinds = ("traces", "observations", "scores")
+        assert recorded() == {(kind, row_id) for kind in kinds for row_id in ("back", "ahead")}
+        await store.delete_traces(trace("x").project_id, ["back"])
+        # The trace "back" and the observations of "back" (both ids) are gone.
+        assert recorded() == {("traces", "ahead"), ("scores", "back"), ("scores", "ahead")}
+        await store.delete_scores(trace("x").project_id, ["back"])
+        assert recorded() == {("traces", "ahead"), ("scores", "ahead")}

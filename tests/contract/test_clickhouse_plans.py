@@ -422,6 +422,21 @@ async def test_a_total_is_read_again_only_after_a_write(recorded: Recorded) -> N
     assert other.total == 13  # another filter, another total
 
 
+async def test_a_mark_alone_makes_a_kept_total_stale(recorded: Recorded) -> None:
+    """A total counted from the rollup depends on its marks, which a delete adds after
+    deleting (another process's, say): a mark alone is a change of the tables."""
+    store = recorded.store
+    await store.find_traces(P1, TraceQuery(limit=10))
+    await store.find_traces(P1, TraceQuery(limit=10))
+    recorded.take()
+    await store.find_traces(P1, TraceQuery(limit=10))
+    assert "changed_days" not in {read.table for read in _tables_read(recorded)}  # kept
+    await store._run(store._rollup.mark_every_day, P1)
+    recorded.take()
+    await store.find_traces(P1, TraceQuery(limit=10))
+    assert "changed_days" in {read.table for read in _tables_read(recorded)}  # counted again
+
+
 async def test_the_total_of_a_list_without_conditions_comes_from_the_daily_rollup(
     recorded: Recorded,
 ) -> None:

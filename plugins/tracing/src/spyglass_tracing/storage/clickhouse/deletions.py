@@ -15,7 +15,7 @@ from spyglass_core.domain.errors import StorageUnavailable
 from spyglass_tracing.domain.erasure import TraceMember
 from spyglass_tracing.domain.ingestion import EntityKind
 from spyglass_tracing.storage.clickhouse.daily_rollup import DailyRollup
-from spyglass_tracing.storage.clickhouse.moved_rows import MovedRows
+from spyglass_tracing.storage.clickhouse.moved_rows import MOVED_ROWS_TABLE, MovedRows
 from spyglass_tracing.storage.clickhouse.purge import (
     apply_deleted_masks,
     drop_outdated_parts,
@@ -38,7 +38,7 @@ class ClickHouseDeletions:
         self._connection = connection
         self._client = connection.client
         self._rollup = DailyRollup(self._rows, self._insert_rows, self._table)
-        self._moved = MovedRows(self._rows, self._insert_rows, self._table)
+        self._moved = MovedRows(self._rows, self._command, self._table)
 
     async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
         return await self._connection.run(fn, *args)
@@ -52,6 +52,9 @@ class ClickHouseDeletions:
     def _insert_rows(self, table: str, rows: list[list[Any]], columns: Sequence[str]) -> None:
         self._client.insert(self._table(table), rows, column_names=list(columns))
 
+    def _command(self, statement: str, parameters: dict[str, Any]) -> None:
+        self._client.command(statement, parameters=parameters)
+
     def _delete(self, statements: Sequence[str], parameters: dict[str, Any]) -> None:
         for statement in statements:
             self._client.command(statement, parameters=parameters)
@@ -62,7 +65,17 @@ class ClickHouseDeletions:
             return
         # Lightweight deletes remove every version at once and are synchronous by default,
         # so the next read no longer sees them. Their bytes stay until purge_deleted.
+        members = (
+            f"(kind = 'traces' AND id IN {{ids:Array(String)}}) OR "
+            f"(kind = 'observations' AND id IN (SELECT id FROM {self._table('observations')} "
+            "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)})) OR "
+            f"(kind = 'scores' AND id IN (SELECT id FROM {self._table('scores')} "
+            "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}))"
+        )
         statements = (
+            # First: the days of the rows about to go (ids only; see moved_rows.py).
+            f"DELETE FROM {self._table(MOVED_ROWS_TABLE)} "
+            f"WHERE project_id = {{project_id:String}} AND ({members})",
             f"DELETE FROM {self._table('observations')} "
             "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
             f"DELETE FROM {self._table('scores')} "
@@ -103,7 +116,7 @@ class ClickHouseDeletions:
         See ``storage.clickhouse.purge``: the rewrite runs in ClickHouse's background
         pool and is polled, so the connection's thread stays free for other calls.
         """
-        names = ("traces", "observations", "scores")
+        names = ("traces", "observations", "scores", MOVED_ROWS_TABLE)
         tables = [self._table(name) for name in names]
         database = self._connection.database
         await self._run(apply_deleted_masks, self._client, tables)
@@ -118,9 +131,11 @@ class ClickHouseDeletions:
         """Delete scores. Unknown ids are a no-op."""
         if not score_ids:
             return
-        statement = (
+        statements = (
+            f"DELETE FROM {self._table(MOVED_ROWS_TABLE)} WHERE project_id = "
+            "{project_id:String} AND kind = 'scores' AND id IN {ids:Array(String)}",
             f"DELETE FROM {self._table('scores')} "
-            "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}"
+            "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
         )
         parameters = {"project_id": project_id, "ids": list(score_ids)}
-        await self._run(self._delete, (statement,), parameters)
+        await self._run(self._delete, statements, parameters)

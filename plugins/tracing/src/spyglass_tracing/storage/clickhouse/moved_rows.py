@@ -14,14 +14,16 @@ days it saw plus the days recorded for its ids (``versions_condition``).
 It stays complete by induction: a row's first version has one day, and a write that puts
 a row on another day than its stored newest version records both days before the version
 is inserted (a crash in between leaves an extra day, never a missing one). Deletes remove
-versions, never add days; rows of deleted traces may keep their entries (ids and days).
+versions, never add days, and take the deleted rows' entries with them. The worker, which
+hands the store the versions it merged from, reads live rows only: it never writes
+tombstones (deletes are lightweight ``DELETE``s), so none is hidden from it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,7 +36,6 @@ __all__ = ("MOVED_ROWS_TABLE", "MovedRows", "Row", "versions_condition")
 Row = Trace | Observation | Score
 
 MOVED_ROWS_TABLE = "moved_rows"
-_COLUMNS = ("project_id", "kind", "id", "day")
 # The table each kind of row lives in (the ``kind`` recorded), with its sorting time.
 _KINDS: Mapping[type, tuple[str, str]] = {
     Trace: ("traces", "`timestamp`"),
@@ -59,20 +60,25 @@ def versions_condition(
 class MovedRows:
     """Records the days of the rows a write moves to another day.
 
+    Which rows may have moved is decided here, from the times (cheaply, in the server's
+    time zone); the days recorded are computed by ClickHouse with the key's own
+    function, so they are the key's days even for times outside ``Date``'s range
+    (``toDate`` clamps them).
+
     Args:
         rows: runs a query with its parameters and returns the rows (the store's thread).
-        insert_rows: inserts rows into a table (by its bare name) with these columns.
+        command: runs a statement with its parameters.
         table: qualifies a table name with the store's database.
     """
 
     def __init__(
         self,
         rows: Callable[[str, dict[str, Any]], list[Sequence[Any]]],
-        insert_rows: Callable[[str, list[list[Any]], Sequence[str]], None],
+        command: Callable[[str, dict[str, Any]], None],
         table: Callable[[str], str],
     ) -> None:
         self._rows = rows
-        self._insert_rows = insert_rows
+        self._command = command
         self._table = table
         self._zone: ZoneInfo | None = None
 
@@ -80,38 +86,44 @@ class MovedRows:
         """Record the days of every row in ``written`` whose versions will span several.
 
         ``replaces`` are the stored newest versions ``written`` were merged from (None:
-        not known, and the stored days are read back, probing the id index).
+        not known, and the stored times are read back, probing the id index).
         """
         if replaces is None:
-            moved = self._moved_from_stored_days(written)
+            moved = self._moved_from_stored(written)
         else:
             moved = self._moved_from_replaced(written, replaces)
-        entries = {
-            (row.project_id, _KINDS[type(row)][0], row.id, day)
-            for row, days in moved
-            for day in days
-        }
+        entries = sorted({
+            (row.project_id, _KINDS[type(row)][0], row.id, millis)
+            for row, times in moved
+            for time in times
+            for millis in _millis(time)
+        })  # fmt: skip
         if entries:
-            self._insert_rows(MOVED_ROWS_TABLE, [list(entry) for entry in sorted(entries)],
-                              _COLUMNS)  # fmt: skip
+            statement = (
+                f"INSERT INTO {self._table(MOVED_ROWS_TABLE)} (project_id, kind, id, day) "
+                "SELECT e.1, e.2, e.3, toDate(fromUnixTimestamp64Milli(e.4)) "
+                "FROM (SELECT arrayJoin({entries:Array(Tuple(String, String, String, Int64))})"
+                " AS e)"
+            )
+            self._command(statement, {"entries": entries})
 
     def _moved_from_replaced(
         self, written: Sequence[Row], replaces: Iterable[Row]
-    ) -> list[tuple[Row, set[date]]]:
+    ) -> list[tuple[Row, list[datetime]]]:
         # Most rows of a merge are new or keep their time: only a changed time is
-        # converted to days (the worker's groups hold thousands of rows).
+        # looked at (the worker's groups hold thousands of rows).
         stored = {(type(row), row.project_id, row.id): _time(row) for row in replaces}
         moved = []
         for row in written:
             before = stored.get((type(row), row.project_id, row.id))
             if before is not None and before != _time(row):
-                days = {self._day(before), self._day(_time(row))}
-                if len(days) > 1:
-                    moved.append((row, days))
+                times = [before, _time(row)]
+                if self._may_span_days(times):
+                    moved.append((row, times))
         return moved
 
-    def _moved_from_stored_days(self, written: Sequence[Row]) -> list[tuple[Row, set[date]]]:
-        stored: dict[tuple[type, str, str], set[date]] = defaultdict(set)
+    def _moved_from_stored(self, written: Sequence[Row]) -> list[tuple[Row, list[datetime]]]:
+        stored: dict[tuple[type, str, str], list[datetime]] = defaultdict(list)
         ids: dict[tuple[type, str], set[str]] = defaultdict(set)
         for row in written:
             ids[type(row), row.project_id].add(row.id)
@@ -119,26 +131,40 @@ class MovedRows:
             kind, time_column = _KINDS[row_type]
             params = Params(project_id)
             sql = (
-                f"SELECT DISTINCT id, toDate({time_column}) FROM {self._table(kind)} "
-                f"WHERE project_id = {{project_id:String}} "
+                f"SELECT DISTINCT id, toUnixTimestamp64Milli({time_column}) "
+                f"FROM {self._table(kind)} WHERE project_id = {{project_id:String}} "
                 f"AND id IN {params.strings(sorted(row_ids))}"
             )
-            for row_id, day in self._rows(sql, params.values):
-                stored[row_type, project_id, row_id].add(day)
+            for row_id, millis in self._rows(sql, params.values):
+                stored[row_type, project_id, row_id].append(_EPOCH + timedelta(milliseconds=millis))
         moved = []
         for row in written:
-            days = stored.get((type(row), row.project_id, row.id), set())
-            days = days | {self._day(_time(row))}
-            if len(days) > 1:
-                moved.append((row, days))
+            times = [*stored.get((type(row), row.project_id, row.id), []), _time(row)]
+            if len(times) > 1 and self._may_span_days(times):
+                moved.append((row, times))
         return moved
 
-    def _day(self, time: datetime) -> date:
-        """The day of ``time`` in a table's key: ``toDate`` in the server's time zone (a
-        ``DateTime64`` column without one uses the server's)."""
+    def _may_span_days(self, times: Sequence[datetime]) -> bool:
+        """Whether the key may put ``times`` on different days: their days in the server's
+        time zone differ, or one is where ``toDate`` clamps (then ClickHouse decides)."""
+        if any(not _SAFE_FROM <= utc(time) < _SAFE_UNTIL for time in times):
+            return True
         if self._zone is None:
             self._zone = ZoneInfo(str(self._rows("SELECT timezone()", {})[0][0]))
-        return utc(time).astimezone(self._zone).date()
+        return len({utc(time).astimezone(self._zone).date() for time in times}) > 1
+
+
+# Days inside ``Date``'s range (1970-01-01 to 2149-06-06) in every time zone.
+_SAFE_FROM = datetime(1970, 1, 3, tzinfo=UTC)
+_SAFE_UNTIL = datetime(2149, 6, 4, tzinfo=UTC)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _millis(time: datetime) -> set[int]:
+    """The milliseconds since the epoch the row's ``DateTime64(3)`` may hold for ``time``:
+    both neighbours when it has a fraction of one (however the driver rounds it)."""
+    micros = (utc(time) - _EPOCH) // timedelta(microseconds=1)
+    return {micros // 1000, -(-micros // 1000)}
 
 
 def _time(row: Row) -> datetime:

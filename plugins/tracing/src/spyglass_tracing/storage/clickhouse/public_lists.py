@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -160,10 +161,12 @@ class ClickHousePublicLists(ClickHouseDeletions):
 
     def _epoch_day_traces(self, project_id: str, table: str) -> int:
         """Live traces counted on 1970-01-01, the day the rollup's marks reserve for "every
-        day" and never keep (a client clock at zero): a scan of the timestamps."""
+        day" and never keep (a client clock at zero), read through the key."""
         params = Params(project_id)
         where = Where()
         where.narrowing(f"toDate(`timestamp`, 'UTC') = {params.bind(EVERY_DAY, 'Date')}")
+        # Implied by the day; the key prunes by it (the day in UTC, the key's maybe not).
+        where.narrowing(f"`timestamp` < {params.time(datetime(1970, 1, 2, tzinfo=UTC))}")
         return int(self._rows(count_sql(table, TRACE_COLUMNS, where), params.values)[0][0])
 
     async def find_observations(

@@ -6,7 +6,9 @@ traces that costs a hundred milliseconds or more, far more than the page itself 
 the store keeps each total with a fingerprint of the tracing tables' data parts. Every
 insert, merge, mutation or deletion in ClickHouse replaces parts, so the fingerprint
 changes with any write, by any process on the same server, and a total is only reused
-while it cannot have changed.
+while it cannot have changed. ``changed_days`` is in it too: a total counted from the daily
+rollup depends on its marks, which a write adds after its rows (and a delete after
+deleting).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ _ENTRIES = 256
 _FINGERPRINT_SQL = (
     "SELECT count(), sum(cityHash64(table, name)) FROM system.parts "
     "WHERE database = {database:String} AND active "
-    "AND table IN ('traces', 'observations', 'scores')"
+    "AND table IN ('traces', 'observations', 'scores', 'changed_days')"
 )
 
 
