@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from spyglass_core.domain.tracing import Observation, Score, Trace
 from spyglass_tracing.domain.time import utc
@@ -80,7 +80,8 @@ class MovedRows:
         self._rows = rows
         self._command = command
         self._table = table
-        self._zone: ZoneInfo | None = None
+        self._zone: ZoneInfo | None = None  # the server's, once read (None: unknown here)
+        self._zone_read = False
 
     def record(self, written: Sequence[Row], replaces: Iterable[Row] | None) -> None:
         """Record the days of every row in ``written`` whose versions will span several.
@@ -149,9 +150,17 @@ class MovedRows:
         time zone differ, or one is where ``toDate`` clamps (then ClickHouse decides)."""
         if any(not _SAFE_FROM <= utc(time) < _SAFE_UNTIL for time in times):
             return True
+        if not self._zone_read:
+            name = str(self._rows("SELECT timezone()", {})[0][0])
+            try:
+                self._zone = ZoneInfo(name)
+            except ZoneInfoNotFoundError:  # no time zone data here: let ClickHouse decide
+                self._zone = None
+            self._zone_read = True
         if self._zone is None:
-            self._zone = ZoneInfo(str(self._rows("SELECT timezone()", {})[0][0]))
-        return len({utc(time).astimezone(self._zone).date() for time in times}) > 1
+            return len(set(times)) > 1
+        zone = self._zone
+        return len({utc(time).astimezone(zone).date() for time in times}) > 1
 
 
 # Days inside ``Date``'s range (1970-01-01 to 2149-06-06) in every time zone.
