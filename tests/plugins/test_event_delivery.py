@@ -20,6 +20,7 @@ class SlowSubscriber:
 
     def __init__(self) -> None:
         self.release = asyncio.Event()
+        self.entered: list[TracesIngested] = []
         self.seen: list[TracesIngested] = []
 
     @hookimpl
@@ -27,6 +28,7 @@ class SlowSubscriber:
         return {TracesIngested: [self.handle]}
 
     async def handle(self, event: TracesIngested, container: Any) -> None:
+        self.entered.append(event)
         await self.release.wait()
         self.seen.append(event)
 
@@ -54,6 +56,15 @@ async def stored(app: EmbeddedApp, trace_id: str, within: float = 15.0) -> bool:
     return False
 
 
+async def entered(slow: SlowSubscriber, trace_ids: set[str], within: float = 15.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if {t for event in slow.entered for t in event.trace_ids} >= trace_ids:
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
 async def test_a_slow_event_handler_never_stalls_ingestion(tmp_path: Path, chdb_dsn: str) -> None:
     slow = SlowSubscriber()
     settings = embedded_settings(tmp_path, chdb_dsn)
@@ -66,6 +77,9 @@ async def test_a_slow_event_handler_never_stalls_ingestion(tmp_path: Path, chdb_
                 assert sent.status_code == 207, sent.text
                 assert await stored(app, trace_id), f"{trace_id} waited for the subscriber"
             assert slow.seen == []
+            # A trace is readable a moment before its event leaves the outbox: leave once
+            # every delivery is running (blocked in the handler), not merely stored.
+            assert await entered(slow, {"t0", "t1", "t2"}), "a delivery never started"
         finally:
             slow.release.set()
     # Leaving the app waited for the deliveries still running.
