@@ -65,17 +65,7 @@ class ClickHouseDeletions:
             return
         # Lightweight deletes remove every version at once and are synchronous by default,
         # so the next read no longer sees them. Their bytes stay until purge_deleted.
-        members = (
-            f"(kind = 'traces' AND id IN {{ids:Array(String)}}) OR "
-            f"(kind = 'observations' AND id IN (SELECT id FROM {self._table('observations')} "
-            "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)})) OR "
-            f"(kind = 'scores' AND id IN (SELECT id FROM {self._table('scores')} "
-            "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}))"
-        )
         statements = (
-            # First: the days of the rows about to go (ids only; see moved_rows.py).
-            f"DELETE FROM {self._table(MOVED_ROWS_TABLE)} "
-            f"WHERE project_id = {{project_id:String}} AND ({members})",
             f"DELETE FROM {self._table('observations')} "
             "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
             f"DELETE FROM {self._table('scores')} "
@@ -84,7 +74,15 @@ class ClickHouseDeletions:
             "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
         )
         parameters = {"project_id": project_id, "ids": list(trace_ids)}
+        members = await self._run(self._members, project_id, trace_ids)
         await self._run(self._delete, statements, parameters)
+        # Then the recorded days of the rows gone (moved_rows.py): a failure before this
+        # leaves extra days of hidden rows, never a live row without its days.
+        ids_of = {"traces": list(trace_ids), "observations": [], "scores": []}
+        for member in members:
+            kind = "observations" if member.kind == EntityKind.OBSERVATION else "scores"
+            ids_of[kind].append(member.entity_id)
+        await self._run(self._forget_moves, project_id, ids_of)
         # After the delete: a daily rollup computed before it is then out of date.
         await self._run(self._rollup.mark_every_day, project_id)
 
@@ -131,11 +129,20 @@ class ClickHouseDeletions:
         """Delete scores. Unknown ids are a no-op."""
         if not score_ids:
             return
-        statements = (
-            f"DELETE FROM {self._table(MOVED_ROWS_TABLE)} WHERE project_id = "
-            "{project_id:String} AND kind = 'scores' AND id IN {ids:Array(String)}",
+        statement = (
             f"DELETE FROM {self._table('scores')} "
-            "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
+            "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}"
         )
         parameters = {"project_id": project_id, "ids": list(score_ids)}
-        await self._run(self._delete, statements, parameters)
+        await self._run(self._delete, (statement,), parameters)
+        await self._run(self._forget_moves, project_id, {"scores": list(score_ids)})
+
+    def _forget_moves(self, project_id: str, ids_of: dict[str, list[str]]) -> None:
+        """Delete the ``moved_rows`` entries of deleted rows, by kind (ids only remain)."""
+        for kind, ids in ids_of.items():
+            if ids:
+                self._command(
+                    f"DELETE FROM {self._table(MOVED_ROWS_TABLE)} WHERE project_id = "
+                    "{project_id:String} AND kind = {kind:String} AND id IN {ids:Array(String)}",
+                    {"project_id": project_id, "kind": kind, "ids": ids},
+                )

@@ -63,7 +63,7 @@ class MovedRows:
     Which rows may have moved is decided here, from the times (cheaply, in the server's
     time zone); the days recorded are computed by ClickHouse with the key's own
     function, so they are the key's days even for times outside ``Date``'s range
-    (``toDate`` clamps them).
+    (where ``toDate`` clamps or wraps, the same way on both sides).
 
     Args:
         rows: runs a query with its parameters and returns the rows (the store's thread).
@@ -147,7 +147,7 @@ class MovedRows:
 
     def _may_span_days(self, times: Sequence[datetime]) -> bool:
         """Whether the key may put ``times`` on different days: their days in the server's
-        time zone differ, or one is where ``toDate`` clamps (then ClickHouse decides)."""
+        time zone differ, or one is near or outside ``Date``'s range (ClickHouse decides)."""
         if any(not _SAFE_FROM <= utc(time) < _SAFE_UNTIL for time in times):
             return True
         if not self._zone_read:
