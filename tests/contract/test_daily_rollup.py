@@ -9,13 +9,13 @@ can change them, and read again.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from spyglass_core.domain.tracing import ObservationType
-from spyglass_tracing.domain.queries import MetricsQuery
+from spyglass_tracing.domain.queries import MetricsQuery, TraceQuery
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
 from tests.contract.analytics_support import (
@@ -134,3 +134,15 @@ async def test_a_day_computed_alone_does_not_count_a_trace_that_moved_away(
     window = {"from_timestamp": start, "to_timestamp": start + DAY}
     assert await _days(store, **window) == [("2024-03-31", 1, 0, 0.0)]
     assert await _days(store) == [("2024-04-03", 1, 0, 0.0), ("2024-03-31", 1, 0, 0.0)]
+
+
+async def test_traces_on_the_epochs_day_are_counted(analytics_store: AnalyticsStore) -> None:
+    """1970-01-01 (a client clock at zero) is also the day a delete's mark names: it is
+    still a day of its own, in the daily metrics and in the list's total."""
+    store = analytics_store
+    epoch = datetime(1970, 1, 1, 12, tzinfo=UTC)
+    await store.upsert_traces([trace("zero", timestamp=epoch), trace("now")])
+    assert await _days(store) == [("2024-03-31", 1, 0, 0.0), ("1970-01-01", 1, 0, 0.0)]
+    await store.delete_traces(P1, ["now"])
+    assert await _days(store) == [("1970-01-01", 1, 0, 0.0)]
+    assert (await store.find_traces(P1, TraceQuery(limit=1))).total == 1

@@ -133,7 +133,9 @@ class DailyRollup:
         start = utc(query.from_timestamp) if query.from_timestamp is not None else None
         end = utc(query.to_timestamp) if query.to_timestamp is not None else None
         marks, started = self._marks(project_id)
-        every = marks.pop(EVERY_DAY, None)
+        # A delete's mark makes every day changed; it is a day of its own too (a client
+        # clock at zero puts traces on it).
+        every = marks.get(EVERY_DAY)
         whole = [
             day
             for day in marks

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -16,7 +15,6 @@ from spyglass_tracing.domain.queries import (
     TraceMetrics,
     TraceQuery,
 )
-from spyglass_tracing.storage.clickhouse.daily_rollup import EVERY_DAY
 from spyglass_tracing.storage.clickhouse.deletions import ClickHouseDeletions
 from spyglass_tracing.storage.clickhouse.mapping import (
     OBSERVATION_COLUMNS,
@@ -149,25 +147,13 @@ class ClickHousePublicLists(ClickHouseDeletions):
             table, TRACE_COLUMNS, "`timestamp`", conditions, project_id, order=order,
             newest_first=query.order_by == "timestamp" and query.order_desc,
             offset=query.offset, limit=query.limit, with_total=True, extra=extra,
-            count=partial(self._project_traces, project_id, table) if whole else None,
+            count=partial(self._project_traces, project_id) if whole else None,
         )  # fmt: skip
 
-    def _project_traces(self, project_id: str, table: str) -> int:
-        """The project's live traces: the rollup's days plus the epoch day."""
+    def _project_traces(self, project_id: str) -> int:
+        """The project's live traces: the sum of the rollup's days."""
         days = self._rollup.days(project_id, MetricsQuery())
-        return sum(usage.traces for usage in days.values()) + self._epoch_day_traces(
-            project_id, table
-        )
-
-    def _epoch_day_traces(self, project_id: str, table: str) -> int:
-        """Live traces counted on 1970-01-01, the day the rollup's marks reserve for "every
-        day" and never keep (a client clock at zero), read through the key."""
-        params = Params(project_id)
-        where = Where()
-        where.narrowing(f"toDate(`timestamp`, 'UTC') = {params.bind(EVERY_DAY, 'Date')}")
-        # Implied by the day; the key prunes by it (the day in UTC, the key's maybe not).
-        where.narrowing(f"`timestamp` < {params.time(datetime(1970, 1, 2, tzinfo=UTC))}")
-        return int(self._rows(count_sql(table, TRACE_COLUMNS, where), params.values)[0][0])
+        return sum(usage.traces for usage in days.values())
 
     async def find_observations(
         self, project_id: str, query: ObservationQuery
