@@ -31,7 +31,7 @@ from spyglass_core.domain.tracing import Observation, Score, Trace
 from spyglass_tracing.domain.time import utc
 from spyglass_tracing.storage.clickhouse.queries.select import Params
 
-__all__ = ("MOVED_ROWS_TABLE", "MovedRows", "Row", "versions_condition")
+__all__ = ("MOVED_ROWS_TABLE", "MovedRows", "Row", "recorded_days_sql", "versions_condition")
 
 Row = Trace | Observation | Score
 
@@ -52,8 +52,16 @@ def versions_condition(
     before it analyses the primary key, so the condition prunes by day."""
     return (
         f"toDate({time_column}) IN (SELECT arrayJoin({params.bind(list(days), 'Array(Date)')}) "
-        f"UNION ALL SELECT day FROM {moved_rows} WHERE project_id = {{project_id:String}} "
-        f"AND kind = {params.bind(kind, 'String')} AND id IN {ids})"
+        f"UNION ALL {recorded_days_sql(kind, moved_rows, params, ids)})"
+    )
+
+
+def recorded_days_sql(kind: str, moved_rows: str, params: Params, ids: str) -> str:
+    """``SELECT day`` of the days ``moved_rows`` holds for the ``kind`` rows ``ids`` (SQL
+    that ``IN`` accepts: a placeholder or a parenthesized subquery)."""
+    return (
+        f"SELECT day FROM {moved_rows} WHERE project_id = {{project_id:String}} "
+        f"AND kind = {params.bind(kind, 'String')} AND id IN {ids}"
     )
 
 

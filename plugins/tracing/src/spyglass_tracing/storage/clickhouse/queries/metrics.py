@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from spyglass_tracing.domain.queries import MetricsQuery
+from spyglass_tracing.storage.clickhouse.moved_rows import recorded_days_sql
 from spyglass_tracing.storage.clickhouse.queries.select import (
     Params,
     Where,
@@ -118,8 +119,5 @@ def _versions_in_ranges(
         f"SELECT id FROM {traces} WHERE project_id = {{project_id:String}} "
         f"AND {' AND '.join(where.candidates)}"
     )
-    moved = (
-        f"SELECT day FROM {moved_rows} WHERE project_id = {{project_id:String}} "
-        f"AND kind = 'traces' AND id IN ({candidates})"
-    )
+    moved = recorded_days_sql("traces", moved_rows, params, f"({candidates})")
     return f"({days} OR toDate(`timestamp`) IN ({moved}))"
