@@ -96,30 +96,31 @@ async def test_a_trace_moved_to_another_day_leaves_the_newest_page(
     assert full.total == 15
 
 
-@pytest.mark.parametrize("write", WRITERS)
-async def test_an_observation_moved_to_another_day_leaves_the_newest_page(
-    analytics_store: AnalyticsStore, write: Writer
-) -> None:
-    await _scenario(analytics_store, observation, "start_time", write)
-    query = ObservationQuery(limit=3)
-    page = await analytics_store.find_observations(observation("x").project_id, query)
-    assert [item.id for item in page.items] == ["ahead", "n11", "n10"]
-    later = await analytics_store.find_observations(
-        observation("x").project_id, ObservationQuery(limit=3, offset=12)
-    )
-    assert [item.id for item in later.items] == ["n00", "back", "old"]
-    assert later.items[1].start_time == OLDER_DAY + 2 * H
+def _observations(store: AnalyticsStore, **query: Any) -> Any:
+    return store.find_observations(observation("x").project_id, ObservationQuery(**query))
+
+
+def _scores(store: AnalyticsStore, **query: Any) -> Any:
+    return store.find_scores(score("x").project_id, ScoreQuery(**query))
 
 
 @pytest.mark.parametrize("write", WRITERS)
-async def test_a_score_moved_to_another_day_leaves_the_newest_page(
-    analytics_store: AnalyticsStore, write: Writer
+@pytest.mark.parametrize(
+    ("make", "time", "find"),
+    [
+        pytest.param(observation, "start_time", _observations, id="observation"),
+        pytest.param(score, "timestamp", _scores, id="score"),
+    ],
+)
+async def test_an_observation_or_a_score_moved_to_another_day_leaves_the_newest_page(
+    analytics_store: AnalyticsStore, write: Writer, make: Any, time: str, find: Any
 ) -> None:
-    await _scenario(analytics_store, score, "timestamp", write)
-    page = await analytics_store.find_scores(score("x").project_id, ScoreQuery(limit=3))
+    await _scenario(analytics_store, make, time, write)
+    page = await find(analytics_store, limit=3)
     assert [item.id for item in page.items] == ["ahead", "n11", "n10"]
-    later = await analytics_store.find_scores(score("x").project_id, ScoreQuery(limit=3, offset=12))
+    later = await find(analytics_store, limit=3, offset=12)
     assert [item.id for item in later.items] == ["n00", "back", "old"]
+    assert getattr(later.items[1], time) == OLDER_DAY + 2 * H
 
 
 @pytest.mark.parametrize("write", WRITERS)

@@ -323,11 +323,9 @@ async def test_the_store_is_told_the_versions_a_merge_replaces(
     await accept(pipeline, trace_event("e1", "t1", "one"))
     await pipeline.queue.run_pending()
     stored = await pipeline.analytics.get_trace(P, "t1")
-    moved = EntityEvent(
-        id="e2", type="trace-create", timestamp=T0,
-        trace=TraceBody(id="t1", timestamp=T0 - timedelta(days=2)),
-    )  # fmt: skip
-    await accept(pipeline, moved)
+    two_days_back = TraceBody(id="t1", timestamp=T0 - timedelta(days=2))
+    await accept(pipeline, EntityEvent(id="e2", type="trace-create", timestamp=T0,
+                                       trace=two_days_back))  # fmt: skip
     await pipeline.queue.run_pending()
     assert told == [[], [stored]]
     after = await pipeline.analytics.get_trace(P, "t1")
