@@ -21,6 +21,11 @@ from spyglass_tracing.storage.clickhouse.purge import (
     drop_outdated_parts,
     unfinished_mutations,
 )
+from spyglass_tracing.storage.clickhouse.scores_by_trace import SCORES_BY_TRACE_TABLE
+from spyglass_tracing.storage.clickhouse.traces_by_user import (
+    TRACES_BY_USER_TABLE,
+    UserTombstones,
+)
 
 __all__ = ("ClickHouseDeletions",)
 
@@ -39,6 +44,7 @@ class ClickHouseDeletions:
         self._client = connection.client
         self._rollup = DailyRollup(self._rows, self._insert_rows, self._table)
         self._moved = MovedRows(self._rows, self._command, self._table)
+        self._user_tombstones = UserTombstones(self._rows, self._insert_rows, self._table)
 
     async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
         return await self._connection.run(fn, *args)
@@ -71,6 +77,12 @@ class ClickHouseDeletions:
             f"DELETE FROM {self._table('scores')} "
             "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
             f"DELETE FROM {self._table('traces')} "
+            "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
+            # The lookup copies after the rows (a failure between leaves copies of
+            # deleted rows, which no reader returns without their newest version).
+            f"DELETE FROM {self._table(SCORES_BY_TRACE_TABLE)} "
+            "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
+            f"DELETE FROM {self._table(TRACES_BY_USER_TABLE)} "
             "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
         )
         parameters = {"project_id": project_id, "ids": list(trace_ids)}
@@ -114,7 +126,8 @@ class ClickHouseDeletions:
         See ``storage.clickhouse.purge``: the rewrite runs in ClickHouse's background
         pool and is polled, so the connection's thread stays free for other calls.
         """
-        names = ("traces", "observations", "scores", MOVED_ROWS_TABLE)
+        names = ("traces", "observations", "scores", MOVED_ROWS_TABLE, TRACES_BY_USER_TABLE,
+                 SCORES_BY_TRACE_TABLE)  # fmt: skip
         tables = [self._table(name) for name in names]
         database = self._connection.database
         await self._run(apply_deleted_masks, self._client, tables)
@@ -129,12 +142,13 @@ class ClickHouseDeletions:
         """Delete scores. Unknown ids are a no-op."""
         if not score_ids:
             return
-        statement = (
-            f"DELETE FROM {self._table('scores')} "
+        statements = [
+            f"DELETE FROM {self._table(table)} "
             "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}"
-        )
+            for table in ("scores", SCORES_BY_TRACE_TABLE)
+        ]
         parameters = {"project_id": project_id, "ids": list(score_ids)}
-        await self._run(self._delete, (statement,), parameters)
+        await self._run(self._delete, statements, parameters)
         await self._run(self._forget_moves, project_id, {"scores": list(score_ids)})
 
     def _forget_moves(self, project_id: str, ids_of: dict[str, list[str]]) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
+import msgspec
+
 from spyglass_core.domain.tracing import Observation, Score, Trace
 from spyglass_tracing.domain.queries import (
     MetricsQuery,
@@ -39,6 +41,7 @@ from spyglass_tracing.storage.clickhouse.queries.select import (
 )
 from spyglass_tracing.storage.clickhouse.queries.traces import trace_order, trace_where
 from spyglass_tracing.storage.clickhouse.totals import TotalsCache
+from spyglass_tracing.storage.clickhouse.traces_by_user import TRACES_BY_USER_TABLE
 
 __all__ = ("ClickHousePublicLists",)
 
@@ -137,11 +140,16 @@ class ClickHousePublicLists(ClickHouseDeletions):
         only the days changed since): deduplicating every trace to count them costs 0.2
         to 0.4 s at a million traces, and under ingestion every write makes a kept total
         stale."""
-        table = self._table("traces")
+        traces = self._table("traces")
+        table = traces
 
         def conditions(params: Params) -> Where:
-            return trace_where(query, params, table)
+            return trace_where(query, params, traces)
 
+        if query.user_id is not None:
+            # One user's traces, side by side (traces_by_user.py).
+            table = self._table(TRACES_BY_USER_TABLE)
+            conditions = partial(_user_where, query, query.user_id, traces)
         whole = _no_conditions(conditions(Params(project_id)))
         return self._list(
             table, TRACE_COLUMNS, "`timestamp`", conditions, project_id, order=order,
@@ -178,6 +186,15 @@ class ClickHousePublicLists(ClickHouseDeletions):
             offset=query.offset, limit=query.limit, with_total=query.with_total,
         ))  # fmt: skip
         return Page(items=[score_from_row(row) for row in rows], total=total)
+
+
+def _user_where(query: TraceQuery, user_id: str, traces: str, params: Params) -> Where:
+    """``GET /traces``' conditions on ``traces_by_user``: the user is its key's, so a
+    condition on every version there (``direct``); the others as on ``traces``."""
+    where = trace_where(msgspec.structs.replace(query, user_id=None), params, traces)
+    where.direct.append(f"user_id = {params.bind(user_id, 'String')}")
+    where.scattered = True  # all of a user's rows are adjacent: no newest-first walk
+    return where
 
 
 def _no_conditions(where: Where) -> bool:

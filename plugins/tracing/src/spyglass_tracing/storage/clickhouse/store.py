@@ -65,6 +65,10 @@ from spyglass_tracing.storage.clickhouse.queries.sessions import (
     sessions_sql,
 )
 from spyglass_tracing.storage.clickhouse.queries.ui_traces import Tables
+from spyglass_tracing.storage.clickhouse.scores_by_trace import (
+    SCORES_BY_TRACE_TABLE,
+    score_ids_sql,
+)
 from spyglass_tracing.storage.clickhouse.totals import TotalsCache
 from spyglass_tracing.storage.clickhouse.ui_detail import ClickHouseUiDetailReads
 from spyglass_tracing.storage.clickhouse.ui_lists import UiListReader
@@ -124,7 +128,6 @@ def _daily_metric(day: str, usage: DayUsage) -> DailyMetric:
     )
 
 
-_SCORE_ID_COLUMNS = ("id", "trace_id", "project_id", "timestamp", "event_ts", "is_deleted")
 _TRACE_METRICS_COLUMNS = ("id", "project_id", "first_start", "last_end", "total_cost",
                           "observation_ids", "event_ts", "is_deleted")  # fmt: skip
 
@@ -361,17 +364,17 @@ class ClickHouseAnalyticsStore(
     ) -> dict[str, list[str]]:
         """The ids of each trace's scores, by timestamp then id (every id gets an entry).
 
-        Reads only the columns that order and deduplicate them: a page of traces shows
-        score ids, and the other columns of its scores cost as much again to read.
+        Read off ``scores_by_trace``, which holds each trace's score ids side by side: a
+        page of traces shows score ids, and the other columns of its scores cost as much
+        again to read.
         """
         ids: dict[str, list[str]] = {trace_id: [] for trace_id in trace_ids}
         if not ids:
             return ids
-        rows = await self._of_traces(
-            "scores", _SCORE_ID_COLUMNS, project_id, list(ids), "`timestamp`, id"
-        )
-        for row in rows:
-            ids[row[1]].append(row[0])
+        params = Params(project_id)
+        sql = score_ids_sql(self._table(SCORES_BY_TRACE_TABLE), params, list(ids))
+        for score_id, trace_id in await self._run(self._rows, sql, params.values):
+            ids[trace_id].append(score_id)
         return ids
 
     async def daily_metrics(self, project_id: str, query: MetricsQuery) -> Page[DailyMetric]:

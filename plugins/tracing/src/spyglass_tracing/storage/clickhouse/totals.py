@@ -8,7 +8,7 @@ insert, merge, mutation or deletion in ClickHouse replaces parts, so the fingerp
 changes with any write, by any process on the same server, and a total is only reused
 while it cannot have changed. ``changed_days`` is in it too: a total counted from the daily
 rollup depends on its marks, which a write adds after its rows (and a delete after
-deleting).
+deleting); so are the lookup tables some totals are counted from (``traces_by_user``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ _ENTRIES = 256
 _FINGERPRINT_SQL = (
     "SELECT count(), sum(cityHash64(table, name)) FROM system.parts "
     "WHERE database = {database:String} AND active "
-    "AND table IN ('traces', 'observations', 'scores', 'changed_days')"
+    "AND table IN ('traces', 'observations', 'scores', 'changed_days', 'traces_by_user', "
+    "'scores_by_trace')"
 )
 
 

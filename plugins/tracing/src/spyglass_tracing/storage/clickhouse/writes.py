@@ -4,7 +4,8 @@ A trace row carries the summary of its observations (``queries/summaries.py``), 
 write that changes observations also writes a new version of their traces, after them:
 
 0. rows moved to another day of their table's key have their days recorded
-   (``moved_rows.py``);
+   (``moved_rows.py``), traces that leave a user get a tombstone under that user
+   (``traces_by_user.py``);
 1. the observations and the scores are inserted;
 2. the summaries of every trace written or touched are computed from the stored
    observations, which now include this write's (one query per project);
@@ -113,6 +114,9 @@ class ClickHouseWrites(ClickHouseDeletions):
                     )
                     for trace in self._stored_traces(project_id, sorted(missing))
                 )
+        # Before the versions: a trace leaving a user is hidden from the user's list
+        # (traces_by_user.py). Touched traces keep their user.
+        self._user_tombstones.record(traces, replaces, now)
         rows: list[list[Any]] = []
         for project_id, project_traces in by_project.items():
             summaries = self._summaries(project_id, sorted({trace.id for trace in project_traces}))

@@ -8,8 +8,9 @@ Deduplication: a row is the newest version (greatest ``event_ts``) of its
 (project_id, id), read with ``ORDER BY event_ts DESC LIMIT 1 BY project_id, id``. A
 ``Where`` has three kinds of condition:
 
-- ``direct``: on ``id``, the deduplication key itself. Every version of a row has the
-  same id, so these go straight into the inner query, before ``LIMIT 1 BY``.
+- ``direct``: on ``id``, the deduplication key itself, or on another column every
+  version of a row shares (a lookup table's key: ``traces_by_user``'s user). These go
+  straight into the inner query, before ``LIMIT 1 BY``.
 - ``candidates``: necessary conditions. Most columns can change between versions (an
   update may rename a trace, move it to another day, an observation to another trace),
   so filtering versions before ``LIMIT 1 BY`` could return a stale version whose newer
@@ -196,7 +197,8 @@ def page_sql(
         select_latest(table, narrow_columns(columns), where, select="id")
         + f" ORDER BY {order} {limit_sql(params, limit, offset)}"
     )
-    rows = Where(direct=[f"id IN ({page_ids})"], outer=list(where.outer))
+    # The direct conditions again: they hold for every version, and may be the key.
+    rows = Where(direct=[*where.direct, f"id IN ({page_ids})"], outer=list(where.outer))
     if _fixed_trace(table):
         # The page's rows through the trace index too, not the id index alone.
         rows.trace_set = where.trace_set
