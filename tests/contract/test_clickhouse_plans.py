@@ -455,3 +455,19 @@ async def test_the_total_of_a_list_without_conditions_comes_from_the_daily_rollu
     assert "daily_rollup" in {read.table for read in reads}, reads
     for read in reads:
         assert any("project_id" in c for c in read.primary_key), read
+
+
+async def test_a_users_traces_and_a_pages_score_ids_are_read_by_their_lookup_key(
+    recorded: Recorded,
+) -> None:
+    """A user's list (page and total) reads ``traces_by_user`` and a page's score ids
+    ``scores_by_trace``, each through its key: never the time-sorted tables, whose rows
+    of one user or of one page's traces are spread over every day."""
+    await recorded.store.find_traces(P1, TraceQuery(limit=10, user_id="u1"))
+    await recorded.store.score_ids_of_traces(P1, ["t1", "t2"])
+    queries = recorded.take()
+    reads = [read for reads in recorded.reads(queries) for read in reads]
+    assert {read.table for read in reads} == {"traces_by_user", "scores_by_trace"}, reads
+    for read in reads:
+        key = "user_id in " if read.table == "traces_by_user" else "trace_id in "
+        assert any("project_id in " in c and key in c for c in read.primary_key), read
