@@ -1,5 +1,6 @@
 """Contract suite: ``GET /traces?userId=`` and a page's score ids stay exact as traces
-change user, get deleted, and scores come and go.
+change user, get deleted, and scores come and go; so do a user's observations, scores
+and daily metrics.
 
 ClickHouse answers a user's list from ``traces_by_user`` and a page's score ids from
 ``scores_by_trace`` (``storage/clickhouse/traces_by_user.py``, ``scores_by_trace.py``),
@@ -17,9 +18,20 @@ import msgspec
 import pytest
 
 from spyglass_core.domain.tracing import Trace
-from spyglass_tracing.domain.queries import TraceQuery
+from spyglass_tracing.domain.queries import MetricsQuery, TraceQuery
 from spyglass_tracing.ports.analytics import AnalyticsStore
-from tests.contract.analytics_support import P1, T0, H, S, analytics_store, score, trace
+from tests.contract.analytics_support import (
+    P1,
+    T0,
+    H,
+    S,
+    analytics_store,
+    found_observations,
+    found_scores,
+    observation,
+    score,
+    trace,
+)
 
 __all__ = ("analytics_store",)  # the fixture, used by name
 
@@ -151,3 +163,24 @@ async def test_a_scores_newest_version_is_the_one_whose_time_orders_it(
     earlier = msgspec.structs.replace(first, timestamp=T0 - H, event_ts=T0 + S)
     await analytics_store.upsert_scores([earlier])
     assert await analytics_store.score_ids_of_traces(P1, ["t1"]) == {"t1": ["s1", "s2"]}
+
+
+@pytest.mark.parametrize("write", WRITERS)
+async def test_observations_scores_and_daily_metrics_follow_a_trace_to_its_new_user(
+    analytics_store: AnalyticsStore, write: Writer
+) -> None:
+    first = trace("t1", user_id="u1")
+    await write(analytics_store, [first, trace("t2", user_id="u1")], [])
+    await analytics_store.upsert_observations(
+        [observation("o1", trace_id="t1"), observation("o2", trace_id="t2")]
+    )
+    await analytics_store.upsert_scores([score("s1", trace_id="t1"), score("s2", trace_id="t2")])
+    await write(analytics_store, [_later(first, 1, user_id="u2")], [first])
+
+    assert await found_observations(analytics_store, user_id="u1") == ["o2"]
+    assert await found_observations(analytics_store, user_id="u2") == ["o1"]
+    assert await found_scores(analytics_store, user_id="u1") == ["s2"]
+    assert await found_scores(analytics_store, user_id="u2") == ["s1"]
+    for user_id, count in (("u1", 1), ("u2", 1), ("u3", 0)):
+        days = await analytics_store.daily_metrics(P1, MetricsQuery(user_id=user_id))
+        assert sum(day.count_traces for day in days.items) == count, user_id

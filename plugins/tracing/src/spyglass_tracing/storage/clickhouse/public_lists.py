@@ -41,7 +41,7 @@ from spyglass_tracing.storage.clickhouse.queries.select import (
 )
 from spyglass_tracing.storage.clickhouse.queries.traces import trace_order, trace_where
 from spyglass_tracing.storage.clickhouse.totals import TotalsCache
-from spyglass_tracing.storage.clickhouse.traces_by_user import TRACES_BY_USER_TABLE
+from spyglass_tracing.storage.clickhouse.traces_by_user import TRACES_BY_USER_TABLE, of_user
 
 __all__ = ("ClickHousePublicLists",)
 
@@ -147,7 +147,6 @@ class ClickHousePublicLists(ClickHouseDeletions):
             return trace_where(query, params, traces)
 
         if query.user_id is not None:
-            # One user's traces, side by side (traces_by_user.py).
             table = self._table(TRACES_BY_USER_TABLE)
             conditions = partial(_user_where, query, query.user_id, traces)
         whole = _no_conditions(conditions(Params(project_id)))
@@ -189,11 +188,9 @@ class ClickHousePublicLists(ClickHouseDeletions):
 
 
 def _user_where(query: TraceQuery, user_id: str, traces: str, params: Params) -> Where:
-    """``GET /traces``' conditions on ``traces_by_user``: the user is its key's, so a
-    condition on every version there (``direct``); the others as on ``traces``."""
+    """``GET /traces``' conditions on one user's traces (``traces_by_user``)."""
     where = trace_where(msgspec.structs.replace(query, user_id=None), params, traces)
-    where.direct.append(f"user_id = {params.bind(user_id, 'String')}")
-    where.scattered = True  # all of a user's rows are adjacent: no newest-first walk
+    of_user(traces, where, params, user_id)
     return where
 
 

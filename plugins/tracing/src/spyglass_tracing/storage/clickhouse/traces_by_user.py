@@ -29,12 +29,21 @@ from typing import Any
 
 from spyglass_core.domain.tracing import Trace
 from spyglass_tracing.domain.time import utc
-from spyglass_tracing.storage.clickhouse.queries.select import Params
+from spyglass_tracing.storage.clickhouse.queries.select import Params, Where
 
-__all__ = ("TRACES_BY_USER_TABLE", "UserTombstones")
+__all__ = ("TRACES_BY_USER_TABLE", "UserTombstones", "of_user")
 
 TRACES_BY_USER_TABLE = "traces_by_user"
 _TOMBSTONE_COLUMNS = ("project_id", "user_id", "id", "timestamp", "event_ts", "is_deleted")
+
+
+def of_user(traces: str, where: Where, params: Params, user_id: str) -> str:
+    """Limit ``where`` to ``user_id``'s rows and return the table to read them from:
+    ``traces_by_user`` beside ``traces`` (a qualified name). There the user is the key's,
+    the same for every version of a row: a ``direct`` condition."""
+    where.direct.append(f"user_id = {params.bind(user_id, 'String')}")
+    where.scattered = True  # a user's rows are adjacent: no newest-first walk
+    return f"{traces.rpartition('.')[0]}.{TRACES_BY_USER_TABLE}"
 
 
 class UserTombstones:

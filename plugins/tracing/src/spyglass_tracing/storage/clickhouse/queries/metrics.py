@@ -13,6 +13,7 @@ from spyglass_tracing.storage.clickhouse.queries.select import (
     select_latest,
     time_range,
 )
+from spyglass_tracing.storage.clickhouse.traces_by_user import of_user
 
 __all__ = ("daily_sql", "trace_metrics_sql")
 
@@ -44,8 +45,6 @@ _DAY = "toString(toDate(`timestamp`, 'UTC'))"
 def _daily_where(query: MetricsQuery, params: Params) -> Where:
     where = Where()
     time_range(where, params, "`timestamp`", query.from_timestamp, query.to_timestamp)
-    if query.user_id is not None:
-        where.narrowing(f"user_id = {params.bind(query.user_id, 'String')}")
     if query.trace_name is not None:
         where.outer.append(f"name = {params.bind(query.trace_name, 'String')}")
     if query.environments:
@@ -78,6 +77,8 @@ def daily_sql(
     deduplication of the window's traces, no observation read.
     """
     where = _daily_where(query, params)
+    if query.user_id is not None:  # one user's traces, side by side
+        traces = of_user(traces, where, params, query.user_id)
     if ranges:
         within = " OR ".join(
             f"(`timestamp` >= {params.time(low)} AND `timestamp` < {params.time(high)})"

@@ -12,6 +12,7 @@ from spyglass_tracing.storage.clickhouse.queries.select import (
     live_trace_ids,
     time_range,
 )
+from spyglass_tracing.storage.clickhouse.traces_by_user import of_user
 
 __all__ = ("observation_where",)
 
@@ -39,12 +40,12 @@ def observation_where(query: ObservationQuery, params: Params, traces: str) -> W
         null = "IS NULL" if query.is_root else "IS NOT NULL"
         where.outer.append(f"parent_observation_id {null}")
     # A user's or a session's traces are few: their ids narrow the deduplication too.
-    on_trace = Where()
+    on_trace, of_traces = Where(), traces
     if query.user_id is not None:
-        on_trace.narrowing(f"user_id = {params.bind(query.user_id, 'String')}")
+        of_traces = of_user(traces, on_trace, params, query.user_id)
     if query.session_id is not None:
         on_trace.narrowing(f"session_id = {params.bind(query.session_id, 'String')}")
-    if on_trace.outer:
-        where.of_traces(live_trace_ids(traces, on_trace))
+    if on_trace.outer or on_trace.direct:
+        where.of_traces(live_trace_ids(of_traces, on_trace))
     where.outer.extend(filters_sql(query.filters, OBSERVATION_FILTERS, params, traces))
     return where

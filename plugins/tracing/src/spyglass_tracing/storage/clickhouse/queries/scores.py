@@ -19,6 +19,7 @@ from spyglass_tracing.storage.clickhouse.queries.select import (
     live_trace_ids,
     time_range,
 )
+from spyglass_tracing.storage.clickhouse.traces_by_user import of_user
 
 __all__ = ("score_where",)
 
@@ -54,13 +55,13 @@ def score_where(query: ScoreQuery, params: Params, traces: str) -> Where:
     if query.dataset_run_id is not None:
         where.outer.append(f"dataset_run_id = {params.bind(query.dataset_run_id, 'String')}")
     where.outer.extend(_score_value_sql(query, params))
-    on_trace = Where()
+    on_trace, of_traces = Where(), traces
     if query.user_id is not None:
-        on_trace.narrowing(f"user_id = {params.bind(query.user_id, 'String')}")
+        of_traces = of_user(traces, on_trace, params, query.user_id)
     if query.trace_tags:
         on_trace.outer.append(f"hasAll(tags, {params.strings(query.trace_tags)})")
-    if on_trace.outer:
-        where.of_traces(live_trace_ids(traces, on_trace))
+    if on_trace.outer or on_trace.direct:
+        where.of_traces(live_trace_ids(of_traces, on_trace))
     where.outer.extend(filters_sql(query.filters, SCORE_FILTERS, params, traces))
     return where
 
