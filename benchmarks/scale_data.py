@@ -40,6 +40,8 @@ DAY_MS = 86_400_000
 SUMMARIES = "0006_trace_summaries"
 """The first migration that rewrites existing rows (each trace's summary of its
 observations); it and every later one run again after loading."""
+LOOKUP_TABLES = ("traces_by_user", "scores_by_trace")
+"""Copies a materialized view fills as rows are inserted (tracing ``0011``, ``0012``)."""
 LONG_SESSION = "long-0"
 """A session of 50 traces that every size holds."""
 
@@ -222,6 +224,10 @@ def insert_statements(database: str, specs: Sequence[ScaleSpec]) -> list[tuple[s
     # migrations that add them to existing data run again here (``0006_trace_summaries``
     # and those after it, every step of which can be rerun), so the rows are those the
     # store would have written.
+    # The lookup tables' views copied the rows as inserted, without their summaries:
+    # emptied here, they are filled again from the finished rows by their migrations.
+    for table in LOOKUP_TABLES:
+        statements.append((f"{table}: emptied", f"TRUNCATE TABLE IF EXISTS {database}.{table}"))
     for migration in load_migrations(MIGRATIONS_PACKAGE):
         if migration.version >= SUMMARIES:
             statements.extend(
