@@ -85,7 +85,7 @@ class UserTombstones:
                 if isinstance(row, Trace) and row.user_id is not None:
                     stored[row.project_id, row.id].add(row.user_id)
         tombstones = [
-            [trace.project_id, user_id, trace.id, trace.timestamp,
+            [trace.project_id, user_id, trace.id, utc(trace.timestamp),
              utc(trace.event_ts or now), 1]
             for trace in written
             for user_id in sorted(stored.get((trace.project_id, trace.id), ()))

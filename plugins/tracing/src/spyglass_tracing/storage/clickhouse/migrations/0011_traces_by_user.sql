@@ -8,7 +8,9 @@
 -- the store writes before the new version; so a user's newest row of a trace is live
 -- exactly when the trace's newest version names that user.
 -- Small granules and small compressed blocks: the table is only read a few adjacent rows
--- at a time, and a read decompresses whole blocks (default up to 1 MiB per column).
+-- at a time, and a read decompresses whole blocks (default up to 1 MiB per column). The
+-- payloads are compressed with the default LZ4, not ZSTD as in `traces`: every trace
+-- version is compressed here a second time, on the ingestion path.
 -- The columns are those of `traces` but user_id, which is never null here. A migration
 -- that adds a column to `traces` must add it here and recreate the view (a test checks).
 CREATE TABLE IF NOT EXISTS {database}.traces_by_user
@@ -25,8 +27,8 @@ CREATE TABLE IF NOT EXISTS {database}.traces_by_user
     public Bool,
     bookmarked Bool,
     tags Array(String),
-    input Nullable(String) CODEC(ZSTD(3)),
-    output Nullable(String) CODEC(ZSTD(3)),
+    input Nullable(String),
+    output Nullable(String),
     session_id Nullable(String),
     created_at Nullable(DateTime64(3)),
     updated_at Nullable(DateTime64(3)),
