@@ -403,20 +403,24 @@ async def test_a_time_range_prunes_by_the_time_in_the_key(recorded: Recorded) ->
     assert scans >= 1, queries  # the prefix scan
 
 
+# A total counted whole, or per day (``day_totals``).
+_COUNTS = ("SELECT count()", "SELECT day, count()")
+
+
 async def test_a_total_is_read_again_only_after_a_write(recorded: Recorded) -> None:
     """Paging reuses a filtered list's total; any write (here one more trace) makes it
     read again."""
     store = recorded.store
     by_name = [TraceQuery(limit=10, offset=o, name="n1") for o in (0, 10)]
     pages = [await store.find_traces(P1, query) for query in by_name]
-    counts = [sql for sql, _ in recorded.take() if sql.startswith("SELECT count()")]
+    counts = [sql for sql, _ in recorded.take() if sql.startswith(_COUNTS)]
     assert [page.total for page in pages] == [20, 20] and len(counts) == 1
 
     await store.upsert_traces([Trace(id="t-new", project_id=P1, timestamp=T0, name="n1",
                                      event_ts=T0)])  # fmt: skip
     recorded.take()
     again = await store.find_traces(P1, by_name[0])
-    counts = [sql for sql, _ in recorded.take() if sql.startswith("SELECT count()")]
+    counts = [sql for sql, _ in recorded.take() if sql.startswith(_COUNTS)]
     assert again.total == 21 and len(counts) == 1
     other = await store.find_traces(P1, TraceQuery(limit=10, user_id="u1"))
     assert other.total == 13  # another filter, another total
@@ -478,3 +482,26 @@ async def test_a_users_traces_and_a_pages_score_ids_are_read_by_their_lookup_key
         key = {"traces_by_user": "user_id in ", "scores_by_trace": "trace_id in "}.get(read.table)
         if key is not None:
             assert any("project_id in " in c and key in c for c in read.primary_key), read
+
+
+async def test_a_filtered_total_after_a_write_counts_only_the_changed_day(
+    recorded: Recorded,
+) -> None:
+    """A filtered list's total is kept per day (``day_totals``): after a write it counts
+    again only the day the write touched, through the key, not the project's traces."""
+    store = recorded.store
+    named = TraceQuery(limit=10, name="n1")
+    first = await store.find_traces(P1, named)
+    later = T0 + timedelta(days=3)
+    await store.upsert_traces(
+        [Trace(id="t-later", project_id=P1, timestamp=later, name="n1", event_ts=T0)]
+    )
+    recorded.take()
+    after = await store.find_traces(P1, named)
+    assert after.total == (first.total or 0) + 1
+    counts = [(sql, p) for sql, p in recorded.take() if sql.startswith("SELECT day, count()")]
+    assert len(counts) == 1, counts
+    [reads] = recorded.reads(counts)
+    trace_reads = [read for read in reads if read.table == "traces"]
+    by_id = [c for read in trace_reads for c in read.primary_key if "id in 1-element set" in c]
+    assert by_id and all("toDate(timestamp)" in c for c in by_id), trace_reads

@@ -132,7 +132,7 @@ class DailyRollup:
         """Every day of ``query``'s window (``unfiltered``) with what it adds up to."""
         start = utc(query.from_timestamp) if query.from_timestamp is not None else None
         end = utc(query.to_timestamp) if query.to_timestamp is not None else None
-        marks, started = self._marks(project_id)
+        marks, started = self.marks(project_id)
         # A delete's mark makes every day changed; it is a day of its own too (a client
         # clock at zero puts traces on it).
         every = marks.get(EVERY_DAY)
@@ -159,8 +159,9 @@ class DailyRollup:
         result.update(computed)  # the changed days and the partial days at the edges
         return result
 
-    def _marks(self, project_id: str) -> tuple[dict[date, datetime], datetime | None]:
-        """The newest mark of each day, and the server's time before they were read."""
+    def marks(self, project_id: str) -> tuple[dict[date, datetime], datetime | None]:
+        """The newest mark of each day, and the server's time before they were read
+        (None when the project has no mark yet)."""
         sql = (
             "SELECT day, max(changed_ts), any(now64(6)) "
             f"FROM {self._table('changed_days')} "

@@ -37,6 +37,7 @@ from spyglass_tracing.domain.ui_lists import (
 )
 from spyglass_tracing.ports.analytics import AnalyticsStore
 from spyglass_tracing.storage.clickhouse.daily_rollup import DayUsage, fold_daily_rows, unfiltered
+from spyglass_tracing.storage.clickhouse.day_totals import DayTotals
 from spyglass_tracing.storage.clickhouse.mapping import (
     OBSERVATION_COLUMNS,
     SCORE_COLUMNS,
@@ -146,6 +147,8 @@ class ClickHouseAnalyticsStore(
         super().__init__(connection)
         self._owns_connection = owns_connection
         self._totals = TotalsCache(self._rows, connection.database)
+        self._day_totals = DayTotals(self._rows, self._rollup, self._table("traces"),
+                                     self._table(MOVED_ROWS_TABLE))  # fmt: skip
 
     @classmethod
     async def open(

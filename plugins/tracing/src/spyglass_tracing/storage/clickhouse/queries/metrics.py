@@ -15,7 +15,7 @@ from spyglass_tracing.storage.clickhouse.queries.select import (
 )
 from spyglass_tracing.storage.clickhouse.traces_by_user import of_user
 
-__all__ = ("daily_sql", "trace_metrics_sql")
+__all__ = ("daily_sql", "trace_metrics_sql", "within_ranges")
 
 # --- per-trace aggregates -----------------------------------------------------------------
 
@@ -80,13 +80,7 @@ def daily_sql(
     if query.user_id is not None:  # one user's traces, side by side
         traces = of_user(traces, where, params, query.user_id)
     if ranges:
-        within = " OR ".join(
-            f"(`timestamp` >= {params.time(low)} AND `timestamp` < {params.time(high)})"
-            for low, high in ranges
-        )
-        where.narrowing(f"({within})")
-        if moved_rows is not None:
-            where.direct.append(_versions_in_ranges(traces, moved_rows, where, params, ranges))
+        within_ranges(traces, where, params, ranges, moved_rows)
     source = select_latest(
         traces,
         _DAILY_TRACE_COLUMNS,
@@ -99,6 +93,25 @@ def daily_sql(
         "LEFT ARRAY JOIN model_usage AS u, arrayEnumerate(model_usage) AS i "
         "GROUP BY day, bare, model"
     )
+
+
+def within_ranges(
+    traces: str,
+    where: Where,
+    params: Params,
+    ranges: Sequence[tuple[datetime, datetime]],
+    moved_rows: str | None,
+) -> None:
+    """Keep only traces whose newest version's ``timestamp`` is in one of ``ranges``
+    (``[start, end)`` pairs). With ``moved_rows`` (the qualified table) the versions are
+    read on the ranges' days and the days it holds for the candidates, through the key."""
+    within = " OR ".join(
+        f"(`timestamp` >= {params.time(low)} AND `timestamp` < {params.time(high)})"
+        for low, high in ranges
+    )
+    where.narrowing(f"({within})")
+    if moved_rows is not None:
+        where.direct.append(_versions_in_ranges(traces, moved_rows, where, params, ranges))
 
 
 def _versions_in_ranges(
