@@ -184,3 +184,28 @@ async def test_observations_scores_and_daily_metrics_follow_a_trace_to_its_new_u
     for user_id, count in (("u1", 1), ("u2", 1), ("u3", 0)):
         days = await analytics_store.daily_metrics(P1, MetricsQuery(user_id=user_id))
         assert sum(day.count_traces for day in days.items) == count, user_id
+
+
+async def test_an_older_version_written_later_does_not_list_the_trace_under_its_user(
+    analytics_store: AnalyticsStore,
+) -> None:
+    """``upsert_traces`` takes any ``event_ts``: a version older than the stored newest
+    names a user the trace is not under."""
+    newest = trace("t1", user_id="u2", name="newest", event_ts=T0 + 10 * S)
+    await analytics_store.upsert_traces([newest])
+    await analytics_store.upsert_traces([trace("t1", user_id="u1", name="older")])
+    assert await _of_user(analytics_store, "u1") == []
+    assert await _of_user(analytics_store, "u2") == ["t1"]
+    [listed] = (await analytics_store.find_traces(P1, TraceQuery(user_id="u2"))).items
+    assert listed.name == "newest"
+
+
+async def test_several_versions_of_a_trace_in_one_write_count_in_version_order(
+    analytics_store: AnalyticsStore,
+) -> None:
+    await analytics_store.upsert_traces([
+        trace("t1", user_id="u4", event_ts=T0 + S), trace("t1", user_id="u3"),
+        trace("t2", user_id="u3"), trace("t2", user_id="u4", event_ts=T0 + S),
+    ])  # fmt: skip
+    assert await _of_user(analytics_store, "u3") == []
+    assert await _of_user(analytics_store, "u4") == ["t2", "t1"]  # same time: id desc

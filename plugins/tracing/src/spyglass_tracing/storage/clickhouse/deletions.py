@@ -72,17 +72,18 @@ class ClickHouseDeletions:
         # Lightweight deletes remove every version at once and are synchronous by default,
         # so the next read no longer sees them. Their bytes stay until purge_deleted.
         statements = (
+            # The lookup copies first: some reads answer from them alone, so a failure
+            # midway hides rows not yet deleted (the erasure deletes again) rather than
+            # showing deleted ones.
+            f"DELETE FROM {self._table(SCORES_BY_TRACE_TABLE)} "
+            "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
+            f"DELETE FROM {self._table(TRACES_BY_USER_TABLE)} "
+            "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
             f"DELETE FROM {self._table('observations')} "
             "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
             f"DELETE FROM {self._table('scores')} "
             "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
             f"DELETE FROM {self._table('traces')} "
-            "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
-            # The lookup copies after the rows (a failure between leaves copies of
-            # deleted rows, which no reader returns without their newest version).
-            f"DELETE FROM {self._table(SCORES_BY_TRACE_TABLE)} "
-            "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
-            f"DELETE FROM {self._table(TRACES_BY_USER_TABLE)} "
             "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
         )
         parameters = {"project_id": project_id, "ids": list(trace_ids)}
@@ -145,7 +146,7 @@ class ClickHouseDeletions:
         statements = [
             f"DELETE FROM {self._table(table)} "
             "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}"
-            for table in ("scores", SCORES_BY_TRACE_TABLE)
+            for table in (SCORES_BY_TRACE_TABLE, "scores")  # the copy first, as above
         ]
         parameters = {"project_id": project_id, "ids": list(score_ids)}
         await self._run(self._delete, statements, parameters)

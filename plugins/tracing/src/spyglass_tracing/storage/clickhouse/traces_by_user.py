@@ -11,12 +11,16 @@ a later version names another user (the SDKs set ``userId`` on any update). Then
 user's rows of it would still hold a live version, the one before. So before a write
 inserts a trace version, every user the trace's stored versions name other than the new
 version's gets a tombstone of the trace (``is_deleted = 1``) at the new version's
-``event_ts``. By induction over the writes, the newest row of a trace under a user is
-live exactly when the trace's newest version names that user, and then it is that
-version. A crash between the tombstone and the version hides the trace from the user it
-leaves until the write is retried (the worker retries until it is applied, and reads
-the same stored version again, so it writes the tombstone again); a crash can never
-leave a stale live row. Deletes remove a trace's rows here with its versions
+``event_ts``. A version written older than the stored newest (``upsert_traces`` accepts
+any ``event_ts``) gets one under its own user at the newest's ``event_ts`` instead.
+By induction over the writes, the newest row of a trace under a user is live exactly
+when the trace's newest version names that user, and then it is that version.
+
+A crash between the tombstone and the version hides the trace from the user it leaves
+until the write is retried (the worker retries until it is applied, and reads the same
+stored version again, so it writes the tombstone again); a batch the worker gives up on
+(dead-lettered) leaves it hidden there until the trace is written again. A crash can
+never leave a stale live row. Deletes remove a trace's rows here before its versions
 (``deletions``).
 """
 
@@ -24,7 +28,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from spyglass_core.domain.tracing import Trace
@@ -68,45 +73,84 @@ class UserTombstones:
     def record(
         self, written: Sequence[Trace], replaces: Iterable[Any] | None, now: datetime
     ) -> None:
-        """Tombstone each of ``written`` under the users its stored versions name and it
-        no longer does; call before inserting ``written``.
+        """Write the tombstones ``written`` calls for; call before inserting ``written``.
+
+        A version that becomes its trace's newest hides the trace from every other user
+        the trace's versions named. A version written older than the stored newest (an
+        ``upsert`` with an earlier ``event_ts``) is hidden itself, under its own user, at
+        the newest version's ``event_ts``. Several versions of one trace count in
+        ``event_ts`` order.
 
         ``replaces``: the stored newest versions the rows were merged from (None: not
-        known, and the users of the stored versions are read back). ``now``: the
+        known, and the stored versions' users and times are read back). ``now``: the
         ``event_ts`` of a version written without one.
         """
         if not written:
             return
-        if replaces is None:
-            stored = self._stored_users(written)
-        else:
-            stored = defaultdict(set)
-            for row in replaces:
-                if isinstance(row, Trace) and row.user_id is not None:
-                    stored[row.project_id, row.id].add(row.user_id)
-        tombstones = [
-            [trace.project_id, user_id, trace.id, utc(trace.timestamp),
-             utc(trace.event_ts or now), 1]
-            for trace in written
-            for user_id in sorted(stored.get((trace.project_id, trace.id), ()))
-            if user_id != trace.user_id
-        ]  # fmt: skip
+        stored = self._stored(written) if replaces is None else _replaced(replaces)
+        tombstones: list[list[Any]] = []
+        ordered = sorted(written, key=lambda t: (t.project_id, t.id, utc(t.event_ts or now)))
+        for trace in ordered:
+            key = (trace.project_id, trace.id)
+            state = stored.setdefault(key, _Stored())
+            event_ts = utc(trace.event_ts or now)
+            if state.newest is None or event_ts > state.newest:
+                left = sorted(state.users - {trace.user_id})
+                tombstones.extend(_tombstone(trace, user, event_ts) for user in left)
+                state.newest, state.newest_user = event_ts, trace.user_id
+            elif trace.user_id is not None and trace.user_id != state.newest_user:
+                tombstones.append(_tombstone(trace, trace.user_id, state.newest))
+            if trace.user_id is not None:
+                state.users.add(trace.user_id)
         if tombstones:
             self._insert_rows(TRACES_BY_USER_TABLE, tombstones, _TOMBSTONE_COLUMNS)
 
-    def _stored_users(self, written: Sequence[Trace]) -> dict[tuple[str, str], set[str]]:
-        """The users every stored version of these traces names (probes the id index)."""
+    def _stored(self, written: Sequence[Trace]) -> dict[tuple[str, str], _Stored]:
+        """What the stored versions of these traces say (probes the id index)."""
         ids: dict[str, set[str]] = defaultdict(set)
         for trace in written:
             ids[trace.project_id].add(trace.id)
-        stored: dict[tuple[str, str], set[str]] = defaultdict(set)
+        stored: dict[tuple[str, str], _Stored] = {}
         for project_id, trace_ids in ids.items():
             params = Params(project_id)
             sql = (
-                f"SELECT DISTINCT id, user_id FROM {self._table('traces')} "
+                f"SELECT id, user_id, max(event_ts) FROM {self._table('traces')} "
                 "WHERE project_id = {project_id:String} "
-                f"AND id IN {params.strings(sorted(trace_ids))} AND user_id IS NOT NULL"
+                f"AND id IN {params.strings(sorted(trace_ids))} GROUP BY id, user_id"
             )
-            for trace_id, user_id in self._rows(sql, params.values):
-                stored[project_id, trace_id].add(user_id)
+            for trace_id, user_id, event_ts in self._rows(sql, params.values):
+                state = stored.setdefault((project_id, trace_id), _Stored())
+                state.saw(user_id, utc(event_ts))
         return stored
+
+
+@dataclass
+class _Stored:
+    """A trace's stored versions as far as the tombstones go."""
+
+    users: set[str] = field(default_factory=set)
+    newest: datetime | None = None
+    newest_user: str | None = None
+
+    def saw(self, user_id: str | None, event_ts: datetime) -> None:
+        if user_id is not None:
+            self.users.add(user_id)
+        if self.newest is None or event_ts > self.newest:
+            self.newest, self.newest_user = event_ts, user_id
+
+
+def _replaced(replaces: Iterable[Any]) -> dict[tuple[str, str], _Stored]:
+    """The worker's stored newest versions: by induction, no other user is live."""
+    stored: dict[tuple[str, str], _Stored] = {}
+    for row in replaces:
+        if isinstance(row, Trace):
+            state = stored.setdefault((row.project_id, row.id), _Stored())
+            state.saw(row.user_id, utc(row.event_ts) if row.event_ts else _EARLIEST)
+    return stored
+
+
+def _tombstone(trace: Trace, user_id: str, event_ts: datetime) -> list[Any]:
+    return [trace.project_id, user_id, trace.id, utc(trace.timestamp), event_ts, 1]
+
+
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
