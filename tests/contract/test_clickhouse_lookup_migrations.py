@@ -9,13 +9,11 @@ the migrations ran again (a crash before they were recorded).
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import clickhouse_connect
-import pytest
 from msgspec.structs import replace
 
 from spyglass_adapters.clickhouse.migrator import ClickHouseMigrator, load_migrations
@@ -29,6 +27,9 @@ from spyglass_tracing.storage.clickhouse.mapping import (
     trace_to_row,
 )
 from spyglass_tracing.storage.clickhouse.store import MIGRATIONS_PACKAGE, NAMESPACE
+from tests.contract.test_clickhouse_migrations import databases
+
+__all__ = ("databases",)  # the fixture, used by name
 
 P1 = "project-1"
 T0 = datetime(2026, 2, 27, 23, 0, tzinfo=UTC)
@@ -95,23 +96,6 @@ def _run_lookup_migrations_again(dsn: str, database: str) -> None:
             if migration.version >= FIRST_LOOKUP:
                 for statement in migration.statements(database):
                     client.command(statement)
-    finally:
-        client.close()
-
-
-@pytest.fixture
-async def databases(chdb_dsn: str) -> AsyncIterator[Callable[[], str]]:
-    names: list[str] = []
-
-    def new() -> str:
-        names.append(f"lookup_{uuid.uuid4().hex[:12]}")
-        return names[-1]
-
-    yield new
-    client = clickhouse_connect.get_client(dsn=chdb_dsn)
-    try:
-        for name in names:
-            client.command(f"DROP DATABASE IF EXISTS {name}")
     finally:
         client.close()
 
