@@ -35,7 +35,7 @@ from spyglass_tracing.storage.clickhouse.moved_rows import MOVED_ROWS_TABLE
 from spyglass_tracing.storage.clickhouse.queries.metrics import daily_sql
 from spyglass_tracing.storage.clickhouse.queries.select import Params
 
-__all__ = ("EVERY_DAY", "DailyRollup", "DayUsage", "fold_daily_rows", "unfiltered")
+__all__ = ("EVERY_DAY", "DailyRollup", "DayUsage", "day_ranges", "fold_daily_rows", "unfiltered")
 
 EVERY_DAY = date(1970, 1, 1)
 """The mark that changes every day of a project (a delete of traces)."""
@@ -230,6 +230,11 @@ def _partial_days(start: datetime | None, end: datetime | None) -> list[tuple[da
         if first_midnight is None or last_midnight >= first_midnight:
             ranges.append((last_midnight if start is None else max(last_midnight, start), end))
     return ranges
+
+
+def day_ranges(days: Iterable[date]) -> list[tuple[datetime, datetime]]:
+    """``[start, end)`` of each UTC day of ``days``, adjacent days joined."""
+    return _joined([(_midnight(day), _midnight(day) + _ONE_DAY) for day in days])
 
 
 def _joined(ranges: Sequence[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:

@@ -21,17 +21,16 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
-from spyglass_tracing.storage.clickhouse.daily_rollup import EVERY_DAY, DailyRollup
+from spyglass_tracing.storage.clickhouse.daily_rollup import EVERY_DAY, DailyRollup, day_ranges
 from spyglass_tracing.storage.clickhouse.queries.metrics import within_ranges
 from spyglass_tracing.storage.clickhouse.queries.select import Params, Where, select_latest
 
 __all__ = ("DayTotals",)
 
 _ENTRIES = 256
-_ONE_DAY = timedelta(days=1)
 _DAY = "toDate(`timestamp`, 'UTC')"
 
 
@@ -108,19 +107,7 @@ class DayTotals:
         params = Params(project_id)
         where = conditions(params)
         if days is not None:
-            within_ranges(self._traces, where, params, _ranges(days), self._moved_rows)
+            within_ranges(self._traces, where, params, day_ranges(days), self._moved_rows)
         latest = select_latest(self._traces, columns, where, select=f"{_DAY} AS day")
         sql = f"SELECT day, count() FROM ({latest}) GROUP BY day"
         return {row[0]: int(row[1]) for row in self._rows(sql, params.values)}
-
-
-def _ranges(days: Sequence[date]) -> list[tuple[datetime, datetime]]:
-    """``[start, end)`` of ``days``, adjacent days joined: a week changed is one range."""
-    ranges: list[tuple[datetime, datetime]] = []
-    for day in sorted(days):
-        start = datetime.combine(day, time(), tzinfo=UTC)
-        if ranges and ranges[-1][1] == start:
-            ranges[-1] = (ranges[-1][0], start + _ONE_DAY)
-        else:
-            ranges.append((start, start + _ONE_DAY))
-    return ranges

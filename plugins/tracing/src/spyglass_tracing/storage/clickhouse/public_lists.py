@@ -151,14 +151,15 @@ class ClickHousePublicLists(ClickHouseDeletions):
             return trace_where(query, params, traces)
 
         count: Callable[[], int] | None = None
+        params = Params(project_id)
+        where = conditions(params)
         if query.user_id is not None:  # a user's traces are few and side by side
             table = self._table(TRACES_BY_USER_TABLE)
             conditions = partial(_user_where, query, query.user_id, traces)
-        elif _no_conditions(conditions(Params(project_id))):
+        elif _no_conditions(where):
             count = partial(self._project_traces, project_id)
         else:
-            params = Params(project_id)
-            key = (count_sql(table, TRACE_COLUMNS, conditions(params)), repr(params.values))
+            key = (count_sql(table, TRACE_COLUMNS, where), repr(params.values))
             count = partial(self._day_totals.total, project_id, key, conditions,
                             narrow_columns(TRACE_COLUMNS))  # fmt: skip
         return self._list(
