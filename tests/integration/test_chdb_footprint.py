@@ -33,13 +33,18 @@ async def main(dsn):
         conn.client.query,
         "SELECT name, value FROM system.server_settings WHERE name IN "
         "('mark_cache_size', 'primary_index_cache_size', "
-        "'max_server_memory_usage_to_ram_ratio')",
+        "'max_server_memory_usage_to_ram_ratio', 'uncompressed_cache_size')",
+    )
+    # A query setting the engine starts with: every query's default.
+    uses_cache = await conn.run(
+        conn.client.command, "SELECT getSetting('use_uncompressed_cache')"
     )
     # After the library's start-up pages were released, the engine still runs queries.
     total = await conn.run(conn.client.command, "SELECT sum(number) FROM numbers(100000)")
     await conn.close()
     print(json.dumps({
         "settings": dict(rows.result_rows),
+        "uses_cache": str(uses_cache),
         "sum": int(total),
         "pyarrow": "pyarrow" in sys.modules,
     }))
@@ -66,7 +71,9 @@ def test_the_engine_starts_with_the_defaults_and_the_overrides(tmp_path: Path) -
         "mark_cache_size": str(48 * 1024 * 1024),
         "primary_index_cache_size": SERVER_SETTING_DEFAULTS["primary_index_cache_size"],
         "max_server_memory_usage_to_ram_ratio": "0.5",
+        "uncompressed_cache_size": str(64 * 1024 * 1024),
     }
+    assert probe["uses_cache"] == "true"
     assert probe["sum"] == sum(range(100000))
     # chDB imports pyarrow only for Arrow results, which clickhouse-connect never asks for.
     assert probe["pyarrow"] is False
@@ -121,6 +128,12 @@ async def test_an_invalid_setting_is_refused_before_connecting(chdb_dsn: str) ->
         )
     with pytest.raises(ValueError, match="unknown chDB setting 'mark_cach_size'"):
         await ClickHouseConnection.open(chdb_dsn, "refused", chdb_settings={"mark_cach_size": "1"})
+
+
+def test_switches_are_zero_or_one() -> None:
+    assert server_settings({"use_uncompressed_cache": " 0 "})["use_uncompressed_cache"] == "0"
+    with pytest.raises(ValueError, match="use_uncompressed_cache must be 0 or 1"):
+        server_settings({"use_uncompressed_cache": "yes"})
 
 
 def test_sizes_take_binary_units() -> None:
