@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from spyglass_core.domain.tracing import Trace
 from spyglass_tracing.domain.queries import MetricsQuery, ObservationQuery, ScoreQuery, TraceQuery
+from spyglass_tracing.domain.ui_lists import TraceListQuery
 from tests.contract.test_clickhouse_plans import P1, T0, Recorded, recorded
 
 __all__ = ("recorded",)  # the fixture, used by name
@@ -35,6 +36,25 @@ async def test_a_users_traces_and_a_pages_score_ids_are_read_by_their_lookup_key
         key = {"traces_by_user": "user_id in ", "scores_by_trace": "trace_id in "}.get(read.table)
         if key is not None:
             assert any("project_id in " in c and key in c for c in read.primary_key), read
+
+
+async def test_the_traces_table_filtered_by_users_reads_their_traces_by_the_lookup_key(
+    recorded: Recorded,
+) -> None:
+    """The web UI's traces table filtered by users finds its page and reads the page's
+    rows off ``traces_by_user``, in every order: never ``traces``."""
+    store = recorded.store
+    for order_by in ("timestamp", "name", "latency"):
+        await store.find_trace_rows(
+            P1, TraceListQuery(limit=10, user_ids=["u1", "u2"], order_by=order_by)
+        )
+    reads = [read for reads in recorded.reads(recorded.take()) for read in reads]
+    tables = {read.table for read in reads}
+    assert "traces_by_user" in tables, reads
+    assert "traces" not in tables, reads
+    for read in reads:
+        if read.table == "traces_by_user":
+            assert any("user_id in " in c for c in read.primary_key), read
 
 
 async def test_a_filtered_total_after_a_write_counts_only_the_changed_day(

@@ -277,6 +277,46 @@ async def test_filters_read_the_newest_version_and_skip_deleted_traces(
     assert await ids(filtered, levels=[ObservationLevel.ERROR]) == []
 
 
+@pytest.mark.parametrize("order_by", ["timestamp", "name", "latency", "totalCost"])
+async def test_a_user_filter_follows_traces_from_user_to_user(
+    store: AnalyticsStore, order_by: str
+) -> None:
+    # Filtered by users, ClickHouse reads `traces_by_user`, where a trace that leaves a
+    # user leaves a tombstone beside its live row under the next user.
+    await store.upsert_traces([
+        trace(f"t{n}", n, name=f"n{n}", user_id="a" if n % 2 else "b", input=f"in-{n}")
+        for n in range(1, 7)
+    ])  # fmt: skip
+    await store.upsert_observations([span(f"o{n}", f"t{n}", n, n + n / 10) for n in range(1, 7)])
+    # t1 moves from a to b (and is renamed), t2 from b to c, t3 leaves a for no user.
+    await store.upsert_traces([
+        trace("t1", 1, name="moved", user_id="b", input="in-1 again", event_ts=LATER),
+        trace("t2", 2, name="n2", user_id="c", input="in-2", event_ts=LATER),
+        trace("t3", 3, name="n3", user_id=None, event_ts=LATER),
+    ])  # fmt: skip
+    await store.delete_traces(P1, ["t6"])
+
+    async def users(*user_ids: str) -> list[TraceRow]:
+        query = TraceListQuery(limit=2, user_ids=list(user_ids), order_by=order_by)
+        return await walk(store, query)
+
+    def by_order(rows: list[TraceRow]) -> list[str]:
+        return sorted(row.id for row in rows)
+
+    assert by_order(await users("a")) == ["t5"]
+    assert by_order(await users("b")) == ["t1", "t4"]
+    assert by_order(await users("c")) == ["t2"]
+    both = await users("a", "b", "c")
+    assert by_order(both) == ["t1", "t2", "t4", "t5"]  # each once, t3 and t6 in none
+    shown = {row.id: row for row in both}
+    newest = (shown["t1"].name, shown["t1"].user_id, shown["t1"].input_preview)
+    assert newest == ("moved", "b", "in-1 again")
+    assert shown["t5"].observation_count == 1
+    assert shown["t5"].latency == pytest.approx(0.5)
+    if order_by == "timestamp":
+        assert [row.id for row in both] == ["t5", "t4", "t2", "t1"]
+
+
 # --- orders and keyset pages --------------------------------------------------------------
 
 _NAMES = ["beta", None, "alpha", "gamma", "Alpha", None, "beta"]

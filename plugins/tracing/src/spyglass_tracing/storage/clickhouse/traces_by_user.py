@@ -36,7 +36,7 @@ from spyglass_core.domain.tracing import Trace
 from spyglass_tracing.domain.time import utc
 from spyglass_tracing.storage.clickhouse.queries.select import Params, Where
 
-__all__ = ("TRACES_BY_USER_TABLE", "UserTombstones", "of_user")
+__all__ = ("TRACES_BY_USER_TABLE", "UserTombstones", "of_user", "users_traces")
 
 TRACES_BY_USER_TABLE = "traces_by_user"
 _TOMBSTONE_COLUMNS = ("project_id", "user_id", "id", "timestamp", "event_ts", "is_deleted")
@@ -49,6 +49,22 @@ def of_user(traces: str, where: Where, params: Params, user_id: str) -> str:
     where.direct.append(f"user_id = {params.bind(user_id, 'String')}")
     where.scattered = True  # a user's rows are adjacent: no newest-first walk
     return f"{traces.rpartition('.')[0]}.{TRACES_BY_USER_TABLE}"
+
+
+def users_traces(traces: str, params: Params, user_ids: Sequence[str]) -> str:
+    """The live traces whose newest version names one of ``user_ids``, one row each (that
+    version), as a subquery to read instead of ``traces`` (a qualified name).
+
+    Each user's rows are deduplicated apart: a trace that left user A for user B has a
+    tombstone under A at the ``event_ts`` of its live row under B, and deduplicating both
+    users' rows by id alone could keep either. Then at most one live row per trace is
+    left, under the user its newest version names.
+    """
+    return (
+        f"(SELECT * FROM (SELECT * FROM {traces.rpartition('.')[0]}.{TRACES_BY_USER_TABLE} "
+        f"WHERE project_id = {{project_id:String}} AND user_id IN {params.strings(user_ids)} "
+        "ORDER BY event_ts DESC LIMIT 1 BY user_id, id) WHERE is_deleted = 0)"
+    )
 
 
 class UserTombstones:

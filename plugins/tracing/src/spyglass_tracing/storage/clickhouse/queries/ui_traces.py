@@ -90,13 +90,26 @@ _ORDER_AGGREGATES = {"latency": _LATENCY_MS, "totalCost": "sum(total_cost)"}
 
 
 class Tables:
-    """The qualified names of the three tables."""
+    """The qualified names of the three tables (and of ``moved_rows``).
 
-    def __init__(self, traces: str, observations: str, scores: str, moved_rows: str) -> None:
+    ``of_users``: ``traces`` is a subquery of the traces of the users a query filters on
+    (``traces_by_user.users_traces``), their newest versions only, so the user condition
+    is already met and every row is its trace's newest version.
+    """
+
+    def __init__(
+        self, traces: str, observations: str, scores: str, moved_rows: str, *,
+        of_users: bool = False,
+    ) -> None:  # fmt: skip
         self.traces = traces
         self.observations = observations
         self.scores = scores
         self.moved_rows = moved_rows
+        self.of_users = of_users
+
+    def with_users_traces(self, traces: str) -> Tables:
+        """These tables with ``traces`` (a users' subquery) read instead of the traces."""
+        return Tables(traces, self.observations, self.scores, self.moved_rows, of_users=True)
 
 
 def _trace_ids_of(table: str, columns: Sequence[str], where: Where) -> str:
@@ -108,7 +121,7 @@ def trace_list_where(query: TraceListQuery, params: Params, tables: Tables) -> W
     scores, ``candidates`` the selective trace columns, ``outer`` every trace column."""
     where = Where()
     time_range(where, params, "`timestamp`", query.from_timestamp, query.to_timestamp)
-    if query.user_ids:
+    if query.user_ids and not tables.of_users:
         where.narrowing(f"user_id IN {params.strings(query.user_ids)}")
     if query.session_id is not None:
         where.narrowing(f"session_id = {params.bind(query.session_id, 'String')}")
@@ -315,7 +328,7 @@ def page_rows_sql(
         "id, `timestamp`, name, user_id, session_id, tags, environment, release, version, "
         f"substringUTF8(input, 1, {PREVIEW_CHARS}), substringUTF8(output, 1, {PREVIEW_CHARS})"
     )
-    if days is None:
+    if days is None or tables.of_users:  # a users' subquery holds newest versions only
         where = Where(direct=[f"id IN {params.strings(ids)}"])
     else:
         where = Where(direct=_versions_on_days(params, tables, ids, days))
