@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from spyglass_core.domain.tracing import Trace
 from spyglass_tracing.domain.queries import MetricsQuery, ObservationQuery, ScoreQuery, TraceQuery
 from spyglass_tracing.domain.ui_lists import TraceListQuery
+from spyglass_tracing.storage.clickhouse import ui_lists
 from tests.contract.test_clickhouse_plans import P1, T0, Recorded, recorded
 
 __all__ = ("recorded",)  # the fixture, used by name
@@ -55,6 +58,25 @@ async def test_the_traces_table_filtered_by_users_reads_their_traces_by_the_look
     for read in reads:
         if read.table == "traces_by_user":
             assert any("user_id in " in c for c in read.primary_key), read
+
+
+async def test_many_users_rows_are_read_by_user_and_id(
+    recorded: Recorded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Users with many rows get their newest page off ``traces`` (newest first), and the
+    page's shown columns off ``traces_by_user`` by user and id, before deduplicating."""
+    monkeypatch.setattr(ui_lists, "_SORTED_WHOLE_ROWS", 0)
+    store = recorded.store
+    page = await store.find_trace_rows(P1, TraceListQuery(limit=10, user_ids=["u1", "u2"]))
+    assert page.items
+    reads = [read for reads in recorded.reads(recorded.take()) for read in reads]
+    by_user = [read for read in reads if read.table == "traces_by_user"]
+    assert by_user, reads
+    assert any(
+        "user_id in " in c and "id in " in c.replace("user_id in ", "")
+        for read in by_user
+        for c in read.primary_key
+    ), by_user
 
 
 async def test_a_filtered_total_after_a_write_counts_only_the_changed_day(

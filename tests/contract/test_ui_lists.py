@@ -34,6 +34,7 @@ from spyglass_tracing.domain.ui_lists import (
     encode_cursor_struct,
 )
 from spyglass_tracing.ports.analytics import AnalyticsStore
+from spyglass_tracing.storage.clickhouse import ui_lists
 from tests.contract.analytics_support import opened_store
 
 P1, P2 = "project-1", "project-2"
@@ -277,12 +278,15 @@ async def test_filters_read_the_newest_version_and_skip_deleted_traces(
     assert await ids(filtered, levels=[ObservationLevel.ERROR]) == []
 
 
+@pytest.mark.parametrize("few_rows", [5_000, 0], ids=["sorted-whole", "newest-first"])
 @pytest.mark.parametrize("order_by", ["timestamp", "name", "latency", "totalCost"])
 async def test_a_user_filter_follows_traces_from_user_to_user(
-    store: AnalyticsStore, order_by: str
+    store: AnalyticsStore, order_by: str, few_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Filtered by users, ClickHouse reads `traces_by_user`, where a trace that leaves a
-    # user leaves a tombstone beside its live row under the next user.
+    # user leaves a tombstone beside its live row under the next user. Users with more
+    # rows than `few_rows` get their newest page by the scan of `traces` instead.
+    monkeypatch.setattr(ui_lists, "_SORTED_WHOLE_ROWS", few_rows)
     await store.upsert_traces([
         trace(f"t{n}", n, name=f"n{n}", user_id="a" if n % 2 else "b", input=f"in-{n}")
         for n in range(1, 7)

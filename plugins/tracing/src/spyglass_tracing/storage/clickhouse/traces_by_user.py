@@ -36,7 +36,7 @@ from spyglass_core.domain.tracing import Trace
 from spyglass_tracing.domain.time import utc
 from spyglass_tracing.storage.clickhouse.queries.select import Params, Where
 
-__all__ = ("TRACES_BY_USER_TABLE", "UserTombstones", "of_user", "users_traces")
+__all__ = ("TRACES_BY_USER_TABLE", "UserTombstones", "of_user", "users_rows_sql", "users_traces")
 
 TRACES_BY_USER_TABLE = "traces_by_user"
 _TOMBSTONE_COLUMNS = ("project_id", "user_id", "id", "timestamp", "event_ts", "is_deleted")
@@ -48,7 +48,7 @@ def of_user(traces: str, where: Where, params: Params, user_id: str) -> str:
     the same for every version of a row: a ``direct`` condition."""
     where.direct.append(f"user_id = {params.bind(user_id, 'String')}")
     where.scattered = True  # a user's rows are adjacent: no newest-first walk
-    return f"{traces.rpartition('.')[0]}.{TRACES_BY_USER_TABLE}"
+    return _by_user(traces)
 
 
 def users_traces(traces: str, params: Params, user_ids: Sequence[str]) -> str:
@@ -58,13 +58,27 @@ def users_traces(traces: str, params: Params, user_ids: Sequence[str]) -> str:
     Each user's rows are deduplicated apart: a trace that left user A for user B has a
     tombstone under A at the ``event_ts`` of its live row under B, and deduplicating both
     users' rows by id alone could keep either. Then at most one live row per trace is
-    left, under the user its newest version names.
+    left, under the user its newest version names. (ClickHouse reads a condition on the
+    ids of a page through the key too: it moves it below ``LIMIT 1 BY user_id, id``.)
     """
     return (
-        f"(SELECT * FROM (SELECT * FROM {traces.rpartition('.')[0]}.{TRACES_BY_USER_TABLE} "
+        f"(SELECT * FROM (SELECT * FROM {_by_user(traces)} "
         f"WHERE project_id = {{project_id:String}} AND user_id IN {params.strings(user_ids)} "
         "ORDER BY event_ts DESC LIMIT 1 BY user_id, id) WHERE is_deleted = 0)"
     )
+
+
+def users_rows_sql(traces: str, params: Params, user_ids: Sequence[str]) -> str:
+    """``SELECT count()`` of the row versions (tombstones too) ``user_ids`` have in
+    ``traces_by_user`` beside ``traces``: how much sorting their traces whole costs."""
+    return (
+        f"SELECT count() FROM {_by_user(traces)} WHERE project_id = {{project_id:String}} "
+        f"AND user_id IN {params.strings(user_ids)}"
+    )
+
+
+def _by_user(traces: str) -> str:
+    return f"{traces.rpartition('.')[0]}.{TRACES_BY_USER_TABLE}"
 
 
 class UserTombstones:
