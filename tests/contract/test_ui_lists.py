@@ -278,8 +278,12 @@ async def test_filters_read_the_newest_version_and_skip_deleted_traces(
     assert await ids(filtered, levels=[ObservationLevel.ERROR]) == []
 
 
-@pytest.mark.parametrize("few_rows", [5_000, 0], ids=["sorted-whole", "newest-first"])
-@pytest.mark.parametrize("order_by", ["timestamp", "name", "latency", "totalCost"])
+@pytest.mark.parametrize(
+    ("order_by", "few_rows"),
+    [("timestamp", 5_000), ("timestamp", 0), ("name", 5_000), ("latency", 5_000),
+     ("totalCost", 5_000)],
+    ids=["timestamp-sorted-whole", "timestamp-newest-first", "name", "latency", "totalCost"],
+)  # fmt: skip
 async def test_a_user_filter_follows_traces_from_user_to_user(
     store: AnalyticsStore, order_by: str, few_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -319,6 +323,13 @@ async def test_a_user_filter_follows_traces_from_user_to_user(
     assert shown["t5"].latency == pytest.approx(0.5)
     if order_by == "timestamp":
         assert [row.id for row in both] == ["t5", "t4", "t2", "t1"]
+    # With the table's other conditions, checked on the newest versions.
+    in_range = TraceListQuery(limit=2, user_ids=["a", "b"], order_by=order_by,
+                              from_timestamp=at(2), to_timestamp=at(5))  # fmt: skip
+    assert by_order(await walk(store, in_range)) == ["t4"]
+    searched = TraceListQuery(limit=2, user_ids=["a", "b", "c"], order_by=order_by,
+                              search="MOVED")  # fmt: skip
+    assert by_order(await walk(store, searched)) == ["t1"]
 
 
 # --- orders and keyset pages --------------------------------------------------------------

@@ -44,8 +44,9 @@ SERVER_SETTING_DEFAULTS: Final[Mapping[str, str]] = {
     # Decompressed blocks of small reads, and the switch that lets queries use them. The
     # lists read the same newest granules again and again; decompressing them was a
     # third of a 10 M list's time (benchmarks/README.md). ClickHouse bypasses the cache
-    # for reads of more than a million rows, so scans do not evict the hot blocks. 64 MiB
-    # holds a metadata-filtered page's working set (32 MiB thrashed).
+    # for reads of more than a million rows, so the largest scans do not evict them
+    # (smaller reads share it). 64 MiB holds a metadata-filtered page's working set at
+    # 10 M observations (32 MiB thrashed).
     "uncompressed_cache_size": str(64 * _MIB),
     "use_uncompressed_cache": "1",
     "index_uncompressed_cache_size": "0",

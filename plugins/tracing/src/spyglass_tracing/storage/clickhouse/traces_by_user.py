@@ -51,19 +51,26 @@ def of_user(traces: str, where: Where, params: Params, user_id: str) -> str:
     return _by_user(traces)
 
 
-def users_traces(traces: str, params: Params, user_ids: Sequence[str]) -> str:
-    """The live traces whose newest version names one of ``user_ids``, one row each (that
-    version), as a subquery to read instead of ``traces`` (a qualified name).
+def users_traces(
+    traces: str, params: Params, user_ids: Sequence[str], ids: Sequence[str] | None = None
+) -> str:
+    """The live traces whose newest version names one of ``user_ids`` (and, when given,
+    whose id is one of ``ids``), one row each (that version), as a subquery to read
+    instead of ``traces`` (a qualified name).
 
     Each user's rows are deduplicated apart: a trace that left user A for user B has a
     tombstone under A at the ``event_ts`` of its live row under B, and deduplicating both
     users' rows by id alone could keep either. Then at most one live row per trace is
-    left, under the user its newest version names. (ClickHouse reads a condition on the
-    ids of a page through the key too: it moves it below ``LIMIT 1 BY user_id, id``.)
+    left, under the user its newest version names. ``ids`` go inside, before the
+    deduplication, read through the key: ClickHouse moves a filter on ids below
+    ``LIMIT 1 BY`` itself only since mid-2026, and a remote server may be older.
     """
+    conditions = f"user_id IN {params.strings(user_ids)}"
+    if ids is not None:
+        conditions += f" AND id IN {params.strings(ids)}"
     return (
         f"(SELECT * FROM (SELECT * FROM {_by_user(traces)} "
-        f"WHERE project_id = {{project_id:String}} AND user_id IN {params.strings(user_ids)} "
+        f"WHERE project_id = {{project_id:String}} AND {conditions} "
         "ORDER BY event_ts DESC LIMIT 1 BY user_id, id) WHERE is_deleted = 0)"
     )
 

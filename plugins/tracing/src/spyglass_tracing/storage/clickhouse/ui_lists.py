@@ -5,7 +5,9 @@ methods are synchronous). A traces-table page is:
 
 1. the page's ids in order (``limit + 1`` of them, the last telling whether more follow):
    for the default order a scan of the newest row versions in the sorting key's order,
-   checked exactly (``_time_page``); for the other orders a sort of every matching trace;
+   checked exactly (``_time_page``); for the other orders a sort of every matching trace.
+   Filtered by users, the traces are read off ``traces_by_user`` (``_scoped``), sorted
+   whole when the users have few rows there;
 2. for those ids only: the shown columns, the aggregates of their observations and their
    newest scores, three small queries whatever the size of the project.
 """
@@ -95,15 +97,18 @@ class UiListReader:
     def _rows(self, sql: str, params: Params) -> list[Sequence[Any]]:
         return list(self._client.query(sql, parameters=params.values).result_rows)
 
-    def _scoped(self, query: TraceListQuery, params: Params) -> Tables:
-        """The tables a query of the traces table reads. Filtered by users, the traces are
-        those users' of ``traces_by_user``, side by side there, where in ``traces`` they
-        are spread over every day (at 10 M observations one user's first page took 231
-        ms, a granule for each of its rows)."""
+    def _scoped(
+        self, query: TraceListQuery, params: Params, ids: Sequence[str] | None = None
+    ) -> Tables:
+        """The tables a query of the traces table reads (of the traces ``ids`` only, when
+        given). Filtered by users, the traces are those users' of ``traces_by_user``, side
+        by side there, where in ``traces`` they are spread over every day (at 10 M
+        observations one user's first page in the table took 231 ms, a granule for each
+        of its rows)."""
         if not query.user_ids:
             return self._tables
         return self._tables.with_users_traces(
-            users_traces(self._tables.traces, params, query.user_ids)
+            users_traces(self._tables.traces, params, query.user_ids, ids)
         )
 
     def _few_users_rows(self, project_id: str, query: TraceListQuery) -> bool:
@@ -144,7 +149,8 @@ class UiListReader:
         The prefix scan returns the first ``n`` row versions that may match. Their ids,
         deduplicated exactly, those whose (timestamp, id) comes no later than the
         last scanned version's are exactly the matching traces up to there; when that is
-        too few (outdated versions took the room), the scan grows.
+        too few (outdated versions took the room), the scan grows. Users with few rows in
+        ``traces_by_user`` have their traces sorted whole there instead.
         """
         if query.user_ids and self._few_users_rows(project_id, query):
             return self._full_time_page(project_id, query)  # side by side: sorted whole
@@ -196,7 +202,7 @@ class UiListReader:
         if not ids:
             return []
         params = Params(project_id)
-        tables = self._scoped(query, params)
+        tables = self._scoped(query, params, ids)
         found = {row[0]: row for row in self._rows(page_rows_sql(params, tables, ids, days),
                                                    params)}  # fmt: skip
         aggregates = {

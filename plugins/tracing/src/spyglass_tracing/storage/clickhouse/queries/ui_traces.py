@@ -6,7 +6,8 @@ order (``project_id, toDate(timestamp), timestamp, id``): ``prefix_sql`` takes t
 row versions after the cursor, newest first, and stops early, so a page costs the same
 wherever it is; ``exact_page_sql`` then deduplicates just those ids, on the days the
 prefix saw them on and those ``moved_rows`` holds for them (``moved_rows.py``), and
-``page_rows_sql`` reads the page's rows on their days too. The other orders
+``page_rows_sql`` reads the page's rows on their days too (or, filtered by users, off
+their rows in ``traces_by_user``: ``Tables.of_users``). The other orders
 sort on values the key cannot serve (a name, an aggregate of the observations), so they
 deduplicate every matching trace (``value_page_sql``).
 
@@ -149,6 +150,10 @@ def trace_list_where(query: TraceListQuery, params: Params, tables: Tables) -> W
             )
     if query.score is not None:
         where.direct.append(_score_condition(query, params, tables.scores))
+    if tables.of_users:
+        # Its rows are newest versions already: a semi-join on the candidate conditions
+        # would read the subquery again for nothing (the outer conditions check them).
+        where.candidates.clear()
     return where
 
 
