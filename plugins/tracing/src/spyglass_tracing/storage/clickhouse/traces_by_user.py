@@ -75,12 +75,14 @@ def users_traces(
     )
 
 
-def users_rows_sql(traces: str, params: Params, user_ids: Sequence[str]) -> str:
+def users_rows_sql(traces: str, params: Params, user_ids: Sequence[str], most: int) -> str:
     """``SELECT count()`` of the row versions (tombstones too) ``user_ids`` have in
-    ``traces_by_user`` beside ``traces``: how much sorting their traces whole costs."""
+    ``traces_by_user`` beside ``traces``, counted up to ``most + 1``: whether sorting
+    their traces whole is cheap, without reading all of a user with millions."""
     return (
-        f"SELECT count() FROM {_by_user(traces)} WHERE project_id = {{project_id:String}} "
-        f"AND user_id IN {params.strings(user_ids)}"
+        f"SELECT count() FROM (SELECT 1 FROM {_by_user(traces)} "
+        f"WHERE project_id = {{project_id:String}} AND user_id IN {params.strings(user_ids)} "
+        f"LIMIT {params.bind(most + 1, 'UInt64')})"
     )
 
 
