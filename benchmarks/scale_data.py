@@ -40,8 +40,8 @@ DAY_MS = 86_400_000
 SUMMARIES = "0006_trace_summaries"
 """The first migration that rewrites existing rows (each trace's summary of its
 observations); it and every later one run again after loading."""
-LOOKUP_TABLES = ("traces_by_user", "scores_by_trace")
-"""Copies a materialized view fills as rows are inserted (tracing ``0011``, ``0012``)."""
+LOOKUP_TABLES = ("traces_by_user", "scores_by_trace", "trace_metadata")
+"""Copies a materialized view fills as rows are inserted (tracing ``0011`` to ``0013``)."""
 LONG_SESSION = "long-0"
 """A session of 50 traces that every size holds."""
 

@@ -225,9 +225,11 @@ async def test_purge_deleted_leaves_no_deleted_byte_on_disk(chdb_dsn: str) -> No
     kept = f"kept-{uuid.uuid4().hex}"
     doomed_input, kept_input = json.dumps({"q": marker}), json.dumps({"q": kept})
     async with opened_chdb_store(chdb_dsn) as store:
-        await store.upsert_traces(
-            [full_trace(input=doomed_input), full_trace(id="t2", input=kept_input)]
-        )
+        await store.upsert_traces([
+            # The marker as a metadata key too: the lookup copies keep keys (trace_metadata).
+            full_trace(input=doomed_input, metadata={marker: "1"}),
+            full_trace(id="t2", input=kept_input),
+        ])  # fmt: skip
         await store.upsert_observations([full_observation(input=doomed_input)])
         await store.upsert_scores([full_score(comment=marker)])
         assert await asyncio.to_thread(_files_holding, root, marker.encode())

@@ -1,4 +1,4 @@
-"""Migrations ``0011_traces_by_user`` and ``0012_scores_by_trace`` on existing data.
+"""Migrations ``0011_traces_by_user`` to ``0013_trace_metadata`` on existing data.
 
 A database the previous version made and wrote, with traces that changed user, a
 tombstoned trace and scores with several versions, answers a user's list and a page's
@@ -18,7 +18,7 @@ from msgspec.structs import replace
 
 from spyglass_adapters.clickhouse.migrator import ClickHouseMigrator, load_migrations
 from spyglass_core.domain.tracing import Score, Trace
-from spyglass_tracing.domain.queries import TraceQuery
+from spyglass_tracing.domain.queries import FilterCondition, TraceQuery
 from spyglass_tracing.storage.clickhouse import ClickHouseAnalyticsStore
 from spyglass_tracing.storage.clickhouse.mapping import (
     SCORE_COLUMNS,
@@ -42,7 +42,7 @@ def _writes() -> list[tuple[list[Trace], list[Score]]]:
     """Two rounds of writes: first versions, then updates."""
     traces = [
         Trace(id=f"t{i}", project_id=P1, timestamp=T0 + timedelta(hours=i), event_ts=T0,
-              user_id=None if i == 3 else "u1")
+              user_id=None if i == 3 else "u1", metadata={"customer": "c1"})
         for i in range(5)
     ]  # fmt: skip
     scores = [
@@ -52,7 +52,7 @@ def _writes() -> list[tuple[list[Trace], list[Score]]]:
     ]  # fmt: skip
     trace_updates = [
         replace(traces[1], user_id="u2", name="moved", event_ts=LATER),
-        replace(traces[2], user_id="u3", event_ts=LATER),
+        replace(traces[2], user_id="u3", metadata={"customer": "c2"}, event_ts=LATER),
         replace(traces[3], user_id="u1", event_ts=LATER),
         replace(traces[4], is_deleted=True, event_ts=LATER),
     ]
@@ -70,6 +70,11 @@ async def _answers(store: ClickHouseAnalyticsStore) -> dict[str, Any]:
         answers[user_id] = [(t.id, t.name, t.user_id) for t in page.items]
         answers[f"{user_id} total"] = page.total
     answers["score ids"] = await store.score_ids_of_traces(P1, ["t0", "t1", "t2", "t9"])
+    for value in ("c1", "c2"):
+        holding = FilterCondition(column="metadata", type="stringObject", operator="=",
+                                  key="customer", value=value)  # fmt: skip
+        page = await store.find_traces(P1, TraceQuery(filters=[holding], limit=2))
+        answers[value] = ([t.id for t in page.items], page.total)
     return answers
 
 
@@ -114,6 +119,8 @@ async def test_lookup_tables_answer_for_existing_rows_as_for_rows_written_now(
     assert expected["u1"] == [("t3", None, "u1"), ("t0", None, "u1")]
     assert expected["u2"] == [("t1", "moved", "u2")]
     assert expected["score ids"] == {"t0": ["s3", "s0"], "t1": ["s1"], "t2": ["s2"], "t9": []}
+    assert expected["c1"] == (["t3", "t1"], 3)  # t4 tombstoned, t2 moved to c2
+    assert expected["c2"] == (["t2"], 1)
 
     database = databases()
     await asyncio.to_thread(_insert_as_before, chdb_dsn, database)

@@ -10,7 +10,13 @@ from datetime import timedelta
 import pytest
 
 from spyglass_core.domain.tracing import Trace
-from spyglass_tracing.domain.queries import MetricsQuery, ObservationQuery, ScoreQuery, TraceQuery
+from spyglass_tracing.domain.queries import (
+    FilterCondition,
+    MetricsQuery,
+    ObservationQuery,
+    ScoreQuery,
+    TraceQuery,
+)
 from spyglass_tracing.domain.ui_lists import TraceListQuery
 from spyglass_tracing.storage.clickhouse import ui_lists
 from tests.contract.test_clickhouse_plans import P1, T0, Recorded, recorded
@@ -77,6 +83,37 @@ async def test_many_users_rows_are_read_by_user_and_id(
         for read in by_user
         for c in read.primary_key
     ), by_user
+
+
+async def test_a_page_by_a_metadata_value_streams_its_candidates_off_trace_metadata(
+    recorded: Recorded,
+) -> None:
+    """A list filtered by one metadata value takes its candidate versions off
+    ``trace_metadata``, in reverse key order after the fixed key and value (so it stops
+    after a page), and reads ``traces`` only for those ids."""
+    store = recorded.store
+    await store.upsert_traces([
+        Trace(id=f"m{i}", project_id=P1, timestamp=T0 + timedelta(minutes=i), event_ts=T0,
+              metadata={"customer": f"c{i % 2}"})
+        for i in range(10)
+    ])  # fmt: skip
+    recorded.take()
+    holding = FilterCondition(column="metadata", type="stringObject", operator="=",
+                              key="customer", value="c1")  # fmt: skip
+    page = await store.find_traces(P1, TraceQuery(limit=3, filters=[holding]))
+    assert [trace.id for trace in page.items] == ["m9", "m7", "m5"]
+    # The total is counted per day apart (day_totals), once, and kept.
+    queries = [(sql, p) for sql, p in recorded.take() if not sql.startswith("SELECT day")]
+    reads = [read for reads in recorded.reads(queries) for read in reads]
+    lookups = [read for read in reads if read.table == "trace_metadata"]
+    assert lookups, reads
+    for read in lookups:
+        assert read.read_type == "InReverseOrder", read
+        assert any("(key in " in c and "(value_hash in " in c for c in read.primary_key), read
+    traces = [read for read in reads if read.table == "traces"]
+    assert traces, reads
+    for read in traces:
+        assert any("(id in " in c for c in read.primary_key), read
 
 
 async def test_a_filtered_total_after_a_write_counts_only_the_changed_day(

@@ -22,6 +22,7 @@ from spyglass_tracing.storage.clickhouse.purge import (
     unfinished_mutations,
 )
 from spyglass_tracing.storage.clickhouse.scores_by_trace import SCORES_BY_TRACE_TABLE
+from spyglass_tracing.storage.clickhouse.trace_metadata import TRACE_METADATA_TABLE
 from spyglass_tracing.storage.clickhouse.traces_by_user import (
     TRACES_BY_USER_TABLE,
     UserTombstones,
@@ -79,6 +80,8 @@ class ClickHouseDeletions:
             "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
             f"DELETE FROM {self._table(TRACES_BY_USER_TABLE)} "
             "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
+            f"DELETE FROM {self._table(TRACE_METADATA_TABLE)} "
+            "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
             f"DELETE FROM {self._table('observations')} "
             "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
             f"DELETE FROM {self._table('scores')} "
@@ -128,7 +131,7 @@ class ClickHouseDeletions:
         pool and is polled, so the connection's thread stays free for other calls.
         """
         names = ("traces", "observations", "scores", MOVED_ROWS_TABLE, TRACES_BY_USER_TABLE,
-                 SCORES_BY_TRACE_TABLE)  # fmt: skip
+                 SCORES_BY_TRACE_TABLE, TRACE_METADATA_TABLE)  # fmt: skip
         tables = [self._table(name) for name in names]
         database = self._connection.database
         await self._run(apply_deleted_masks, self._client, tables)

@@ -90,6 +90,10 @@ class PrefixScan:
         conditions: builds the page's ``Where`` on fresh parameters (one per query).
         project_id: the project every query is bound to.
         moved_rows: the qualified ``moved_rows`` table (``moved_rows.py``).
+        prefix: builds the prefix query from another stream of candidate versions, on
+            the page's parameters (a lookup table's, ``trace_metadata``); it must return
+            what ``prefix_sql`` does, and a version of every row that may match, newest
+            first. None: ``prefix_sql`` on ``table``.
     """
 
     def __init__(
@@ -101,8 +105,10 @@ class PrefixScan:
         conditions: Callable[[Params], Where],
         project_id: str,
         moved_rows: str,
+        prefix: Callable[[Params, int], str] | None = None,
     ) -> None:
         self._rows = rows
+        self._prefix = prefix
         self._moved_rows = moved_rows
         self._table = table
         self._columns = columns
@@ -120,8 +126,11 @@ class PrefixScan:
         for _ in range(_PREFIX_ROUNDS):
             params = Params(self._project_id)
             where = self._conditions(params)
-            prefix = self._rows(prefix_sql(self._table, self._time, where, params, n),
-                                params.values)  # fmt: skip
+            if self._prefix is None:
+                sql = prefix_sql(self._table, self._time, where, params, n)
+            else:
+                sql = self._prefix(params, n)
+            prefix = self._rows(sql, params.values)
             if not prefix:
                 return []
             ids = list(dict.fromkeys(str(row[0]) for row in prefix))  # in stream order

@@ -43,6 +43,7 @@ from spyglass_tracing.storage.clickhouse.queries.select import (
 )
 from spyglass_tracing.storage.clickhouse.queries.traces import trace_order, trace_where
 from spyglass_tracing.storage.clickhouse.totals import TotalsCache
+from spyglass_tracing.storage.clickhouse.trace_metadata import TRACE_METADATA_TABLE, metadata_entry
 from spyglass_tracing.storage.clickhouse.traces_by_user import TRACES_BY_USER_TABLE, of_user
 
 __all__ = ("ClickHousePublicLists",)
@@ -63,11 +64,13 @@ class ClickHousePublicLists(ClickHouseDeletions):
         project_id: str,
         offset: int,
         limit: int,
+        prefix: Callable[[Params, int], str] | None = None,
     ) -> list[Sequence[Any]] | None:
         """Full rows of an offset page in (time, id) descending order, through the prefix
-        scan (``newest_first``); None when it gave up and every candidate must be read."""
+        scan (``newest_first``; ``prefix`` as there); None when it gave up and every
+        candidate must be read."""
         scan = PrefixScan(self._rows, table, columns, time_column, conditions, project_id,
-                          self._table(MOVED_ROWS_TABLE))  # fmt: skip
+                          self._table(MOVED_ROWS_TABLE), prefix)  # fmt: skip
         first = scan.first(offset + limit)
         return None if first is None else list(first[offset:])
 
@@ -86,11 +89,13 @@ class ClickHousePublicLists(ClickHouseDeletions):
         with_total: bool,
         extra: Sequence[str] = (),
         count: Callable[[], int] | None = None,
+        prefix: Callable[[Params, int], str] | None = None,
     ) -> tuple[list[Sequence[Any]], int | None]:
         """A page (and its total when asked): the prefix scan when the order is newest
         first, else (or when the scan gives up) every candidate deduplicated and sorted.
         The rows hold ``columns`` then ``extra`` (columns no condition names); ``count``
-        computes the total another way than by deduplicating (``TotalsCache``).
+        computes the total another way than by deduplicating (``TotalsCache``);
+        ``prefix`` streams the scan's candidates from a lookup table (``PrefixScan``).
 
         A selective condition (a user, a session, a trace: ``Where.scattered``) keeps few
         rows scattered over all time: deduplicating just those beats walking the whole
@@ -103,7 +108,7 @@ class ClickHousePublicLists(ClickHouseDeletions):
         read = [*columns, *extra]
         if newest_first and not where.scattered:
             rows = self._newest_first(
-                table, read, time_column, conditions, project_id, offset, limit
+                table, read, time_column, conditions, project_id, offset, limit, prefix
             )
         if rows is None:
             sql = page_sql(table, read, where, order, params, limit=limit, offset=offset)
@@ -143,7 +148,8 @@ class ClickHousePublicLists(ClickHouseDeletions):
         only the days changed since): deduplicating every trace to count them costs 0.2
         to 0.4 s at a million traces, and under ingestion every write makes a kept total
         stale. A filtered total is kept per day the same way (``day_totals``); a user's
-        is counted off ``traces_by_user``, where the user's traces are few and adjacent."""
+        is counted off ``traces_by_user``, where the user's traces are few and adjacent.
+        Filtered by one metadata value, the page's candidates come off ``trace_metadata``."""
         traces = self._table("traces")
         table = traces
 
@@ -151,6 +157,7 @@ class ClickHousePublicLists(ClickHouseDeletions):
             return trace_where(query, params, traces)
 
         count: Callable[[], int] | None = None
+        entry = metadata_entry(query, self._table(TRACE_METADATA_TABLE))
         params = Params(project_id)
         where = conditions(params)
         if query.user_id is not None:  # a user's traces are few and side by side
@@ -166,7 +173,7 @@ class ClickHousePublicLists(ClickHouseDeletions):
             table, TRACE_COLUMNS, "`timestamp`", conditions, project_id, order=order,
             newest_first=query.order_by == "timestamp" and query.order_desc,
             offset=query.offset, limit=query.limit, with_total=True, extra=extra,
-            count=count,
+            count=count, prefix=None if entry is None else entry.prefix_sql,
         )  # fmt: skip
 
     def _project_traces(self, project_id: str) -> int:

@@ -1,0 +1,105 @@
+"""Contract suite: ``GET /traces`` filtered by one metadata value stays exact as traces
+change their metadata, move in time and get deleted, page after page.
+
+ClickHouse streams such a page's candidate versions from ``trace_metadata``
+(``storage/clickhouse/trace_metadata.py``), a copy of every version's metadata entries
+that keeps the versions whose value a later version changed: the page's exact step on
+``traces`` is what drops them. These cases fail if it does not.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import msgspec
+import pytest
+
+from spyglass_core.domain.tracing import Trace
+from spyglass_tracing.domain.queries import FilterCondition, TraceQuery
+from spyglass_tracing.ports.analytics import AnalyticsStore
+from tests.contract.analytics_support import P1, P2, T0, S, analytics_store, trace
+
+__all__ = ("analytics_store",)  # the fixture, used by name
+
+M = timedelta(minutes=1)
+
+
+def _holding(key: str, value: str, operator: str = "=") -> FilterCondition:
+    return FilterCondition(column="metadata", type="stringObject", operator=operator,
+                           key=key, value=value)  # fmt: skip
+
+
+async def _ids(store: AnalyticsStore, value: str, **query: Any) -> tuple[list[str], int | None]:
+    """The page's ids in order and the total, filtered by ``customer = value``."""
+    page = await store.find_traces(P1, TraceQuery(filters=[_holding("customer", value)], **query))
+    assert all(item.metadata.get("customer") == value for item in page.items)
+    return [item.id for item in page.items], page.total
+
+
+def _later(row: Trace, step: int, **changes: Any) -> Trace:
+    return msgspec.structs.replace(row, event_ts=T0 + step * S, **changes)
+
+
+async def test_a_changed_value_or_a_deleted_trace_leaves_the_page(
+    analytics_store: AnalyticsStore,
+) -> None:
+    first = [
+        trace(f"t{i}", timestamp=T0 + i * M, metadata={"customer": "c1", "region": "eu"})
+        for i in range(6)
+    ]
+    await analytics_store.upsert_traces([
+        *first, trace("x1", project_id=P2, metadata={"customer": "c1"}),
+    ])  # fmt: skip
+    await analytics_store.upsert_traces([
+        _later(first[5], 1, metadata={"customer": "c2"}),  # the newest leaves c1
+        _later(first[4], 1, metadata={"customer": "c1", "plan": "pro"}),  # stays
+        _later(first[3], 1, timestamp=T0 - 10 * M),  # moves back in time, stays
+        _later(first[2], 1, is_deleted=True),  # a tombstone version
+    ])  # fmt: skip
+    await analytics_store.delete_traces(P1, ["t1"])
+
+    assert await _ids(analytics_store, "c1") == (["t4", "t0", "t3"], 3)
+    assert await _ids(analytics_store, "c2") == (["t5"], 1)
+    assert await _ids(analytics_store, "c1", limit=1, offset=1) == (["t0"], 3)
+    in_range = {"from_timestamp": T0, "to_timestamp": T0 + 5 * M}
+    assert await _ids(analytics_store, "c1", **in_range) == (["t4", "t0"], 2)
+    assert await _ids(analytics_store, "nobody") == ([], 0)
+
+
+async def test_outdated_versions_crowding_the_newest_first_page_do_not_hide_it(
+    analytics_store: AnalyticsStore,
+) -> None:
+    # Forty newer traces held c1 and left it: their old versions fill the candidate
+    # stream ahead of the two that still hold it, and the page must reach past them.
+    leaving = [trace(f"new{i:02}", timestamp=T0 + (100 + i) * M, metadata={"customer": "c1"})
+               for i in range(40)]  # fmt: skip
+    staying = [trace(f"old{i}", timestamp=T0 + i * M, metadata={"customer": "c1"})
+               for i in range(2)]  # fmt: skip
+    await analytics_store.upsert_traces([*leaving, *staying])
+    await analytics_store.upsert_traces(
+        [_later(row, 1, metadata={"customer": "c9"}) for row in leaving]
+    )
+    assert await _ids(analytics_store, "c1", limit=2) == (["old1", "old0"], 2)
+    ids, total = await _ids(analytics_store, "c9", limit=5, offset=35)
+    assert (ids, total) == ([f"new{i:02}" for i in range(4, -1, -1)], 40)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"tags": ["a"]}, ["t1"]),
+        ({"name": "n0"}, ["t0"]),
+        ({"user_id": "u0"}, ["t0"]),
+        ({"environments": ["default"]}, ["t1", "t0"]),
+    ],
+)
+async def test_a_metadata_value_with_other_conditions(
+    analytics_store: AnalyticsStore, query: dict[str, Any], expected: list[str]
+) -> None:
+    await analytics_store.upsert_traces([
+        trace("t0", timestamp=T0, name="n0", user_id="u0", metadata={"customer": "c1"}),
+        trace("t1", timestamp=T0 + M, tags=["a"], metadata={"customer": "c1"}),
+        trace("t2", timestamp=T0 + 2 * M, tags=["a"], name="n0", metadata={"customer": "c2"}),
+    ])  # fmt: skip
+    assert (await _ids(analytics_store, "c1", **query))[0] == expected
