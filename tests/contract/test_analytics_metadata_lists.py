@@ -23,6 +23,7 @@ from tests.contract.analytics_support import P1, P2, T0, S, analytics_store, tra
 __all__ = ("analytics_store",)  # the fixture, used by name
 
 M = timedelta(minutes=1)
+DAY = timedelta(days=1)
 
 
 def _holding(key: str, value: str, operator: str = "=") -> FilterCondition:
@@ -33,7 +34,7 @@ def _holding(key: str, value: str, operator: str = "=") -> FilterCondition:
 async def _ids(store: AnalyticsStore, value: str, **query: Any) -> tuple[list[str], int | None]:
     """The page's ids in order and the total, filtered by ``customer = value``."""
     page = await store.find_traces(P1, TraceQuery(filters=[_holding("customer", value)], **query))
-    assert all(item.metadata.get("customer") == value for item in page.items)
+    assert all(item.metadata.get("customer", "") == value for item in page.items)
     return [item.id for item in page.items], page.total
 
 
@@ -54,7 +55,7 @@ async def test_a_changed_value_or_a_deleted_trace_leaves_the_page(
     await analytics_store.upsert_traces([
         _later(first[5], 1, metadata={"customer": "c2"}),  # the newest leaves c1
         _later(first[4], 1, metadata={"customer": "c1", "plan": "pro"}),  # stays
-        _later(first[3], 1, timestamp=T0 - 10 * M),  # moves back in time, stays
+        _later(first[3], 1, timestamp=T0 - 2 * DAY),  # moves two days back, stays
         _later(first[2], 1, is_deleted=True),  # a tombstone version
     ])  # fmt: skip
     await analytics_store.delete_traces(P1, ["t1"])
@@ -85,21 +86,36 @@ async def test_outdated_versions_crowding_the_newest_first_page_do_not_hide_it(
     assert (ids, total) == ([f"new{i:02}" for i in range(4, -1, -1)], 40)
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ({"tags": ["a"]}, ["t1"]),
-        ({"name": "n0"}, ["t0"]),
-        ({"user_id": "u0"}, ["t0"]),
-        ({"environments": ["default"]}, ["t1", "t0"]),
-    ],
-)
-async def test_a_metadata_value_with_other_conditions(
-    analytics_store: AnalyticsStore, query: dict[str, Any], expected: list[str]
+async def test_an_empty_value_matches_traces_without_the_key_too(
+    analytics_store: AnalyticsStore,
 ) -> None:
+    # A missing key reads as '' (ClickHouse's map, the fake alike): no entry stands for it.
     await analytics_store.upsert_traces([
-        trace("t0", timestamp=T0, name="n0", user_id="u0", metadata={"customer": "c1"}),
-        trace("t1", timestamp=T0 + M, tags=["a"], metadata={"customer": "c1"}),
-        trace("t2", timestamp=T0 + 2 * M, tags=["a"], name="n0", metadata={"customer": "c2"}),
+        trace("t0", timestamp=T0, metadata={}),
+        trace("t1", timestamp=T0 + M, metadata={"customer": ""}),
+        trace("t2", timestamp=T0 + 2 * M, metadata={"customer": "c1"}),
     ])  # fmt: skip
+    assert await _ids(analytics_store, "") == (["t1", "t0"], 2)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"tags": ["a"]}, {"name": "n0"}, {"user_id": "u0"}, {"environments": ["default"]},
+     {"from_timestamp": T0 + M}],
+)  # fmt: skip
+async def test_a_metadata_value_with_other_conditions(
+    analytics_store: AnalyticsStore, query: dict[str, Any]
+) -> None:
+    """With another condition the page reads `traces` (but for a time range, which the
+    lookup checks too); either way only traces meeting every condition come."""
+    same = {"name": "n0", "user_id": "u0", "tags": ["a"]}
+    await analytics_store.upsert_traces([
+        trace("t0", timestamp=T0, metadata={"customer": "c1"}, **same),
+        trace("t1", timestamp=T0 + M, metadata={"customer": "c1"}, **same),
+        trace("t2", timestamp=T0 + 2 * M, tags=["b"], metadata={"customer": "c1"}),
+        trace("t3", timestamp=T0 + 3 * M, metadata={"customer": "c2"}, **same),
+    ])  # fmt: skip
+    # t2's newest version meets the other conditions but holds no metadata any more.
+    await analytics_store.upsert_traces([_later(trace("t2", timestamp=T0 + 2 * M, **same), 1)])
+    expected = ["t1"] if "from_timestamp" in query else ["t1", "t0"]
     assert (await _ids(analytics_store, "c1", **query))[0] == expected

@@ -88,6 +88,13 @@ class ClickHouseDeletions:
             "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
             f"DELETE FROM {self._table('traces')} "
             "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
+            # And the trace copies again: a write between the first deletes and the
+            # traces' (the worker rewriting a trace's summary) copied a version into them.
+            *(
+                f"DELETE FROM {self._table(copy)} "
+                "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}"
+                for copy in (TRACES_BY_USER_TABLE, TRACE_METADATA_TABLE)
+            ),
         )
         parameters = {"project_id": project_id, "ids": list(trace_ids)}
         members = await self._run(self._members, project_id, trace_ids)

@@ -92,8 +92,9 @@ class PrefixScan:
         moved_rows: the qualified ``moved_rows`` table (``moved_rows.py``).
         prefix: builds the prefix query from another stream of candidate versions, on
             the page's parameters (a lookup table's, ``trace_metadata``); it must return
-            what ``prefix_sql`` does, and a version of every row that may match, newest
-            first. None: ``prefix_sql`` on ``table``.
+            what ``prefix_sql`` does, in its order, and hold the newest version of every
+            row whose newest version matches, at that version's own time. None:
+            ``prefix_sql`` on ``table``.
     """
 
     def __init__(

@@ -73,7 +73,9 @@ class MetadataEntry:
 def metadata_entry(query: TraceQuery, table: str) -> MetadataEntry | None:
     """The entry when ``query``'s only condition is one metadata value (besides a time
     range): then ``trace_metadata`` (``table``) streams the candidates. With any other
-    condition its candidates could mostly fail the others, so the page reads ``traces``."""
+    condition its candidates could mostly fail the others, so the page reads ``traces``;
+    so does an empty value, which a trace without the key matches too (it reads as '')
+    and which no entry of the table stands for."""
     others = (query.user_id, query.session_id, query.name, query.version, query.release)
     if any(value is not None for value in others) or query.environments or query.tags:
         return None
@@ -86,6 +88,7 @@ def metadata_entry(query: TraceQuery, table: str) -> MetadataEntry | None:
         and condition.operator == "="
         and isinstance(condition.key, str)
         and isinstance(condition.value, str)
+        and condition.value != ""
     ):
         return None
     return MetadataEntry(

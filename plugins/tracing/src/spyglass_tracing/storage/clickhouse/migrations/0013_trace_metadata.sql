@@ -14,7 +14,9 @@ CREATE TABLE IF NOT EXISTS {database}.trace_metadata
     value_hash UInt64,
     timestamp DateTime64(3),
     id String,
-    is_deleted UInt8
+    is_deleted UInt8,
+    -- Deletes find a trace's rows by id: the key starts with the metadata key.
+    INDEX idx_id id TYPE bloom_filter(0.001) GRANULARITY 1
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (project_id, key, value_hash, toDate(timestamp), timestamp, id, is_deleted)
