@@ -14,6 +14,10 @@ decoding pool is a child process) at these points:
 ``read``        right after typical reads: trace, observation (v1, v2) and session lists,
                 three traces, daily metrics; three rounds
 ``read_idle``   ``--settle`` seconds later (chDB's allocator has returned query memory)
+``warm_quiet``, ``quiet``  ``--quiet`` seconds after ``warm`` and after ``read_idle``,
+                with no request in between: once the server's quiet spell has let it
+                give memory back (``SPYGLASS_RELEASE_ENGINE_CODE_QUIET_SECONDS``, 60 by
+                default); ``--quiet 0`` skips them
 
 Each row gives the server's RSS (split into anonymous and file-backed pages: chDB's
 shared library text is file-backed), its peak RSS (VmHWM), and the total RSS of the server
@@ -293,6 +297,9 @@ async def run(args: argparse.Namespace, base: str, pid: int) -> dict[str, Any]:
         await typical_reads(client)
         await asyncio.sleep(args.settle)
         rows["warm"] = memory(pid) | {"load": load_average()}
+        if args.quiet:
+            await asyncio.sleep(args.quiet)
+            rows["warm_quiet"] = memory(pid) | {"load": load_average()}
         result: dict[str, Any] = {"spans": args.spans}
         if args.spans:
             result["ingest"] = await ingest(client, pid, args.spans, args.concurrency, args.seed)
@@ -304,6 +311,9 @@ async def run(args: argparse.Namespace, base: str, pid: int) -> dict[str, Any]:
             rows["read"] = memory(pid) | {"load": load_average()}
             await asyncio.sleep(args.settle)
             rows["read_idle"] = memory(pid) | {"load": load_average()}
+            if args.quiet:
+                await asyncio.sleep(args.quiet)
+                rows["quiet"] = memory(pid) | {"load": load_average()}
     result["rows"] = rows
     return result
 
@@ -313,6 +323,10 @@ def main() -> None:
     parser.add_argument("--spans", type=int, default=1_000_000, help="spans to ingest (0: idle)")
     parser.add_argument("--concurrency", type=int, default=4, help="exports in flight")
     parser.add_argument("--settle", type=float, default=10, help="seconds before idle samples")
+    parser.add_argument(
+        "--quiet", type=float, default=70,
+        help="seconds without requests before the quiet samples (0: none)",
+    )  # fmt: skip
     parser.add_argument(
         "--server-env", action="append", default=[], metavar="KEY=VALUE",
         help="extra environment for the server (repeatable)",

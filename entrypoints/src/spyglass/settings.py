@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -60,6 +60,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_window_seconds: float = 900.0
     public_url: str = ""
     malloc_arenas: int = 2
+    malloc_trim_quiet_seconds: Annotated[int, msgspec.Meta(ge=0)] = 3
+    """Seconds of quiet after work before ``serve``/``worker`` hand the C heap's free pages
+    back to the system (``spyglass.malloc.trim_free_memory``); 0 never does."""
+    release_engine_code_quiet_seconds: Annotated[int, msgspec.Meta(ge=0)] = 60
+    """Seconds of quiet after work before the embedded engine's code pages that have run
+    are released from memory (mapped back from the page cache when run again); 0 never."""
     plugin_config: PluginConfig = PluginConfig()
     chdb_settings: tuple[tuple[str, str], ...] = ()
     """Embedded chDB server settings from ``SPYGLASS_CHDB_<SETTING>`` (checked, lower case)."""
