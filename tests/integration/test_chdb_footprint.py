@@ -145,27 +145,48 @@ def test_sizes_take_binary_units() -> None:
 _SMAPS = """\
 7f0000000000-7f0000400000 r--p 00000000 08:01 12 /venv/chdb/_chdb.abi3.so
 Rss:                4096 kB
+Private_Dirty:         0 kB
 Anonymous:             0 kB
+Swap:                  0 kB
 7f0000400000-7f0000800000 r-xp 00400000 08:01 12 /venv/chdb/_chdb.abi3.so
 Rss:                2048 kB
+Private_Dirty:         0 kB
 Anonymous:             0 kB
+Swap:                  0 kB
 7f0000800000-7f0000900000 r--p 00800000 08:01 12 /venv/chdb/_chdb.abi3.so
 Rss:                1024 kB
+Private_Dirty:      1024 kB
 Anonymous:          1024 kB
+Swap:                  0 kB
 7f0000900000-7f0000a00000 rw-p 00900000 08:01 12 /venv/chdb/_chdb.abi3.so
 Rss:                1024 kB
+Private_Dirty:         0 kB
 Anonymous:             0 kB
+Swap:                  0 kB
 7f0000a00000-7f0000b00000 r-xp 00000000 08:01 13 /venv/other.so
 Rss:                1024 kB
+Private_Dirty:         0 kB
 Anonymous:             0 kB
+Swap:                  0 kB
 7f0000b00000-7f0000c00000 r-xp 00c00000 08:01 12 /venv/chdb/_chdb.abi3.so
 Rss:                   0 kB
+Private_Dirty:         0 kB
+Anonymous:             0 kB
+Swap:                  0 kB
+7f0000c00000-7f0000d00000 r--p 00d00000 08:01 12 /venv/chdb/_chdb.abi3.so
+Rss:                   4 kB
+Private_Dirty:         0 kB
+Anonymous:             0 kB
+Swap:               1020 kB
+7f0000d00000-7f0000e00000 r--p 00e00000 08:01 12 /venv/chdb/_chdb.abi3.so
+Rss:                   4 kB
 Anonymous:             0 kB
 """
 
 
 def test_only_clean_read_only_library_pages_are_released() -> None:
-    # Relocated (private) pages, writable data, other libraries and empty ranges stay.
+    # Relocated (private) pages, resident or swapped out, writable data, other libraries,
+    # empty ranges and blocks missing a count stay.
     assert _clean_library_mappings(_SMAPS) == [
         (0x7F0000000000, 0x7F0000400000, 4096 * 1024),
         (0x7F0000400000, 0x7F0000800000, 2048 * 1024),

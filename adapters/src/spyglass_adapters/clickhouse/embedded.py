@@ -161,7 +161,10 @@ def release_library_pages() -> int:
 
 
 def _clean_library_mappings(smaps: str) -> list[tuple[int, int, int]]:
-    """(start, end, resident bytes) of read-only library mappings without private pages."""
+    """(start, end, resident bytes) of read-only library mappings without private pages.
+
+    A mapping whose smaps block lacks any of the counted lines is kept (unknown = unsafe).
+    """
     blocks: list[dict[str, int]] = []
     current: dict[str, int] | None = None
     for line in smaps.splitlines():
@@ -173,11 +176,17 @@ def _clean_library_mappings(smaps: str) -> list[tuple[int, int, int]]:
                 blocks.append(current)
         elif current is not None:
             key, _, value = line.partition(":")
-            if key in ("Rss", "Anonymous"):
+            if key in _PAGE_COUNTS:
                 current[key] = int(value.split()[0]) * 1024
     return [
         (block["start"], block["end"], block["Rss"])
         for block in blocks
-        # Anonymous pages are private copies (relocations): releasing them would lose data.
-        if block.get("Anonymous", -1) == 0 and block.get("Rss", 0) > 0
+        # Private copies (the relocated read-only data) count as Anonymous while resident
+        # and as Swap once swapped out; dropping either would put the file's unrelocated
+        # bytes back. A mapping is released only if smaps shows it has none at all.
+        if all(block.get(key, -1) == 0 for key in _PRIVATE_COPIES) and block.get("Rss", 0) > 0
     ]
+
+
+_PRIVATE_COPIES = ("Anonymous", "Swap", "Private_Dirty")
+_PAGE_COUNTS = ("Rss", *_PRIVATE_COPIES)
