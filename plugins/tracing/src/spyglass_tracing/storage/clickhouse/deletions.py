@@ -72,16 +72,18 @@ class ClickHouseDeletions:
             return
         # Lightweight deletes remove every version at once and are synchronous by default,
         # so the next read no longer sees them. Their bytes stay until purge_deleted.
+        trace_copies = tuple(
+            f"DELETE FROM {self._table(copy)} "
+            "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}"
+            for copy in (TRACES_BY_USER_TABLE, TRACE_METADATA_TABLE)
+        )
         statements = (
             # The lookup copies first: some reads answer from them alone, so a failure
             # midway hides rows not yet deleted (the erasure deletes again) rather than
             # showing deleted ones.
             f"DELETE FROM {self._table(SCORES_BY_TRACE_TABLE)} "
             "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
-            f"DELETE FROM {self._table(TRACES_BY_USER_TABLE)} "
-            "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
-            f"DELETE FROM {self._table(TRACE_METADATA_TABLE)} "
-            "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
+            *trace_copies,
             f"DELETE FROM {self._table('observations')} "
             "WHERE project_id = {project_id:String} AND trace_id IN {ids:Array(String)}",
             f"DELETE FROM {self._table('scores')} "
@@ -90,11 +92,7 @@ class ClickHouseDeletions:
             "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}",
             # And the trace copies again: a write between the first deletes and the
             # traces' (the worker rewriting a trace's summary) copied a version into them.
-            *(
-                f"DELETE FROM {self._table(copy)} "
-                "WHERE project_id = {project_id:String} AND id IN {ids:Array(String)}"
-                for copy in (TRACES_BY_USER_TABLE, TRACE_METADATA_TABLE)
-            ),
+            *trace_copies,
         )
         parameters = {"project_id": project_id, "ids": list(trace_ids)}
         members = await self._run(self._members, project_id, trace_ids)
